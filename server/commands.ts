@@ -1,0 +1,110 @@
+// What each slash command does, whichever way it arrived (TUI, agent mode,
+// `room send "/..."`, or a `{"type":"command"}` over HTTP). Built-ins answer
+// privately (`/who`, `/help`) or publish a system notice; admin commands are
+// for the host only; any other command is broadcast as a `command` event.
+import { RoomError } from '../shared/errors.ts';
+import { COMMANDS, commandUsage, findCommand } from '../shared/commands.ts';
+import type { RoomEvent } from '../shared/events.ts';
+import type { PostResult, Room } from './room.ts';
+
+type Handler = (room: Room, user: string, params: readonly string[]) => PostResult;
+
+const stored = (event: RoomEvent): PostResult => ({ stored: true, event });
+const lookup = (table: Record<string, Handler>, cmd: string): Handler | undefined => (Object.hasOwn(table, cmd) ? table[cmd] : undefined);
+
+function usage(name: string): never {
+  const info = findCommand(name);
+  throw new RoomError('invalid_command', `usage: ${info === undefined ? `/${name}` : commandUsage(info)}`);
+}
+
+/** The single username argument of an admin command. */
+function oneUser(room: Room, name: string, params: readonly string[]): string {
+  if (params.length !== 1 || params[0] === '') usage(name);
+  return room.knownUser(params[0]!);
+}
+
+function ago(then: Date, now: Date): string {
+  const s = Math.max(0, Math.round((now.getTime() - then.getTime()) / 1000));
+  if (s < 60) return `${s}s ago`;
+  if (s < 3600) return `${Math.round(s / 60)}m ago`;
+  if (s < 86400) return `${Math.round(s / 3600)}h ago`;
+  return `${Math.round(s / 86400)}d ago`;
+}
+
+/** `online — alice (host), bob: reviewing PRs`, then one-shot users on a second line. */
+export function whoText(room: Room, now: Date): string {
+  const { host, online, recent } = room.users();
+  const label = (user: string, status: string) => `${user}${user === host ? ' (host)' : ''}${status === '' ? '' : `: ${status}`}`;
+  const lines = [online.length === 0 ? 'no users online' : `online — ${online.map((u) => label(u.user, u.status)).join(', ')}`];
+  if (recent.length > 0) {
+    lines.push(`one-shot — ${recent.map((u) => `${label(u.user, u.status)} (${ago(new Date(u.last_active), now)})`).join(', ')}`);
+  }
+  return lines.join('\n');
+}
+
+function helpText(room: Room, user: string): string {
+  const isHost = user === room.host;
+  const rows = COMMANDS.filter((c) => isHost || !c.admin).map((c) => `${commandUsage(c)} — ${c.description}`);
+  return [...rows, 'any other /name args… is broadcast to the room as a command'].join('\n');
+}
+
+const USER_COMMANDS: Record<string, Handler> = {
+  who: (room) => ({ stored: false, notice: room.notice(whoText(room, new Date())) }),
+  help: (room, user) => ({ stored: false, notice: room.notice(helpText(room, user)) }),
+  set_status: (room, user, params) => {
+    const text = params.join(' ').trim();
+    room.presence.setStatus(user, text);
+    return stored(room.system(text === '' ? `${user} cleared their status` : `${user} set status: ${text}`));
+  },
+  dm: (room, user, params) => {
+    if (params.length < 2) usage('dm');
+    return room.post(user, { type: 'dm', to: params[0]!, content: params.slice(1).join(' ') });
+  },
+  reply: (room, user, params) => {
+    if (params.length < 2) usage('reply');
+    return room.post(user, { type: 'reply', reply_to: params[0]!, content: params.slice(1).join(' ') });
+  },
+};
+
+const ADMIN_COMMANDS: Record<string, Handler> = {
+  kick: (room, user, params) => {
+    const name = oneUser(room, 'kick', params);
+    if (name === room.host) throw new RoomError('invalid_command', 'the host cannot be kicked');
+    room.registry.kick(name);
+    room.presence.forget(name);
+    const event = room.system(`${user} kicked ${name} (token invalidated)`);
+    room.hub.end('kicked', `you were kicked from ${room.id} by ${user}`, (sub) => sub.user === name);
+    return stored(event);
+  },
+  reauth: (room, user, params) => {
+    const name = oneUser(room, 'reauth', params);
+    room.registry.reauth(name);
+    return stored(room.system(`${user} reauthed ${name} (token cleared, can rejoin)`));
+  },
+  'clear-tokens': (room, user) => {
+    room.registry.clearTokens();
+    const event = room.system(`${user} cleared all tokens (all users must rejoin)`);
+    room.hub.end('revoked', `${user} revoked every token in ${room.id}: run room join again`);
+    return stored(event);
+  },
+  clear: (room, user) => {
+    room.history.clear();
+    return stored(room.system(`${user} cleared chat history`));
+  },
+  exit: (room, user) => {
+    const event = room.system(`${user} is shutting down the room`);
+    room.requestExit();
+    return stored(event);
+  },
+};
+
+export function runCommand(room: Room, user: string, cmd: string, params: readonly string[]): PostResult {
+  const builtin = lookup(USER_COMMANDS, cmd);
+  if (builtin !== undefined) return builtin(room, user, params);
+  const admin = lookup(ADMIN_COMMANDS, cmd);
+  if (admin !== undefined) {
+    if (user !== room.host) throw new RoomError('permission_denied', 'permission denied: admin commands are restricted to the room host');
+    return admin(room, user, params);
+  }
+  return stored(room.publish({ type: 'command', user, cmd, params: [...params] }));
+}

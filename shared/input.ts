@@ -1,0 +1,74 @@
+// What a line typed by a person or an agent means, the same way everywhere:
+// the TUI's input box, agent mode's stdin and `room send`.
+//
+//   {"type":"message",...}   a JSON envelope (only where JSON is accepted)
+//   /dm bob hi there         a direct message; the text keeps its spacing
+//   /reply 3f2a ack          a reply to the event whose id starts with 3f2a
+//   /claim the auth module   any other command; params split on whitespace
+//   //literal                a message starting with a single '/'
+//   anything else            a plain message
+import type { Inbound } from './api.ts';
+import { RoomError } from './errors.ts';
+
+const COMMAND_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+const INBOUND_TYPES = new Set(['message', 'reply', 'command', 'dm']);
+
+/** Splits `/name rest` into the name and the rest with its inner spacing kept. */
+function splitCommand(text: string): { name: string; rest: string } {
+  const match = /^\/(\S*)\s*([\s\S]*)$/.exec(text);
+  return { name: match?.[1] ?? '', rest: (match?.[2] ?? '').trimEnd() };
+}
+
+/** Splits off the first word of `rest`, keeping the remainder verbatim. */
+function firstWord(rest: string): [string, string] {
+  const match = /^(\S+)\s?([\s\S]*)$/.exec(rest);
+  return match === null ? ['', ''] : [match[1] ?? '', match[2] ?? ''];
+}
+
+export function parseSlash(text: string): Inbound {
+  const { name, rest } = splitCommand(text);
+  if (!COMMAND_NAME.test(name)) {
+    throw new RoomError('invalid_command', name === '' ? 'empty command: type a name after /' : `invalid command name /${name}`);
+  }
+  if (name === 'dm') {
+    const [to, body] = firstWord(rest);
+    if (to === '' || body.trim() === '') throw new RoomError('invalid_command', 'usage: /dm <user> <message>');
+    return { type: 'dm', to, content: body };
+  }
+  if (name === 'reply') {
+    const [id, body] = firstWord(rest);
+    if (id === '' || body.trim() === '') throw new RoomError('invalid_command', 'usage: /reply <id-prefix> <message>');
+    return { type: 'reply', reply_to: id, content: body };
+  }
+  return { type: 'command', cmd: name, params: rest === '' ? [] : rest.split(/\s+/) };
+}
+
+/** Interprets a JSON object as an inbound event (the broker validates the rest). */
+function parseEnvelope(text: string): Inbound {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new RoomError('invalid_json', `invalid JSON: ${(error as Error).message}`);
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new RoomError('invalid_event', 'a JSON line must be an object with a "type"');
+  }
+  const type = (value as { type?: unknown }).type;
+  if (typeof type !== 'string' || !INBOUND_TYPES.has(type)) {
+    throw new RoomError('unknown_type', `unknown event type ${JSON.stringify(type)}: use message, reply, command or dm`);
+  }
+  return value as Inbound;
+}
+
+export interface ParseOptions {
+  /** Treat text that starts with `{` as a JSON envelope (agent mode, `room send`). */
+  readonly json: boolean;
+}
+
+export function parseInput(text: string, options: ParseOptions): Inbound {
+  if (options.json && text.trimStart().startsWith('{')) return parseEnvelope(text.trim());
+  if (text.startsWith('//')) return { type: 'message', content: text.slice(1) };
+  if (text.startsWith('/')) return parseSlash(text);
+  return { type: 'message', content: text };
+}

@@ -1,0 +1,33 @@
+// Room ids and usernames end up in file names under the room directory, so
+// they are checked before any path is built: no separators, no leading dot
+// (which also rules out `.` and `..`), nothing outside a small safe alphabet.
+import { RoomError } from './errors.ts';
+
+export const NAME_PATTERN = '^(?!\\.)[A-Za-z0-9._-]{1,64}$';
+const NAME_RE = new RegExp(NAME_PATTERN);
+
+/** The name the broker signs its own `system` events with; nobody may join as it. */
+export const BROKER_USER = 'broker';
+
+export function isValidName(name: string): boolean {
+  return NAME_RE.test(name);
+}
+
+export function checkRoomId(id: string): string {
+  if (!isValidName(id)) {
+    throw new RoomError('invalid_name', `invalid room id ${JSON.stringify(id)}: use 1-64 letters, digits, '.', '_' or '-', not starting with '.'`);
+  }
+  return id;
+}
+
+export function checkUsername(name: string): string {
+  if (!isValidName(name)) {
+    throw new RoomError('invalid_name', `invalid username ${JSON.stringify(name)}: use 1-64 letters, digits, '.', '_' or '-', not starting with '.'`);
+  }
+  return name;
+}
+
+/** `@bob` and `bob` name the same user wherever a username is an argument. */
+export function stripAt(name: string): string {
+  return name.startsWith('@') ? name.slice(1) : name;
+}

@@ -1,0 +1,56 @@
+// The room's state file (`room-<id>.state`, 0600): where the history is, who
+// the host is, and every user who ever joined with their token. The broker
+// writes it (atomically, after every change, so a restart never brings back
+// a revoked token); `poll` and `watch` read it to turn a token into a
+// username and to apply the DM rule without a broker.
+import { RoomError } from './errors.ts';
+import type { RoomPaths } from './paths.ts';
+import { readFileSafe } from './safe-fs.ts';
+
+export interface UserRecord {
+  /** The user's live token, or null once revoked (kick, clear-tokens). */
+  token: string | null;
+  /** Set by /kick: the name stays reserved and may not join until /reauth. */
+  kicked: boolean;
+  /** When the name first joined (ISO 8601). */
+  joined: string;
+}
+
+export interface RoomState {
+  version: 1;
+  room: string;
+  /** The history file's path, fixed when the room is created. */
+  chat: string;
+  /** The first user to join the room; never changes afterwards. */
+  host: string | null;
+  users: Record<string, UserRecord>;
+}
+
+export function emptyState(room: string, chat: string): RoomState {
+  return { version: 1, room, chat, host: null, users: {} };
+}
+
+/** Reads the state file; `null` when the room was never started. */
+export function readRoomState(paths: RoomPaths): RoomState | null {
+  const data = readFileSafe(paths.state);
+  if (data === null) return null;
+  let state: RoomState;
+  try {
+    state = JSON.parse(data.toString('utf8')) as RoomState;
+  } catch (error) {
+    throw new RoomError('internal', `corrupt room state file ${paths.state}: ${(error as Error).message}`);
+  }
+  if (state?.version !== 1 || typeof state.chat !== 'string' || typeof state.users !== 'object' || state.users === null) {
+    throw new RoomError('internal', `unrecognised room state file ${paths.state}`);
+  }
+  return state;
+}
+
+/** The username a token belongs to, or null. */
+export function userForToken(state: RoomState, token: string): string | null {
+  if (token === '') return null;
+  for (const [name, record] of Object.entries(state.users)) {
+    if (record.token === token) return name;
+  }
+  return null;
+}

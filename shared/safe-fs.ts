@@ -1,0 +1,120 @@
+// File access for everything room keeps in its directory (by default the
+// shared, world-writable /tmp). Invariants:
+// - a symlink planted at one of our paths is refused, never followed (O_NOFOLLOW, lstat);
+// - a file we read or write must be a regular file owned by the current user;
+// - every file we create is 0600.
+import * as fs from 'node:fs';
+import { RoomError } from './errors.ts';
+
+const { O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_EXCL, O_APPEND, O_NOFOLLOW, O_TRUNC } = fs.constants;
+
+export const FILE_MODE = 0o600;
+
+function errno(error: unknown): string | undefined {
+  return (error as NodeJS.ErrnoException | undefined)?.code;
+}
+
+function refuse(path: string, why: string): never {
+  throw new RoomError('unsafe_path', `refusing ${path}: ${why}`);
+}
+
+/** Checks an open file is a regular file of ours; closes it and throws otherwise. */
+function checkOwnedRegular(fd: number, path: string): void {
+  const st = fs.fstatSync(fd);
+  const uid = process.getuid?.();
+  if (!st.isFile() || (uid !== undefined && st.uid !== uid)) {
+    fs.closeSync(fd);
+    refuse(path, st.isFile() ? 'it belongs to another user' : 'it is not a regular file');
+  }
+}
+
+function open(path: string, flags: number): number {
+  try {
+    const fd = fs.openSync(path, flags | O_NOFOLLOW, FILE_MODE);
+    checkOwnedRegular(fd, path);
+    return fd;
+  } catch (error) {
+    if (errno(error) === 'ELOOP') refuse(path, 'it is a symbolic link');
+    throw error;
+  }
+}
+
+/** Opens for reading; `null` when the file does not exist. */
+export function openForRead(path: string): number | null {
+  try {
+    return open(path, O_RDONLY);
+  } catch (error) {
+    if (errno(error) === 'ENOENT') return null;
+    throw error;
+  }
+}
+
+/** Opens for appending (and reading), creating the file 0600 if needed. */
+export function openForAppend(path: string): number {
+  return open(path, O_RDWR | O_APPEND | O_CREAT);
+}
+
+/** Reads a whole file; `null` when it does not exist. */
+export function readFileSafe(path: string): Buffer | null {
+  const fd = openForRead(path);
+  if (fd === null) return null;
+  try {
+    return fs.readFileSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Overwrites a file in place (0600 when created): for small files only their owner writes. */
+export function writeFileSafe(path: string, data: string | Buffer): void {
+  const fd = open(path, O_WRONLY | O_CREAT | O_TRUNC);
+  try {
+    fs.writeFileSync(fd, data);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * Replaces a file atomically: readers see the old or the new content, never
+ * a mix. The temporary file is created exclusively, so nothing planted can
+ * be written through; rename never follows a symlink at the target, but we
+ * refuse one anyway so a planted link is reported rather than replaced.
+ */
+export function writeFileAtomic(path: string, data: string | Buffer): void {
+  refuseSymlink(path);
+  const tmp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  const fd = fs.openSync(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, FILE_MODE);
+  try {
+    fs.writeFileSync(fd, data);
+    fs.fsyncSync(fd);
+  } catch (error) {
+    fs.closeSync(fd);
+    fs.rmSync(tmp, { force: true });
+    throw error;
+  }
+  fs.closeSync(fd);
+  try {
+    fs.renameSync(tmp, path);
+  } catch (error) {
+    fs.rmSync(tmp, { force: true });
+    throw error;
+  }
+}
+
+/** Throws when `path` is a symlink; a missing path is fine. */
+export function refuseSymlink(path: string): void {
+  let st: fs.Stats;
+  try {
+    st = fs.lstatSync(path);
+  } catch (error) {
+    if (errno(error) === 'ENOENT') return;
+    throw error;
+  }
+  if (st.isSymbolicLink()) refuse(path, 'it is a symbolic link');
+}
+
+/** Removes a file if present, never following a symlink (unlink removes the link itself). */
+export function removeFile(path: string): void {
+  fs.rmSync(path, { force: true });
+}
