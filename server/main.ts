@@ -86,8 +86,9 @@ async function main(): Promise<void> {
   }
   const { history, report } = History.open(state.chat);
   log(`history ${state.chat}: ${report.events} events${report.skipped > 0 ? `, ${report.skipped} bad lines skipped` : ''}${report.tornTail ? ' (torn last line ignored)' : ''}`);
-  const registry = new Registry(state, (next) => writeFileAtomic(paths.state, `${JSON.stringify(next, null, 2)}\n`));
-  if (existing === null) writeFileAtomic(paths.state, `${JSON.stringify(state, null, 2)}\n`);
+  const saveState = (next: RoomState) => writeFileAtomic(paths.state, `${JSON.stringify(next, null, 2)}\n`, { durable: true });
+  const registry = new Registry(state, saveState);
+  if (existing === null) saveState(state); // records the history path for poll, watch and restarts
 
   let app: FastifyInstance | undefined;
   let stopping: Promise<void> | undefined;

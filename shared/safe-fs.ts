@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import { RoomError } from './errors.ts';
 
-const { O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_EXCL, O_APPEND, O_NOFOLLOW, O_TRUNC } = fs.constants;
+const { O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_EXCL, O_APPEND, O_NOFOLLOW } = fs.constants;
 
 export const FILE_MODE = 0o600;
 
@@ -65,29 +65,19 @@ export function readFileSafe(path: string): Buffer | null {
   }
 }
 
-/** Overwrites a file in place (0600 when created): for small files only their owner writes. */
-export function writeFileSafe(path: string, data: string | Buffer): void {
-  const fd = open(path, O_WRONLY | O_CREAT | O_TRUNC);
-  try {
-    fs.writeFileSync(fd, data);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
 /**
  * Replaces a file atomically: readers see the old or the new content, never
- * a mix. The temporary file is created exclusively, so nothing planted can
+ * a mix. `durable` also flushes it to disk before the rename (power loss). The temporary file is created exclusively, so nothing planted can
  * be written through; rename never follows a symlink at the target, but we
  * refuse one anyway so a planted link is reported rather than replaced.
  */
-export function writeFileAtomic(path: string, data: string | Buffer): void {
+export function writeFileAtomic(path: string, data: string | Buffer, options: { durable?: boolean } = {}): void {
   refuseSymlink(path);
   const tmp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
   const fd = fs.openSync(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, FILE_MODE);
   try {
     fs.writeFileSync(fd, data);
-    fs.fsyncSync(fd);
+    if (options.durable === true) fs.fsyncSync(fd);
   } catch (error) {
     fs.closeSync(fd);
     fs.rmSync(tmp, { force: true });

@@ -1,0 +1,62 @@
+// What every command gets from the entry point, and the argument helpers they
+// share. Options are parsed once here, at the edge, into plain values;
+// nothing deeper reads process.env or process.argv.
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { RoomError } from '../shared/errors.ts';
+
+export interface Cli {
+  readonly env: NodeJS.ProcessEnv;
+  /** The room directory: $ROOM_DIR or /tmp. */
+  readonly dir: string;
+  readonly stdin: NodeJS.ReadStream;
+  /** Writes one line of protocol output (NDJSON) to stdout. */
+  readonly out: (line: string) => void;
+  /** Writes text (whole lines) to stdout as it is. */
+  readonly write: (text: string) => void;
+  /** Writes a diagnostic line to stderr. */
+  readonly err: (line: string) => void;
+}
+
+export interface Command {
+  readonly usage: string;
+  readonly run: (argv: string[], cli: Cli) => Promise<number>;
+}
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/** node:util parseArgs, with its errors turned into usage errors that show the command's usage. */
+export function parse<O extends Options>(argv: string[], options: O, usage: string) {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new RoomError('usage', `${(error as Error).message}\n\n${usage}`);
+  }
+}
+
+export function usageError(message: string, usage: string): RoomError {
+  return new RoomError('usage', `${message}\n\n${usage}`);
+}
+
+/** The token from -t/--token, else $ROOM_TOKEN. The token record file is never read implicitly. */
+export function tokenFrom(flag: string | undefined, env: NodeJS.ProcessEnv): string {
+  const token = flag ?? env.ROOM_TOKEN;
+  if (token === undefined || token === '') {
+    throw new RoomError('missing_token', 'no token: pass -t <token> or set ROOM_TOKEN (get one with: room join <room-id> <username>)');
+  }
+  return token;
+}
+
+/** A number of seconds given as an option (e.g. --interval 0.5). */
+export function seconds(value: string | undefined, name: string, fallback: number | undefined, usage: string): number | undefined {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw usageError(`--${name} must be a positive number of seconds, not ${JSON.stringify(value)}`, usage);
+  return n;
+}
+
+/** A non-negative integer option (e.g. -n 20). */
+export function count(value: string | undefined, name: string, fallback: number, usage: string): number {
+  if (value === undefined) return fallback;
+  if (!/^\d{1,9}$/.test(value)) throw usageError(`${name} must be a whole number, not ${JSON.stringify(value)}`, usage);
+  return Number(value);
+}

@@ -1,0 +1,40 @@
+// `room --help`: the commands, the environment and the exit codes.
+import { EXIT, EXIT_CODE_HELP } from '../../shared/errors.ts';
+import type { Command } from '../cli.ts';
+
+export const EXIT_CODES = EXIT_CODE_HELP.map(([code, meaning]) => `  ${code}  ${meaning}`).join('\n');
+
+const USAGE = `room: a local group chat for humans and AI agents
+
+Usage:
+  room <room-id> <username> [-n N] [-f PATH]         open the terminal UI (starts the broker if needed)
+  room <room-id> <username> --agent [-n N] [-f PATH] agent mode: JSON lines on stdin and stdout
+  room join <room-id> <username> [-f PATH]           register a name, print its token (starts the broker)
+  room send [-t TOKEN] <room-id> [--to USER] [MESSAGE...]
+                                                     send one message (the words, or stdin)
+  room poll [-t TOKEN] <room-id> [--since ID]        print unseen events (reads the history; no broker needed)
+  room watch [-t TOKEN] <room-id> [--interval S] [--timeout S]
+                                                     wait for a message for you, then print what is new
+  room <command> --help                              help for one command
+  room --version
+
+Environment:
+  ROOM_TOKEN  the token for send, poll, watch (safer than -t: argv is visible to other processes)
+  ROOM_DIR    where sockets, history and state live (default /tmp)
+
+Exit codes:
+${EXIT_CODES}`;
+
+const help: Command = {
+  usage: USAGE,
+  async run(argv, cli) {
+    if (argv[0] === '--no-args') {
+      cli.err(USAGE);
+      return EXIT.usage;
+    }
+    cli.out(USAGE);
+    return EXIT.ok;
+  },
+};
+
+export default help;

@@ -1,0 +1,66 @@
+// `room poll`: print the unseen visible events and advance the cursor.
+import { closeSync } from 'node:fs';
+import { EXIT, RoomError } from '../../shared/errors.ts';
+import { parse, tokenFrom, usageError, type Command } from '../cli.ts';
+import { locate } from '../cursor.ts';
+import { findEntry, scanEntries, type Entry } from '../history-file.ts';
+import { openHistory, openReader } from '../reader.ts';
+
+const USAGE = `Usage: room poll [-t TOKEN] <room-id> [--since ID]
+
+Reads the room's history file directly (no broker needed), prints the events
+you have not seen yet as NDJSON (DMs only if they are yours, or you are the
+host) and advances your cursor (<dir>/room-<room-id>-<user>.cursor), so a
+second poll prints nothing. Delete the cursor file to start over.
+
+Options:
+  -t, --token TOKEN  your token (default: $ROOM_TOKEN)
+      --since ID     print what follows event ID instead (an unknown ID is an error);
+                     the cursor then moves to the last event read`;
+
+/** Output is gathered and written in large pieces: a first poll may print a long history. */
+const FLUSH_BYTES = 1 << 20;
+
+const poll: Command = {
+  usage: USAGE,
+  async run(argv, cli) {
+    const { values, positionals } = parse(argv, { token: { type: 'string', short: 't' }, since: { type: 'string' } }, USAGE);
+    if (positionals.length !== 1) throw usageError('expected <room-id>', USAGE);
+    const reader = openReader(cli.dir, positionals[0]!, tokenFrom(values.token, cli.env));
+    const fd = openHistory(reader);
+    if (fd === null) {
+      if (values.since !== undefined) throw new RoomError('unknown_id', `no event ${values.since}: the room has no history yet`);
+      return EXIT.ok;
+    }
+    try {
+      const cursor = reader.cursor.read();
+      let from: Entry | null = null;
+      if (values.since !== undefined) {
+        from = cursor?.id === values.since ? locate(fd, cursor) : findEntry(fd, values.since);
+        if (from === null) throw new RoomError('unknown_id', `no event with id ${values.since} in the history`);
+      } else if (cursor !== null) {
+        from = locate(fd, cursor); // gone (cleared history): start over
+      }
+      let last = from;
+      let pending = '';
+      scanEntries(fd, from?.end ?? 0, (entry) => {
+        last = entry;
+        if (!reader.canSee(entry.event)) return;
+        pending += `${entry.line}\n`;
+        if (pending.length >= FLUSH_BYTES) {
+          cli.write(pending);
+          pending = '';
+        }
+      });
+      if (pending !== '') cli.write(pending);
+      // Also rewrites a cursor whose line moved, so the next poll reads only what is new.
+      const moved = last !== null && (last.event.id !== cursor?.id || last.start !== cursor.start);
+      if (moved) reader.cursor.write(last!);
+      return EXIT.ok;
+    } finally {
+      closeSync(fd);
+    }
+  },
+};
+
+export default poll;

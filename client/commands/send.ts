@@ -1,0 +1,54 @@
+// `room send`: deliver one message and print the broadcast record.
+import type { Inbound } from '../../shared/api.ts';
+import { EXIT } from '../../shared/errors.ts';
+import { parseInput } from '../../shared/input.ts';
+import { roomPaths } from '../../shared/paths.ts';
+import { parse, tokenFrom, usageError, type Command } from '../cli.ts';
+import { call } from '../http.ts';
+
+const USAGE = `Usage: room send [-t TOKEN] <room-id> [--to USER] [MESSAGE...]
+
+Sends one message and prints the broadcast record (the JSON line written to
+the history; its "id" works as a --since for poll). The words are joined with
+spaces; with no words the message is read from stdin, newlines kept.
+  - a JSON envelope is sent as that event: '{"type":"command","cmd":"claim","params":["auth"]}'
+  - text starting with / is a command: /who, /set_status reviewing PRs, /dm bob hi, /reply <id> ok
+    (/who and /help print a private answer that is not stored)
+  - start with // to send text beginning with a single /
+
+Options:
+  -t, --token TOKEN  your token (default: $ROOM_TOKEN)
+      --to USER      send a direct message to USER (seen only by you, USER and the host)`;
+
+async function readStdin(stdin: NodeJS.ReadStream): Promise<string> {
+  let text = '';
+  stdin.setEncoding('utf8');
+  for await (const chunk of stdin) text += chunk as string;
+  return text.endsWith('\n') ? text.slice(0, text.endsWith('\r\n') ? -2 : -1) : text;
+}
+
+const send: Command = {
+  usage: USAGE,
+  async run(argv, cli) {
+    const { values, positionals } = parse(argv, { token: { type: 'string', short: 't' }, to: { type: 'string' } }, USAGE);
+    const [roomId, ...words] = positionals;
+    if (roomId === undefined) throw usageError('expected <room-id>', USAGE);
+    const paths = roomPaths(cli.dir, roomId);
+    const token = tokenFrom(values.token, cli.env);
+    let text: string;
+    if (words.length > 0) {
+      text = words.join(' ');
+    } else if (cli.stdin.isTTY) {
+      throw usageError('no message: give it as words, or pipe it on stdin', USAGE);
+    } else {
+      text = await readStdin(cli.stdin);
+    }
+    if (text.trim() === '') throw usageError('empty message', USAGE);
+    const inbound: Inbound = values.to === undefined ? parseInput(text, { json: true }) : { type: 'dm', to: values.to, content: text };
+    const { body } = await call(paths.socket, { method: 'POST', path: '/messages', token, json: inbound });
+    cli.out(body);
+    return EXIT.ok;
+  },
+};
+
+export default send;

@@ -1,0 +1,61 @@
+// `room <room-id> <username>`: a live session, as the terminal UI or, with
+// --agent, as JSON lines on stdin and stdout.
+import { resolve } from 'node:path';
+import { checkUsername } from '../../shared/names.ts';
+import { roomPaths } from '../../shared/paths.ts';
+import { count, parse, usageError, type Command } from '../cli.ts';
+
+const USAGE = `Usage: room <room-id> <username> [--agent] [-n N] [-f PATH] [-t TOKEN]
+
+Opens a live session in the room, starting its broker if none is running.
+Identity: the token from -t or ROOM_TOKEN; else the name is joined (writing
+its token record); else, if the name is taken, the token in that user's
+token record is reused while it is still valid.
+
+Without --agent: the full-screen terminal UI.
+With --agent: no UI. Every event is printed as one JSON line on stdout (the
+last N history events, your own join, then everything live); every line on
+stdin is sent: a JSON event ({"type":"message","content":"hi"}, reply,
+command, dm) or plain text, where /who, /dm bob hi and other commands work as
+in the UI. Runs until stdin ends or the broker ends the session (/exit, kick).
+
+Options:
+      --agent        agent mode (JSON lines) instead of the UI
+  -n N               history events to show first (default 20)
+  -f, --file PATH    the history file, when this creates the room
+  -t, --token TOKEN  use this token (default: $ROOM_TOKEN)`;
+
+export interface SessionOptions {
+  readonly roomId: string;
+  readonly username: string;
+  readonly history: number;
+  readonly chat: string | undefined;
+  readonly token: string | undefined;
+}
+
+const session: Command = {
+  usage: USAGE,
+  async run(argv, cli) {
+    const { values, positionals } = parse(argv, {
+      agent: { type: 'boolean' },
+      n: { type: 'string', short: 'n' },
+      file: { type: 'string', short: 'f' },
+      token: { type: 'string', short: 't' },
+    }, USAGE);
+    if (positionals.length !== 2) throw usageError('expected <room-id> <username>', USAGE);
+    const [roomId, username] = positionals as [string, string];
+    roomPaths(cli.dir, roomId);
+    checkUsername(username);
+    const options: SessionOptions = {
+      roomId,
+      username,
+      history: count(values.n, '-n', 20, USAGE),
+      chat: values.file === undefined ? undefined : resolve(values.file),
+      token: values.token ?? (cli.env.ROOM_TOKEN || undefined),
+    };
+    if (values.agent === true) return (await import('../agent/main.ts')).runAgent(options, cli);
+    return (await import('../tui/main.tsx')).runTui(options, cli);
+  },
+};
+
+export default session;

@@ -1,0 +1,121 @@
+// `room watch`: block until something arrives for you, then print what is new.
+import { closeSync, fstatSync, watch as watchFile, type FSWatcher } from 'node:fs';
+import { EXIT } from '../../shared/errors.ts';
+import type { RoomEvent } from '../../shared/events.ts';
+import { parse, seconds, tokenFrom, usageError, type Command } from '../cli.ts';
+import { locate } from '../cursor.ts';
+import { scanEntries, type Entry } from '../history-file.ts';
+import { openHistory, openReader, type Reader } from '../reader.ts';
+
+const USAGE = `Usage: room watch [-t TOKEN] <room-id> [--interval S] [--timeout S]
+
+Waits until an unseen event from another user is for you (a message, reply or
+command, or a DM to you; not joins, leaves or system notices), then prints
+every unseen visible event except your own as NDJSON and exits 0. Shares the
+cursor with poll: nothing is printed twice, nothing is skipped unseen. Wakes
+within milliseconds of the write (file notifications), checking every
+--interval seconds as a fallback. Reads the history file: no broker needed.
+
+Options:
+  -t, --token TOKEN  your token (default: $ROOM_TOKEN)
+      --interval S   fallback check interval in seconds (default 5)
+      --timeout S    give up after S seconds: exit 6, print nothing, cursor unchanged`;
+
+/** Does this event call for the watcher's attention? */
+export function wakes(event: RoomEvent, user: string): boolean {
+  if (event.user === user) return false;
+  if (event.type === 'dm') return event.to === user;
+  return event.type === 'message' || event.type === 'reply' || event.type === 'command';
+}
+
+/** Resolves on the next change to the file, the fallback interval, or never once closed. */
+class ChangeSignal {
+  #wake: (() => void) | null = null;
+  readonly #watcher: FSWatcher | null;
+  readonly #timer: NodeJS.Timeout;
+
+  constructor(path: string, intervalMs: number) {
+    let watcher: FSWatcher | null = null;
+    try {
+      watcher = watchFile(path, { persistent: true }, () => this.#fire());
+      watcher.on('error', () => {}); // the interval still runs
+    } catch {
+      // no notifications here (or no file yet): the interval does the work
+    }
+    this.#watcher = watcher;
+    this.#timer = setInterval(() => this.#fire(), intervalMs);
+  }
+
+  #fire(): void {
+    const wake = this.#wake;
+    this.#wake = null;
+    wake?.();
+  }
+
+  next(): Promise<void> {
+    return new Promise((resolve) => {
+      this.#wake = resolve;
+    });
+  }
+
+  close(): void {
+    this.#watcher?.close();
+    clearInterval(this.#timer);
+  }
+}
+
+/** Reads until something wakes the watcher; returns every event read since the cursor. */
+async function waitForNews(reader: Reader, fd: number, signal: ChangeSignal, start: Entry | null): Promise<Entry[]> {
+  let position = start?.end ?? 0;
+  let seen: Entry[] = [];
+  for (;;) {
+    if (fstatSync(fd).size < position) {
+      // The history was cleared under us: what we held is gone too.
+      position = 0;
+      seen = [];
+    }
+    position = scanEntries(fd, position, (entry) => seen.push(entry));
+    if (seen.some((e) => reader.canSee(e.event) && wakes(e.event, reader.user))) return seen;
+    await signal.next();
+  }
+}
+
+const watch: Command = {
+  usage: USAGE,
+  async run(argv, cli) {
+    const { values, positionals } = parse(argv, {
+      token: { type: 'string', short: 't' },
+      interval: { type: 'string' },
+      timeout: { type: 'string' },
+    }, USAGE);
+    if (positionals.length !== 1) throw usageError('expected <room-id>', USAGE);
+    const intervalS = seconds(values.interval, 'interval', 5, USAGE)!;
+    const timeoutS = seconds(values.timeout, 'timeout', undefined, USAGE);
+    const reader = openReader(cli.dir, positionals[0]!, tokenFrom(values.token, cli.env));
+
+    let fd = openHistory(reader);
+    const signal = new ChangeSignal(reader.chat, intervalS * 1000);
+    const timeout = new Promise<'timeout'>((resolve) => {
+      if (timeoutS !== undefined) setTimeout(() => resolve('timeout'), timeoutS * 1000).unref();
+    });
+    try {
+      while (fd === null) {
+        // No history file yet: wait for the broker to create it.
+        if ((await Promise.race([signal.next(), timeout])) === 'timeout') return EXIT.timeout;
+        fd = openHistory(reader);
+      }
+      const cursor = reader.cursor.read();
+      const start = cursor === null ? null : locate(fd, cursor);
+      const news = await Promise.race([waitForNews(reader, fd, signal, start), timeout]);
+      if (news === 'timeout') return EXIT.timeout;
+      cli.write(news.filter((e) => reader.canSee(e.event) && e.event.user !== reader.user).map((e) => `${e.line}\n`).join(''));
+      reader.cursor.write(news.at(-1)!);
+      return EXIT.ok;
+    } finally {
+      signal.close();
+      if (fd !== null) closeSync(fd);
+    }
+  },
+};
+
+export default watch;

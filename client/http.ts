@@ -1,0 +1,66 @@
+// JSON over the room's Unix socket for the one-shot commands, on node:http.
+// node:http is loaded through createRequire: an ESM `import 'node:http'`
+// costs 30-45 ms more on Node 24 (it builds the namespace, touching the
+// lazy WebSocket getter), and one-shots are started thousands of times.
+// The long-lived clients (TUI, agent mode) use undici instead.
+import { createRequire } from 'node:module';
+import { RoomError, isErrorCode } from '../shared/errors.ts';
+
+const require = createRequire(import.meta.url);
+
+export interface Response {
+  readonly status: number;
+  readonly body: string;
+}
+
+export interface RequestOptions {
+  readonly method: 'GET' | 'POST';
+  readonly path: string;
+  readonly token?: string;
+  readonly json?: unknown;
+}
+
+/** Turns an error response (`{code, message}`) into a RoomError. */
+export function errorFrom(response: Response): RoomError {
+  try {
+    const { code, message } = JSON.parse(response.body) as { code?: unknown; message?: unknown };
+    if (isErrorCode(code) && typeof message === 'string') return new RoomError(code, message);
+  } catch {
+    // not JSON: fall through
+  }
+  return new RoomError('internal', `unexpected response ${response.status} from the broker: ${response.body.slice(0, 200)}`);
+}
+
+export function request(socketPath: string, options: RequestOptions): Promise<Response> {
+  const http = require('node:http') as typeof import('node:http');
+  const body = options.json === undefined ? undefined : JSON.stringify(options.json);
+  const headers: Record<string, string> = { connection: 'close' };
+  if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
+  if (body !== undefined) {
+    headers['content-type'] = 'application/json';
+    headers['content-length'] = String(Buffer.byteLength(body));
+  }
+  return new Promise((resolve, reject) => {
+    const req = http.request({ socketPath, method: options.method, path: options.path, headers, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT' || error.code === 'ECONNREFUSED') {
+        reject(new RoomError('broker_unreachable', `no broker is running on ${socketPath}`));
+      } else {
+        reject(new RoomError('broker_unreachable', `cannot reach the broker on ${socketPath}: ${error.message}`));
+      }
+    });
+    req.end(body);
+  });
+}
+
+/** Sends a request and returns the parsed body of a 2xx answer; throws the broker's error otherwise. */
+export async function call<T>(socketPath: string, options: RequestOptions): Promise<{ status: number; body: string; value: T }> {
+  const response = await request(socketPath, options);
+  if (response.status < 200 || response.status >= 300) throw errorFrom(response);
+  return { ...response, value: JSON.parse(response.body) as T };
+}

@@ -1,0 +1,84 @@
+// The `room` command. This entry stays tiny: it turns on Node's compile
+// cache, picks the command from argv and loads only that command's code, so
+// one-shot commands never pay for the TUI, the broker or undici.
+import { enableCompileCache } from 'node:module';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { EXIT, RoomError } from '../shared/errors.ts';
+import { roomDirFrom } from '../shared/paths.ts';
+import type { Cli, Command } from './cli.ts';
+
+enableCompileCache?.(join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'room', 'compile-cache'));
+
+const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
+  join: () => import('./commands/join.ts'),
+  send: () => import('./commands/send.ts'),
+  poll: () => import('./commands/poll.ts'),
+  watch: () => import('./commands/watch.ts'),
+  help: () => import('./commands/help.ts'),
+};
+
+function makeCli(): Cli {
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    // The reader went away (`room poll | head -1`): stop quietly.
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+  return {
+    env: process.env,
+    dir: roomDirFrom(process.env),
+    stdin: process.stdin,
+    out: (line) => void process.stdout.write(`${line}\n`),
+    write: (text) => void process.stdout.write(text),
+    err: (line) => void process.stderr.write(`${line}\n`),
+  };
+}
+
+/** `--help` anywhere before a `--` asks for help. */
+function wantsHelp(argv: string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end === -1 ? argv : argv.slice(0, end)).some((a) => a === '--help' || a === '-h');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const cli = makeCli();
+  const [first, ...rest] = argv;
+  if (first === '--version' || first === '-v' || first === 'version') {
+    const { VERSION } = await import('../shared/version.ts');
+    cli.out(VERSION);
+    return EXIT.ok;
+  }
+  if (first === undefined || first === '--help' || first === '-h') {
+    return (await COMMANDS.help!()).default.run(first === undefined ? ['--no-args'] : [], cli);
+  }
+  const load = Object.hasOwn(COMMANDS, first) ? COMMANDS[first] : undefined;
+  if (load !== undefined) {
+    const command = (await load()).default;
+    if (wantsHelp(rest)) {
+      cli.out(command.usage);
+      return EXIT.ok;
+    }
+    return command.run(rest, cli);
+  }
+  const session = (await import('./commands/session.ts')).default;
+  if (wantsHelp(argv)) {
+    cli.out(session.usage);
+    return EXIT.ok;
+  }
+  return session.run(argv, cli);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof RoomError) {
+      process.stderr.write(`room: ${error.message}\n`);
+      process.exitCode = error.exitCode;
+    } else {
+      process.stderr.write(`room: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.exitCode = EXIT.internal;
+    }
+  },
+);

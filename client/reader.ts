@@ -1,0 +1,34 @@
+// What poll and watch need before reading: who the token belongs to, who
+// the host is (for the DM rule) and where the history is, all from the
+// room's state file, with no broker.
+import { RoomError } from '../shared/errors.ts';
+import { isVisibleTo, type RoomEvent } from '../shared/events.ts';
+import { roomPaths, type RoomPaths } from '../shared/paths.ts';
+import { readRoomState, userForToken } from '../shared/room-state.ts';
+import { openForRead } from '../shared/safe-fs.ts';
+import { CursorFile } from './cursor.ts';
+
+export interface Reader {
+  readonly paths: RoomPaths;
+  readonly user: string;
+  readonly chat: string;
+  readonly cursor: CursorFile;
+  readonly canSee: (event: RoomEvent) => boolean;
+}
+
+export function openReader(dir: string, roomId: string, token: string): Reader {
+  const paths = roomPaths(dir, roomId);
+  const state = readRoomState(paths);
+  if (state === null) {
+    throw new RoomError('invalid_token', `room ${roomId} has no state in ${dir}: nobody has joined it yet (room join ${roomId} <username>)`);
+  }
+  const user = userForToken(state, token);
+  if (user === null) throw new RoomError('invalid_token', `invalid or revoked token for room ${roomId}: run room join ${roomId} <username> for a new one`);
+  const host = state.host;
+  return { paths, user, chat: state.chat, cursor: new CursorFile(paths, user), canSee: (event) => isVisibleTo(event, user, host) };
+}
+
+/** Opens the history for reading; null when the room has no history file yet. */
+export function openHistory(reader: Reader): number | null {
+  return openForRead(reader.chat);
+}

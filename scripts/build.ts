@@ -1,0 +1,31 @@
+// Bundles the CLI and the broker with esbuild into dist/: ESM with code
+// splitting, so each command loads only its own chunk (one-shot commands
+// never load ink, fastify or undici). Run by `npm install` (prepare) and
+// before the tests.
+import { build } from 'esbuild';
+import { rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+rmSync(`${root}/dist`, { recursive: true, force: true });
+
+await build({
+  absWorkingDir: root,
+  entryPoints: { cli: 'client/main.ts', broker: 'server/main.ts' },
+  outdir: 'dist',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node22',
+  // Chunks sit beside the entries: client code finds dist/broker.js relative to itself.
+  chunkNames: '[name]-[hash]',
+  sourcemap: false,
+  legalComments: 'none',
+  logLevel: 'warning',
+  // ink imports react-devtools-core only in development; keep it out of the bundle.
+  alias: { 'react-devtools-core': './scripts/devtools-stub.js' },
+  define: { 'process.env.NODE_ENV': '"production"', 'process.env.DEV': '"false"' },
+  // CommonJS dependencies (undici, fastify) call require(): give ESM chunks one.
+  banner: { js: 'import { createRequire as __roomRequire } from "node:module"; const require = __roomRequire(import.meta.url);' },
+});
