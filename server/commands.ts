@@ -32,8 +32,8 @@ function ago(then: Date, now: Date): string {
 }
 
 /** `online — alice (host), bob: reviewing PRs`, then one-shot users on a second line. */
-export function whoText(room: Room, now: Date): string {
-  const { host, online, recent } = room.users();
+export function whoText(room: Room, user: string, now: Date): string {
+  const { host, online, recent } = room.users(user);
   const label = (user: string, status: string) => `${user}${user === host ? ' (host)' : ''}${status === '' ? '' : `: ${status}`}`;
   const lines = [online.length === 0 ? 'no users online' : `online — ${online.map((u) => label(u.user, u.status)).join(', ')}`];
   if (recent.length > 0) {
@@ -49,7 +49,7 @@ function helpText(room: Room, user: string): string {
 }
 
 const USER_COMMANDS: Record<string, Handler> = {
-  who: (room) => ({ stored: false, notice: room.notice(whoText(room, new Date())) }),
+  who: (room, user) => ({ stored: false, notice: room.notice(whoText(room, user, new Date())) }),
   help: (room, user) => ({ stored: false, notice: room.notice(helpText(room, user)) }),
   set_status: (room, user, params) => {
     const text = params.join(' ').trim();

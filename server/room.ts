@@ -199,10 +199,10 @@ export class Room {
     return out;
   }
 
-  users(): Users {
+  users(you: string): Users {
     const names = this.registry.names.filter((name) => !this.registry.isKicked(name));
     const recent = this.presence.recent(this.#polledAt(names)).filter((u) => !this.registry.isKicked(u.user));
-    return { host: this.registry.host, online: this.presence.online(), recent };
+    return { you, host: this.registry.host, online: this.presence.online(), recent };
   }
 }
 

@@ -69,8 +69,9 @@ export const Health = {
 } as const;
 
 export const Users = {
-  $id: 'Users', type: 'object', additionalProperties: false, required: ['host', 'online', 'recent'],
+  $id: 'Users', type: 'object', additionalProperties: false, required: ['you', 'host', 'online', 'recent'],
   properties: {
+    you: { type: 'string', description: 'the username of the caller\'s token' },
     host: { type: ['string', 'null'], description: 'the room host, or null before anyone joined' },
     online: {
       type: 'array', description: 'users with a live session (TUI, agent, SSE stream)',

@@ -4,10 +4,11 @@ import type { TokenResponse } from '../../shared/api.ts';
 import { EXIT } from '../../shared/errors.ts';
 import { checkUsername } from '../../shared/names.ts';
 import { roomPaths, tokenRecordPath } from '../../shared/paths.ts';
-import { refuseSymlink, writeFileAtomic } from '../../shared/safe-fs.ts';
+import { refuseSymlink } from '../../shared/safe-fs.ts';
 import { ensureBroker } from '../broker-start.ts';
 import { parse, usageError, type Command } from '../cli.ts';
 import { call } from '../http.ts';
+import { writeTokenRecord } from '../token-record.ts';
 
 const USAGE = `Usage: room join <room-id> <username> [-f PATH]
 
@@ -34,9 +35,8 @@ const join: Command = {
     await ensureBroker(paths, { chat: values.file === undefined ? undefined : resolve(values.file) });
     const { body, value } = await call<TokenResponse>(paths.socket, { method: 'POST', path: '/join', json: { username } });
     cli.out(body);
-    writeFileAtomic(record, `${body}\n`);
-    cli.err(`Token written to ${record}`);
-    return value.type === 'token' ? EXIT.ok : EXIT.internal;
+    cli.err(`Token written to ${writeTokenRecord(paths, value)}`);
+    return EXIT.ok;
   },
 };
 

@@ -19,8 +19,7 @@ export function statusRoutes(room: Room, version: string) {
         response: { 200: { $ref: 'Users#' }, ...errorResponses(401) },
       },
     }, (request) => {
-      requestUser(room, request);
-      return room.users();
+      return room.users(requestUser(room, request));
     });
   };
 }

@@ -1,0 +1,79 @@
+// HTTP to the broker for long-lived clients (TUI, agent mode), on undici
+// over the room's socket. Its ~90 ms load is paid once per session.
+import { Agent, request, type Dispatcher } from 'undici';
+import type { Inbound, TokenResponse, Users } from '../../shared/api.ts';
+import { RoomError, isErrorCode } from '../../shared/errors.ts';
+import type { Notice, RoomEvent } from '../../shared/events.ts';
+
+export type PostAnswer = { readonly stored: true; readonly event: RoomEvent } | { readonly stored: false; readonly notice: Notice };
+
+const ORIGIN = 'http://room';
+
+/** A transport failure (nobody listening, connection cut) rather than an answer. */
+export function isUnreachable(error: unknown): boolean {
+  return error instanceof RoomError && (error.code === 'broker_unreachable' || error.code === 'room_closing');
+}
+
+function unreachable(socketPath: string, error: unknown): RoomError {
+  const code = (error as { code?: string }).code;
+  const why = code === 'ENOENT' || code === 'ECONNREFUSED' ? 'no broker is running' : `connection failed (${code ?? (error as Error).message})`;
+  return new RoomError('broker_unreachable', `${why} on ${socketPath}`);
+}
+
+export class BrokerClient {
+  readonly socketPath: string;
+  readonly dispatcher: Agent;
+
+  constructor(socketPath: string) {
+    this.socketPath = socketPath;
+    this.dispatcher = new Agent({ connect: { socketPath } });
+  }
+
+  /** Sends a request; a non-2xx answer becomes the broker's RoomError, a transport failure `broker_unreachable`. */
+  async send(method: 'GET' | 'POST', path: string, options: { token?: string; json?: unknown; headers?: Record<string, string>; signal?: AbortSignal } = {}): Promise<Dispatcher.ResponseData> {
+    const headers: Record<string, string> = { ...options.headers };
+    if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
+    let body: string | undefined;
+    if (options.json !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(options.json);
+    }
+    let response: Dispatcher.ResponseData;
+    try {
+      response = await request(`${ORIGIN}${path}`, { dispatcher: this.dispatcher, method, headers, body, signal: options.signal });
+    } catch (error) {
+      if ((error as Error).name === 'AbortError') throw error;
+      throw unreachable(this.socketPath, error);
+    }
+    if (response.statusCode >= 200 && response.statusCode < 300) return response;
+    const text = await response.body.text().catch(() => '');
+    let parsed: { code?: unknown; message?: unknown } = {};
+    try {
+      parsed = JSON.parse(text) as typeof parsed;
+    } catch {
+      // not JSON
+    }
+    if (isErrorCode(parsed.code) && typeof parsed.message === 'string') throw new RoomError(parsed.code, parsed.message);
+    throw new RoomError('internal', `unexpected answer ${response.statusCode} from the broker: ${text.slice(0, 200)}`);
+  }
+
+  async join(username: string): Promise<TokenResponse> {
+    const response = await this.send('POST', '/join', { json: { username } });
+    return (await response.body.json()) as TokenResponse;
+  }
+
+  async users(token: string): Promise<Users> {
+    const response = await this.send('GET', '/users', { token });
+    return (await response.body.json()) as Users;
+  }
+
+  async post(token: string, inbound: Inbound): Promise<PostAnswer> {
+    const response = await this.send('POST', '/messages', { token, json: inbound });
+    const value = (await response.body.json()) as RoomEvent | Notice;
+    return response.statusCode === 201 ? { stored: true, event: value as RoomEvent } : { stored: false, notice: value as Notice };
+  }
+
+  async close(): Promise<void> {
+    await this.dispatcher.close();
+  }
+}

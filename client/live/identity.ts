@@ -1,0 +1,50 @@
+// Who a live session (TUI, agent mode) speaks as. In order:
+// 1. the token given with -t or ROOM_TOKEN (it must belong to <username>);
+// 2. joining the name (which writes its token record);
+// 3. if the name is taken, the token in that user's token record, if it is
+//    still valid; so re-running `room myroom alice` after quitting just works.
+import { RoomError } from '../../shared/errors.ts';
+import type { RoomPaths } from '../../shared/paths.ts';
+import { readTokenRecord, writeTokenRecord } from '../token-record.ts';
+import type { BrokerClient } from './broker-client.ts';
+
+export interface Identity {
+  readonly user: string;
+  readonly token: string;
+  readonly host: string | null;
+  /** Where the token was written, when this session joined the name. */
+  readonly recordWritten?: string;
+}
+
+/** The user behind a token, with the room's host; null when the broker refuses the token. */
+async function check(client: BrokerClient, token: string): Promise<{ you: string; host: string | null } | null> {
+  try {
+    return await client.users(token);
+  } catch (error) {
+    if (error instanceof RoomError && (error.code === 'invalid_token' || error.code === 'missing_token')) return null;
+    throw error;
+  }
+}
+
+export async function resolveIdentity(client: BrokerClient, paths: RoomPaths, username: string, token: string | undefined): Promise<Identity> {
+  if (token !== undefined) {
+    const who = await check(client, token);
+    if (who === null) throw new RoomError('invalid_token', `the token given (-t or ROOM_TOKEN) is not valid in room ${paths.room}`);
+    if (who.you !== username) throw new RoomError('invalid_token', `the token given belongs to ${who.you}, not ${username}`);
+    return { user: username, token, host: who.host };
+  }
+  try {
+    const joined = await client.join(username);
+    const recordWritten = writeTokenRecord(paths, joined);
+    const who = await check(client, joined.token);
+    return { user: username, token: joined.token, host: who?.host ?? null, recordWritten };
+  } catch (error) {
+    if (!(error instanceof RoomError) || error.code !== 'name_taken') throw error;
+    const recorded = readTokenRecord(paths, username);
+    const who = recorded === null ? null : await check(client, recorded);
+    if (recorded === null || who === null || who.you !== username) {
+      throw new RoomError('name_taken', `${error.message}, and ${recorded === null ? 'no token record was found' : 'the token record holds no valid token'} for it: pass its token with -t, or pick another name`);
+    }
+    return { user: username, token: recorded, host: who.host };
+  }
+}

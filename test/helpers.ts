@@ -1,0 +1,240 @@
+// Test helpers: every test gets a fresh ROOM_DIR, runs the real CLI (the
+// bundled `bin/room`) as child processes against a real broker, and leaves
+// nothing behind: brokers are stopped and the directory removed afterwards.
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestContext } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+export const ROOM_BIN = join(ROOT, 'bin', 'room');
+
+export interface RunResult {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export interface RunOptions {
+  readonly env?: NodeJS.ProcessEnv;
+  readonly input?: string;
+  readonly timeoutMs?: number;
+  readonly cwd?: string;
+}
+
+/** A fresh room directory; brokers started in it are stopped and it is removed when the test ends. */
+export class RoomDir {
+  readonly path: string;
+
+  private constructor(path: string) {
+    this.path = path;
+  }
+
+  static create(t: TestContext): RoomDir {
+    const dir = new RoomDir(mkdtempSync(join(tmpdir(), 'room-t-')));
+    t.after(() => dir.cleanup());
+    return dir;
+  }
+
+  get env(): NodeJS.ProcessEnv {
+    const env: NodeJS.ProcessEnv = { ...process.env, ROOM_DIR: this.path, ROOM_HEARTBEAT_MS: '1000' };
+    delete env.ROOM_TOKEN;
+    return env;
+  }
+
+  file(name: string): string {
+    return join(this.path, name);
+  }
+
+  socket(room: string): string {
+    return this.file(`room-${room}.sock`);
+  }
+
+  /** Runs `room <args>` to completion. */
+  run(args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+    return runRoom(args, { ...options, env: { ...this.env, ...options.env } });
+  }
+
+  /** Starts `room <args>` and leaves it running (killed at cleanup if still alive). */
+  spawn(args: readonly string[], options: SpawnOptions = {}): ChildProcess {
+    const child = spawn(ROOM_BIN, args, { stdio: 'pipe', ...options, env: { ...this.env, ...options.env } });
+    this.#children.push(child);
+    return child;
+  }
+
+  /** `room join`, returning the token. */
+  async join(room: string, user: string): Promise<string> {
+    const result = await this.run(['join', room, user]);
+    if (result.code !== 0) throw new Error(`room join ${room} ${user} failed (${result.code}): ${result.stderr}`);
+    return (JSON.parse(result.stdout) as { token: string }).token;
+  }
+
+  /** Pids of the brokers started in this directory (from their logs). */
+  brokerPids(): number[] {
+    const pids: number[] = [];
+    for (const name of readdirSync(this.path)) {
+      if (!name.endsWith('.log')) continue;
+      for (const match of readFileSync(this.file(name), 'utf8').matchAll(/listening on .* \(pid (\d+)/g)) pids.push(Number(match[1]));
+    }
+    return pids;
+  }
+
+  readonly #children: ChildProcess[] = [];
+
+  async cleanup(): Promise<void> {
+    for (const child of this.#children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    for (const pid of this.brokerPids()) await stopProcess(pid);
+    rmSync(this.path, { recursive: true, force: true });
+  }
+}
+
+/** Alive and not a zombie (a detached broker is reaped by init, which may take a while here). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return true;
+  }
+}
+
+/** SIGTERM, then SIGKILL after a grace period; resolves when the process is gone. */
+export async function stopProcess(pid: number, graceMs = 3000): Promise<void> {
+  if (!isAlive(pid)) return;
+  process.kill(pid, 'SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (isAlive(pid) && Date.now() < deadline) await sleep(20);
+  if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+  while (isAlive(pid)) await sleep(10);
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export function runRoom(args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(ROOM_BIN, args, { env: options.env ?? process.env, cwd: options.cwd, stdio: 'pipe' });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 15_000);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+    child.stdin.end(options.input ?? '');
+  });
+}
+
+/** Parses NDJSON output: one JSON object per non-empty line. */
+export function ndjson<T = Record<string, unknown>>(text: string): T[] {
+  return text.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as T);
+}
+
+export interface HttpResult {
+  readonly status: number;
+  readonly headers: Record<string, string | string[] | undefined>;
+  readonly body: string;
+  json<T = any>(): T;
+}
+
+/** One HTTP request over a Unix socket. */
+export function http(socketPath: string, method: string, path: string, options: { token?: string; body?: string | object; contentType?: string; headers?: Record<string, string> } = {}): Promise<HttpResult> {
+  const headers: Record<string, string> = { ...options.headers };
+  let body: string | undefined;
+  if (options.body !== undefined) {
+    body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
+    headers['content-type'] = options.contentType ?? (typeof options.body === 'string' ? 'text/plain' : 'application/json');
+  }
+  if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ socketPath, method, path, headers, agent: false }, (res) => {
+      let text = '';
+      res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text, json: () => JSON.parse(text) }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+export interface SseMessage {
+  readonly id?: string;
+  readonly event?: string;
+  readonly data: string;
+}
+
+/** An SSE stream read with a real HTTP connection; collect messages, wait for conditions, close. */
+export class SseReader {
+  readonly messages: SseMessage[] = [];
+  status = 0;
+  ended = false;
+  readonly #request: ReturnType<typeof httpRequest>;
+  #buffer = '';
+
+  constructor(socketPath: string, path: string, token: string, headers: Record<string, string> = {}) {
+    this.#request = httpRequest({ socketPath, path, method: 'GET', agent: false, headers: { authorization: `Bearer ${token}`, ...headers } }, (res) => {
+      this.status = res.statusCode ?? 0;
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => this.#feed(chunk));
+      res.on('end', () => (this.ended = true));
+      res.on('error', () => (this.ended = true));
+    });
+    this.#request.on('error', () => (this.ended = true));
+    this.#request.end();
+  }
+
+  #feed(chunk: string): void {
+    this.#buffer += chunk;
+    let end: number;
+    while ((end = this.#buffer.indexOf('\n\n')) !== -1) {
+      const block = this.#buffer.slice(0, end);
+      this.#buffer = this.#buffer.slice(end + 2);
+      const message: { id?: string; event?: string; data?: string } = {};
+      for (const line of block.split('\n')) {
+        if (line.startsWith(':') || line === '') continue;
+        const colon = line.indexOf(':');
+        const field = line.slice(0, colon);
+        const value = line.slice(colon + 1).replace(/^ /, '');
+        if (field === 'data') message.data = message.data === undefined ? value : `${message.data}\n${value}`;
+        else if (field === 'id' || field === 'event') message[field] = value;
+      }
+      if (message.data !== undefined) this.messages.push(message as SseMessage);
+    }
+  }
+
+  /** The event payloads received (not `close` messages). */
+  events<T = any>(): T[] {
+    return this.messages.filter((m) => m.event === undefined).map((m) => JSON.parse(m.data) as T);
+  }
+
+  async waitFor(predicate: (reader: SseReader) => boolean, timeoutMs = 5000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!predicate(this)) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for SSE condition; got ${JSON.stringify(this.messages.map((m) => m.data))}`);
+      await sleep(10);
+    }
+  }
+
+  close(): void {
+    this.#request.destroy();
+  }
+}
+
+/** Polls until `predicate` holds, or throws after `timeoutMs`. */
+export async function waitUntil(predicate: () => boolean | Promise<boolean>, timeoutMs = 5000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await predicate())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(10);
+  }
+}
