@@ -109,11 +109,11 @@ export class Room {
     this.presence.touch(user, this.#now());
     switch (inbound.type) {
       case 'message':
-        return this.#stored({ type: 'message', user, content: checkSize(inbound.content) });
+        return this.#stored({ type: 'message', user, content: checkContent(inbound.content) });
       case 'reply':
-        return this.#stored({ type: 'reply', user, reply_to: this.#resolveId(inbound.reply_to), content: checkSize(inbound.content) });
+        return this.#stored({ type: 'reply', user, reply_to: this.#resolveId(inbound.reply_to), content: checkContent(inbound.content) });
       case 'dm':
-        return this.#stored({ type: 'dm', user, to: this.knownUser(inbound.to), content: checkSize(inbound.content) });
+        return this.#stored({ type: 'dm', user, to: this.knownUser(inbound.to), content: checkContent(inbound.content) });
       case 'command':
         for (const p of inbound.params ?? []) checkSize(p);
         checkSize((inbound.params ?? []).join(' '));
@@ -204,6 +204,12 @@ export class Room {
     const recent = this.presence.recent(this.#polledAt(names)).filter((u) => !this.registry.isKicked(u.user));
     return { you, host: this.registry.host, online: this.presence.online(), recent };
   }
+}
+
+/** Message content: not blank, at most 64 KiB of UTF-8. */
+function checkContent(text: string): string {
+  if (text.trim() === '') throw new RoomError('invalid_event', 'content is empty');
+  return checkSize(text);
 }
 
 function checkSize(text: string): string {

@@ -5,7 +5,7 @@ import type { FromSchema } from 'json-schema-to-ts';
 import { MAX_CONTENT_BYTES } from './events.ts';
 import { NAME_PATTERN } from './names.ts';
 
-const content = { type: 'string', maxLength: MAX_CONTENT_BYTES } as const;
+const content = { type: 'string', minLength: 1, maxLength: MAX_CONTENT_BYTES, description: 'not blank; at most 64 KiB of UTF-8' } as const;
 const userArg = { type: 'string', pattern: '^@?(?!\\.)[A-Za-z0-9._-]{1,64}$', description: 'a username; a leading @ is accepted' } as const;
 
 export const InMessage = {
