@@ -21,7 +21,7 @@ function splitCommand(text: string): { name: string; rest: string } {
 
 /** Splits off the first word of `rest`, keeping the remainder verbatim. */
 function firstWord(rest: string): [string, string] {
-  const match = /^(\S+)\s?([\s\S]*)$/.exec(rest);
+  const match = /^(\S+)[ \t]*([\s\S]*)$/.exec(rest);
   return match === null ? ['', ''] : [match[1] ?? '', match[2] ?? ''];
 }
 

@@ -1,0 +1,50 @@
+// shared/input.ts: what a typed line means, the same in the UI, agent mode and room send.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { RoomError } from '../shared/errors.ts';
+import { parseInput } from '../shared/input.ts';
+
+const json = { json: true };
+const text = { json: false };
+
+test('plain text is a message, kept verbatim', () => {
+  assert.deepEqual(parseInput('hello  there\nsecond line', text), { type: 'message', content: 'hello  there\nsecond line' });
+  assert.deepEqual(parseInput('{"type":"message"} is just text in the UI', text), { type: 'message', content: '{"type":"message"} is just text in the UI' });
+});
+
+test('slash commands split their params on whitespace', () => {
+  assert.deepEqual(parseInput('/claim implement the  auth module', text), { type: 'command', cmd: 'claim', params: ['implement', 'the', 'auth', 'module'] });
+  assert.deepEqual(parseInput('/who', text), { type: 'command', cmd: 'who', params: [] });
+  assert.deepEqual(parseInput('/set_status reviewing PRs', text), { type: 'command', cmd: 'set_status', params: ['reviewing', 'PRs'] });
+  assert.deepEqual(parseInput('/kick @bob', text), { type: 'command', cmd: 'kick', params: ['@bob'] });
+});
+
+test('/dm and /reply keep the text after their first argument verbatim', () => {
+  assert.deepEqual(parseInput('/dm @bob hey,  can we\nsync?', text), { type: 'dm', to: '@bob', content: 'hey,  can we\nsync?' });
+  assert.deepEqual(parseInput('/reply 3f2a  ok then', text), { type: 'reply', reply_to: '3f2a', content: 'ok then' });
+});
+
+test('// escapes a leading slash', () => {
+  assert.deepEqual(parseInput('//etc/hosts is the file', text), { type: 'message', content: '/etc/hosts is the file' });
+});
+
+test('JSON envelopes are events only where JSON is accepted', () => {
+  assert.deepEqual(parseInput(' {"type":"dm","to":"bob","content":"x"} ', json), { type: 'dm', to: 'bob', content: 'x' });
+});
+
+test('bad input is a RoomError with a stable code', () => {
+  const cases: Array<[string, string]> = [
+    ['/', 'invalid_command'],
+    ['/ x', 'invalid_command'],
+    ['/dm bob', 'invalid_command'],
+    ['/dm', 'invalid_command'],
+    ['/reply abcd', 'invalid_command'],
+    ['/bad$name', 'invalid_command'],
+  ];
+  for (const [line, code] of cases) {
+    assert.throws(() => parseInput(line, text), (e: unknown) => e instanceof RoomError && e.code === code, line);
+  }
+  assert.throws(() => parseInput('{"type":', json), (e: unknown) => e instanceof RoomError && e.code === 'invalid_json');
+  assert.throws(() => parseInput('{"type":"bogus"}', json), (e: unknown) => e instanceof RoomError && e.code === 'unknown_type');
+  assert.throws(() => parseInput('{"content":"x"}', json), (e: unknown) => e instanceof RoomError && e.code === 'unknown_type');
+});
