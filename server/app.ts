@@ -5,6 +5,7 @@ import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import * as api from '../shared/api.ts';
 import { RoomError } from '../shared/errors.ts';
 import * as events from '../shared/events.ts';
+import { MAX_CONTENT_BYTES } from '../shared/events.ts';
 import { eventRoutes } from './routes/events.ts';
 import { joinRoutes } from './routes/join.ts';
 import { messageRoutes } from './routes/messages.ts';
@@ -31,6 +32,9 @@ function toRoomError(error: FastifyError): RoomError {
   if (error.validation !== undefined) {
     const unknownType = error.validation.some((v) => v.keyword === 'discriminator');
     if (unknownType) return new RoomError('unknown_type', 'unknown event type: use message, reply, command or dm');
+    if (error.validation.some((v) => v.keyword === 'maxLength' || v.keyword === 'maxItems')) {
+      return new RoomError('content_too_large', `content is too large: at most ${MAX_CONTENT_BYTES} bytes (64 KiB) per message (${error.message})`);
+    }
     const part = error.validationContext ?? 'request';
     return new RoomError(part === 'body' ? 'invalid_event' : 'usage', `invalid ${part}: ${error.message}`);
   }

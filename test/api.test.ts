@@ -1,0 +1,92 @@
+// The HTTP API's request and error shapes: /join, /messages (both ways), /users.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { RoomDir, http } from './helpers.ts';
+
+async function setup(t: Parameters<typeof RoomDir.create>[0]) {
+  const dir = RoomDir.create(t);
+  const alice = await dir.join('r', 'alice');
+  const socket = dir.socket('r');
+  const history = () => readFileSync(dir.file('r.chat'), 'utf8');
+  return { dir, alice, socket, history };
+}
+
+test('POST /join: 201 with a token, 409 for a taken name, 400 for a bad one, "broker" reserved', async (t) => {
+  const { socket } = await setup(t);
+  const bob = await http(socket, 'POST', '/join', { body: { username: 'bob' } });
+  assert.equal(bob.status, 201);
+  assert.equal(bob.json().type, 'token');
+  assert.equal((await http(socket, 'POST', '/join', { body: { username: 'bob' } })).json().code, 'name_taken');
+  assert.equal((await http(socket, 'POST', '/join', { body: { username: 'broker' } })).status, 409);
+  const bad = await http(socket, 'POST', '/join', { body: { username: '../etc' } });
+  assert.equal(bad.status, 400);
+  assert.equal(bad.json().code, 'invalid_name');
+  assert.equal((await http(socket, 'POST', '/join', { body: {} })).status, 400);
+});
+
+test('POST /messages: auth, JSON and text/plain bodies, and errors with stable codes that write nothing', async (t) => {
+  const { socket, alice, history } = await setup(t);
+  assert.equal((await http(socket, 'POST', '/messages', { body: { type: 'message', content: 'x' } })).json().code, 'missing_token');
+  assert.equal((await http(socket, 'POST', '/messages', { token: 'nope', body: { type: 'message', content: 'x' } })).status, 401);
+  const cases: Array<[string | object, string | undefined, number, string]> = [
+    ['{"type":"message","content":', 'application/json', 400, 'invalid_json'],
+    ['', 'application/json', 400, 'invalid_json'],
+    [{ type: 'shout', content: 'x' }, undefined, 400, 'unknown_type'],
+    [{ content: 'x' }, undefined, 400, 'invalid_event'],
+    [{ type: 'message' }, undefined, 400, 'invalid_event'],
+    [{ type: 'message', content: '   ' }, undefined, 400, 'invalid_event'],
+    [{ type: 'reply', reply_to: 'ab', content: 'x' }, undefined, 400, 'invalid_event'],
+    [{ type: 'dm', to: 'ghost', content: 'x' }, undefined, 404, 'unknown_user'],
+    [{ type: 'message', content: 'x'.repeat(65537) }, undefined, 413, 'content_too_large'],
+    ['x'.repeat(600 * 1024), 'text/plain', 413, 'body_too_large'],
+    ['<message/>', 'application/xml', 415, 'unsupported_media_type'],
+  ];
+  for (const [body, contentType, status, code] of cases) {
+    const response = await http(socket, 'POST', '/messages', { token: alice, body, contentType });
+    assert.equal(response.status, status, `${JSON.stringify(body).slice(0, 60)}: ${response.body}`);
+    assert.equal(response.json().code, code);
+    assert.equal(typeof response.json().message, 'string');
+  }
+  assert.equal(history(), '', 'no bad request wrote anything');
+  const plain = await http(socket, 'POST', '/messages', { token: alice, body: 'plain text' });
+  assert.equal(plain.status, 201);
+  assert.equal(plain.json().content, 'plain text');
+  assert.equal(history(), `${plain.body}\n`, 'the answer is the history line');
+});
+
+test('GET /messages: the last events, or those after an id, limited; DMs only for their parties', async (t) => {
+  const { dir, socket, alice } = await setup(t);
+  const bob = await dir.join('r', 'bob');
+  const carol = await dir.join('r', 'carol');
+  const ids: string[] = [];
+  for (const content of ['one', 'two', 'three']) {
+    ids.push((await http(socket, 'POST', '/messages', { token: alice, body: { type: 'message', content } })).json().id);
+  }
+  await http(socket, 'POST', '/messages', { token: bob, body: { type: 'dm', to: 'carol', content: 'secret' } });
+  const get = async (token: string, query = '') => (await http(socket, 'GET', `/messages${query}`, { token })).json().map((e: { content: string }) => e.content);
+  assert.deepEqual(await get(carol), ['one', 'two', 'three', 'secret']);
+  assert.deepEqual(await get(alice), ['one', 'two', 'three', 'secret'], 'the host sees DMs');
+  const dave = (await http(socket, 'POST', '/join', { body: { username: 'dave' } })).json().token;
+  assert.deepEqual(await get(dave), ['one', 'two', 'three']);
+  assert.deepEqual(await get(dave, '?limit=2'), ['two', 'three']);
+  assert.deepEqual(await get(dave, `?since=${ids[0]}`), ['two', 'three']);
+  assert.deepEqual(await get(dave, `?since=${ids[0]}&limit=1`), ['two']);
+  const unknown = await http(socket, 'GET', '/messages?since=00000000-0000-4000-8000-000000000000', { token: dave });
+  assert.equal(unknown.status, 404);
+  assert.equal(unknown.json().code, 'unknown_id');
+  assert.equal((await http(socket, 'GET', '/messages?limit=0', { token: dave })).status, 400);
+  assert.equal((await http(socket, 'GET', '/messages')).status, 401);
+});
+
+test('GET /users: you, the host, who is online, and one-shot users by last activity', async (t) => {
+  const { dir, socket, alice } = await setup(t);
+  const bob = await dir.join('r', 'bob');
+  await dir.run(['send', '-t', bob, 'r', 'hi']);
+  const users = (await http(socket, 'GET', '/users', { token: alice })).json();
+  assert.equal(users.you, 'alice');
+  assert.equal(users.host, 'alice');
+  assert.deepEqual(users.online, []);
+  assert.deepEqual(users.recent.map((u: { user: string }) => u.user), ['bob']);
+  assert.ok(Date.now() - Date.parse(users.recent[0].last_active) < 10_000);
+});
