@@ -2,13 +2,13 @@
 // the event schemas, for valid events and for each way an event can be wrong.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import Ajv from 'ajv';
-import addFormats from 'ajv-formats';
+import { Ajv } from 'ajv';
+import formats from 'ajv-formats';
 import { EVENT_SCHEMAS, Event } from '../shared/events.ts';
 import { isRoomEvent, parseEvent } from '../shared/validate.ts';
 
 const ajv = new Ajv({ discriminator: true, strict: false });
-addFormats(ajv);
+formats.default(ajv);
 for (const schema of EVENT_SCHEMAS) ajv.addSchema(schema);
 const ajvCheck = ajv.compile(Event);
 
