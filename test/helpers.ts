@@ -157,12 +157,18 @@ export function http(socketPath: string, method: string, path: string, options: 
   }
   if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
   return new Promise((resolve, reject) => {
+    let answered = false;
     const req = httpRequest({ socketPath, method, path, headers, agent: false }, (res) => {
+      answered = true;
       let text = '';
       res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text, json: () => JSON.parse(text) }));
     });
-    req.on('error', reject);
+    // The broker may answer (e.g. 413) and close before a large body is fully sent.
+    req.on('error', (error: NodeJS.ErrnoException) => {
+      if (!answered && !(error.code === 'EPIPE' || error.code === 'ECONNRESET')) reject(error);
+      else if (!answered) setTimeout(() => answered || reject(error), 1000);
+    });
     req.end(body);
   });
 }
