@@ -93,6 +93,7 @@ export interface EnsureOptions {
 
 /** Makes sure a broker answers on the room's socket; returns true if this call started it. */
 export async function ensureBroker(paths: RoomPaths, options: EnsureOptions = {}): Promise<boolean> {
+  fs.mkdirSync(paths.dir, { recursive: true, mode: 0o700 }); // a fresh ROOM_DIR is private
   checkSocketPath(paths.socket);
   if ((await probeSocket(paths.socket)) === 'alive') return false;
   const deadline = Date.now() + START_TIMEOUT_MS;
