@@ -1,1 +1,116 @@
-export async function runAgent(): Promise<number> { throw new Error('agent mode: not built yet'); }
+// Agent mode, `room <room-id> <username> --agent`: a live session with JSON
+// lines instead of a UI. Events go to stdout (the last -n of the history,
+// the user's own join, then everything live); every stdin line is sent.
+// The session lasts until the broker ends it (/exit, kick, revoked tokens)
+// or stdin ends; at end of input, the lines still queued are sent first and
+// their echoes printed, then the stream is closed (the broker broadcasts the
+// leave) and the process exits 0. If the broker is lost and does not come
+// back within the give-up time, it exits 3 (broker unreachable).
+import { EXIT, RoomError } from '../../shared/errors.ts';
+import { parseInput } from '../../shared/input.ts';
+import { roomPaths } from '../../shared/paths.ts';
+import { ensureBroker } from '../broker-start.ts';
+import type { Cli } from '../cli.ts';
+import type { SessionOptions } from '../commands/session.ts';
+import { BrokerClient } from '../live/broker-client.ts';
+import { resolveIdentity } from '../live/identity.ts';
+import { LiveSession, giveUpMsFrom, type ConnectionState, type SessionEnd } from '../live/session.ts';
+import { readLines } from './input.ts';
+import { Outbox } from './outbox.ts';
+import { AgentOutput } from './output.ts';
+
+/** Stop reading stdin while this many lines wait to be sent; read again below the low mark. */
+const QUEUE_HIGH = 256;
+const QUEUE_LOW = 64;
+/** At end of input, how long to wait for the echoes of the last lines sent before leaving. */
+const ECHO_WAIT_MS = 3000;
+
+/** A bound on a wait that must not itself keep the process alive. */
+const deadline = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).unref());
+
+export async function runAgent(options: SessionOptions, cli: Cli): Promise<number> {
+  const giveUpMs = giveUpMsFrom(cli.env);
+  const paths = roomPaths(cli.dir, options.roomId);
+  await ensureBroker(paths, { chat: options.chat });
+  const output = new AgentOutput(cli);
+  const client = new BrokerClient(paths.socket);
+  try {
+    const { token } = await resolveIdentity(client, paths, options.username, options.token);
+    const session = new LiveSession({
+      client,
+      paths,
+      token,
+      history: options.history,
+      giveUpMs,
+      onEvent: (_event, line) => output.event(line),
+      onState: connectionReporter(output, paths.room, giveUpMs),
+      onWarning: (message) => output.diagnostic(message),
+    });
+    return await converse(cli, output, session, client, token);
+  } finally {
+    await client.close();
+  }
+}
+
+/** Says on stderr when the connection is lost and when it is back. */
+function connectionReporter(output: AgentOutput, room: string, giveUpMs: number): (state: ConnectionState) => void {
+  let lost = false;
+  return (state) => {
+    if (state === 'reconnecting') output.diagnostic(`lost the connection to the broker of room ${room}: reconnecting (giving up after ${giveUpMs / 1000} s)`);
+    else if (state === 'live' && lost) output.diagnostic(`reconnected to room ${room}`);
+    lost = state === 'reconnecting';
+  };
+}
+
+/** Streams events out and stdin lines in until the session ends; returns the exit code. */
+async function converse(cli: Cli, output: AgentOutput, session: LiveSession, client: BrokerClient, token: string): Promise<number> {
+  const input = readLines(cli.stdin, (line, number) => {
+    if (line.trim() === '') return;
+    try {
+      outbox.push(parseInput(line, { json: true }), number);
+    } catch (error) {
+      if (!(error instanceof RoomError)) throw error;
+      output.diagnostic(`line ${number} not sent: ${error.message}`);
+      return;
+    }
+    if (outbox.pending >= QUEUE_HIGH) input.pause();
+  }, (message) => output.diagnostic(message));
+  const outbox = new Outbox({
+    client,
+    token,
+    session,
+    onNotice: (notice) => output.notice(notice),
+    onError: (message) => output.diagnostic(message),
+    onProgress: (pending) => pending < QUEUE_LOW && input.resume(),
+  });
+  try {
+    const running = session.run();
+    const first = await Promise.race([running, input.ended.then(() => null)]);
+    const end = first ?? (await finish(session, outbox, running));
+    return report(output, end, outbox.pending);
+  } finally {
+    input.close();
+  }
+}
+
+/** Stdin ended: send what is queued, wait for its echoes, then leave. */
+async function finish(session: LiveSession, outbox: Outbox, running: Promise<SessionEnd>): Promise<SessionEnd> {
+  await Promise.race([outbox.idle(), running]);
+  if (!session.ended) await Promise.race([session.whenDelivered(outbox.lastStoredSeq), deadline(ECHO_WAIT_MS)]);
+  session.stop();
+  return running;
+}
+
+function report(output: AgentOutput, end: SessionEnd, unsent: number): number {
+  if (unsent > 0) output.diagnostic(`${unsent} input line${unsent === 1 ? ' was' : 's were'} not sent: the session ended first`);
+  switch (end.reason) {
+    case 'stopped':
+      return EXIT.ok;
+    case 'lost':
+      output.diagnostic(end.message);
+      return EXIT.unreachable;
+    default:
+      output.diagnostic(`session ended (${end.reason}): ${end.message}`);
+      return EXIT.ok;
+  }
+}

@@ -2,12 +2,13 @@
 // restarts. Invariants:
 // - events reach `onEvent` once each, in seq order: after a reconnect the
 //   stream resumes with Last-Event-ID, and anything at or below the last
-//   seq delivered is dropped;
+//   seq delivered is dropped (unless the history was replaced, see #deliver);
 // - a stream the broker ends on purpose (`event: close`) with reason exit,
 //   kicked or revoked ends the session; a cut stream (crash) or a shutdown
 //   is retried until `giveUpMs` has passed without a connection. After a cut
-//   the broker is restarted if nobody listens (a crash); after a shutdown
-//   the session only waits for someone to start it again.
+//   or a failed connection the broker is restarted if nobody listens (a
+//   crash); after a shutdown the session only waits for someone to start it
+//   again (whoever stopped it on purpose decides whether it comes back).
 import { createParser } from 'eventsource-parser';
 import type { CloseReason, StreamClose } from '../../shared/api.ts';
 import { RoomError } from '../../shared/errors.ts';
@@ -33,16 +34,31 @@ export interface LiveSessionOptions {
   readonly history: number;
   /** How long to keep trying to reconnect before giving up. */
   readonly giveUpMs: number;
-  readonly onEvent: (event: RoomEvent) => void;
+  /** Each event once, in order, with `line`: its JSON exactly as the broker sent it (the history line). */
+  readonly onEvent: (event: RoomEvent, line: string) => void;
   readonly onState?: (state: ConnectionState) => void;
-  /** A payload that is not a valid event (skipped). */
+  /** Something odd but survivable (an invalid payload skipped, a replaced history). */
   readonly onWarning?: (message: string) => void;
 }
 
 type StreamOutcome = { readonly kind: 'closed'; readonly close: StreamClose } | { readonly kind: 'cut' };
 
 const FINAL: ReadonlySet<string> = new Set(['exit', 'kicked', 'revoked']);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const FIRST_BACKOFF_MS = 100;
+const MAX_BACKOFF_MS = 2000;
+
+/** Waits `ms`, or less if `signal` aborts first. */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
 
 export class LiveSession {
   /** The seq of the last event delivered; resumes from here. */
@@ -50,7 +66,9 @@ export class LiveSession {
   readonly #options: LiveSessionOptions;
   readonly #abort = new AbortController();
   #state: ConnectionState = 'connecting';
-  #waiters: Array<() => void> = [];
+  #ended = false;
+  /** Callbacks re-checked on every change (state, delivery, end); each returns true once done. */
+  #waiters: Array<() => boolean> = [];
 
   constructor(options: LiveSessionOptions) {
     this.#options = options;
@@ -60,48 +78,70 @@ export class LiveSession {
     return this.#state;
   }
 
+  /** True once `run` has returned (or is about to). */
+  get ended(): boolean {
+    return this.#ended || this.#abort.signal.aborted;
+  }
+
   /** Ends the session from our side (stdin closed, Ctrl-C): the broker then broadcasts our leave. */
   stop(): void {
     this.#abort.abort();
-    this.#wake();
+    this.#notify();
   }
 
-  /** Resolves once the stream is live again (at once if it is), or the session ended. */
+  /** Resolves once the stream is live (at once if it is), or the session ended. */
   whenLive(): Promise<void> {
-    if (this.#state === 'live' || this.#abort.signal.aborted) return Promise.resolve();
-    return new Promise((resolve) => this.#waiters.push(resolve));
+    return this.#until(() => this.#state === 'live');
+  }
+
+  /** Resolves once the event with this seq (or a later one) was delivered, or the session ended. */
+  whenDelivered(seq: number): Promise<void> {
+    return this.#until(() => this.lastSeq >= seq);
   }
 
   /** Runs until the session ends. */
   async run(): Promise<SessionEnd> {
+    try {
+      return await this.#loop();
+    } finally {
+      this.#ended = true;
+      this.#notify();
+    }
+  }
+
+  async #loop(): Promise<SessionEnd> {
+    const stopped: SessionEnd = { reason: 'stopped', message: 'session ended' };
     let deadline = Date.now() + this.#options.giveUpMs;
-    let backoff = 100;
-    let lastOutcome: StreamOutcome | null = null;
+    let backoff = FIRST_BACKOFF_MS;
+    // Restart the broker before the next attempt? Not after a deliberate shutdown.
+    let restart = false;
     for (;;) {
-      if (this.#abort.signal.aborted) return { reason: 'stopped', message: 'session ended' };
+      if (this.#abort.signal.aborted) return stopped;
       try {
-        if (lastOutcome?.kind === 'cut') await ensureBroker(this.#options.paths);
+        if (restart) await ensureBroker(this.#options.paths);
         const outcome = await this.#readStream();
-        if (this.#abort.signal.aborted) return { reason: 'stopped', message: 'session ended' };
+        if (this.#abort.signal.aborted) return stopped;
         if (outcome.kind === 'closed' && FINAL.has(outcome.close.reason)) {
           return { reason: outcome.close.reason, message: outcome.close.message };
         }
-        lastOutcome = outcome;
+        if (outcome.kind === 'closed') this.#options.onWarning?.(`${outcome.close.message}: waiting for it to be started again`);
+        restart = outcome.kind === 'cut';
         deadline = Date.now() + this.#options.giveUpMs;
-        backoff = 100;
+        backoff = FIRST_BACKOFF_MS;
       } catch (error) {
-        if (this.#abort.signal.aborted) return { reason: 'stopped', message: 'session ended' };
+        if (this.#abort.signal.aborted) return stopped;
         if (error instanceof RoomError && (error.code === 'invalid_token' || error.code === 'missing_token')) {
           return { reason: 'revoked', message: error.message };
         }
         if (!isUnreachable(error)) throw error;
         if (Date.now() >= deadline) {
-          return { reason: 'lost', message: `lost the broker of ${this.#options.paths.room}: gave up after ${Math.round(this.#options.giveUpMs / 1000)} s (${(error as Error).message})` };
+          const seconds = Math.round(this.#options.giveUpMs / 100) / 10;
+          return { reason: 'lost', message: `lost the broker of room ${this.#options.paths.room}: gave up reconnecting after ${seconds} s (${(error as Error).message})` };
         }
       }
       this.#setState('reconnecting');
-      await sleep(backoff);
-      backoff = Math.min(backoff * 2, 2000);
+      await pause(backoff, this.#abort.signal);
+      backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
     }
   }
 
@@ -109,13 +149,17 @@ export class LiveSession {
     if (state === this.#state) return;
     this.#state = state;
     this.#options.onState?.(state);
-    if (state === 'live') this.#wake();
+    this.#notify();
   }
 
-  #wake(): void {
-    const waiters = this.#waiters;
-    this.#waiters = [];
-    for (const resolve of waiters) resolve();
+  #until(done: () => boolean): Promise<void> {
+    const check = () => done() || this.ended;
+    if (check()) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.push(() => (check() ? (resolve(), true) : false)));
+  }
+
+  #notify(): void {
+    this.#waiters = this.#waiters.filter((waiter) => !waiter());
   }
 
   /** One connection: fresh (last `history` events) the first time, resumed after that. */
@@ -129,10 +173,15 @@ export class LiveSession {
     });
     this.#setState('live');
     let close: StreamClose | null = null;
+    let first = resume;
     const parser = createParser({
       onEvent: (message) => {
-        if (message.event === 'close') close = JSON.parse(message.data) as StreamClose;
-        else this.#deliver(message.data);
+        if (message.event === 'close') {
+          close = JSON.parse(message.data) as StreamClose;
+          return;
+        }
+        this.#deliver(message.data, first);
+        first = false;
       },
     });
     const decoder = new TextDecoder();
@@ -144,14 +193,33 @@ export class LiveSession {
     return close === null ? { kind: 'cut' } : { kind: 'closed', close };
   }
 
-  #deliver(data: string): void {
+  /** `firstOfResume`: the first event of a stream resumed with Last-Event-ID. */
+  #deliver(data: string, firstOfResume: boolean): void {
     const event = parseEvent(data);
     if (event === null) {
       this.#options.onWarning?.(`skipped an invalid event from the broker: ${data.slice(0, 200)}`);
       return;
     }
-    if (event.seq <= this.lastSeq) return; // already delivered before a reconnect
+    if (event.seq <= this.lastSeq) {
+      // A resumed stream only ever starts after Last-Event-ID, unless the
+      // broker found its history behind ours (the file was replaced): then
+      // it starts over, and so do we. Anything else is a duplicate.
+      if (!firstOfResume) return;
+      this.#options.onWarning?.(`the history of room ${this.#options.paths.room} was replaced (now at seq ${event.seq}, we had ${this.lastSeq}): starting over`);
+    }
     this.lastSeq = event.seq;
-    this.#options.onEvent(event);
+    this.#options.onEvent(event, data);
+    this.#notify();
   }
+}
+
+/** The reconnect give-up time from $ROOM_RECONNECT_SECONDS (default 30 s). */
+export function giveUpMsFrom(env: NodeJS.ProcessEnv, fallbackSeconds = 30): number {
+  const value = env.ROOM_RECONNECT_SECONDS;
+  if (value === undefined || value === '') return fallbackSeconds * 1000;
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds < 0) {
+    throw new RoomError('usage', `ROOM_RECONNECT_SECONDS must be a number of seconds (0 or more), not ${JSON.stringify(value)}`);
+  }
+  return seconds * 1000;
 }

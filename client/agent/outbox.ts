@@ -1,0 +1,111 @@
+// What agent mode sends: one inbound event per stdin line, posted one at a
+// time in the order the lines were read. Invariants:
+// - a line is posted only while the stream is live, so the user's own join
+//   comes before anything they send, and nothing is posted into a restart;
+// - a post that fails because the broker is gone is retried (same line,
+//   still first in the queue) once the session has reconnected, so lines
+//   typed during a restart are sent afterwards, in order. (A broker that
+//   stored a post and died before answering would get it twice: a crash
+//   between the write and the answer is the one gap.)
+// - a post the broker refuses (permission_denied, unknown_user…) is reported
+//   and dropped; the session goes on;
+// - stored events are not printed here: they come back through the stream.
+//   Private answers (`/who`) exist only as the post's answer, so they are,
+//   after the echoes of the lines before them.
+import type { Inbound } from '../../shared/api.ts';
+import { RoomError } from '../../shared/errors.ts';
+import type { Notice } from '../../shared/events.ts';
+import { isUnreachable, type BrokerClient } from '../live/broker-client.ts';
+import type { LiveSession } from '../live/session.ts';
+
+export interface OutboxOptions {
+  readonly client: BrokerClient;
+  readonly token: string;
+  readonly session: LiveSession;
+  readonly onNotice: (notice: Notice) => void;
+  readonly onError: (message: string) => void;
+  /** After each line leaves the queue (sent or refused): lets the reader resume. */
+  readonly onProgress?: (pending: number) => void;
+}
+
+interface Outgoing {
+  readonly inbound: Inbound;
+  /** The stdin line it came from, for diagnostics. */
+  readonly number: number;
+}
+
+const FIRST_RETRY_MS = 50;
+const MAX_RETRY_MS = 1000;
+/** The longest a private answer waits for the echoes of the lines sent before it. */
+const ECHO_WAIT_MS = 3000;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** A bound on a wait that must not itself keep the process alive. */
+const deadline = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).unref());
+
+export class Outbox {
+  /** The highest seq the broker gave a line of ours: its echo is due on the stream. */
+  lastStoredSeq = 0;
+  readonly #options: OutboxOptions;
+  readonly #queue: Outgoing[] = [];
+  #draining: Promise<void> | null = null;
+
+  constructor(options: OutboxOptions) {
+    this.#options = options;
+  }
+
+  /** Lines waiting to be sent (including the one in flight). */
+  get pending(): number {
+    return this.#queue.length;
+  }
+
+  push(inbound: Inbound, number: number): void {
+    this.#queue.push({ inbound, number });
+    this.#draining ??= this.#drain().finally(() => {
+      this.#draining = null;
+    });
+  }
+
+  /** Resolves once the queue is empty, or the session ended with lines left unsent (see `pending`). */
+  idle(): Promise<void> {
+    return this.#draining ?? Promise.resolve();
+  }
+
+  async #drain(): Promise<void> {
+    while (this.#queue.length > 0) {
+      if (!(await this.#send(this.#queue[0]!))) return;
+      this.#queue.shift();
+      this.#options.onProgress?.(this.#queue.length);
+    }
+  }
+
+  /** Posts one line; false when the session ended before it could be sent. */
+  async #send(item: Outgoing): Promise<boolean> {
+    const { client, token, session } = this.#options;
+    let retry = FIRST_RETRY_MS;
+    for (;;) {
+      await session.whenLive();
+      if (session.ended) return false;
+      try {
+        const answer = await client.post(token, item.inbound);
+        if (answer.stored) {
+          this.lastStoredSeq = Math.max(this.lastStoredSeq, answer.event.seq);
+        } else {
+          // Print it after the echoes of the lines before it, as it answers a later line.
+          await Promise.race([session.whenDelivered(this.lastStoredSeq), deadline(ECHO_WAIT_MS)]);
+          this.#options.onNotice(answer.notice);
+        }
+        return true;
+      } catch (error) {
+        if (isUnreachable(error)) {
+          // The stream may not have noticed yet: back off, then wait for it to be live again.
+          await sleep(retry);
+          retry = Math.min(retry * 2, MAX_RETRY_MS);
+          continue;
+        }
+        const why = error instanceof RoomError ? `${error.message} (${error.code})` : `internal error: ${(error as Error).message}`;
+        this.#options.onError(`line ${item.number} not sent: ${why}`);
+        return true;
+      }
+    }
+  }
+}
