@@ -24,6 +24,8 @@ const QUEUE_HIGH = 256;
 const QUEUE_LOW = 64;
 /** At end of input, how long to wait for the echoes of the last lines sent before leaving. */
 const ECHO_WAIT_MS = 3000;
+/** At the end, how long a post still in flight may take to be answered. */
+const SETTLE_MS = 2000;
 
 /** A bound on a wait that must not itself keep the process alive. */
 const deadline = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).unref());
@@ -87,6 +89,9 @@ async function converse(cli: Cli, output: AgentOutput, session: LiveSession, cli
     const running = session.run();
     const first = await Promise.race([running, input.ended.then(() => null)]);
     const end = first ?? (await finish(session, outbox, running));
+    // A post in flight when the broker ended the session (the host's own
+    // /exit) may still be answered: let it settle before counting what is left.
+    await Promise.race([outbox.idle(), deadline(SETTLE_MS)]);
     return report(output, end, outbox.pending);
   } finally {
     input.close();
