@@ -43,6 +43,17 @@ test('a kicked agent exits 0 with a message on stderr; its token no longer works
   assert.equal(again.stdout, '');
 });
 
+test('revoked tokens (/clear-tokens) end the session: exit 0, with the reason on stderr', async (t) => {
+  const dir = RoomDir.create(t);
+  const alice = await dir.join('r', 'alice');
+  const bot = AgentProcess.start(dir, 'r', 'bot');
+  await bot.live('bot');
+  const clear = await dir.run(['send', '-t', alice, 'r', '/clear-tokens']);
+  assert.equal(clear.code, 0, clear.stderr);
+  assert.equal(await bot.exit(), 0, bot.stderr);
+  assert.match(bot.stderr, /^room: session ended \(revoked\): alice revoked every token in r: run room join again\n$/);
+});
+
 test('a reader that closes stdout (EPIPE) ends the agent quietly: exit 0, no stack trace, leave broadcast', async (t) => {
   const dir = RoomDir.create(t);
   const alice = await dir.join('r', 'alice');

@@ -14,10 +14,19 @@ token record is reused while it is still valid.
 
 Without --agent: the full-screen terminal UI.
 With --agent: no UI. Every event is printed as one JSON line on stdout (the
-last N history events, your own join, then everything live); every line on
-stdin is sent: a JSON event ({"type":"message","content":"hi"}, reply,
-command, dm) or plain text, where /who, /dm bob hi and other commands work as
-in the UI. Runs until stdin ends or the broker ends the session (/exit, kick).
+last N history events, your own join, then everything live), exactly as in
+the history file; private answers (/who, /help) are printed too. Every line on
+stdin is sent, in order: a JSON event ({"type":"message","content":"hi"},
+reply, command, dm) or plain text, where /who, /dm bob hi and other commands
+work as in the UI. A bad line is reported on stderr and skipped. Runs until
+stdin ends (lines still queued are sent first; then it leaves, exit 0) or the
+broker ends the session (/exit, kick: exit 0). If the broker stops or
+crashes, it reconnects (starting a new broker after a crash) and resumes
+where it left off; after $ROOM_RECONNECT_SECONDS (default 30) without one it
+gives up with exit 3. Keep stdin open with a FIFO:
+  mkfifo in; room myroom bot --agent < in > out &
+  tail -f /dev/null > in &
+  echo '{"type":"message","content":"hi"}' > in
 
 Options:
       --agent        agent mode (JSON lines) instead of the UI
