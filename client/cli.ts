@@ -9,6 +9,8 @@ export interface Cli {
   /** The room directory: $ROOM_DIR or /tmp. */
   readonly dir: string;
   readonly stdin: NodeJS.ReadStream;
+  /** stdout itself, for a long-lived writer that must respect its backpressure (agent mode). */
+  readonly stdout: NodeJS.WriteStream;
   /** Writes one line of protocol output (NDJSON) to stdout. */
   readonly out: (line: string) => void;
   /** Writes text (whole lines) to stdout as it is. */

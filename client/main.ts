@@ -28,6 +28,7 @@ function makeCli(): Cli {
     env: process.env,
     dir: roomDirFrom(process.env),
     stdin: process.stdin,
+    stdout: process.stdout,
     out: (line) => void process.stdout.write(`${line}\n`),
     write: (text) => void process.stdout.write(text),
     err: (line) => void process.stderr.write(`${line}\n`),
