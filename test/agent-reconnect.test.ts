@@ -122,3 +122,25 @@ test('a history replaced while the broker was down is printed from its start, wi
   bot.end();
   assert.equal(await bot.exit(), 0, bot.stderr);
 });
+
+test('a reader too slow for the broker: the stream is dropped and resumed with nothing lost or repeated', async (t) => {
+  const dir = RoomDir.create(t);
+  // A small per-subscriber buffer, so a stalled agent is dropped soon.
+  const joined = await dir.run(['join', 'r', 'alice'], { env: { ROOM_SSE_MAX_BUFFER: '65536' } });
+  const alice = (JSON.parse(joined.stdout) as { token: string }).token;
+  const bot = AgentProcess.start(dir, 'r', 'bot');
+  await bot.live('bot');
+  // Nobody reads the agent's stdout: its writes block, so it stops reading the stream.
+  bot.child.stdout.pause();
+  const filler = 'x'.repeat(1000);
+  for (let i = 1; i <= 1000; i += 10) {
+    await Promise.all(Array.from({ length: 10 }, (_, j) => http(dir.socket('r'), 'POST', '/messages', { token: alice, body: { type: 'message', content: `${i + j} ${filler}` } })));
+  }
+  bot.child.stdout.resume();
+  await bot.waitFor((events) => events.some((e) => e.content?.startsWith('1000 ')), 'the last message', 15_000);
+  assert.match(bot.stderr, /lost the connection[\s\S]*reconnected/, 'the broker dropped the stalled stream');
+  bot.end();
+  assert.equal(await bot.exit(), 0, bot.stderr);
+  assert.deepEqual(bot.lines, historyLines(dir, 'r').slice(0, -1));
+  assertConsecutive(bot.lines.map(seqOf));
+});

@@ -14,7 +14,8 @@ import type { Cli } from '../cli.ts';
 import type { SessionOptions } from '../commands/session.ts';
 import { BrokerClient } from '../live/broker-client.ts';
 import { resolveIdentity } from '../live/identity.ts';
-import { LiveSession, giveUpMsFrom, type ConnectionState, type SessionEnd } from '../live/session.ts';
+import { giveUpMsFrom } from '../live/give-up.ts';
+import { LiveSession, type ConnectionState, type SessionEnd } from '../live/session.ts';
 import { readLines } from './input.ts';
 import { Outbox } from './outbox.ts';
 import { AgentOutput } from './output.ts';
@@ -47,6 +48,7 @@ export async function runAgent(options: SessionOptions, cli: Cli): Promise<numbe
       onEvent: (_event, line) => output.event(line),
       onState: connectionReporter(output, paths.room, giveUpMs),
       onWarning: (message) => output.diagnostic(message),
+      backpressure: () => output.whenWritable(),
     });
     return await converse(cli, output, session, client, token);
   } finally {

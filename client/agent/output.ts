@@ -1,6 +1,13 @@
 // Agent mode's stdout and stderr. stdout carries nothing but event JSON, one
-// object per line, each line written (and, stdout being a file or a pipe,
-// flushed) as soon as it is known; everything else is a diagnostic on stderr.
+// object per line, each line handed to the OS as soon as it is known;
+// everything else is a diagnostic on stderr.
+//
+// Writes to a pipe are asynchronous: a reader slower than the room would make
+// them pile up in memory. Instead, while stdout is behind, `whenWritable`
+// holds the session's reading of the stream; the broker then buffers for us,
+// drops the stream if we stay behind too long, and the session resumes it
+// with Last-Event-ID once we are reading again. Nothing is lost.
+//
 // A reader that closes stdout (EPIPE) is handled at the entry point: the
 // process exits quietly.
 import type { Notice } from '../../shared/events.ts';
@@ -25,5 +32,20 @@ export class AgentOutput {
 
   diagnostic(message: string): void {
     this.#cli.err(`room: ${message}`);
+  }
+
+  /** Undefined while stdout keeps up; else resolves once it has drained (or closed). */
+  whenWritable(): Promise<void> | undefined {
+    const { stdout } = this.#cli;
+    if (!stdout.writableNeedDrain) return undefined;
+    return new Promise((resolve) => {
+      const done = () => {
+        stdout.off('drain', done);
+        stdout.off('close', done);
+        resolve();
+      };
+      stdout.on('drain', done);
+      stdout.on('close', done);
+    });
   }
 }

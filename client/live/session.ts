@@ -39,6 +39,12 @@ export interface LiveSessionOptions {
   readonly onState?: (state: ConnectionState) => void;
   /** Something odd but survivable (an invalid payload skipped, a replaced history). */
   readonly onWarning?: (message: string) => void;
+  /**
+   * Asked after each chunk of the stream: a promise holds further reading
+   * until it resolves (the consumer is behind). The broker buffers meanwhile
+   * and drops a stream that stays behind; it is then resumed like a cut one.
+   */
+  readonly backpressure?: () => Promise<void> | undefined;
 }
 
 type StreamOutcome = { readonly kind: 'closed'; readonly close: StreamClose } | { readonly kind: 'cut' };
@@ -58,6 +64,17 @@ function pause(ms: number, signal: AbortSignal): Promise<void> {
     const timer = setTimeout(done, ms);
     signal.addEventListener('abort', done, { once: true });
   });
+}
+
+/** Waits for `promise`, or until `signal` aborts. */
+function unlessAborted(promise: Promise<void>, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  let done = () => {};
+  const aborted = new Promise<void>((resolve) => {
+    done = resolve;
+    signal.addEventListener('abort', done, { once: true });
+  });
+  return Promise.race([promise, aborted]).finally(() => signal.removeEventListener('abort', done));
 }
 
 export class LiveSession {
@@ -113,19 +130,21 @@ export class LiveSession {
     const stopped: SessionEnd = { reason: 'stopped', message: 'session ended' };
     let deadline = Date.now() + this.#options.giveUpMs;
     let backoff = FIRST_BACKOFF_MS;
-    // Restart the broker before the next attempt? Not after a deliberate shutdown.
-    let restart = false;
+    let first = true;
+    // Set by a deliberate shutdown: then the broker is not restarted from here.
+    let waitForOthers = false;
     for (;;) {
       if (this.#abort.signal.aborted) return stopped;
       try {
-        if (restart) await ensureBroker(this.#options.paths);
+        if (!first && !waitForOthers) await ensureBroker(this.#options.paths);
+        first = false;
         const outcome = await this.#readStream();
         if (this.#abort.signal.aborted) return stopped;
         if (outcome.kind === 'closed' && FINAL.has(outcome.close.reason)) {
           return { reason: outcome.close.reason, message: outcome.close.message };
         }
         if (outcome.kind === 'closed') this.#options.onWarning?.(`${outcome.close.message}: waiting for it to be started again`);
-        restart = outcome.kind === 'cut';
+        waitForOthers = outcome.kind === 'closed';
         deadline = Date.now() + this.#options.giveUpMs;
         backoff = FIRST_BACKOFF_MS;
       } catch (error) {
@@ -186,7 +205,11 @@ export class LiveSession {
     });
     const decoder = new TextDecoder();
     try {
-      for await (const chunk of response.body) parser.feed(decoder.decode(chunk as Buffer, { stream: true }));
+      for await (const chunk of response.body) {
+        parser.feed(decoder.decode(chunk as Buffer, { stream: true }));
+        const behind = this.#options.backpressure?.();
+        if (behind !== undefined) await unlessAborted(behind, this.#abort.signal);
+      }
     } catch {
       // cut mid-stream (broker died, or we aborted): decided below
     }
@@ -211,15 +234,4 @@ export class LiveSession {
     this.#options.onEvent(event, data);
     this.#notify();
   }
-}
-
-/** The reconnect give-up time from $ROOM_RECONNECT_SECONDS (default 30 s). */
-export function giveUpMsFrom(env: NodeJS.ProcessEnv, fallbackSeconds = 30): number {
-  const value = env.ROOM_RECONNECT_SECONDS;
-  if (value === undefined || value === '') return fallbackSeconds * 1000;
-  const seconds = Number(value);
-  if (!Number.isFinite(seconds) || seconds < 0) {
-    throw new RoomError('usage', `ROOM_RECONNECT_SECONDS must be a number of seconds (0 or more), not ${JSON.stringify(value)}`);
-  }
-  return seconds * 1000;
 }
