@@ -149,12 +149,28 @@ test('stdin EOF: every line read is sent, in order, and echoed; then the leave i
   assert.ok(existsSync(dir.file('room-r-bot.token')), 'joining wrote the token record');
 });
 
-test('input that ends before the session is live is still sent after the join', async (t) => {
+test('stdin already at its end (< /dev/null): prints the last -n events and its own join, then leaves', async (t) => {
   const dir = RoomDir.create(t);
-  const result = await dir.run(['r', 'bot', '--agent'], { input: '{"type":"message","content":"early"}' }); // no final newline
+  const alice = await dir.join('r', 'alice');
+  for (const content of ['one', 'two', 'three']) await http(dir.socket('r'), 'POST', '/messages', { token: alice, body: { type: 'message', content } });
+  for (let round = 0; round < 3; round++) {
+    const result = await dir.run(['r', 'bot', '--agent', '-n', '2']);
+    assert.equal(result.code, 0, result.stderr);
+    const history = historyLines(dir, 'r');
+    assert.equal(result.stdout, `${history.slice(-4, -1).join('\n')}\n`, 'two history events and the join, the leave after');
+    assert.match(history.at(-2)!, /"type":"join","id":"[^"]+","room":"r","user":"bot"/);
+    assert.match(history.at(-1)!, /"type":"leave","id":"[^"]+","room":"r","user":"bot"/);
+  }
+});
+
+test('input that ends before the session is live is still sent after the join; -f picks the history of a new room', async (t) => {
+  const dir = RoomDir.create(t);
+  const chat = dir.file('elsewhere.ndjson');
+  const result = await dir.run(['r', 'bot', '--agent', '-f', chat], { input: '{"type":"message","content":"early"}' }); // no final newline
   assert.equal(result.code, 0, result.stderr);
   const printed = result.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; content?: string });
   assert.deepEqual(printed.map((e) => e.content ?? e.type), ['join', 'early']);
+  assert.deepEqual(readFileSync(chat, 'utf8').trim().split('\n').slice(0, 2), result.stdout.trim().split('\n'));
   const health = await http(dir.socket('r'), 'GET', '/health');
   assert.equal(health.status, 200, 'the broker it started keeps running');
 });

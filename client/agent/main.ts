@@ -23,7 +23,7 @@ import { AgentOutput } from './output.ts';
 /** Stop reading stdin while this many lines wait to be sent; read again below the low mark. */
 const QUEUE_HIGH = 256;
 const QUEUE_LOW = 64;
-/** At end of input, how long to wait for the echoes of the last lines sent before leaving. */
+/** At end of input, how long to wait for the last events (echoes of the last lines) before leaving. */
 const ECHO_WAIT_MS = 3000;
 /** At the end, how long a post still in flight may take to be answered. */
 const SETTLE_MS = 2000;
@@ -90,7 +90,7 @@ async function converse(cli: Cli, output: AgentOutput, session: LiveSession, cli
   try {
     const running = session.run();
     const first = await Promise.race([running, input.ended.then(() => null)]);
-    const end = first ?? (await finish(session, outbox, running));
+    const end = first ?? (await finish(session, outbox, client, token, running));
     // A post in flight when the broker ended the session (the host's own
     // /exit) may still be answered: let it settle before counting what is left.
     await Promise.race([outbox.idle(), deadline(SETTLE_MS)]);
@@ -100,12 +100,29 @@ async function converse(cli: Cli, output: AgentOutput, session: LiveSession, cli
   }
 }
 
-/** Stdin ended: send what is queued, wait for its echoes, then leave. */
-async function finish(session: LiveSession, outbox: Outbox, running: Promise<SessionEnd>): Promise<SessionEnd> {
+/** Stdin ended: send what is queued, print everything up to now, then leave. */
+async function finish(session: LiveSession, outbox: Outbox, client: BrokerClient, token: string, running: Promise<SessionEnd>): Promise<SessionEnd> {
   await Promise.race([outbox.idle(), running]);
-  if (!session.ended) await Promise.race([session.whenDelivered(outbox.lastStoredSeq), deadline(ECHO_WAIT_MS)]);
+  await Promise.race([caughtUp(session, outbox, client, token), running, deadline(ECHO_WAIT_MS)]);
   session.stop();
   return running;
+}
+
+/**
+ * Resolves once every event the room held at this moment has been printed:
+ * the history, the user's own join and the echoes of their lines, even when
+ * stdin ended before the stream was up.
+ */
+async function caughtUp(session: LiveSession, outbox: Outbox, client: BrokerClient, token: string): Promise<void> {
+  await session.whenLive();
+  if (session.ended) return;
+  let last = outbox.lastStoredSeq;
+  try {
+    last = Math.max(last, (await client.recent(token, 1)).at(-1)?.seq ?? 0);
+  } catch {
+    // The broker went away: the stream's end decides what happens next.
+  }
+  await session.whenDelivered(last);
 }
 
 function report(output: AgentOutput, end: SessionEnd, unsent: number): number {

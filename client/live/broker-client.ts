@@ -67,6 +67,12 @@ export class BrokerClient {
     return (await response.body.json()) as Users;
   }
 
+  /** The last `limit` events the token's user can see (GET /messages). */
+  async recent(token: string, limit: number): Promise<RoomEvent[]> {
+    const response = await this.send('GET', `/messages?limit=${limit}`, { token });
+    return (await response.body.json()) as RoomEvent[];
+  }
+
   async post(token: string, inbound: Inbound): Promise<PostAnswer> {
     const response = await this.send('POST', '/messages', { token, json: inbound });
     const value = (await response.body.json()) as RoomEvent | Notice;
