@@ -3,13 +3,18 @@
 // never load ink, fastify or undici). Run by `npm install` (prepare) and
 // before the tests.
 import { build } from 'esbuild';
-import { rmSync } from 'node:fs';
+import { readdirSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-rmSync(`${root}/dist`, { recursive: true, force: true });
+const dist = join(root, 'dist');
 
-await build({
+// dist/ is rebuilt in place, never emptied first: a room already running
+// from it (a TUI that loads a chunk lazily, a test spawning the CLI) keeps
+// finding its files. Chunks the new build no longer writes are removed once
+// they are an hour old.
+const result = await build({
   absWorkingDir: root,
   entryPoints: { cli: 'client/main.ts', broker: 'server/main.ts' },
   outdir: 'dist',
@@ -23,9 +28,16 @@ await build({
   sourcemap: false,
   legalComments: 'none',
   logLevel: 'warning',
+  metafile: true,
   // ink imports react-devtools-core only in development; keep it out of the bundle.
   alias: { 'react-devtools-core': './scripts/devtools-stub.js' },
   define: { 'process.env.NODE_ENV': '"production"', 'process.env.DEV': '"false"' },
   // CommonJS dependencies (undici, fastify) call require(): give ESM chunks one.
   banner: { js: 'import { createRequire as __roomRequire } from "node:module"; const require = __roomRequire(import.meta.url);' },
 });
+
+const written = new Set(Object.keys(result.metafile.outputs).map((out) => join(root, out)));
+for (const name of readdirSync(dist)) {
+  const path = join(dist, name);
+  if (!written.has(path) && Date.now() - statSync(path).mtimeMs > 3600_000) rmSync(path, { force: true });
+}
