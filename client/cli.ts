@@ -3,6 +3,7 @@
 // nothing deeper reads process.env or process.argv.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { RoomError } from '../shared/errors.ts';
+import { readTokenFile } from './token-record.ts';
 
 export interface Cli {
   readonly env: NodeJS.ProcessEnv;
@@ -39,11 +40,24 @@ export function usageError(message: string, usage: string): RoomError {
   return new RoomError('usage', `${message}\n\n${usage}`);
 }
 
-/** The token from -t/--token, else $ROOM_TOKEN. The token record file is never read implicitly. */
-export function tokenFrom(flag: string | undefined, env: NodeJS.ProcessEnv): string {
-  const token = flag ?? env.ROOM_TOKEN;
+/** The options that name a token, shared by send, poll and watch. */
+export const TOKEN_OPTIONS = {
+  token: { type: 'string', short: 't' },
+  'token-file': { type: 'string' },
+} as const;
+
+/**
+ * The token from -t/--token, else the file named by --token-file, else
+ * $ROOM_TOKEN. A token record is read only when --token-file names it: that
+ * lets an agent whose shell forgets its environment between calls (Claude
+ * Code) use its token without ever printing it or putting it in argv.
+ */
+export function tokenFrom(values: { token?: string | undefined; 'token-file'?: string | undefined }, env: NodeJS.ProcessEnv, usage: string): string {
+  if (values.token !== undefined && values['token-file'] !== undefined) throw usageError('give -t or --token-file, not both', usage);
+  if (values['token-file'] !== undefined) return readTokenFile(values['token-file']);
+  const token = values.token ?? env.ROOM_TOKEN;
   if (token === undefined || token === '') {
-    throw new RoomError('missing_token', 'no token: pass -t <token> or set ROOM_TOKEN (get one with: room join <room-id> <username>)');
+    throw new RoomError('missing_token', 'no token: pass -t <token>, --token-file <path> or set ROOM_TOKEN (get one with: room join <room-id> <username>)');
   }
   return token;
 }

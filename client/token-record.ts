@@ -4,6 +4,7 @@
 // finds its name taken reuses it (after checking it is still valid).
 import type { TokenResponse } from '../shared/api.ts';
 import { tokenRecordPath, type RoomPaths } from '../shared/paths.ts';
+import { RoomError } from '../shared/errors.ts';
 import { readFileSafe, writeFileAtomic } from '../shared/safe-fs.ts';
 
 export function writeTokenRecord(paths: RoomPaths, response: TokenResponse): string {
@@ -22,4 +23,26 @@ export function readTokenRecord(paths: RoomPaths, user: string): string | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * The token in a file named by --token-file: a token record (as `room join`
+ * writes it) or a file holding just the token. Like every file room reads, it
+ * must be a regular file of the current user, not a symlink.
+ */
+export function readTokenFile(path: string): string {
+  const text = readFileSafe(path)?.toString('utf8').trim();
+  if (text === undefined) throw new RoomError('missing_token', `no token file ${path} (room join <room-id> <username> writes one)`);
+  let token: unknown = text;
+  if (text.startsWith('{')) {
+    try {
+      token = (JSON.parse(text) as { token?: unknown }).token;
+    } catch {
+      token = undefined;
+    }
+  }
+  if (typeof token !== 'string' || !/^\S{1,200}$/.test(token)) {
+    throw new RoomError('missing_token', `no token in ${path}: expected a token record from room join, or the token alone`);
+  }
+  return token;
 }

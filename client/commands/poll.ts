@@ -1,12 +1,12 @@
 // `room poll`: print the unseen visible events and advance the cursor.
 import { closeSync } from 'node:fs';
 import { EXIT, RoomError } from '../../shared/errors.ts';
-import { parse, tokenFrom, usageError, type Command } from '../cli.ts';
+import { parse, TOKEN_OPTIONS, tokenFrom, usageError, type Command } from '../cli.ts';
 import { locate } from '../cursor.ts';
 import { findEntry, scanEntries, type Entry } from '../history-file.ts';
 import { openHistory, openReader } from '../reader.ts';
 
-const USAGE = `Usage: room poll [-t TOKEN] <room-id> [--since ID]
+const USAGE = `Usage: room poll [-t TOKEN | --token-file PATH] <room-id> [--since ID]
 
 Reads the room's history file directly (no broker needed), prints the events
 you have not seen yet as NDJSON (DMs only if they are yours, or you are the
@@ -15,6 +15,9 @@ second poll prints nothing. Delete the cursor file to start over.
 
 Options:
   -t, --token TOKEN  your token (default: $ROOM_TOKEN)
+      --token-file PATH
+                     read the token from PATH: the record room join wrote
+                     (<dir>/room-<room-id>-<user>.token) or a file holding only the token
       --since ID     print what follows event ID instead (an unknown ID is an error);
                      the cursor then moves to the last event read`;
 
@@ -24,9 +27,9 @@ const FLUSH_BYTES = 1 << 20;
 const poll: Command = {
   usage: USAGE,
   async run(argv, cli) {
-    const { values, positionals } = parse(argv, { token: { type: 'string', short: 't' }, since: { type: 'string' } }, USAGE);
+    const { values, positionals } = parse(argv, { ...TOKEN_OPTIONS, since: { type: 'string' } }, USAGE);
     if (positionals.length !== 1) throw usageError('expected <room-id>', USAGE);
-    const reader = openReader(cli.dir, positionals[0]!, tokenFrom(values.token, cli.env));
+    const reader = openReader(cli.dir, positionals[0]!, tokenFrom(values, cli.env, USAGE));
     const fd = openHistory(reader);
     if (fd === null) {
       if (values.since !== undefined) throw new RoomError('unknown_id', `no event ${values.since}: the room has no history yet`);

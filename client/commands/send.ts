@@ -3,10 +3,10 @@ import type { Inbound } from '../../shared/api.ts';
 import { EXIT } from '../../shared/errors.ts';
 import { parseInput } from '../../shared/input.ts';
 import { roomPaths } from '../../shared/paths.ts';
-import { parse, tokenFrom, usageError, type Command } from '../cli.ts';
+import { parse, TOKEN_OPTIONS, tokenFrom, usageError, type Command } from '../cli.ts';
 import { call } from '../http.ts';
 
-const USAGE = `Usage: room send [-t TOKEN] <room-id> [--to USER] [MESSAGE...]
+const USAGE = `Usage: room send [-t TOKEN | --token-file PATH] <room-id> [--to USER] [MESSAGE...]
 
 Sends one message and prints the broadcast record (the JSON line written to
 the history; its "id" works as a --since for poll). The words are joined with
@@ -18,6 +18,9 @@ spaces; with no words the message is read from stdin, newlines kept.
 
 Options:
   -t, --token TOKEN  your token (default: $ROOM_TOKEN)
+      --token-file PATH
+                     read the token from PATH: the record room join wrote
+                     (<dir>/room-<room-id>-<user>.token) or a file holding only the token
       --to USER      send a direct message to USER (seen only by you, USER and the host)`;
 
 async function readStdin(stdin: NodeJS.ReadStream): Promise<string> {
@@ -30,11 +33,11 @@ async function readStdin(stdin: NodeJS.ReadStream): Promise<string> {
 const send: Command = {
   usage: USAGE,
   async run(argv, cli) {
-    const { values, positionals } = parse(argv, { token: { type: 'string', short: 't' }, to: { type: 'string' } }, USAGE);
+    const { values, positionals } = parse(argv, { ...TOKEN_OPTIONS, to: { type: 'string' } }, USAGE);
     const [roomId, ...words] = positionals;
     if (roomId === undefined) throw usageError('expected <room-id>', USAGE);
     const paths = roomPaths(cli.dir, roomId);
-    const token = tokenFrom(values.token, cli.env);
+    const token = tokenFrom(values, cli.env, USAGE);
     let text: string;
     if (words.length > 0) {
       text = words.join(' ');

@@ -2,12 +2,12 @@
 import { closeSync, fstatSync, watch as watchFile, type FSWatcher } from 'node:fs';
 import { EXIT } from '../../shared/errors.ts';
 import type { RoomEvent } from '../../shared/events.ts';
-import { parse, seconds, tokenFrom, usageError, type Command } from '../cli.ts';
+import { parse, seconds, TOKEN_OPTIONS, tokenFrom, usageError, type Command } from '../cli.ts';
 import { locate } from '../cursor.ts';
 import { scanEntries, type Entry } from '../history-file.ts';
 import { openHistory, openReader, type Reader } from '../reader.ts';
 
-const USAGE = `Usage: room watch [-t TOKEN] <room-id> [--interval S] [--timeout S]
+const USAGE = `Usage: room watch [-t TOKEN | --token-file PATH] <room-id> [--interval S] [--timeout S]
 
 Waits until an unseen event from another user is for you (a message, reply or
 command, or a DM to you; not joins, leaves or system notices), then prints
@@ -18,6 +18,9 @@ within milliseconds of the write (file notifications), checking every
 
 Options:
   -t, --token TOKEN  your token (default: $ROOM_TOKEN)
+      --token-file PATH
+                     read the token from PATH: the record room join wrote
+                     (<dir>/room-<room-id>-<user>.token) or a file holding only the token
       --interval S   fallback check interval in seconds (default 5)
       --timeout S    give up after S seconds: exit 6, print nothing, cursor unchanged`;
 
@@ -84,14 +87,14 @@ const watch: Command = {
   usage: USAGE,
   async run(argv, cli) {
     const { values, positionals } = parse(argv, {
-      token: { type: 'string', short: 't' },
+      ...TOKEN_OPTIONS,
       interval: { type: 'string' },
       timeout: { type: 'string' },
     }, USAGE);
     if (positionals.length !== 1) throw usageError('expected <room-id>', USAGE);
     const intervalS = seconds(values.interval, 'interval', 5, USAGE)!;
     const timeoutS = seconds(values.timeout, 'timeout', undefined, USAGE);
-    const reader = openReader(cli.dir, positionals[0]!, tokenFrom(values.token, cli.env));
+    const reader = openReader(cli.dir, positionals[0]!, tokenFrom(values, cli.env, USAGE));
 
     let fd = openHistory(reader);
     const signal = new ChangeSignal(reader.chat, intervalS * 1000);
