@@ -9,6 +9,9 @@ import type { PostResult, Room } from './room.ts';
 
 type Handler = (room: Room, user: string, params: readonly string[]) => PostResult;
 
+/** A status is one short line: /who lists every status on one line. */
+export const MAX_STATUS_CHARS = 256;
+
 const stored = (event: RoomEvent): PostResult => ({ stored: true, event });
 const lookup = (table: Record<string, Handler>, cmd: string): Handler | undefined => (Object.hasOwn(table, cmd) ? table[cmd] : undefined);
 
@@ -21,6 +24,20 @@ function usage(name: string): never {
 function oneUser(room: Room, name: string, params: readonly string[]): string {
   if (params.length !== 1 || params[0] === '') usage(name);
   return room.knownUser(params[0]!);
+}
+
+/** Admin commands without arguments refuse any: `/clear-tokens bob` must not revoke everyone's. */
+function noArgs(name: string, params: readonly string[]): void {
+  if (params.some((p) => p.trim() !== '')) usage(name);
+}
+
+/** The status text: every param, whitespace runs (newlines too) collapsed to one space. */
+function statusText(params: readonly string[]): string {
+  const text = params.join(' ').replace(/\s+/g, ' ').trim();
+  if ([...text].length > MAX_STATUS_CHARS) {
+    throw new RoomError('content_too_large', `a status is at most ${MAX_STATUS_CHARS} characters; this one has ${[...text].length}`);
+  }
+  return text;
 }
 
 function ago(then: Date, now: Date): string {
@@ -52,7 +69,7 @@ const USER_COMMANDS: Record<string, Handler> = {
   who: (room, user) => ({ stored: false, notice: room.notice(whoText(room, user, new Date())) }),
   help: (room, user) => ({ stored: false, notice: room.notice(helpText(room, user)) }),
   set_status: (room, user, params) => {
-    const text = params.join(' ').trim();
+    const text = statusText(params);
     room.presence.setStatus(user, text);
     return stored(room.system(text === '' ? `${user} cleared their status` : `${user} set status: ${text}`));
   },
@@ -70,6 +87,7 @@ const ADMIN_COMMANDS: Record<string, Handler> = {
   kick: (room, user, params) => {
     const name = oneUser(room, 'kick', params);
     if (name === room.host) throw new RoomError('invalid_command', 'the host cannot be kicked');
+    if (room.registry.isKicked(name)) throw new RoomError('invalid_command', `${name} is already kicked (/reauth ${name} lets them join again)`);
     room.registry.kick(name);
     room.presence.forget(name);
     const event = room.system(`${user} kicked ${name} (token invalidated)`);
@@ -78,20 +96,25 @@ const ADMIN_COMMANDS: Record<string, Handler> = {
   },
   reauth: (room, user, params) => {
     const name = oneUser(room, 'reauth', params);
+    // Only a kick is lifted: a user in good standing keeps their token.
+    if (!room.registry.isKicked(name)) throw new RoomError('invalid_command', `${name} is not kicked: /reauth only lets a kicked user join again`);
     room.registry.reauth(name);
     return stored(room.system(`${user} reauthed ${name} (token cleared, can rejoin)`));
   },
-  'clear-tokens': (room, user) => {
+  'clear-tokens': (room, user, params) => {
+    noArgs('clear-tokens', params);
     room.registry.clearTokens();
     const event = room.system(`${user} cleared all tokens (all users must rejoin)`);
     room.hub.end('revoked', `${user} revoked every token in ${room.id}: run room join again`);
     return stored(event);
   },
-  clear: (room, user) => {
+  clear: (room, user, params) => {
+    noArgs('clear', params);
     room.history.clear();
     return stored(room.system(`${user} cleared chat history`));
   },
-  exit: (room, user) => {
+  exit: (room, user, params) => {
+    noArgs('exit', params);
     const event = room.system(`${user} is shutting down the room`);
     room.requestExit();
     return stored(event);
@@ -99,9 +122,12 @@ const ADMIN_COMMANDS: Record<string, Handler> = {
 };
 
 export function runCommand(room: Room, user: string, cmd: string, params: readonly string[]): PostResult {
-  const builtin = lookup(USER_COMMANDS, cmd);
+  // Built-in names match in any case: `/KICK bob` must not be broadcast as a
+  // custom command. Other commands keep the name as sent.
+  const name = cmd.toLowerCase();
+  const builtin = lookup(USER_COMMANDS, name);
   if (builtin !== undefined) return builtin(room, user, params);
-  const admin = lookup(ADMIN_COMMANDS, cmd);
+  const admin = lookup(ADMIN_COMMANDS, name);
   if (admin !== undefined) {
     if (user !== room.host) throw new RoomError('permission_denied', 'permission denied: admin commands are restricted to the room host');
     return admin(room, user, params);

@@ -36,6 +36,8 @@ export interface RoomOptions {
 }
 
 const REPLAY_BATCH = 256;
+/** How many ids sharing a prefix are examined for a reply (a 4-hex prefix has this many only in a huge history). */
+const PREFIX_CANDIDATES = 1000;
 
 export class Room {
   readonly id: string;
@@ -83,6 +85,8 @@ export class Room {
 
   join(name: string): TokenResponse {
     const token = this.registry.join(name, this.#now());
+    // Joining is activity: a user who joined to send or watch later is listed by /who.
+    this.presence.touch(name, this.#now());
     return { type: 'token', token, username: name };
   }
 
@@ -111,7 +115,7 @@ export class Room {
       case 'message':
         return this.#stored({ type: 'message', user, content: checkContent(inbound.content) });
       case 'reply':
-        return this.#stored({ type: 'reply', user, reply_to: this.#resolveId(inbound.reply_to), content: checkContent(inbound.content) });
+        return this.#stored({ type: 'reply', user, reply_to: this.#resolveId(inbound.reply_to, user), content: checkContent(inbound.content) });
       case 'dm':
         return this.#stored({ type: 'dm', user, to: this.knownUser(inbound.to), content: checkContent(inbound.content) });
       case 'command':
@@ -132,11 +136,22 @@ export class Room {
     return name;
   }
 
-  /** A full event id, or a unique prefix of one, to the full id. */
-  #resolveId(ref: string): string {
+  /** Is the event at history index `index` one `user` may see? */
+  #visibleAt(index: number | undefined, user: string): boolean {
+    const event = index === undefined ? undefined : this.history.read(index, index + 1)[0];
+    return event !== undefined && this.canSee(event, user);
+  }
+
+  /**
+   * A full event id, or a unique prefix of one, to the full id. Only events
+   * `user` can see count: a DM between others is "no message", never "more
+   * than one", so a reply cannot probe for DMs.
+   */
+  #resolveId(ref: string, user: string): string {
     const id = ref.toLowerCase();
-    if (this.history.indexOfId(id) !== undefined) return id;
-    const found = id.length < 36 ? this.history.idsWithPrefix(id, 2) : [];
+    if (this.#visibleAt(this.history.indexOfId(id), user)) return id;
+    const candidates = id.length < 36 ? this.history.idsWithPrefix(id, PREFIX_CANDIDATES) : [];
+    const found = candidates.filter((c) => this.#visibleAt(this.history.indexOfId(c), user));
     if (found.length === 1) return found[0]!;
     if (found.length > 1) throw new RoomError('unknown_id', `id prefix ${ref} matches more than one message: give more characters`);
     throw new RoomError('unknown_id', `no message with id ${ref} in the history`);
@@ -186,7 +201,7 @@ export class Room {
       from = this.history.indexAfterSeq(this.#seqBeforeLastVisible(limit, user));
     } else {
       const index = this.history.indexOfId(since.toLowerCase());
-      if (index === undefined) throw new RoomError('unknown_id', `no message with id ${since} in the history`);
+      if (index === undefined || !this.#visibleAt(index, user)) throw new RoomError('unknown_id', `no message with id ${since} in the history`);
       from = index + 1;
     }
     const out: RoomEvent[] = [];
@@ -202,7 +217,9 @@ export class Room {
   users(you: string): Users {
     const names = this.registry.names.filter((name) => !this.registry.isKicked(name));
     const recent = this.presence.recent(this.#polledAt(names)).filter((u) => !this.registry.isKicked(u.user));
-    return { you, host: this.registry.host, online: this.presence.online(), recent };
+    // A kicked user's streams end a moment after the kick; they are gone from the list at once.
+    const online = this.presence.online().filter((u) => !this.registry.isKicked(u.user));
+    return { you, host: this.registry.host, online, recent };
   }
 }
 
