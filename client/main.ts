@@ -16,6 +16,7 @@ const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
   poll: () => import('./commands/poll.ts'),
   watch: () => import('./commands/watch.ts'),
   help: () => import('./commands/help.ts'),
+  init: () => import('./commands/init.ts'),
 };
 
 function makeCli(): Cli {

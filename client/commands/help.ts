@@ -10,16 +10,19 @@ Usage:
   room <room-id> <username> [-n N] [-f PATH]         open the terminal UI (starts the broker if needed)
   room <room-id> <username> --agent [-n N] [-f PATH] agent mode: JSON lines on stdin and stdout
   room join <room-id> <username> [-f PATH]           register a name, print its token (starts the broker)
-  room send [-t TOKEN] <room-id> [--to USER] [MESSAGE...]
+  room send [-t TOKEN | --token-file PATH] <room-id> [--to USER] [MESSAGE...]
                                                      send one message (the words, or stdin)
-  room poll [-t TOKEN] <room-id> [--since ID]        print unseen events (reads the history; no broker needed)
-  room watch [-t TOKEN] <room-id> [--interval S] [--timeout S]
+  room poll [-t TOKEN | --token-file PATH] <room-id> [--since ID]
+                                                     print unseen events (reads the history; no broker needed)
+  room watch [-t TOKEN | --token-file PATH] <room-id> [--interval S] [--timeout S]
                                                      wait for a message for you, then print what is new
+  room init [--room ROOM-ID] [--dir PATH] [--yes]    write the agent protocol into a project's CLAUDE.md
   room <command> --help                              help for one command
   room --version
 
 Environment:
-  ROOM_TOKEN  the token for send, poll, watch (safer than -t: argv is visible to other processes)
+  ROOM_TOKEN  the token for send, poll, watch (safer than -t: argv is visible to other processes;
+              --token-file PATH reads it from a file, e.g. the record room join wrote)
   ROOM_DIR    where sockets, history and state live (default /tmp)
 
 Exit codes:
