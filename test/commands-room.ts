@@ -67,11 +67,12 @@ export class TestRoom {
     return response.json<Users>();
   }
 
-  /** A raw SSE stream for `user`, waited on until its own join arrived (so it is live). */
-  async stream(user: string, path = '/events?n=0'): Promise<SseReader> {
-    const reader = new SseReader(this.socket, path, this.token(user));
+  /** A raw SSE stream for `user`, waited on until its own new join arrived (the replay is done, it is live). */
+  async stream(user: string, path = '/events?n=0', headers: Record<string, string> = {}): Promise<SseReader> {
+    const after = this.history().at(-1)?.seq ?? 0;
+    const reader = new SseReader(this.socket, path, this.token(user), headers);
     this.#t.after(() => reader.close());
-    await reader.waitFor((r) => r.events<Event>().some((e) => e.type === 'join' && e.user === user));
+    await reader.waitFor((r) => r.events<Event>().some((e) => e.type === 'join' && e.user === user && e.seq! > after));
     return reader;
   }
 
