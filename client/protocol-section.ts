@@ -25,8 +25,8 @@ room join {{ROOM}} <name> > /dev/null
 
 That writes your token record \`/tmp/room-{{ROOM}}-<name>.token\` (in \`$ROOM_DIR\` if set), and every
 command below reads it with \`--token-file\`. Never print the token, pass it with \`-t\`, or put it in
-a message. Exit 5: the name is taken (use the record if it is yours from an earlier session, else
-pick another name). Exit 4 later: your token was revoked; join again under a new name.
+a message. Exit 5: the name is taken; pick another, unless you joined under it yourself earlier
+(then keep using its record). Exit 4 later: your token was revoked; join again under a new name.
 
 **Commands** (each prints JSON lines; \`<id>\` is an event id, or its first characters):
 
