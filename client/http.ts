@@ -2,6 +2,9 @@
 // node:http is loaded through createRequire: an ESM `import 'node:http'`
 // costs 30-45 ms more on Node 24 (it builds the namespace, touching the
 // lazy WebSocket getter), and one-shots are started thousands of times.
+// The socket comes from `createConnection`, with no Agent: an Agent (even
+// `agent: false` makes one) checks whether the host is an IP address, and
+// compiling that IPv6 pattern costs a one-shot ~1.5 ms (bench/README.md).
 // The long-lived clients (TUI, agent mode) use undici instead.
 import { createRequire } from 'node:module';
 import { RoomError, isErrorCode } from '../shared/errors.ts';
@@ -33,6 +36,7 @@ export function errorFrom(response: Response): RoomError {
 
 export function request(socketPath: string, options: RequestOptions): Promise<Response> {
   const http = require('node:http') as typeof import('node:http');
+  const net = require('node:net') as typeof import('node:net');
   const body = options.json === undefined ? undefined : JSON.stringify(options.json);
   const headers: Record<string, string> = { connection: 'close' };
   if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
@@ -41,7 +45,7 @@ export function request(socketPath: string, options: RequestOptions): Promise<Re
     headers['content-length'] = String(Buffer.byteLength(body));
   }
   return new Promise((resolve, reject) => {
-    const req = http.request({ socketPath, method: options.method, path: options.path, headers, agent: false }, (res) => {
+    const req = http.request({ createConnection: () => net.connect(socketPath), method: options.method, path: options.path, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));

@@ -20,18 +20,32 @@ const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
 };
 
 function makeCli(): Cli {
-  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    // The reader went away (`room poll | head -1`): stop quietly.
-    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    throw error;
-  });
+  // process.stdin and process.stdout are created on first use: building them
+  // loads Node's stream classes (~1-2 ms), which a poll with nothing new, or
+  // a send given its words, never needs (bench/README.md).
+  let stdout: NodeJS.WriteStream | undefined;
+  const output = (): NodeJS.WriteStream => {
+    if (stdout === undefined) {
+      stdout = process.stdout;
+      stdout.on('error', (error: NodeJS.ErrnoException) => {
+        // The reader went away (`room poll | head -1`): stop quietly.
+        if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+        throw error;
+      });
+    }
+    return stdout;
+  };
   return {
     env: process.env,
     dir: roomDirFrom(process.env),
-    stdin: process.stdin,
-    stdout: process.stdout,
-    out: (line) => void process.stdout.write(`${line}\n`),
-    write: (text) => void process.stdout.write(text),
+    get stdin() {
+      return process.stdin;
+    },
+    get stdout() {
+      return output();
+    },
+    out: (line) => void output().write(`${line}\n`),
+    write: (text) => void output().write(text),
     err: (line) => void process.stderr.write(`${line}\n`),
   };
 }

@@ -1,25 +1,77 @@
-// Bundles the CLI and the broker with esbuild into dist/: ESM with code
-// splitting, so each command loads only its own chunk (one-shot commands
-// never load ink, fastify or undici). Run by `npm install` (prepare) and
-// before the tests.
-import { build } from 'esbuild';
+// Bundles the CLI and the broker with esbuild into dist/ (ESM). Run by
+// `npm install` (prepare) and before the tests. Two builds:
+//
+// - The entry (dist/cli.js) and the one-shot commands (send, poll, watch,
+//   join, help), each bundled whole into one file of its own. The entry
+//   loads only the command it runs, with `import('./<command>.js')`, so a
+//   one-shot loads two files. Every extra ESM file costs a cold start about
+//   0.4 ms, and a code-split build gave `room send` eight (bench/README.md).
+//   The small modules they share (errors, paths) are copied into each file;
+//   RoomError is recognised across copies (shared/errors.ts).
+// - The other commands (the live session, init) and the broker, with code
+//   splitting: they share large dependencies (undici, ink, fastify) and
+//   load parts of them lazily.
+//
+// In both, `import … from 'node:x'` becomes `require('node:x')` (see
+// builtinsViaRequire). dist/ is rebuilt in place, never emptied first: a room
+// already running from it (a TUI that loads a chunk lazily, a test spawning
+// the CLI) keeps finding its files. Chunks the new build no longer writes are
+// removed once they are an hour old.
+import { build, type BuildOptions, type Metafile, type Plugin } from 'esbuild';
 import { readdirSync, rmSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dist = join(root, 'dist');
+const require = createRequire(import.meta.url);
 
-// dist/ is rebuilt in place, never emptied first: a room already running
-// from it (a TUI that loads a chunk lazily, a test spawning the CLI) keeps
-// finding its files. Chunks the new build no longer writes are removed once
-// they are an hour old.
-const result = await build({
+/** Commands started thousands of times by agents: one self-contained file each. */
+const ONE_SHOTS = ['send', 'poll', 'watch', 'join', 'help'];
+
+/**
+ * An ESM `import { x } from 'node:fs'` makes Node build the module's whole
+ * namespace, which runs every lazy getter: for node:fs and node:util that
+ * loads ~35 internal modules (fs/promises, streams, readline, worker_threads)
+ * and costs a cold start ~3 ms each. Here each builtin imported by our code
+ * becomes a module that `require()`s it and exports only the names used
+ * (the others are tree-shaken), so only what runs is loaded.
+ */
+const builtinsViaRequire: Plugin = {
+  name: 'builtins-via-require',
+  setup(b) {
+    b.onResolve({ filter: /^node:/ }, (args) =>
+      args.namespace === 'builtin' || args.kind === 'require-call' ? { path: args.path, external: true } : { path: args.path, namespace: 'builtin' });
+    b.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => {
+      const names = Object.keys(require(args.path) as object).filter((n) => /^[A-Za-z_$][\w$]*$/.test(n) && n !== 'default');
+      const lines = [
+        `const m = require(${JSON.stringify(args.path)});`,
+        'export default m;',
+        ...names.map((n) => `export const ${n} = /* @__PURE__ */ (() => m.${n})();`),
+      ];
+      return { contents: lines.join('\n'), loader: 'js' };
+    });
+  },
+};
+
+/** The entry's `import('./commands/<name>.ts')` loads dist/<name>.js, built on its own. */
+const commandsApart = (found: Set<string>): Plugin => ({
+  name: 'commands-apart',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/commands\/[\w-]+\.ts$/ }, (args) => {
+      if (args.importer !== join(root, 'client', 'main.ts')) return undefined;
+      const name = args.path.slice('./commands/'.length, -'.ts'.length);
+      found.add(name);
+      return { path: `./${name}.js`, external: true };
+    });
+  },
+});
+
+const common: BuildOptions = {
   absWorkingDir: root,
-  entryPoints: { cli: 'client/main.ts', broker: 'server/main.ts' },
   outdir: 'dist',
   bundle: true,
-  splitting: true,
   format: 'esm',
   platform: 'node',
   target: 'node22',
@@ -32,11 +84,29 @@ const result = await build({
   // ink imports react-devtools-core only in development; keep it out of the bundle.
   alias: { 'react-devtools-core': './scripts/devtools-stub.js' },
   define: { 'process.env.NODE_ENV': '"production"', 'process.env.DEV': '"false"' },
-  // CommonJS dependencies (undici, fastify) call require(): give ESM chunks one.
+  // CommonJS dependencies (undici, fastify) and builtinsViaRequire call require(): give ESM files one.
   banner: { js: 'import { createRequire as __roomRequire } from "node:module"; const require = __roomRequire(import.meta.url);' },
+};
+
+const commands = new Set<string>();
+const entry = await build({
+  ...common,
+  splitting: false,
+  plugins: [commandsApart(commands), builtinsViaRequire],
+  entryPoints: { cli: 'client/main.ts', ...Object.fromEntries(ONE_SHOTS.map((name) => [name, `client/commands/${name}.ts`])) },
+});
+const missing = ONE_SHOTS.filter((name) => !commands.has(name));
+if (missing.length > 0) throw new Error(`scripts/build.ts: client/main.ts no longer loads ${missing.join(', ')}: update ONE_SHOTS`);
+const rest = [...commands].filter((name) => !ONE_SHOTS.includes(name));
+const split = await build({
+  ...common,
+  splitting: true,
+  plugins: [builtinsViaRequire],
+  entryPoints: { broker: 'server/main.ts', ...Object.fromEntries(rest.map((name) => [name, `client/commands/${name}.ts`])) },
 });
 
-const written = new Set(Object.keys(result.metafile.outputs).map((out) => join(root, out)));
+const outputs = (meta: Metafile | undefined) => Object.keys(meta?.outputs ?? {}).map((out) => join(root, out));
+const written = new Set([...outputs(entry.metafile), ...outputs(split.metafile)]);
 for (const name of readdirSync(dist)) {
   const path = join(dist, name);
   if (!written.has(path) && Date.now() - statSync(path).mtimeMs > 3600_000) rmSync(path, { force: true });

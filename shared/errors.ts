@@ -61,14 +61,27 @@ export function isErrorCode(code: unknown): code is ErrorCode {
   return typeof code === 'string' && Object.hasOwn(ERRORS, code);
 }
 
+/** Marks every RoomError, whichever copy of this module made it. */
+const BRAND = Symbol.for('room.RoomError');
+
 /** The one error type of room. The broker sends it as `{code, message}`. */
 export class RoomError extends Error {
   readonly code: ErrorCode;
+
+  /**
+   * `instanceof RoomError` holds for a RoomError made by any copy of this
+   * class: the bundled CLI loads each one-shot command as a self-contained
+   * file with its own copy (scripts/build.ts).
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as { [BRAND]?: unknown })[BRAND] === true;
+  }
 
   constructor(code: ErrorCode, message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'RoomError';
     this.code = code;
+    Object.defineProperty(this, BRAND, { value: true });
   }
 
   get status(): number {
