@@ -15,6 +15,8 @@ test('admin commands by anyone but the host are refused: exit 7 / 403, and nothi
   await room.sent('bob', 'hello');
   const history = room.historyText();
   const state = room.stateText();
+  await carol.waitFor((r) => r.events<Event>().some((e) => e.content === 'hello'));
+  const seen = carol.messages.length;
   const results = await Promise.all(ADMIN.map((line) => room.send('bob', line)));
   for (const [i, line] of ADMIN.entries()) {
     const result = results[i]!;
@@ -29,7 +31,8 @@ test('admin commands by anyone but the host are refused: exit 7 / 403, and nothi
   assert.equal(room.stateText(), state, 'tokens, kicks and host unchanged');
   assert.equal(carol.ended, false, 'no stream was ended');
   assert.equal((await http(room.socket, 'GET', '/health')).status, 200, 'the broker still runs');
-  await fence(room, 'carol', [carol]);
+  await fence(room, 'carol', [carol], 'fence');
+  assert.deepEqual(carol.messages.slice(seen).map((m) => JSON.parse(m.data).content), ['fence'], 'the refusals were private');
 });
 
 test('/kick ends the user\'s live stream at once (close: kicked), revokes the token, blocks rejoining, drops them from /who', async (t) => {
@@ -40,7 +43,7 @@ test('/kick ends the user\'s live stream at once (close: kicked), revokes the to
   const kick = await room.sent('alice', '/kick', '@bob');
   assert.deepEqual([kick.type, kick.user, kick.content], ['system', 'broker', 'alice kicked bob (token invalidated)']);
 
-  await bob.waitFor((r) => r.ended, 2000);
+  await bob.waitFor((r) => r.ended, 3000);
   const close = bob.messages.at(-1)!;
   assert.equal(close.event, 'close');
   assert.deepEqual(JSON.parse(close.data), { reason: 'kicked', message: `you were kicked from ${ROOM} by alice` });
