@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
+import { COMMANDS, commandUsage } from '../shared/commands.ts';
 import { EXIT_CODE_HELP } from '../shared/errors.ts';
 import { ROOT, RoomDir } from './helpers.ts';
 
@@ -53,4 +54,14 @@ test('the README exit-code table matches the error table and room --help', async
   const dir = RoomDir.create(t);
   const help = await dir.run(['--help']);
   for (const [code, meaning] of EXIT_CODE_HELP) assert.ok(help.stdout.includes(`${code}  ${meaning}`), `--help lists exit code ${code}`);
+});
+
+test('the README command table lists every command of shared/commands.ts, as room /help does', () => {
+  const marker = readme.indexOf('<!-- room-commands');
+  assert.notEqual(marker, -1, 'the README marks its command table');
+  const rows = [...readme.slice(marker).matchAll(/^\| `(\/[^`]+)` \| (anyone|host) \| (.+) \|$/gm)];
+  assert.deepEqual(
+    rows.map((m) => [m[1], m[2], m[3]]),
+    COMMANDS.map((c) => [commandUsage(c), c.admin ? 'host' : 'anyone', c.description]),
+  );
 });
