@@ -1,6 +1,7 @@
 // The `room` command. This entry stays tiny: it turns on Node's compile
 // cache, picks the command from argv and loads only that command's code, so
 // one-shot commands never pay for the TUI, the broker or undici.
+import { writeSync } from 'node:fs';
 import { enableCompileCache } from 'node:module';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -21,10 +22,13 @@ const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
 
 function makeCli(): Cli {
   // process.stdin and process.stdout are created on first use: building them
-  // loads Node's stream classes (~1-2 ms), which a poll with nothing new, or
-  // a send given its words, never needs (bench/README.md).
+  // loads Node's stream classes and, for a pipe, node:net (~2-3 ms), which a
+  // poll, or a send given its words, does not otherwise need. Output is
+  // written to fd 1 directly until the stream exists; once it does (a write
+  // would block, or a command took cli.stdout), everything goes through it,
+  // so the order of the output is kept (bench/README.md).
   let stdout: NodeJS.WriteStream | undefined;
-  const output = (): NodeJS.WriteStream => {
+  const stream = (): NodeJS.WriteStream => {
     if (stdout === undefined) {
       stdout = process.stdout;
       stdout.on('error', (error: NodeJS.ErrnoException) => {
@@ -35,6 +39,22 @@ function makeCli(): Cli {
     }
     return stdout;
   };
+  const write = (text: string): void => {
+    if (stdout !== undefined) {
+      stdout.write(text);
+      return;
+    }
+    const data = Buffer.from(text);
+    let done = 0;
+    try {
+      while (done < data.length) done += writeSync(1, data, done);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      if (code !== 'EAGAIN') throw error;
+      stream().write(data.subarray(done)); // a non-blocking fd that is full: the stream waits for it
+    }
+  };
   return {
     env: process.env,
     dir: roomDirFrom(process.env),
@@ -42,10 +62,10 @@ function makeCli(): Cli {
       return process.stdin;
     },
     get stdout() {
-      return output();
+      return stream();
     },
-    out: (line) => void output().write(`${line}\n`),
-    write: (text) => void output().write(text),
+    out: (line) => write(`${line}\n`),
+    write,
     err: (line) => void process.stderr.write(`${line}\n`),
   };
 }
