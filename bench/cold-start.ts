@@ -3,7 +3,7 @@
 // ratios are taken from medians and from per-round pairs.
 // Goal (issue 2): `room send` and `room poll` ≤ 1.5× `node -e 0`.
 //
-//   npm run bench -- coldstart [--rounds 40] [--warmup 3] [--analysis 1]
+//   npm run bench -- coldstart [--rounds 60] [--warmup 3] [--analysis 1]
 //
 // `--analysis 1` adds the variants that show where the time goes (an empty
 // ESM entry, the launcher alone, the CLI's entry without a command).
@@ -15,8 +15,32 @@ import { BenchDir, CLI_JS, NODE, ROOM_BIN, fmt, load, machine, median, numberOpt
 export const name = 'coldstart';
 export const summary = 'cold start of room send / room poll vs node -e 0';
 
+/** A CommonJS program that only POSTs one message to the socket in argv[2] (token in ROOM_TOKEN) and prints the answer. */
+function minimalPost(kind: 'http' | 'net'): string {
+  const head = `const socketPath = process.argv[2];
+const body = JSON.stringify({ type: 'message', content: 'hello there' });
+const headers = { connection: 'close', authorization: 'Bearer ' + process.env.ROOM_TOKEN, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) };
+const net = require('node:net');
+`;
+  if (kind === 'http') {
+    return `${head}const req = require('node:http').request({ createConnection: () => net.connect(socketPath), method: 'POST', path: '/messages', headers }, (res) => {
+  const chunks = [];
+  res.on('data', (c) => chunks.push(c));
+  res.on('end', () => { if (res.statusCode !== 201) process.exitCode = 1; process.stdout.write(Buffer.concat(chunks).toString() + '\\n'); });
+});
+req.end(body);
+`;
+  }
+  return `${head}const socket = net.connect(socketPath);
+let text = '';
+socket.setEncoding('utf8').on('data', (c) => (text += c));
+socket.on('end', () => { if (!text.startsWith('HTTP/1.1 201')) process.exitCode = 1; process.stdout.write(text.slice(text.indexOf('\\r\\n\\r\\n') + 4) + '\\n'); });
+socket.end('POST /messages HTTP/1.1\\r\\nhost: localhost\\r\\n' + Object.entries(headers).map(([k, v]) => k + ': ' + v + '\\r\\n').join('') + '\\r\\n' + body);
+`;
+}
+
 export async function main(argv: readonly string[]): Promise<string> {
-  const options = numberOptions(argv, { rounds: 40, warmup: 3, analysis: 0 });
+  const options = numberOptions(argv, { rounds: 60, warmup: 3, analysis: 0 });
   const dir = new BenchDir();
   try {
     // Two rooms: sends go to one, polls read the other, so a poll always has
@@ -52,10 +76,18 @@ export async function main(argv: readonly string[]): Promise<string> {
     if (options.analysis > 0) {
       const empty = dir.file('empty.mjs');
       writeFileSync(empty, '');
+      // The floor for any one-shot that sends with node:http: the same POST,
+      // and nothing else, in one CommonJS file (no argument parsing, no ESM).
+      const floorHttp = dir.file('post-http.cjs');
+      writeFileSync(floorHttp, minimalPost('http'));
+      const floorNet = dir.file('post-net.cjs');
+      writeFileSync(floorNet, minimalPost('net'));
       variants.push(
         { name: 'node empty.mjs', run: timed(NODE, [empty]) },
         { name: 'node dist/cli.js --version', run: timed(NODE, [CLI_JS, '--version']) },
         { name: 'sh -c exit (launcher floor)', run: timed('/bin/sh', ['-c', 'exit 0']) },
+        { name: 'minimal POST, node:http (floor)', run: timed(NODE, [floorHttp, dir.socket('cs-send')], sendEnv) },
+        { name: 'minimal POST, raw node:net', run: timed(NODE, [floorNet, dir.socket('cs-send')], sendEnv) },
       );
     }
 
