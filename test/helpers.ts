@@ -131,6 +131,9 @@ export function runRoom(args: readonly string[], options: RunOptions = {}): Prom
       clearTimeout(timer);
       resolve({ code, signal, stdout, stderr });
     });
+    // A command that never reads stdin may exit before this write (EPIPE):
+    // its exit status and output tell the test what happened.
+    child.stdin.on('error', () => {});
     child.stdin.end(options.input ?? '');
   });
 }
