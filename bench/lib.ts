@@ -2,8 +2,8 @@
 // brokers and removes itself, process timing, round-robin runs, percentiles
 // and the machine description. Benchmarks run the real bundled CLI (dist/)
 // on the pinned Node 24, as users do.
-import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { spawn, spawnSync, type SpawnSyncOptions } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -80,14 +80,38 @@ export class BenchDir {
     return (JSON.parse(result.stdout) as { token: string }).token;
   }
 
-  /** Pids of brokers started in this directory, from their logs. */
+  readonly #started: number[] = [];
+
+  /**
+   * Starts the room's broker directly (`node dist/broker.js <room>`, as
+   * clients do) and waits until its log says it listens: unlike `room join`,
+   * which gives a broker 10 s, this waits `timeoutMs` (a long history is
+   * indexed first). Returns the milliseconds it took.
+   */
+  async startBroker(room: string, timeoutMs = 120_000): Promise<number> {
+    const log = this.file(`room-${room}.log`);
+    const fd = openSync(log, 'a', 0o600);
+    const started = performance.now();
+    const child = spawn(NODE, [join(ROOT, 'dist', 'broker.js'), room], { env: this.env, stdio: ['ignore', fd, fd] });
+    closeSync(fd);
+    this.#started.push(child.pid!);
+    const deadline = Date.now() + timeoutMs;
+    while (!readFileSync(log, 'utf8').includes(' listening on ')) {
+      if (child.exitCode !== null) throw new Error(`the broker of ${room} exited ${child.exitCode}: ${readFileSync(log, 'utf8').trim()}`);
+      if (Date.now() > deadline) throw new Error(`the broker of ${room} did not listen within ${timeoutMs / 1000} s`);
+      await sleep(20);
+    }
+    return performance.now() - started;
+  }
+
+  /** Pids of brokers started in this directory: from their logs, and those started by startBroker. */
   brokerPids(): number[] {
-    const pids: number[] = [];
+    const pids: number[] = [...this.#started];
     for (const name of readdirSync(this.path)) {
       if (!name.endsWith('.log')) continue;
       for (const match of readFileSync(this.file(name), 'utf8').matchAll(/listening on .* \(pid (\d+)/g)) pids.push(Number(match[1]));
     }
-    return pids;
+    return [...new Set(pids)];
   }
 
   /** Stops the brokers (SIGTERM, then SIGKILL after 3 s) and removes the directory. */

@@ -6,14 +6,15 @@
 // The histories are written directly as the broker writes them (one event
 // per line, JSON.stringify of {type, id, room, user, ts, seq, …}), with a
 // room state file holding the users and their tokens, so poll needs no
-// broker. `--verify 1` then starts a real broker on each room (`room join`),
-// which indexes every line and must report no bad line: the generated files
-// are what the broker would have written. Each round polls both rooms twice,
+// broker. `--verify 1` then starts a real broker on each room, which indexes
+// every line and must report no bad line, and must accept the reader's token
+// from the state file: the generated files are what the broker would have
+// written. Each round polls both rooms twice,
 // in a random order: with nothing new (the cursor is on the last event) and
 // with 3 new events (the cursor is moved back 3 events before the run).
 import { randomUUID } from 'node:crypto';
 import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
-import { BenchDir, ROOM_BIN, fmt, load, machine, median, numberOptions, pairedRatios, roundRobin, run, stats, table, type Variant } from './lib.ts';
+import { BenchDir, ROOM_BIN, fmt, httpJson, load, machine, median, numberOptions, pairedRatios, roundRobin, run, stats, table, type Variant } from './lib.ts';
 
 export const name = 'poll-scale';
 export const summary = 'room poll with a valid cursor: 1,000,000-event history vs 1,000';
@@ -86,12 +87,13 @@ export async function main(argv: readonly string[]): Promise<string> {
     const notes: string[] = [`Generated ${rooms.map((r) => `${r.events.toLocaleString('en')} events (${(r.bytes / 1e6).toFixed(1)} MB)`).join(' and ')} in ${(generated / 1000).toFixed(1)} s.`];
     if (options.verify > 0) {
       for (const room of rooms) {
-        const started = performance.now();
-        dir.join(room.id, 'verifier');
+        const ms = await dir.startBroker(room.id);
         const log = readFileSync(dir.file(`room-${room.id}.log`), 'utf8');
         const report = /history .*: (\d+) events(.*)/.exec(log);
         if (report === null || Number(report[1]) !== room.events || report[2] !== '') throw new Error(`the broker did not accept ${room.id}'s history: ${log}`);
-        notes.push(`A broker indexed ${room.id} (${Number(report[1]).toLocaleString('en')} events, no bad line) and answered a join in ${((performance.now() - started) / 1000).toFixed(1)} s.`);
+        const answer = await httpJson(dir.socket(room.id), 'GET', '/users', undefined, room.token);
+        if (answer.status !== 200) throw new Error(`the broker of ${room.id} refused bob's token: ${answer.status} ${answer.body}`);
+        notes.push(`A broker indexed ${room.id} (${Number(report[1]).toLocaleString('en')} events, no bad line) and listened after ${(ms / 1000).toFixed(1)} s; it accepts the state file's tokens.`);
       }
     }
 
