@@ -13,7 +13,10 @@ import type { RoomPaths } from '../shared/paths.ts';
 import { FILE_MODE, openForAppend, readFileSafe } from '../shared/safe-fs.ts';
 import { checkSocketPath, probeSocket } from '../shared/socket.ts';
 
-const START_TIMEOUT_MS = 10_000;
+// A broker indexes its whole history before it listens: about 6 s for a
+// million events on this project's 2-core machine (bench/README.md). A broker
+// that crashes is noticed at once (its exit), so the wait can be generous.
+const START_TIMEOUT_MS = 30_000;
 const POLL_MS = 20;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
