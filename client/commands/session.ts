@@ -63,7 +63,7 @@ const session: Command = {
       token: values.token ?? (cli.env.ROOM_TOKEN || undefined),
     };
     if (values.agent === true) return (await import('../agent/main.ts')).runAgent(options, cli);
-    return (await import('../tui/main.tsx')).runTui(options, cli);
+    return (await import('../tui/main.ts')).runTui(options, cli);
   },
 };
 

@@ -1,0 +1,110 @@
+// The lines around the messages, built purely from the state: the title,
+// the "new below" marker, the palette, the input box, the error and the
+// hint. Each line is at most `width` columns.
+import { pad, truncate, width as widthOf } from './format.ts';
+import { inputColumns, openPalette, type Layout } from './layout.ts';
+import type { State } from './state.ts';
+import { seg, userColor, type Line, type Segment, type Style } from './theme.ts';
+
+const DIM: Style = { dim: true };
+const segmenter = new Intl.Segmenter();
+const lineWidth = (line: readonly Segment[]) => line.reduce((n, s) => n + widthOf(s.text), 0);
+
+const CONNECTION: Record<State['connection'], Segment> = {
+  connecting: seg('◌ connecting…', { color: 'yellow' }),
+  live: seg('● live', { color: 'green' }),
+  reconnecting: seg('◌ reconnecting…', { color: 'yellow', bold: true }),
+  ended: seg('✕ disconnected', { color: 'red' }),
+};
+
+/** `[ myroom ]  2 online: alice (host), bob: reviewing      ● live` */
+export function titleLine(state: State, width: number): Line {
+  const left: Segment[] = [seg(` ${state.room} `, { bold: true, inverse: true }), seg(`  ${state.online.length} online`, DIM)];
+  const right = CONNECTION[state.connection];
+  const room = width - lineWidth(left) - widthOf(right.text) - 2;
+  const chunks = state.online.map((u, i) => {
+    const parts = [seg(i === 0 ? ': ' : ', ', DIM), seg(u.user, { color: userColor(u.user), bold: u.user === state.me })];
+    if (u.user === state.host) parts.push(seg(' (host)', DIM));
+    if (u.status !== '') parts.push(seg(`: ${truncate(u.status, 24)}`, DIM));
+    return parts;
+  });
+  const users: Segment[] = [];
+  for (const [i, chunk] of chunks.entries()) {
+    const left = chunks.length - i - 1;
+    if (lineWidth(users) + lineWidth(chunk) + (left > 0 ? ` +${left}`.length : 0) <= room) {
+      users.push(...chunk);
+      continue;
+    }
+    const more = ` +${chunks.length - i}`;
+    if (lineWidth(users) + more.length <= room) users.push(seg(more, DIM));
+    break;
+  }
+  const line = [...left, ...users];
+  const gap = width - lineWidth(line) - widthOf(right.text) - 1;
+  return gap >= 1 ? [...line, seg(' '.repeat(gap)), right, seg(' ')] : [seg(truncate(line.map((s) => s.text).join(''), width))];
+}
+
+/** While scrolled up: how many entries arrived below (shown in the input box's top border). */
+export function markerSegment(state: State): Segment | null {
+  if (state.scroll === 0) return null;
+  if (state.unread === 0) return seg(' ↓ more below · Esc ', { inverse: true });
+  return seg(` ↓ ${state.unread} new below · Esc `, { color: 'yellow', inverse: true, bold: true });
+}
+
+export function paletteLines(state: State, rows: number, width: number): Line[] {
+  const palette = openPalette(state);
+  if (palette === null || rows === 0) return [];
+  const start = Math.min(Math.max(0, palette.selected - rows + 1), Math.max(0, palette.items.length - rows));
+  const shown = palette.items.slice(start, start + rows);
+  const labelWidth = Math.min(Math.max(...shown.map((i) => widthOf(i.label))), Math.floor(width / 2));
+  return shown.map((item, i) => {
+    const selected = start + i === palette.selected;
+    const label = pad(truncate(item.label, labelWidth), labelWidth);
+    const detail = truncate(item.detail, Math.max(0, width - labelWidth - 6));
+    return [
+      seg(selected ? ' › ' : '   ', { color: 'cyan', bold: true }),
+      seg(label, selected ? { color: 'cyan', bold: true, inverse: true } : { color: 'cyan' }),
+      seg('  '),
+      seg(detail, DIM),
+    ];
+  });
+}
+
+/** The bordered box, titled with the username; the cursor is drawn inverse. */
+export function inputLines(state: State, lay: Layout, width: number): Line[] {
+  const inner = inputColumns(width);
+  const border: Style = state.connection === 'live' ? DIM : { color: 'yellow' };
+  const title = truncate(state.me, Math.max(1, width - 8));
+  const marker = markerSegment(state);
+  const tail = marker !== null && widthOf(title) + widthOf(marker.text) + 8 <= width ? [marker, seg('─╮', border)] : [seg('╮', border)];
+  const fill = Math.max(0, width - widthOf(title) - 4 - lineWidth(tail));
+  const top: Line = [seg('╭─ ', border), seg(title, { bold: true, color: userColor(state.me) }), seg(` ${'─'.repeat(fill)}`, border), ...tail];
+  const bottom: Line = [seg(`╰${'─'.repeat(Math.max(0, width - 2))}╯`, border)];
+  const { rows, cursorRow, cursorAt } = lay.input;
+  const first = Math.min(Math.max(0, cursorRow - lay.inputHeight + 1), rows.length - lay.inputHeight);
+  const body = rows.slice(first, first + lay.inputHeight).map((row, i): Line => {
+    let segments: Segment[];
+    if (first + i === cursorRow) {
+      const after = row.slice(cursorAt);
+      const under = after === '' ? '' : (segmenter.segment(after)[Symbol.iterator]().next().value?.segment ?? '');
+      segments = [seg(row.slice(0, cursorAt)), seg(under === '' ? ' ' : under, { inverse: true }), seg(after.slice(under.length))];
+      if (state.input.text === '') segments.push(seg(truncate('Write a message · / commands · @ names', inner - 1), DIM));
+    } else {
+      segments = [seg(row)];
+    }
+    return [seg('│ ', border), ...segments, seg(' '.repeat(Math.max(0, inner - lineWidth(segments)))), seg(' │', border)];
+  });
+  return [top, ...body, bottom];
+}
+
+export function errorLines(lay: Layout): Line[] {
+  return lay.error.map((text) => [seg(text, { color: 'red' })]);
+}
+
+export function hintLine(state: State, width: number): Line {
+  let text: string;
+  if (openPalette(state) !== null) text = '↑↓ choose · Tab complete · Enter complete or send · Esc close';
+  else if (state.scroll > 0) text = '↑↓ line · PgUp PgDn page · Esc back to the newest · Ctrl-C quit';
+  else text = 'Enter send · \\ Enter newline · ↑↓ PgUp PgDn scroll · / commands · @ names · Ctrl-C quit';
+  return [seg(truncate(text, width), DIM)];
+}

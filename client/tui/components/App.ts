@@ -1,0 +1,58 @@
+// The whole screen. It only lays out: the state comes from the store, the
+// keys go to keys.ts, sending and quitting to the callbacks.
+import { Box, useInput, usePaste, useWindowSize } from 'ink';
+import React, { useEffect, useSyncExternalStore } from 'react';
+import { cleanPaste, insert } from '../editor.ts';
+import { onKey } from '../keys.ts';
+import { layout } from '../layout.ts';
+import { reduce } from '../state.ts';
+import type { Store } from '../store.ts';
+import { HintBar } from './HintBar.ts';
+import { InputBox } from './InputBox.ts';
+import { MessageList } from './MessageList.ts';
+import { Palette } from './Palette.ts';
+import { TitleBar } from './TitleBar.ts';
+
+const h = React.createElement;
+
+export interface AppProps {
+  readonly store: Store;
+  readonly onSubmit: () => void;
+  readonly onQuit: () => void;
+  /** False under NO_COLOR. */
+  readonly color: boolean;
+  /** A fixed size instead of the terminal's (tests). */
+  readonly size?: { readonly columns: number; readonly rows: number };
+}
+
+function useKeys({ store, onSubmit, onQuit }: AppProps): void {
+  useInput((input, key) => {
+    const outcome = onKey(store.getState(), input, key);
+    if (outcome.action !== undefined) store.dispatch(outcome.action);
+    if (outcome.submit === true) onSubmit();
+    if (outcome.quit === true) onQuit();
+  });
+  usePaste((text) => store.dispatch({ type: 'input', input: insert(store.getState().input, cleanPaste(text)) }));
+}
+
+export function App(props: AppProps) {
+  const { store, color } = props;
+  const stored = useSyncExternalStore(store.subscribe, store.getState);
+  const terminal = useWindowSize();
+  const size = props.size ?? terminal;
+  useEffect(() => store.dispatch({ type: 'resize', columns: size.columns, rows: size.rows }), [store, size.columns, size.rows]);
+  useKeys(props);
+  // Draw at the terminal's size right away; the effect above brings the stored state along.
+  const same = stored.size.columns === size.columns && stored.size.rows === size.rows;
+  const state = same ? stored : reduce(stored, { type: 'resize', columns: size.columns, rows: size.rows });
+  const lay = layout(state);
+  return h(
+    Box,
+    { flexDirection: 'column', width: state.size.columns, height: state.size.rows, overflow: 'hidden' },
+    h(TitleBar, { state, color }),
+    h(MessageList, { state, height: lay.messages, color }),
+    h(Palette, { state, rows: lay.palette, color }),
+    h(InputBox, { state, layout: lay, color }),
+    lay.hint ? h(HintBar, { state, color }) : null,
+  );
+}

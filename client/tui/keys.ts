@@ -1,0 +1,87 @@
+// What a key press does, as a pure function of the state and the key Ink
+// reports. The result is an action to dispatch, and possibly "send what is
+// in the input now" or "quit".
+//
+// Enter sends. A newline instead: Shift+Enter or Alt+Enter (when the
+// terminal reports them), Ctrl+J, or `\` then Enter (works everywhere).
+// Text that arrives in one read with a carriage return in it (a paste
+// without bracketed paste mode, or keys typed while the UI was busy) is
+// inserted with its inner line breaks as newlines; a return that ends the
+// chunk is Enter.
+import type { Key } from 'ink';
+import * as edit from './editor.ts';
+import { openPalette } from './layout.ts';
+import { complete, enterSends } from './palette.ts';
+import type { Action, State } from './state.ts';
+
+export interface KeyOutcome {
+  readonly action?: Action;
+  /** Send the input (after the action, if any). */
+  readonly submit?: boolean;
+  readonly quit?: boolean;
+}
+
+const NONE: KeyOutcome = {};
+const PAGE = 10;
+
+const editTo = (input: edit.Input): KeyOutcome => ({ action: { type: 'input', input } });
+
+function newline(state: State): KeyOutcome {
+  return editTo(edit.insert(state.input, '\n'));
+}
+
+function enter(state: State): KeyOutcome {
+  const joined = edit.continuation(state.input);
+  return joined === null ? { submit: true } : editTo(joined);
+}
+
+/** Typed or pasted text that came as one chunk (see the header). */
+function typed(state: State, chunk: string): KeyOutcome {
+  let text = chunk.replace(/\r\n/g, '\r');
+  const submit = text.endsWith('\r') && !text.endsWith('\\\r');
+  if (submit) text = text.slice(0, -1);
+  // `\` then Enter, inside the chunk: a newline, as when typed slowly.
+  text = text.replace(/\\\r/g, '\n');
+  const clean = edit.cleanPaste(text);
+  const input = edit.insert(state.input, clean);
+  if (!submit) return clean === '' ? NONE : editTo(input);
+  const joined = edit.continuation(input);
+  if (joined !== null) return editTo(joined);
+  return clean === '' ? { submit: true } : { action: { type: 'input', input }, submit: true };
+}
+
+function withPalette(state: State, key: Key): KeyOutcome | null {
+  const palette = openPalette(state);
+  if (palette === null) return null;
+  if (key.upArrow) return { action: { type: 'palette', move: -1 } };
+  if (key.downArrow) return { action: { type: 'palette', move: 1 } };
+  if (key.escape) return { action: { type: 'closePalette' } };
+  if (key.tab || (key.return && !key.shift && !key.meta)) {
+    if (key.return && enterSends(state.input, palette, palette.item)) return { submit: true };
+    return editTo(complete(state.input, palette, palette.item));
+  }
+  return null;
+}
+
+export function onKey(state: State, input: string, key: Key): KeyOutcome {
+  if (key.ctrl && input === 'c') return { quit: true };
+  const palette = withPalette(state, key);
+  if (palette !== null) return palette;
+  if (key.return) return key.shift || key.meta ? newline(state) : enter(state);
+  if (input === '\n' || (key.ctrl && input === 'j')) return newline(state);
+  if (key.upArrow) return { action: { type: 'scroll', by: 1 } };
+  if (key.downArrow) return { action: { type: 'scroll', by: -1 } };
+  if (key.pageUp) return { action: { type: 'scroll', by: PAGE } };
+  if (key.pageDown) return { action: { type: 'scroll', by: -PAGE } };
+  if (key.escape) return { action: { type: 'dismiss' } };
+  if (key.backspace) return editTo(edit.backspace(state.input));
+  if (key.delete) return editTo(edit.deleteForward(state.input));
+  if (key.leftArrow) return editTo(edit.left(state.input));
+  if (key.rightArrow) return editTo(edit.right(state.input));
+  if (key.home || (key.ctrl && input === 'a')) return editTo(edit.home(state.input));
+  if (key.end || (key.ctrl && input === 'e')) return editTo(edit.end(state.input));
+  if (key.ctrl && input === 'u') return editTo(edit.killToStart(state.input));
+  if (key.ctrl && input === 'w') return editTo(edit.killWord(state.input));
+  if (key.ctrl || key.meta || key.tab || input === '') return NONE;
+  return typed(state, input);
+}

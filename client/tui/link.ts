@@ -1,0 +1,152 @@
+// The UI's connection to the room: the live session's events go into the
+// store in batches (at most one dispatch, hence one render, per FLUSH_MS
+// however fast they arrive), who is online is refreshed after joins,
+// leaves and system events, and what the user types is sent.
+import type { Inbound } from '../../shared/api.ts';
+import { RoomError } from '../../shared/errors.ts';
+import type { RoomEvent } from '../../shared/events.ts';
+import { parseInput } from '../../shared/input.ts';
+import type { RoomPaths } from '../../shared/paths.ts';
+import { isUnreachable, type BrokerClient } from '../live/broker-client.ts';
+import { LiveSession, type ConnectionState, type SessionEnd } from '../live/session.ts';
+import { messageArea } from './layout.ts';
+import { resolveReply } from './reply.ts';
+import type { Store } from './store.ts';
+import { viewport } from './viewport.ts';
+
+export const FLUSH_MS = 32;
+const USERS_DEBOUNCE_MS = 150;
+
+export interface LinkOptions {
+  readonly client: BrokerClient;
+  readonly paths: RoomPaths;
+  readonly token: string;
+  readonly history: number;
+  readonly giveUpMs: number;
+  readonly store: Store;
+}
+
+export class RoomLink {
+  readonly #options: LinkOptions;
+  readonly #session: LiveSession;
+  #pending: RoomEvent[] = [];
+  #flushTimer: NodeJS.Timeout | undefined;
+  #usersTimer: NodeJS.Timeout | undefined;
+  #wasLost = false;
+
+  constructor(options: LinkOptions) {
+    this.#options = options;
+    const { client, paths, token, history, giveUpMs } = options;
+    this.#session = new LiveSession({
+      client, paths, token, history, giveUpMs,
+      onEvent: (event) => this.#queue(event),
+      onState: (state) => this.#connection(state),
+      onWarning: (message) => {
+        this.#flush();
+        options.store.dispatch({ type: 'local', text: message, tone: 'warn' });
+      },
+    });
+  }
+
+  /** Runs until the session ends (by the broker, by giving up, or by stop()). */
+  async run(): Promise<SessionEnd> {
+    try {
+      return await this.#session.run();
+    } finally {
+      this.#flush();
+      clearTimeout(this.#usersTimer);
+      this.#options.store.dispatch({ type: 'connection', connection: 'ended' });
+    }
+  }
+
+  /** Leaves the room: the stream is closed and the broker broadcasts the leave. */
+  stop(): void {
+    this.#session.stop();
+  }
+
+  #queue(event: RoomEvent): void {
+    this.#pending.push(event);
+    this.#flushTimer ??= setTimeout(() => this.#flush(), FLUSH_MS);
+    if (event.type === 'join' || event.type === 'leave' || event.type === 'system') this.refreshUsers();
+  }
+
+  #flush(): void {
+    clearTimeout(this.#flushTimer);
+    this.#flushTimer = undefined;
+    if (this.#pending.length === 0) return;
+    const events = this.#pending;
+    this.#pending = [];
+    this.#options.store.dispatch({ type: 'events', events });
+  }
+
+  #connection(state: ConnectionState): void {
+    const { store } = this.#options;
+    this.#flush();
+    store.dispatch({ type: 'connection', connection: state });
+    if (state === 'reconnecting' && !this.#wasLost) {
+      this.#wasLost = true;
+      store.dispatch({ type: 'local', text: 'lost the connection to the broker: reconnecting…', tone: 'warn' });
+    }
+    if (state === 'live') {
+      if (this.#wasLost) store.dispatch({ type: 'local', text: 'reconnected', tone: 'info' });
+      this.#wasLost = false;
+      this.refreshUsers();
+    }
+  }
+
+  /** Asks the broker who is online, shortly (several changes in a row cost one request). */
+  refreshUsers(): void {
+    if (this.#usersTimer !== undefined) return;
+    this.#usersTimer = setTimeout(() => {
+      this.#usersTimer = undefined;
+      const { client, token, store } = this.#options;
+      client.users(token).then((users) => store.dispatch({ type: 'users', users }), () => {
+        // The broker is away: the next join or reconnect asks again.
+      });
+    }, USERS_DEBOUNCE_MS);
+  }
+
+  /**
+   * Sends what is in the input. Nothing is sent when it does not parse or
+   * the broker refuses it: the reason is shown under the input, which keeps
+   * its text. Private answers (/who, /help) are shown only here.
+   */
+  async send(): Promise<void> {
+    const { store, client, token } = this.#options;
+    const state = store.getState();
+    const text = state.input.text.trimEnd();
+    if (state.sending || text.trim() === '') return;
+    let inbound: Inbound;
+    try {
+      inbound = parseInput(text, { json: false });
+    } catch (error) {
+      if (!(error instanceof RoomError)) throw error;
+      store.dispatch({ type: 'failed', message: error.message });
+      return;
+    }
+    if (inbound.type === 'reply') {
+      if (!/^[0-9a-f-]{4,36}$/i.test(inbound.reply_to)) {
+        store.dispatch({ type: 'failed', message: `/reply needs the id of a message (at least 4 of the characters shown at the right of each message), not ${JSON.stringify(inbound.reply_to)}` });
+        return;
+      }
+      const { width, height } = messageArea(state);
+      const onScreen = viewport(state.entries, width, height, state.scroll, state.me).entries;
+      inbound = { ...inbound, reply_to: resolveReply(inbound.reply_to, state.entries, onScreen) };
+    }
+    store.dispatch({ type: 'sending' });
+    try {
+      const answer = await client.post(token, inbound);
+      this.#flush();
+      if (!answer.stored) store.dispatch({ type: 'notice', notice: answer.notice });
+      store.dispatch({ type: 'sent' });
+    } catch (error) {
+      store.dispatch({ type: 'failed', message: describe(error) });
+    }
+  }
+}
+
+function describe(error: unknown): string {
+  if (isUnreachable(error)) return `not sent: the broker is not reachable (${(error as Error).message})`;
+  if (error instanceof RoomError) return error.message;
+  return `not sent: ${error instanceof Error ? error.message : String(error)}`;
+}

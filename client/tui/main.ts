@@ -1,0 +1,91 @@
+// The terminal UI, `room <room-id> <username>`: joins like agent mode does,
+// then runs full screen on the terminal's alternate screen until the user
+// quits (Ctrl-C, SIGTERM, SIGHUP) or the broker ends the session. Whatever
+// ends it, Ink restores the terminal (primary screen, cursor, line mode,
+// bracketed paste and keyboard protocol off) before anything is printed.
+//
+// Exit codes: 0 after quitting, /exit, a kick or revoked tokens (each is
+// said on stderr); 3 when the broker was lost for good.
+import { EXIT, RoomError } from '../../shared/errors.ts';
+import { roomPaths } from '../../shared/paths.ts';
+import { ensureBroker } from '../broker-start.ts';
+import type { Cli } from '../cli.ts';
+import type { SessionOptions } from '../commands/session.ts';
+import { BrokerClient } from '../live/broker-client.ts';
+import { giveUpMsFrom } from '../live/give-up.ts';
+import { resolveIdentity } from '../live/identity.ts';
+import type { SessionEnd } from '../live/session.ts';
+import { RoomLink } from './link.ts';
+import { initialState } from './state.ts';
+import { Store } from './store.ts';
+import { colorEnabled } from './theme.ts';
+
+const QUIT_SIGNALS = ['SIGTERM', 'SIGHUP'] as const;
+
+export async function runTui(options: SessionOptions, cli: Cli): Promise<number> {
+  if (!cli.stdin.isTTY || !cli.stdout.isTTY) {
+    throw new RoomError('usage', 'the terminal UI needs a terminal on stdin and stdout: use --agent for JSON lines, or room send/poll/watch');
+  }
+  const giveUpMs = giveUpMsFrom(cli.env);
+  const paths = roomPaths(cli.dir, options.roomId);
+  await ensureBroker(paths, { chat: options.chat });
+  const client = new BrokerClient(paths.socket);
+  try {
+    const identity = await resolveIdentity(client, paths, options.username, options.token);
+    const store = new Store(initialState(paths.room, identity.user, identity.host, { columns: cli.stdout.columns || 80, rows: cli.stdout.rows || 24 }));
+    const link = new RoomLink({ client, paths, token: identity.token, history: options.history, giveUpMs, store });
+    const end = await show(cli, store, link);
+    return report(cli, paths.room, end);
+  } finally {
+    await client.close();
+  }
+}
+
+/** Runs the UI until the session ends; the terminal is restored when this returns. */
+async function show(cli: Cli, store: Store, link: RoomLink): Promise<SessionEnd> {
+  const [{ render }, { default: React }, { App }] = await Promise.all([import('ink'), import('react'), import('./components/App.ts')]);
+  const quit = () => link.stop();
+  const ink = render(React.createElement(App, { store, color: colorEnabled(cli.env), onSubmit: () => void link.send(), onQuit: quit }), {
+    stdin: cli.stdin,
+    stdout: cli.stdout,
+    alternateScreen: true,
+    exitOnCtrlC: false,
+    incrementalRendering: true,
+    kittyKeyboard: { mode: 'auto' },
+  });
+  for (const signal of QUIT_SIGNALS) process.on(signal, quit);
+  // A crash inside the UI (Ink unmounts, then rejects) ends the session too, and is rethrown.
+  let crash: { error: unknown } | null = null;
+  const exited = ink.waitUntilExit().catch((error: unknown) => {
+    crash = { error };
+    link.stop();
+  });
+  try {
+    const end = await link.run();
+    ink.unmount();
+    await exited;
+    if (crash !== null) throw (crash as { error: unknown }).error;
+    return end;
+  } finally {
+    for (const signal of QUIT_SIGNALS) process.off(signal, quit);
+    ink.unmount();
+  }
+}
+
+function report(cli: Cli, room: string, end: SessionEnd): number {
+  switch (end.reason) {
+    case 'stopped':
+      return EXIT.ok;
+    case 'lost':
+      cli.err(`room: ${end.message}`);
+      return EXIT.unreachable;
+    case 'exit':
+      cli.err(`room: ${end.message}`);
+      return EXIT.ok;
+    case 'kicked':
+    case 'revoked':
+    case 'shutdown':
+      cli.err(`room: ${end.message} (left ${room})`);
+      return EXIT.ok;
+  }
+}

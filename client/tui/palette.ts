@@ -1,0 +1,91 @@
+// The palette: what the word being typed can become. Pure.
+//   `/wh`          → the room's commands (admin ones only for the host), filtered
+//   `/dm bo`       → usernames, for commands whose first argument is a user
+//   `hi @ca`       → usernames of the room
+// It looks only at the text before the cursor, and only when the cursor
+// ends the word (nothing but whitespace follows on the same word).
+import { COMMANDS, commandUsage } from '../../shared/commands.ts';
+import { BROKER_USER } from '../../shared/names.ts';
+import type { Input } from './editor.ts';
+
+export interface PaletteItem {
+  readonly label: string;
+  readonly detail: string;
+  /** Replaces the word being typed. Ends with a space when more is to be typed. */
+  readonly insert: string;
+}
+
+export interface Palette {
+  readonly kind: 'command' | 'user';
+  readonly items: readonly PaletteItem[];
+  /** Where the word being typed starts in the text (it ends at the cursor). */
+  readonly from: number;
+}
+
+export interface PaletteContext {
+  readonly isHost: boolean;
+  readonly me: string;
+  /** Usernames known in the room, sorted. */
+  readonly names: readonly string[];
+}
+
+const USER_ARG_COMMANDS = new Set(['dm', 'kick', 'reauth']);
+
+/** Prefix matches first (in their order), then the other substring matches. */
+function rank<T>(values: readonly T[], key: (v: T) => string, query: string): T[] {
+  const q = query.toLowerCase();
+  const starts = values.filter((v) => key(v).toLowerCase().startsWith(q));
+  const contains = q === '' ? [] : values.filter((v) => !key(v).toLowerCase().startsWith(q) && key(v).toLowerCase().includes(q));
+  return [...starts, ...contains];
+}
+
+function commandItems(query: string, ctx: PaletteContext): PaletteItem[] {
+  const allowed = COMMANDS.filter((c) => ctx.isHost || !c.admin);
+  return rank(allowed, (c) => c.name, query).map((c) => ({
+    label: commandUsage(c),
+    detail: c.admin ? `${c.description} (host)` : c.description,
+    insert: `/${c.name}${c.args === '' ? '' : ' '}`,
+  }));
+}
+
+function userItems(query: string, ctx: PaletteContext, prefix: string, skipMe: boolean): PaletteItem[] {
+  const names = ctx.names.filter((n) => n !== BROKER_USER && !(skipMe && n === ctx.me));
+  return rank(names, (n) => n, query).map((n) => ({ label: `${prefix}${n}`, detail: n === ctx.me ? 'you' : '', insert: `${prefix}${n} ` }));
+}
+
+export function paletteFor(input: Input, ctx: PaletteContext): Palette | null {
+  const after = input.text.slice(input.cursor);
+  if (after !== '' && !/^\s/.test(after)) return null;
+  const before = input.text.slice(0, input.cursor);
+  let match = /^\/(\S*)$/.exec(before);
+  if (match !== null) {
+    const items = commandItems(match[1]!, ctx);
+    return items.length === 0 ? null : { kind: 'command', items, from: 0 };
+  }
+  match = /^\/(\S+)[ \t]+(\S*)$/.exec(before);
+  if (match !== null && USER_ARG_COMMANDS.has(match[1]!)) {
+    const items = userItems(match[2]!, ctx, '', match[1] === 'dm');
+    return items.length === 0 ? null : { kind: 'user', items, from: before.length - match[2]!.length };
+  }
+  match = /(?:^|\s)@(\S*)$/.exec(before);
+  if (match !== null) {
+    const items = userItems(match[1]!, ctx, '@', false);
+    return items.length === 0 ? null : { kind: 'user', items, from: before.length - match[1]!.length - 1 };
+  }
+  return null;
+}
+
+/** The input with the word being typed replaced by the item's text. */
+export function complete(input: Input, palette: Palette, item: PaletteItem): Input {
+  let after = input.text.slice(input.cursor);
+  if (item.insert.endsWith(' ') && after.startsWith(' ')) after = after.slice(1);
+  return { text: input.text.slice(0, palette.from) + item.insert + after, cursor: palette.from + item.insert.length };
+}
+
+/**
+ * Enter with the palette open: sends when the word already is the
+ * highlighted command and it takes no arguments (`/who`); otherwise completes.
+ */
+export function enterSends(input: Input, palette: Palette, item: PaletteItem): boolean {
+  return !item.insert.endsWith(' ') && input.text.slice(palette.from, input.cursor) === item.insert;
+}

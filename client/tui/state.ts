@@ -1,0 +1,155 @@
+// Everything the terminal UI shows, in one immutable state, and the pure
+// transitions between states. The session (link.ts) and the keys (keys.ts)
+// only dispatch actions; components only read the state.
+//
+// Scrolling: `scroll` counts lines above the bottom (0 follows new events).
+// While it is above 0, entries arriving below add their lines to it, so the
+// lines on screen stay where they are; `unread` counts them for the marker.
+import type { Users } from '../../shared/api.ts';
+import { BROKER_USER } from '../../shared/names.ts';
+import type { Notice, RoomEvent } from '../../shared/events.ts';
+import { EMPTY_INPUT, type Input } from './editor.ts';
+import { eventEntry, localEntry, noticeEntry, type Entry, type Tone } from './entry.ts';
+import { messageArea } from './layout.ts';
+import { lineCount } from './look.ts';
+import { clampScroll } from './viewport.ts';
+
+/** The most entries kept; older ones are dropped (the history file keeps everything). */
+export const MAX_ENTRIES = 20_000;
+
+export type Connection = 'connecting' | 'live' | 'reconnecting' | 'ended';
+
+export interface OnlineUser {
+  readonly user: string;
+  readonly status: string;
+}
+
+export interface State {
+  readonly room: string;
+  readonly me: string;
+  readonly host: string | null;
+  readonly entries: readonly Entry[];
+  readonly online: readonly OnlineUser[];
+  /** Every username seen in the room, sorted (for completion). */
+  readonly names: readonly string[];
+  readonly connection: Connection;
+  readonly scroll: number;
+  readonly unread: number;
+  readonly input: Input;
+  /** The highlighted palette row; `paletteClosed` after Esc, until the input changes. */
+  readonly paletteIndex: number;
+  readonly paletteClosed: boolean;
+  /** Why the last input was not sent; shown under the input, which keeps its text. */
+  readonly error: string | null;
+  readonly sending: boolean;
+  readonly size: { readonly columns: number; readonly rows: number };
+}
+
+export type Action =
+  | { readonly type: 'events'; readonly events: readonly RoomEvent[] }
+  | { readonly type: 'notice'; readonly notice: Notice }
+  | { readonly type: 'local'; readonly text: string; readonly tone: Tone }
+  | { readonly type: 'users'; readonly users: Users }
+  | { readonly type: 'connection'; readonly connection: Connection }
+  | { readonly type: 'scroll'; readonly by: number }
+  | { readonly type: 'bottom' }
+  | { readonly type: 'resize'; readonly columns: number; readonly rows: number }
+  | { readonly type: 'input'; readonly input: Input }
+  | { readonly type: 'palette'; readonly move: number }
+  | { readonly type: 'closePalette' }
+  | { readonly type: 'sending' }
+  | { readonly type: 'sent' }
+  | { readonly type: 'failed'; readonly message: string }
+  | { readonly type: 'dismiss' };
+
+export function initialState(room: string, me: string, host: string | null, size: State['size']): State {
+  return {
+    room, me, host, size,
+    entries: [], online: [], names: [me], connection: 'connecting', scroll: 0, unread: 0,
+    input: EMPTY_INPUT, paletteIndex: 0, paletteClosed: false, error: null, sending: false,
+  };
+}
+
+function withNames(names: readonly string[], more: Iterable<string>): readonly string[] {
+  const fresh = [...new Set(more)].filter((n) => n !== BROKER_USER && !names.includes(n));
+  return fresh.length === 0 ? names : [...names, ...fresh].sort();
+}
+
+/** A reply's target, searched from the newest entry back (targets are usually recent). */
+function findEvent(entries: readonly Entry[], batch: readonly Entry[], id: string): RoomEvent | undefined {
+  for (const list of [batch, entries]) {
+    for (let i = list.length - 1; i >= 0; i--) {
+      const entry = list[i]!;
+      if (entry.kind === 'event' && entry.event.id === id) return entry.event;
+    }
+  }
+  return undefined;
+}
+
+/** Appends entries; keeps the view still when scrolled up; drops the oldest beyond MAX_ENTRIES. */
+function append(state: State, added: readonly Entry[]): State {
+  if (added.length === 0) return state;
+  let entries = [...state.entries, ...added];
+  if (entries.length > MAX_ENTRIES) entries = entries.slice(entries.length - MAX_ENTRIES);
+  if (state.scroll === 0) return { ...state, entries };
+  const { width, height } = messageArea(state);
+  const below = added.reduce((n, e) => n + lineCount(e, width), 0);
+  const news = added.filter((e) => e.kind !== 'event' || (e.event.type !== 'join' && e.event.type !== 'leave')).length;
+  return { ...state, entries, scroll: clampScroll(entries, width, height, state.scroll + below), unread: state.unread + news };
+}
+
+function events(state: State, list: readonly RoomEvent[]): State {
+  const batch: Entry[] = [];
+  for (const event of list) {
+    batch.push(event.type === 'reply' ? eventEntry(event, findEvent(state.entries, batch, event.reply_to)) : eventEntry(event));
+  }
+  const names = withNames(state.names, list.flatMap((e) => (e.type === 'dm' ? [e.user, e.to] : [e.user])));
+  return append({ ...state, names }, batch);
+}
+
+function scrollTo(state: State, scroll: number): State {
+  const { width, height } = messageArea(state);
+  const next = clampScroll(state.entries, width, height, scroll);
+  return next === state.scroll ? state : { ...state, scroll: next, unread: next === 0 ? 0 : state.unread };
+}
+
+export function reduce(state: State, action: Action): State {
+  switch (action.type) {
+    case 'events':
+      return events(state, action.events);
+    case 'notice':
+      return append(state, [noticeEntry(action.notice)]);
+    case 'local':
+      return append(state, [localEntry(action.text, action.tone)]);
+    case 'users': {
+      const { users } = action;
+      const online = users.online.map((u) => ({ user: u.user, status: u.status }));
+      const names = withNames(state.names, [...online.map((u) => u.user), ...users.recent.map((u) => u.user), ...(users.host === null ? [] : [users.host])]);
+      return { ...state, online, names, host: users.host };
+    }
+    case 'connection':
+      return { ...state, connection: action.connection };
+    case 'scroll':
+      return scrollTo(state, state.scroll + action.by);
+    case 'bottom':
+      return { ...state, scroll: 0, unread: 0 };
+    case 'resize': {
+      const resized = { ...state, size: { columns: action.columns, rows: action.rows } };
+      return scrollTo(resized, resized.scroll);
+    }
+    case 'input':
+      return { ...state, input: action.input, error: null, paletteClosed: false, paletteIndex: action.input.text === state.input.text ? state.paletteIndex : 0 };
+    case 'palette':
+      return { ...state, paletteIndex: state.paletteIndex + action.move };
+    case 'closePalette':
+      return { ...state, paletteClosed: true };
+    case 'sending':
+      return { ...state, sending: true };
+    case 'sent':
+      return { ...state, sending: false, input: EMPTY_INPUT, error: null, paletteIndex: 0, paletteClosed: false, scroll: 0, unread: 0 };
+    case 'failed':
+      return { ...state, sending: false, error: action.message };
+    case 'dismiss':
+      return state.error !== null ? { ...state, error: null } : { ...state, scroll: 0, unread: 0 };
+  }
+}
