@@ -84,6 +84,9 @@ async function main(argv: string[]): Promise<number> {
     cli.out(VERSION);
     return EXIT.ok;
   }
+  if (first === undefined && cli.stdin.isTTY && cli.stdout.isTTY) {
+    return (await import('./commands/pick.ts')).default.run([], cli);
+  }
   if (first === undefined || first === '--help' || first === '-h') {
     return (await COMMANDS.help!()).default.run(first === undefined ? ['--no-args'] : [], cli);
   }

@@ -56,11 +56,15 @@ test('completion works in the middle of the text and only at the end of a word',
   assert.equal(paletteFor(at('hi @alxyz', 6), guest), null);
 });
 
-test('Enter sends a complete argument-less command, completes the rest', () => {
+test('Enter sends what is already complete, completes the rest', () => {
   const who = paletteFor(at('/who'), guest)!;
   assert.equal(enterSends(at('/who'), who, who.items[0]!), true);
   const wh = paletteFor(at('/wh'), guest)!;
   assert.equal(enterSends(at('/wh'), wh, wh.items[0]!), false);
   const dm = paletteFor(at('/dm'), guest)!;
   assert.equal(enterSends(at('/dm'), dm, dm.items[0]!), false, '/dm needs its arguments');
+  const kick = paletteFor(at('/kick carl'), host)!;
+  assert.equal(enterSends(at('/kick carl'), kick, kick.items[0]!), true, 'a complete name sends');
+  const mention = paletteFor(at('hi @car'), host)!;
+  assert.equal(enterSends(at('hi @car'), mention, mention.items[0]!), false);
 });

@@ -35,7 +35,7 @@ export async function runTui(options: SessionOptions, cli: Cli): Promise<number>
     const store = new Store(initialState(paths.room, identity.user, identity.host, { columns: cli.stdout.columns || 80, rows: cli.stdout.rows || 24 }));
     const link = new RoomLink({ client, paths, token: identity.token, history: options.history, giveUpMs, store });
     const end = await show(cli, store, link);
-    return report(cli, paths.room, end);
+    return report(cli, end);
   } finally {
     await client.close();
   }
@@ -72,20 +72,9 @@ async function show(cli: Cli, store: Store, link: RoomLink): Promise<SessionEnd>
   }
 }
 
-function report(cli: Cli, room: string, end: SessionEnd): number {
-  switch (end.reason) {
-    case 'stopped':
-      return EXIT.ok;
-    case 'lost':
-      cli.err(`room: ${end.message}`);
-      return EXIT.unreachable;
-    case 'exit':
-      cli.err(`room: ${end.message}`);
-      return EXIT.ok;
-    case 'kicked':
-    case 'revoked':
-    case 'shutdown':
-      cli.err(`room: ${end.message} (left ${room})`);
-      return EXIT.ok;
-  }
+/** Says why the session ended (on the restored screen) unless the user quit; the exit code. */
+function report(cli: Cli, end: SessionEnd): number {
+  if (end.reason === 'stopped') return EXIT.ok;
+  cli.err(`room: ${end.message}`);
+  return end.reason === 'lost' ? EXIT.unreachable : EXIT.ok;
 }

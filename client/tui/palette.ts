@@ -83,9 +83,11 @@ export function complete(input: Input, palette: Palette, item: PaletteItem): Inp
 }
 
 /**
- * Enter with the palette open: sends when the word already is the
- * highlighted command and it takes no arguments (`/who`); otherwise completes.
+ * Enter with the palette open: sends when the word typed already is the
+ * highlighted item (`/who`, `/kick bob`, `hi @bob`), unless it is a command
+ * still missing its arguments (`/dm`); otherwise completes.
  */
 export function enterSends(input: Input, palette: Palette, item: PaletteItem): boolean {
-  return !item.insert.endsWith(' ') && input.text.slice(palette.from, input.cursor) === item.insert;
+  if (palette.kind === 'command' && item.insert.endsWith(' ')) return false;
+  return input.text.slice(palette.from, input.cursor) === item.insert.trimEnd();
 }
