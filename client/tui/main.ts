@@ -33,6 +33,7 @@ export async function runTui(options: SessionOptions, cli: Cli): Promise<number>
   try {
     const identity = await resolveIdentity(client, paths, options.username, options.token);
     const store = new Store(initialState(paths.room, identity.user, identity.host, { columns: cli.stdout.columns || 80, rows: cli.stdout.rows || 24 }));
+    store.dispatch({ type: 'users', users: await client.users(identity.token) });
     const link = new RoomLink({ client, paths, token: identity.token, history: options.history, giveUpMs, store });
     const end = await show(cli, store, link);
     return report(cli, end);
