@@ -9,6 +9,7 @@ import { parseInput } from '../../shared/input.ts';
 import type { RoomPaths } from '../../shared/paths.ts';
 import { isUnreachable, type BrokerClient } from '../live/broker-client.ts';
 import { LiveSession, type ConnectionState, type SessionEnd } from '../live/session.ts';
+import { Batcher } from './batcher.ts';
 import { messageArea } from './layout.ts';
 import { resolveReply } from './reply.ts';
 import type { Store } from './store.ts';
@@ -29,13 +30,13 @@ export interface LinkOptions {
 export class RoomLink {
   readonly #options: LinkOptions;
   readonly #session: LiveSession;
-  #pending: RoomEvent[] = [];
-  #flushTimer: NodeJS.Timeout | undefined;
+  readonly #events: Batcher<RoomEvent>;
   #usersTimer: NodeJS.Timeout | undefined;
   #wasLost = false;
 
   constructor(options: LinkOptions) {
     this.#options = options;
+    this.#events = new Batcher((events) => options.store.dispatch({ type: 'events', events }), FLUSH_MS);
     const { client, paths, token, history, giveUpMs } = options;
     this.#session = new LiveSession({
       client, paths, token, history, giveUpMs,
@@ -65,18 +66,13 @@ export class RoomLink {
   }
 
   #queue(event: RoomEvent): void {
-    this.#pending.push(event);
-    this.#flushTimer ??= setTimeout(() => this.#flush(), FLUSH_MS);
+    this.#events.push(event);
     if (event.type === 'join' || event.type === 'leave' || event.type === 'system') this.refreshUsers();
   }
 
+  /** Events still waiting go in first, so what follows (a notice, a state) comes after them. */
   #flush(): void {
-    clearTimeout(this.#flushTimer);
-    this.#flushTimer = undefined;
-    if (this.#pending.length === 0) return;
-    const events = this.#pending;
-    this.#pending = [];
-    this.#options.store.dispatch({ type: 'events', events });
+    this.#events.flush();
   }
 
   #connection(state: ConnectionState): void {

@@ -49,6 +49,9 @@ async function show(cli: Cli, store: Store, link: RoomLink): Promise<SessionEnd>
   const ink = render(React.createElement(App, { store, color: colorEnabled(cli.env), onSubmit: () => void link.send(), onQuit: quit }), {
     stdin: cli.stdin,
     stdout: cli.stdout,
+    // Both are terminals (checked above): Ink must not fall back to its
+    // one-frame-at-exit mode because the environment looks like CI.
+    interactive: true,
     alternateScreen: true,
     exitOnCtrlC: false,
     incrementalRendering: true,
