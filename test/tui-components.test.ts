@@ -142,7 +142,7 @@ test('the palette opens on /, filters as you type, and lists admin commands only
   frame = await host.waitFor((f) => f.includes('› /set_status'), 'moved');
   await host.write('k');
   frame = await host.waitFor((f) => f.includes('/kick <user>'), 'admin commands for the host');
-  assert.match(frame, /› \/kick <user> +revoke a user's token/);
+  assert.match(frame, /› \/kick <user> +host · revoke a user's token/);
 });
 
 test('@ completes the names of the room', async (t) => {

@@ -166,6 +166,8 @@ test('keys: a chunk with carriage returns (no bracketed paste, or typed while bu
   assert.deepEqual(onKey(state, 'a\\\rb\r', key()), { action: { type: 'input', input: { text: 'a\nb', cursor: 3 } }, submit: true });
   assert.deepEqual(onKey(state, 'a\rb', key()), { action: { type: 'input', input: { text: 'a\nb', cursor: 3 } } });
   assert.deepEqual(onKey(state, 'hi\\\r', key()), { action: { type: 'input', input: { text: 'hi\n', cursor: 3 } } });
+  // The backslash in an earlier chunk, its Enter at the start of this one.
+  assert.deepEqual(onKey(typedText(state, 'lunch\\'), '\rnext\r', key()), { action: { type: 'input', input: { text: 'lunch\nnext', cursor: 10 } }, submit: true });
 });
 
 test('keys: arrows scroll, pages scroll ten, Ctrl-C quits, Esc dismisses', () => {

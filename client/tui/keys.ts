@@ -35,19 +35,23 @@ function enter(state: State): KeyOutcome {
   return joined === null ? { submit: true } : editTo(joined);
 }
 
-/** Typed or pasted text that came as one chunk (see the header). */
+/**
+ * Typed or pasted text that came as one chunk (see the header). Each
+ * carriage return is read like Enter: after a `\` it joins the lines;
+ * at the very end of the chunk it sends; elsewhere it is a newline.
+ */
 function typed(state: State, chunk: string): KeyOutcome {
-  let text = chunk.replace(/\r\n/g, '\r');
-  const submit = text.endsWith('\r') && !text.endsWith('\\\r');
-  if (submit) text = text.slice(0, -1);
-  // `\` then Enter, inside the chunk: a newline, as when typed slowly.
-  text = text.replace(/\\\r/g, '\n');
-  const clean = edit.cleanPaste(text);
-  const input = edit.insert(state.input, clean);
-  if (!submit) return clean === '' ? NONE : editTo(input);
-  const joined = edit.continuation(input);
-  if (joined !== null) return editTo(joined);
-  return clean === '' ? { submit: true } : { action: { type: 'input', input }, submit: true };
+  const parts = chunk.replace(/\r\n/g, '\r').split('\r');
+  let input = state.input;
+  for (const [i, part] of parts.entries()) {
+    input = edit.insert(input, edit.cleanPaste(part));
+    if (i === parts.length - 1) break;
+    const joined = edit.continuation(input);
+    if (joined !== null) input = joined;
+    else if (i === parts.length - 2 && parts[i + 1] === '') return input.text === state.input.text ? { submit: true } : { action: { type: 'input', input }, submit: true };
+    else input = edit.insert(input, '\n');
+  }
+  return input.text === state.input.text && input.cursor === state.input.cursor ? NONE : editTo(input);
 }
 
 function withPalette(state: State, key: Key): KeyOutcome | null {

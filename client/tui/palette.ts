@@ -43,7 +43,7 @@ function commandItems(query: string, ctx: PaletteContext): PaletteItem[] {
   const allowed = COMMANDS.filter((c) => ctx.isHost || !c.admin);
   return rank(allowed, (c) => c.name, query).map((c) => ({
     label: commandUsage(c),
-    detail: c.admin ? `${c.description} (host)` : c.description,
+    detail: c.admin ? `host · ${c.description}` : c.description,
     insert: `/${c.name}${c.args === '' ? '' : ' '}`,
   }));
 }
