@@ -3,9 +3,14 @@
 // quitting can be checked against what the terminal showed and how its tty
 // was set before the UI started.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { test } from 'node:test';
+import { promisify } from 'node:util';
 import { ROOM_BIN, RoomDir, ndjson } from './helpers.ts';
 import { Tmux } from './tui-tmux.ts';
+
+const run = promisify(execFile);
 
 /** Starts `room demo <user>` in a new window, after noting the screen and the tty settings. */
 async function openUi(tmux: Tmux, dir: RoomDir, user: string, extraEnv: Record<string, string> = {}): Promise<void> {
@@ -100,8 +105,15 @@ test('two UIs and a one-shot user: messages, multi-line, /who, DMs, the palette,
   await tmux.waitFor('alice', (s) => s.includes('● live') && s.includes('hello from alice') && /2 online: alice, bob/.test(s), 'alice back, with the history');
   await tmux.keys('alice', 'C-c');
   await tmux.waitForText('alice', 'EXIT=0');
-  await tmux.keys('bob', 'C-c');
-  await tmux.waitForText('bob', 'EXIT=0');
+
+  // SIGTERM quits like Ctrl-C: the terminal restored, exit 0.
+  const shell = await tmux.format('bob', '#{pane_pid}');
+  const ui = (await run('pgrep', ['-P', shell])).stdout.trim();
+  assert.match(ui, /^\d+$/, 'the UI is the shell\'s only child');
+  process.kill(Number(ui), 'SIGTERM');
+  const terminated = await tmux.waitForText('bob', 'EXIT=0');
+  assert.match(terminated, /BEFORE-bob/);
+  assert.equal(await tmux.format('bob', '#{alternate_on} #{cursor_flag}'), '0 1');
 });
 
 test('the broker going away and back, a kick, and /exit by the host', { timeout: 120_000 }, async (t) => {
@@ -134,4 +146,41 @@ test('the broker going away and back, a kick, and /exit by the host', { timeout:
   const closed = await tmux.waitForText('alice', 'EXIT=0');
   assert.match(closed, /room: demo was shut down by the host/);
   assert.equal(await tmux.format('alice', '#{alternate_on}'), '0');
+});
+
+test('room with no arguments in a terminal asks for the room and the name, then opens the UI', { timeout: 60_000 }, async (t) => {
+  const tmux = new Tmux(t);
+  const dir = RoomDir.create(t);
+  await dir.join('demo', 'carl'); // a running room to offer
+  await tmux.window('picker', { ...dir.env, USER: '' }); // no name offered: the test types it
+  await tmux.line('picker', `${ROOM_BIN}; echo EXIT=$?`);
+  await tmux.waitForText('picker', /Which room\?[\s\S]*demo \(running\)[\s\S]*another room…/);
+  await tmux.keys('picker', 'Enter');
+  await tmux.waitForText('picker', 'Your username');
+  await tmux.line('picker', 'no/slash');
+  await tmux.waitForText('picker', "Use 1-64 letters, digits, '.', '_' or '-'");
+  await tmux.keys('picker', 'C-u');
+  await tmux.line('picker', 'erin');
+  await tmux.waitFor('picker', (s) => s.includes('╭─ erin ') && s.includes('→ erin joined'), 'the UI');
+  await tmux.keys('picker', 'C-c');
+  await tmux.waitForText('picker', 'EXIT=0');
+
+  // Cancelling opens nothing and exits 0.
+  await tmux.line('picker', 'clear');
+  await tmux.line('picker', `${ROOM_BIN}; echo EXIT=$?`);
+  await tmux.waitForText('picker', 'Which room?');
+  await tmux.keys('picker', 'C-c');
+  const cancelled = await tmux.waitForText('picker', 'EXIT=0');
+  assert.match(cancelled, /Nothing opened/);
+});
+
+test('without a terminal the UI refuses (exit 2) and starts nothing', async (t) => {
+  const dir = RoomDir.create(t);
+  const result = await dir.run(['demo', 'alice']);
+  assert.equal(result.code, 2);
+  assert.match(result.stderr, /the terminal UI needs a terminal on stdin and stdout: use --agent/);
+  assert.equal(existsSync(dir.socket('demo')), false, 'no broker was started');
+  const bare = await dir.run([]);
+  assert.equal(bare.code, 2);
+  assert.match(bare.stderr, /Usage:/);
 });

@@ -42,11 +42,21 @@ export async function runTui(options: SessionOptions, cli: Cli): Promise<number>
   }
 }
 
-/** Runs the UI until the session ends; the terminal is restored when this returns. */
+/**
+ * Runs the UI until the session ends; the terminal is restored when this
+ * returns. An error anywhere in the UI (a render, a send) ends the session
+ * too, and is thrown once the terminal is back, so it can be read.
+ */
 async function show(cli: Cli, store: Store, link: RoomLink): Promise<SessionEnd> {
   const [{ render }, { default: React }, { App }] = await Promise.all([import('ink'), import('react'), import('./components/App.ts')]);
+  let crash: { error: unknown } | null = null;
+  const fail = (error: unknown) => {
+    crash ??= { error };
+    link.stop();
+  };
   const quit = () => link.stop();
-  const ink = render(React.createElement(App, { store, color: colorEnabled(cli.env), onSubmit: () => void link.send(), onQuit: quit }), {
+  const onSubmit = () => void link.send().catch(fail);
+  const ink = render(React.createElement(App, { store, color: colorEnabled(cli.env), onSubmit, onQuit: quit }), {
     stdin: cli.stdin,
     stdout: cli.stdout,
     // Both are terminals (checked above): Ink must not fall back to its
@@ -58,12 +68,7 @@ async function show(cli: Cli, store: Store, link: RoomLink): Promise<SessionEnd>
     kittyKeyboard: { mode: 'auto' },
   });
   for (const signal of QUIT_SIGNALS) process.on(signal, quit);
-  // A crash inside the UI (Ink unmounts, then rejects) ends the session too, and is rethrown.
-  let crash: { error: unknown } | null = null;
-  const exited = ink.waitUntilExit().catch((error: unknown) => {
-    crash = { error };
-    link.stop();
-  });
+  const exited = ink.waitUntilExit().catch(fail);
   try {
     const end = await link.run();
     ink.unmount();
