@@ -22,7 +22,7 @@ interface Mounted {
   frame: () => string;
   write: (data: string) => Promise<void>;
   waitFor: (predicate: (frame: string) => boolean, what: string) => Promise<string>;
-  submits: number;
+  sent: string[];
   quits: number;
 }
 
@@ -31,8 +31,8 @@ async function mount(t: TestContext, options: { me?: string; host?: string | nul
   const store = new Store(initialState('demo', options.me ?? 'alice', options.host === undefined ? 'alice' : options.host, size));
   store.dispatch({ type: 'connection', connection: 'live' });
   for (const action of options.actions ?? []) store.dispatch(action);
-  const counts = { submits: 0, quits: 0 };
-  const app = render(React.createElement(App, { store, size, color: options.color ?? true, onSubmit: () => counts.submits++, onQuit: () => counts.quits++ }));
+  const counts = { sent: [] as string[], quits: 0 };
+  const app = render(React.createElement(App, { store, size, color: options.color ?? true, onSend: (text) => counts.sent.push(text), onQuit: () => counts.quits++ }));
   t.after(() => app.unmount());
   const frame = () => app.lastFrame() ?? '';
   const waitFor = async (predicate: (frame: string) => boolean, what: string) => {
@@ -50,7 +50,7 @@ async function mount(t: TestContext, options: { me?: string; host?: string | nul
       app.stdin.write(data);
       await sleep(10);
     },
-    get submits() { return counts.submits; },
+    get sent() { return counts.sent; },
     get quits() { return counts.quits; },
   };
 }
@@ -156,14 +156,17 @@ test('@ completes the names of the room', async (t) => {
   frame = await ui.waitFor((f) => f.includes('│ thanks @carol '), 'completed');
 });
 
-test('an error shows inline under the input, which keeps its text; typing clears it', async (t) => {
+test('a refused message comes back into the input with the reason in red under it; typing clears it', async (t) => {
   const ui = await mount(t);
   await ui.write('/dm zed hello');
-  ui.store.dispatch({ type: 'failed', message: 'no user zed has joined this room' });
+  await ui.write('\r');
+  assert.deepEqual(ui.sent, ['/dm zed hello']);
+  await ui.waitFor((f) => f.includes('│  Write a message'), 'the box emptied at once');
+  ui.store.dispatch({ type: 'failed', message: 'no user zed has joined this room', text: '/dm zed hello' });
   const coloured = await ui.waitFor((f) => f.includes('✗ no user zed'), 'the error').then(() => ui.frame());
   const lines = plain(coloured).split('\n');
   const box = lines.findIndex((l) => l.includes('│ /dm zed hello'));
-  assert.ok(box > 0, 'the input kept its text');
+  assert.ok(box > 0, 'the text is back in the input');
   assert.match(lines[box + 2]!, /✗ no user zed has joined this room/, 'right under the box');
   assert.match(coloured, /\x1b\[31m✗ no user zed/, 'in red');
   await ui.write('!');
@@ -177,9 +180,9 @@ test('Enter submits, \\ then Enter makes a newline, Ctrl-C quits', async (t) => 
   await ui.write('second');
   const frame = await ui.waitFor((f) => f.includes('│ second'), 'two lines in the box');
   assert.match(frame, /│ first +│\n│ second/);
-  assert.equal(ui.submits, 0);
+  assert.deepEqual(ui.sent, []);
   await ui.write('\r');
-  assert.equal(ui.submits, 1);
+  assert.deepEqual(ui.sent, ['first\nsecond']);
   await ui.write('\x03');
   assert.equal(ui.quits, 1);
 });

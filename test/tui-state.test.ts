@@ -73,7 +73,7 @@ test('scrolled up, new events do not move the view and are counted below; Esc an
   state = reduce(state, { type: 'dismiss' });
   assert.equal(state.scroll, 0);
   assert.equal(state.unread, 0);
-  state = reduce(reduce(state, { type: 'scroll', by: 5 }), { type: 'sent' });
+  state = reduce(reduce(state, { type: 'scroll', by: 5 }), { type: 'bottom' });
   assert.equal(state.scroll, 0);
 });
 
@@ -110,21 +110,25 @@ test('the layout gives the rest of the screen to the messages', () => {
   const withPalette = layout(state);
   assert.ok(withPalette.palette > 0);
   assert.equal(withPalette.messages, 30 - 1 - withPalette.palette - 3 - 1);
-  state = reduce(typedText(state, 'a\nb\nc'), { type: 'failed', message: 'nope' });
+  state = reduce(typedText(state, 'a\nb\nc'), { type: 'failed', message: 'nope', text: 'x' });
+  assert.equal(state.input.text, 'x\na\nb\nc');
+  state = typedText(state, 'a\nb\nc');
+  state = { ...state, error: 'nope' };
   assert.equal(layout(state).messages, 30 - 1 - 5 - 1 - 1);
   assert.equal(layout(stateWith([], { rows: 4 })).hint, false, 'a tiny screen drops the hint first');
 });
 
-test('input: a failed send keeps the text and shows why; editing clears the error', () => {
-  let state = typedText(stateWith([]), '/dm zed hi');
-  state = reduce(reduce(state, { type: 'sending' }), { type: 'failed', message: 'no user zed has joined this room' });
-  assert.equal(state.input.text, '/dm zed hi');
+test('input: sending empties the box at once; a refused text comes back with the reason; editing clears it', () => {
+  let state = reduce(typedText(stateWith([]), '/dm zed hi'), { type: 'submitted' });
+  assert.equal(state.input.text, '', 'typing on goes into an empty box');
+  state = reduce(state, { type: 'failed', message: 'no user zed has joined this room', text: '/dm zed hi' });
+  assert.deepEqual(state.input, { text: '/dm zed hi', cursor: 10 });
   assert.equal(state.error, 'no user zed has joined this room');
-  assert.equal(state.sending, false);
   state = typedText(state, '/dm bob hi');
   assert.equal(state.error, null);
-  state = reduce(state, { type: 'sent' });
-  assert.equal(state.input.text, '');
+  // Typed while the refused text was in flight: kept, after it.
+  state = reduce(reduce(typedText(state, 'typed meanwhile'), { type: 'failed', message: 'nope', text: 'refused' }), { type: 'dismiss' });
+  assert.deepEqual(state.input, { text: 'refused\ntyped meanwhile', cursor: 7 });
 });
 
 test('editing: graphemes, words, lines', () => {
@@ -150,7 +154,8 @@ test('the input box rows wrap long lines and follow the cursor', () => {
 
 test('keys: Enter sends; \\ then Enter, Shift+Enter, Alt+Enter and Ctrl+J insert a newline', () => {
   const state = typedText(stateWith([]), 'line one');
-  assert.deepEqual(onKey(state, '', key({ return: true })), { submit: true });
+  assert.deepEqual(onKey(state, '', key({ return: true })), { action: { type: 'submitted' }, send: ['line one'] });
+  assert.deepEqual(onKey(typedText(state, '   '), '', key({ return: true })), {}, 'a blank input sends nothing');
   for (const flags of [{ return: true, shift: true }, { return: true, meta: true }]) {
     assert.equal(onKey(state, '', key(flags)).action?.type === 'input' && (onKey(state, '', key(flags)).action as { input: edit.Input }).input.text, 'line one\n');
   }
@@ -160,14 +165,16 @@ test('keys: Enter sends; \\ then Enter, Shift+Enter, Alt+Enter and Ctrl+J insert
   assert.equal(backslash.input.text, 'line one\n');
 });
 
-test('keys: a chunk with carriage returns (no bracketed paste, or typed while busy)', () => {
+test('keys: a chunk with carriage returns (typed while the UI was busy) reads each as Enter', () => {
   const state = stateWith([]);
-  assert.deepEqual(onKey(state, 'hello\r', key()), { action: { type: 'input', input: { text: 'hello', cursor: 5 } }, submit: true });
-  assert.deepEqual(onKey(state, 'a\\\rb\r', key()), { action: { type: 'input', input: { text: 'a\nb', cursor: 3 } }, submit: true });
-  assert.deepEqual(onKey(state, 'a\rb', key()), { action: { type: 'input', input: { text: 'a\nb', cursor: 3 } } });
+  const empty = { text: '', cursor: 0 };
+  assert.deepEqual(onKey(typedText(state, 'say '), 'hello\r', key()), { action: { type: 'input', input: empty }, send: ['say hello'] });
+  assert.deepEqual(onKey(state, 'one\rtwo\rthr', key()), { action: { type: 'input', input: { text: 'thr', cursor: 3 } }, send: ['one', 'two'] });
+  assert.deepEqual(onKey(state, 'a\\\rb\r', key()), { action: { type: 'input', input: empty }, send: ['a\nb'] });
   assert.deepEqual(onKey(state, 'hi\\\r', key()), { action: { type: 'input', input: { text: 'hi\n', cursor: 3 } } });
+  assert.deepEqual(onKey(state, '\r\r', key()), {}, 'blank lines send nothing');
   // The backslash in an earlier chunk, its Enter at the start of this one.
-  assert.deepEqual(onKey(typedText(state, 'lunch\\'), '\rnext\r', key()), { action: { type: 'input', input: { text: 'lunch\nnext', cursor: 10 } }, submit: true });
+  assert.deepEqual(onKey(typedText(state, 'lunch\\'), '\rnext\r', key()), { action: { type: 'input', input: empty }, send: ['lunch\nnext'] });
 });
 
 test('keys: arrows scroll, pages scroll ten, Ctrl-C quits, Esc dismisses', () => {
@@ -186,7 +193,7 @@ test('keys with the palette open: arrows move in it, Tab completes, Enter comple
   assert.deepEqual(onKey(state, '', key({ downArrow: true })), { action: { type: 'palette', move: 1 } });
   assert.deepEqual(onKey(state, '', key({ tab: true })), { action: { type: 'input', input: { text: '/who', cursor: 4 } } });
   assert.deepEqual(onKey(state, '', key({ return: true })), { action: { type: 'input', input: { text: '/who', cursor: 4 } } });
-  assert.deepEqual(onKey(typedText(state, '/who'), '', key({ return: true })), { submit: true });
+  assert.deepEqual(onKey(typedText(state, '/who'), '', key({ return: true })), { action: { type: 'submitted' }, send: ['/who'] });
   assert.deepEqual(onKey(typedText(state, '/dm'), '', key({ return: true })), { action: { type: 'input', input: { text: '/dm ', cursor: 4 } } });
   const closed = reduce(state, { type: 'closePalette' });
   assert.deepEqual(onKey(closed, '', key({ upArrow: true })), { action: { type: 'scroll', by: 1 } }, 'closed: arrows scroll again');

@@ -1,13 +1,13 @@
 // What a key press does, as a pure function of the state and the key Ink
-// reports. The result is an action to dispatch, and possibly "send what is
-// in the input now" or "quit".
+// reports. The result is an action to dispatch, and possibly texts to send
+// or "quit".
 //
 // Enter sends. A newline instead: Shift+Enter or Alt+Enter (when the
 // terminal reports them), Ctrl+J, or `\` then Enter (works everywhere).
-// Text that arrives in one read with a carriage return in it (a paste
-// without bracketed paste mode, or keys typed while the UI was busy) is
-// inserted with its inner line breaks as newlines; a return that ends the
-// chunk is Enter.
+// Text that arrives in one read with carriage returns in it (keys typed
+// while the UI was busy, or a paste where the terminal has no bracketed
+// paste) is read as typed: each return is an Enter. Pastes in bracketed
+// paste mode keep their newlines (App's usePaste).
 import type { Key } from 'ink';
 import * as edit from './editor.ts';
 import { openPalette } from './layout.ts';
@@ -16,8 +16,8 @@ import type { Action, State } from './state.ts';
 
 export interface KeyOutcome {
   readonly action?: Action;
-  /** Send the input (after the action, if any). */
-  readonly submit?: boolean;
+  /** Texts to send, in order (after the action, which empties or refills the input). */
+  readonly send?: readonly string[];
   readonly quit?: boolean;
 }
 
@@ -30,27 +30,38 @@ function newline(state: State): KeyOutcome {
   return editTo(edit.insert(state.input, '\n'));
 }
 
+/** Sends what is in the input (nothing when it is blank). */
+function submit(state: State): KeyOutcome {
+  return state.input.text.trim() === '' ? NONE : { action: { type: 'submitted' }, send: [state.input.text] };
+}
+
 function enter(state: State): KeyOutcome {
   const joined = edit.continuation(state.input);
-  return joined === null ? { submit: true } : editTo(joined);
+  return joined === null ? submit(state) : editTo(joined);
 }
 
 /**
  * Typed or pasted text that came as one chunk (see the header). Each
  * carriage return is read like Enter: after a `\` it joins the lines;
- * at the very end of the chunk it sends; elsewhere it is a newline.
+ * otherwise it sends what was typed up to it, and the rest of the chunk
+ * goes on into the emptied input.
  */
 function typed(state: State, chunk: string): KeyOutcome {
   const parts = chunk.replace(/\r\n/g, '\r').split('\r');
+  const send: string[] = [];
   let input = state.input;
   for (const [i, part] of parts.entries()) {
     input = edit.insert(input, edit.cleanPaste(part));
     if (i === parts.length - 1) break;
     const joined = edit.continuation(input);
-    if (joined !== null) input = joined;
-    else if (i === parts.length - 2 && parts[i + 1] === '') return input.text === state.input.text ? { submit: true } : { action: { type: 'input', input }, submit: true };
-    else input = edit.insert(input, '\n');
+    if (joined !== null) {
+      input = joined;
+    } else if (input.text.trim() !== '') {
+      send.push(input.text);
+      input = edit.EMPTY_INPUT;
+    }
   }
+  if (send.length > 0) return { action: { type: 'input', input }, send };
   return input.text === state.input.text && input.cursor === state.input.cursor ? NONE : editTo(input);
 }
 
@@ -61,7 +72,7 @@ function withPalette(state: State, key: Key): KeyOutcome | null {
   if (key.downArrow) return { action: { type: 'palette', move: 1 } };
   if (key.escape) return { action: { type: 'closePalette' } };
   if (key.tab || (key.return && !key.shift && !key.meta)) {
-    if (key.return && enterSends(state.input, palette, palette.item)) return { submit: true };
+    if (key.return && enterSends(state.input, palette, palette.item)) return submit(state);
     return editTo(complete(state.input, palette, palette.item));
   }
   return null;

@@ -12,7 +12,7 @@ import { wrap } from './format.ts';
 import { paletteFor, type Palette, type PaletteItem } from './palette.ts';
 import type { State } from './state.ts';
 
-export const MAX_PALETTE_ROWS = 8;
+const MAX_PALETTE_ROWS = 8;
 const MAX_INPUT_ROWS = 8;
 const MAX_ERROR_ROWS = 3;
 

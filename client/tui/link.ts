@@ -33,6 +33,8 @@ export class RoomLink {
   readonly #events: Batcher<RoomEvent>;
   #usersTimer: NodeJS.Timeout | undefined;
   #wasLost = false;
+  readonly #outbox: string[] = [];
+  #sending: Promise<void> | undefined;
 
   constructor(options: LinkOptions) {
     this.#options = options;
@@ -103,40 +105,55 @@ export class RoomLink {
   }
 
   /**
-   * Sends what is in the input. Nothing is sent when it does not parse or
-   * the broker refuses it: the reason is shown under the input, which keeps
-   * its text. Private answers (/who, /help) are shown only here.
+   * Sends a text the user typed; texts sent while earlier ones are still
+   * in flight wait their turn, so they reach the room in the order typed.
+   * A text that does not parse or that the broker refuses is not sent: it
+   * comes back into the input with the reason, and the texts queued after
+   * it come back with it, unsent. Private answers (/who, /help) are shown
+   * only here. Resolves when the queue is empty.
    */
-  async send(): Promise<void> {
+  send(text: string): Promise<void> {
+    this.#outbox.push(text);
+    this.#sending ??= this.#drain().finally(() => (this.#sending = undefined));
+    return this.#sending;
+  }
+
+  async #drain(): Promise<void> {
+    const { store } = this.#options;
+    for (let text = this.#outbox.shift(); text !== undefined; text = this.#outbox.shift()) {
+      const refused = await this.#post(text.trimEnd());
+      if (refused === null) continue;
+      store.dispatch({ type: 'failed', message: refused, text: [text, ...this.#outbox.splice(0)].join('\n') });
+    }
+  }
+
+  /** Posts one text; null when it was accepted, else why not. */
+  async #post(text: string): Promise<string | null> {
     const { store, client, token } = this.#options;
-    const state = store.getState();
-    const text = state.input.text.trimEnd();
-    if (state.sending || text.trim() === '') return;
     let inbound: Inbound;
     try {
       inbound = parseInput(text, { json: false });
     } catch (error) {
       if (!(error instanceof RoomError)) throw error;
-      store.dispatch({ type: 'failed', message: error.message });
-      return;
+      return error.message;
     }
     if (inbound.type === 'reply') {
       if (!/^[0-9a-f-]{4,36}$/i.test(inbound.reply_to)) {
-        store.dispatch({ type: 'failed', message: `/reply needs the id of a message (at least 4 of the characters shown at the right of each message), not ${JSON.stringify(inbound.reply_to)}` });
-        return;
+        return `/reply needs the id of a message (at least 4 of the characters shown at the right of each message), not ${JSON.stringify(inbound.reply_to)}`;
       }
+      const state = store.getState();
       const { width, height } = messageArea(state);
       const onScreen = viewport(state.entries, width, height, state.scroll, state.me).entries;
       inbound = { ...inbound, reply_to: resolveReply(inbound.reply_to, state.entries, onScreen) };
     }
-    store.dispatch({ type: 'sending' });
     try {
       const answer = await client.post(token, inbound);
       this.#flush();
       if (!answer.stored) store.dispatch({ type: 'notice', notice: answer.notice });
-      store.dispatch({ type: 'sent' });
+      store.dispatch({ type: 'bottom' });
+      return null;
     } catch (error) {
-      store.dispatch({ type: 'failed', message: describe(error) });
+      return describe(error);
     }
   }
 }

@@ -13,7 +13,7 @@
 // (never on who is looking), so scrolling can count lines without styling.
 import type { RoomEvent } from '../../shared/events.ts';
 import { shortId, SHORT_ID_LENGTH, type Entry } from './entry.ts';
-import { clock, pad, sanitize, truncate, width as widthOf, wrap } from './format.ts';
+import { clock, sanitize, truncate, width as widthOf, wrap } from './format.ts';
 import { seg, userColor, type Line, type Segment, type Style } from './theme.ts';
 
 const CLOCK_WIDTH = 9; // "HH:MM:SS "
@@ -163,10 +163,4 @@ export function entryLines(entry: Entry, width: number, me: string): Line[] {
 export function lineCount(entry: Entry, width: number): number {
   const hit = cache.get(entry);
   return hit !== undefined && hit.width === width ? hit.lines.length : entryLines(entry, width, '').length;
-}
-
-/** Pads a line with spaces to `width` columns (so a redrawn line leaves nothing behind). */
-export function padLine(line: Line, width: number): Line {
-  const used = line.reduce((n, s) => n + widthOf(s.text), 0);
-  return used >= width ? line : [...line, seg(pad('', width - used))];
 }

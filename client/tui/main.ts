@@ -55,8 +55,8 @@ async function show(cli: Cli, store: Store, link: RoomLink): Promise<SessionEnd>
     link.stop();
   };
   const quit = () => link.stop();
-  const onSubmit = () => void link.send().catch(fail);
-  const ink = render(React.createElement(App, { store, color: colorEnabled(cli.env), onSubmit, onQuit: quit }), {
+  const onSend = (text: string) => void link.send(text).catch(fail);
+  const ink = render(React.createElement(App, { store, color: colorEnabled(cli.env), onSend, onQuit: quit }), {
     stdin: cli.stdin,
     stdout: cli.stdout,
     // Both are terminals (checked above): Ink must not fall back to its

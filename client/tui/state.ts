@@ -39,9 +39,8 @@ export interface State {
   /** The highlighted palette row; `paletteClosed` after Esc, until the input changes. */
   readonly paletteIndex: number;
   readonly paletteClosed: boolean;
-  /** Why the last input was not sent; shown under the input, which keeps its text. */
+  /** Why the last input was not sent; shown under the input, which has its text back. */
   readonly error: string | null;
-  readonly sending: boolean;
   readonly size: { readonly columns: number; readonly rows: number };
 }
 
@@ -57,16 +56,17 @@ export type Action =
   | { readonly type: 'input'; readonly input: Input }
   | { readonly type: 'palette'; readonly move: number }
   | { readonly type: 'closePalette' }
-  | { readonly type: 'sending' }
-  | { readonly type: 'sent' }
-  | { readonly type: 'failed'; readonly message: string }
+  /** The input was taken to be sent: the box empties at once, so typing on is never lost. */
+  | { readonly type: 'submitted' }
+  /** Not sent: the text comes back into the input (before anything typed since), with why. */
+  | { readonly type: 'failed'; readonly message: string; readonly text: string }
   | { readonly type: 'dismiss' };
 
 export function initialState(room: string, me: string, host: string | null, size: State['size']): State {
   return {
     room, me, host, size,
     entries: [], online: [], names: [me], connection: 'connecting', scroll: 0, unread: 0,
-    input: EMPTY_INPUT, paletteIndex: 0, paletteClosed: false, error: null, sending: false,
+    input: EMPTY_INPUT, paletteIndex: 0, paletteClosed: false, error: null,
   };
 }
 
@@ -143,12 +143,13 @@ export function reduce(state: State, action: Action): State {
       return { ...state, paletteIndex: state.paletteIndex + action.move };
     case 'closePalette':
       return { ...state, paletteClosed: true };
-    case 'sending':
-      return { ...state, sending: true };
-    case 'sent':
-      return { ...state, sending: false, input: EMPTY_INPUT, error: null, paletteIndex: 0, paletteClosed: false, scroll: 0, unread: 0 };
-    case 'failed':
-      return { ...state, sending: false, error: action.message };
+    case 'submitted':
+      return { ...state, input: EMPTY_INPUT, error: null, paletteIndex: 0, paletteClosed: false };
+    case 'failed': {
+      const typed = state.input.text;
+      const text = typed === '' ? action.text : `${action.text}\n${typed}`;
+      return { ...state, input: { text, cursor: action.text.length }, error: action.message };
+    }
     case 'dismiss':
       return state.error !== null ? { ...state, error: null } : { ...state, scroll: 0, unread: 0 };
   }

@@ -17,7 +17,8 @@ const h = React.createElement;
 
 export interface AppProps {
   readonly store: Store;
-  readonly onSubmit: () => void;
+  /** Sends a text the user typed (in order; see RoomLink.send). */
+  readonly onSend: (text: string) => void;
   readonly onQuit: () => void;
   /** False under NO_COLOR. */
   readonly color: boolean;
@@ -25,11 +26,11 @@ export interface AppProps {
   readonly size?: { readonly columns: number; readonly rows: number };
 }
 
-function useKeys({ store, onSubmit, onQuit }: AppProps): void {
+function useKeys({ store, onSend, onQuit }: AppProps): void {
   useInput((input, key) => {
     const outcome = onKey(store.getState(), input, key);
     if (outcome.action !== undefined) store.dispatch(outcome.action);
-    if (outcome.submit === true) onSubmit();
+    for (const text of outcome.send ?? []) onSend(text);
     if (outcome.quit === true) onQuit();
   });
   usePaste((text) => store.dispatch({ type: 'input', input: insert(store.getState().input, cleanPaste(text)) }));

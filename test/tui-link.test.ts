@@ -1,0 +1,54 @@
+// The UI's link to a real broker (client/tui/link.ts): events arrive in the
+// store in order and batched, texts typed in a row are sent in order, private
+// answers are shown, a refused text comes back into the input with what was
+// queued after it, and stopping leaves the room.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { roomPaths } from '../shared/paths.ts';
+import { BrokerClient } from '../client/live/broker-client.ts';
+import { RoomLink } from '../client/tui/link.ts';
+import { initialState } from '../client/tui/state.ts';
+import { Store } from '../client/tui/store.ts';
+import { RoomDir, ndjson, waitUntil } from './helpers.ts';
+
+test('sending in order, private answers, refusals back in the input, leaving', async (t) => {
+  const dir = RoomDir.create(t);
+  const token = await dir.join('demo', 'alice');
+  await dir.join('demo', 'bob');
+  const paths = roomPaths(dir.path, 'demo');
+  const client = new BrokerClient(paths.socket);
+  t.after(() => client.close());
+  const store = new Store(initialState('demo', 'alice', 'alice', { columns: 80, rows: 24 }));
+  const link = new RoomLink({ client, paths, token, history: 20, giveUpMs: 5000, store });
+  const running = link.run();
+  await waitUntil(() => store.getState().connection === 'live', 5000, 'live');
+
+  const contents = () => store.getState().entries.flatMap((e) => (e.kind === 'event' && e.event.type === 'message' ? [e.event.content] : []));
+  const sent = [link.send('one'), link.send('two'), link.send('/who'), link.send('three')];
+  await Promise.all(sent);
+  await waitUntil(() => contents().length === 3, 5000, 'the echoes');
+  assert.deepEqual(contents(), ['one', 'two', 'three'], 'in the order typed');
+  const notice = store.getState().entries.find((e) => e.kind === 'notice');
+  assert.match(notice?.kind === 'notice' ? notice.notice.content : '', /online — alice \(host\)/);
+
+  // A refused text and what was queued behind it come back, unsent, with the reason.
+  await Promise.all([link.send('/dm zed hi'), link.send('not sent either')]);
+  assert.equal(store.getState().error, 'no user zed has joined this room');
+  assert.equal(store.getState().input.text, '/dm zed hi\nnot sent either');
+  await Promise.all([link.send('/reply zz hi')]);
+  assert.match(store.getState().error ?? '', /\/reply needs the id of a message/);
+  const history = ndjson<{ type: string; content?: string }>((await dir.run(['poll', 'demo'], { env: { ROOM_TOKEN: token } })).stdout);
+  assert.ok(!history.some((e) => e.content === 'not sent either' || e.content === 'hi'), 'nothing refused was stored');
+
+  // A reply by a prefix of an id on screen.
+  const first = store.getState().entries.find((e) => e.kind === 'event' && e.event.type === 'message');
+  const id = first?.kind === 'event' ? first.event.id : '';
+  await link.send(`/reply ${id.slice(0, 4)} answering one`);
+  await waitUntil(() => store.getState().entries.some((e) => e.kind === 'event' && e.event.type === 'reply' && e.event.reply_to === id), 5000, 'the reply');
+
+  link.stop();
+  assert.equal((await running).reason, 'stopped');
+  assert.equal(store.getState().connection, 'ended');
+  const after = ndjson<{ type: string; user: string }>((await dir.run(['poll', 'demo'], { env: { ROOM_TOKEN: token } })).stdout);
+  assert.ok(after.some((e) => e.type === 'leave' && e.user === 'alice'), 'the broker broadcast the leave');
+});
