@@ -114,16 +114,21 @@ export class RoomLink {
    */
   send(text: string): Promise<void> {
     this.#outbox.push(text);
-    this.#sending ??= this.#drain().finally(() => (this.#sending = undefined));
+    this.#sending ??= this.#drain();
     return this.#sending;
   }
 
   async #drain(): Promise<void> {
     const { store } = this.#options;
-    for (let text = this.#outbox.shift(); text !== undefined; text = this.#outbox.shift()) {
-      const refused = await this.#post(text.trimEnd());
-      if (refused === null) continue;
-      store.dispatch({ type: 'failed', message: refused, text: [text, ...this.#outbox.splice(0)].join('\n') });
+    try {
+      for (let text = this.#outbox.shift(); text !== undefined; text = this.#outbox.shift()) {
+        const refused = await this.#post(text.trimEnd());
+        if (refused === null) continue;
+        store.dispatch({ type: 'failed', message: refused, text: [text, ...this.#outbox.splice(0)].join('\n') });
+      }
+    } finally {
+      // In the same step as the last check of the outbox: a text pushed after it starts a new drain.
+      this.#sending = undefined;
     }
   }
 
