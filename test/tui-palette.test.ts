@@ -26,6 +26,7 @@ test('filtering: prefix matches first, then other matches; nothing matching clos
   assert.deepEqual(labels(at('/e'), guest), ['/set_status [text…]', '/reply <id-prefix> <message…>', '/help']);
   assert.deepEqual(labels(at('/e'), host)!.slice(0, 1), ['/exit'], 'a prefix match comes first');
   assert.deepEqual(labels(at('/cl'), host), ['/claim <what…>', '/clear-tokens', '/clear']);
+  assert.deepEqual(labels(at('/c'), host), ['/claim <what…>', '/clear-tokens', '/clear'], 'one character that starts names: no inner matches (/kick)');
   assert.equal(labels(at('/deploy'), guest), null, 'a custom command: no palette');
   assert.equal(labels(at('/who '), guest), null, 'a space ends the command word');
   assert.equal(labels(at('hello'), guest), null);
@@ -43,7 +44,11 @@ test('@ completes usernames of the room (not the broker)', () => {
 test('commands that take a user complete the user; /dm leaves yourself out', () => {
   assert.deepEqual(labels(at('/dm '), guest), ['alice', 'carol', 'carl']);
   assert.deepEqual(labels(at('/kick ca'), host), ['carol', 'carl']);
-  assert.deepEqual(labels(at('/kick c'), host), ['carol', 'carl', 'alice'], 'then names containing it');
+  assert.deepEqual(labels(at('/kick c'), host), ['carol', 'carl'], 'one character that starts names: prefixes only');
+  assert.deepEqual(labels(at('/kick li'), host), ['alice'], 'from two characters: names containing it');
+  assert.deepEqual(labels(at('/dm @ca'), guest), ['@carol', '@carl'], 'a leading @ is kept');
+  const withAt = paletteFor(at('/kick @ca'), host)!;
+  assert.deepEqual(complete(at('/kick @ca'), withAt, withAt.items[1]!), { text: '/kick @carl ', cursor: 12 });
   assert.equal(labels(at('/dm carol hi'), guest), null, 'past the user: the message is free text');
   const palette = paletteFor(at('/dm a'), guest)!;
   assert.deepEqual(complete(at('/dm a'), palette, palette.items[0]!), { text: '/dm alice ', cursor: 10 });

@@ -35,7 +35,9 @@ const USER_ARG_COMMANDS = new Set(['dm', 'kick', 'reauth']);
 function rank<T>(values: readonly T[], key: (v: T) => string, query: string): T[] {
   const q = query.toLowerCase();
   const starts = values.filter((v) => key(v).toLowerCase().startsWith(q));
-  const contains = q === '' ? [] : values.filter((v) => !key(v).toLowerCase().startsWith(q) && key(v).toLowerCase().includes(q));
+  // One character that starts something offers only what it starts: `/c` is not /kick.
+  if (q === '' || (q.length === 1 && starts.length > 0)) return starts;
+  const contains = values.filter((v) => !key(v).toLowerCase().startsWith(q) && key(v).toLowerCase().includes(q));
   return [...starts, ...contains];
 }
 
@@ -62,10 +64,12 @@ export function paletteFor(input: Input, ctx: PaletteContext): Palette | null {
     const items = commandItems(match[1]!, ctx);
     return items.length === 0 ? null : { kind: 'command', items, from: 0 };
   }
-  match = /^\/(\S+)[ \t]+(\S*)$/.exec(before);
+  // `/dm bo` and `/dm @bo` alike (the broker accepts a leading @ on user arguments).
+  match = /^\/(\S+)[ \t]+(@?)(\S*)$/.exec(before);
   if (match !== null && USER_ARG_COMMANDS.has(match[1]!)) {
-    const items = userItems(match[2]!, ctx, '', match[1] === 'dm');
-    return items.length === 0 ? null : { kind: 'user', items, from: before.length - match[2]!.length };
+    const at = match[2]!;
+    const items = userItems(match[3]!, ctx, at, match[1] === 'dm');
+    return items.length === 0 ? null : { kind: 'user', items, from: before.length - match[3]!.length - at.length };
   }
   match = /(?:^|\s)@(\S*)$/.exec(before);
   if (match !== null) {
