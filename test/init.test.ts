@@ -113,7 +113,7 @@ test('a CLAUDE.md that links to another file (AGENTS.md) is appended through the
 
 test('in a terminal it asks for the room id, offering the folder name', async (t) => {
   const { path, claude } = project(t, 'webshop');
-  const tmux = (...args: string[]) => execFileSync('tmux', ['-L', `room-init-test-${process.pid}`, ...args], { encoding: 'utf8' });
+  const tmux = (...args: string[]) => execFileSync('tmux', ['-S', join(path, '..', 'tmux'), '-f', '/dev/null', ...args], { encoding: 'utf8' });
   t.after(() => {
     try {
       tmux('kill-server');
@@ -140,7 +140,7 @@ test('in a terminal it asks for the room id, offering the folder name', async (t
 
 test('cancelling the prompt (Ctrl-C) writes nothing', async (t) => {
   const { path, claude } = project(t);
-  const tmux = (...args: string[]) => execFileSync('tmux', ['-L', `room-init-cancel-${process.pid}`, ...args], { encoding: 'utf8' });
+  const tmux = (...args: string[]) => execFileSync('tmux', ['-S', join(path, '..', 'tmux'), '-f', '/dev/null', ...args], { encoding: 'utf8' });
   t.after(() => {
     try {
       tmux('kill-server');

@@ -3,7 +3,9 @@
 // sent with send-keys, the screen read with capture-pane. The server is
 // killed when the test ends. Waits poll the screen with a deadline.
 import { execFile } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { promisify } from 'node:util';
 import { sleep } from './helpers.ts';
@@ -14,15 +16,21 @@ export const COLUMNS = 100;
 export const ROWS = 30;
 
 export class Tmux {
-  readonly socket = `room-tui-${process.pid}-${randomUUID().slice(0, 8)}`;
+  /** The server's socket, in a directory of its own (tmux -L would leave it in /tmp/tmux-<uid>). */
+  readonly socket: string;
   #started = false;
 
   constructor(t: TestContext) {
-    t.after(() => this.tmux('kill-server').catch(() => {}));
+    const dir = mkdtempSync(join(tmpdir(), 'room-tmux-'));
+    this.socket = join(dir, 'tmux');
+    t.after(async () => {
+      await this.tmux('kill-server').catch(() => {});
+      rmSync(dir, { recursive: true, force: true });
+    });
   }
 
   async tmux(...args: string[]): Promise<string> {
-    const { stdout } = await run('tmux', ['-L', this.socket, '-f', '/dev/null', ...args], { timeout: 10_000 });
+    const { stdout } = await run('tmux', ['-S', this.socket, '-f', '/dev/null', ...args], { timeout: 10_000 });
     return stdout;
   }
 
