@@ -8,6 +8,7 @@ import { request } from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isAlive, stopProcess } from '../test/helpers.ts';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** The project's pinned Node (the launcher prefers it too). */
@@ -134,27 +135,9 @@ export class BenchDir {
   }
 }
 
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return true;
-  }
-}
-
-export async function stopProcess(pid: number, graceMs = 3000): Promise<void> {
-  if (!isAlive(pid)) return;
-  process.kill(pid, 'SIGTERM');
-  const deadline = Date.now() + graceMs;
-  while (isAlive(pid) && Date.now() < deadline) await sleep(20);
-  if (isAlive(pid)) process.kill(pid, 'SIGKILL');
-  while (isAlive(pid)) await sleep(10);
-}
+// Process liveness and stopping are the test suite's (a detached broker is
+// reaped late: a zombie counts as gone).
+export { isAlive, stopProcess };
 
 // ---------------------------------------------------------------- processes
 

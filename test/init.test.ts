@@ -16,6 +16,19 @@ function project(t: Parameters<typeof RoomDir.create>[0], name = 'proj'): { dir:
   return { dir, path, claude: join(path, 'CLAUDE.md') };
 }
 
+/** A private tmux server whose socket sits beside `path` (removed with the test's directory). */
+function tmuxBeside(t: Parameters<typeof RoomDir.create>[0], path: string): (...args: string[]) => string {
+  const tmux = (...args: string[]) => execFileSync('tmux', ['-S', join(path, '..', 'tmux'), '-f', '/dev/null', ...args], { encoding: 'utf8' });
+  t.after(() => {
+    try {
+      tmux('kill-server');
+    } catch {
+      // already gone
+    }
+  });
+  return tmux;
+}
+
 test("the repository's CLAUDE.md ends with the protocol section room init writes", () => {
   const text = readFileSync(join(ROOT, 'CLAUDE.md'), 'utf8');
   const room = findProtocolRoom(text);
@@ -113,14 +126,7 @@ test('a CLAUDE.md that links to another file (AGENTS.md) is appended through the
 
 test('in a terminal it asks for the room id, offering the folder name', async (t) => {
   const { path, claude } = project(t, 'webshop');
-  const tmux = (...args: string[]) => execFileSync('tmux', ['-S', join(path, '..', 'tmux'), '-f', '/dev/null', ...args], { encoding: 'utf8' });
-  t.after(() => {
-    try {
-      tmux('kill-server');
-    } catch {
-      // already gone
-    }
-  });
+  const tmux = tmuxBeside(t, path);
   const rc = join(path, '..', 'rc');
   tmux('new-session', '-d', '-x', '100', '-y', '30', '-c', path, `'${ROOM_BIN}' init; echo $? > '${rc}'; sleep 30`);
   const screen = () => tmux('capture-pane', '-p');
@@ -140,14 +146,7 @@ test('in a terminal it asks for the room id, offering the folder name', async (t
 
 test('cancelling the prompt (Ctrl-C) writes nothing', async (t) => {
   const { path, claude } = project(t);
-  const tmux = (...args: string[]) => execFileSync('tmux', ['-S', join(path, '..', 'tmux'), '-f', '/dev/null', ...args], { encoding: 'utf8' });
-  t.after(() => {
-    try {
-      tmux('kill-server');
-    } catch {
-      // already gone
-    }
-  });
+  const tmux = tmuxBeside(t, path);
   const rc = join(path, '..', 'rc');
   tmux('new-session', '-d', '-x', '100', '-y', '30', '-c', path, `'${ROOM_BIN}' init; echo $? > '${rc}'; sleep 30`);
   await waitUntil(() => tmux('capture-pane', '-p').includes('Room id for this project'), 10_000, 'the prompt');
