@@ -4,7 +4,16 @@ import type { Notice, RoomEvent } from '../shared/events.ts';
 import { initialState, reduce, type Action, type State } from '../client/tui/state.ts';
 
 let seq = 0;
-const TS = '2025-01-02T10:01:05.000Z';
+/**
+ * Today, at the local time of 2025-01-02T10:01:05Z (what tests compare the
+ * clock with): from today, so no day separator (days.ts) comes before it.
+ */
+const TS = (() => {
+  const at = new Date('2025-01-02T10:01:05.000Z');
+  const today = new Date();
+  today.setHours(at.getHours(), at.getMinutes(), at.getSeconds(), 0);
+  return today.toISOString();
+})();
 
 type Draft = { type: RoomEvent['type']; user: string } & Record<string, unknown>;
 

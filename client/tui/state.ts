@@ -11,8 +11,8 @@ import type { Notice, RoomEvent } from '../../shared/events.ts';
 import { EMPTY_INPUT, type Input } from './editor.ts';
 import { eventEntry, localEntry, noticeEntry, type Entry, type Tone } from './entry.ts';
 import { messageArea } from './layout.ts';
-import { lineCount } from './look.ts';
-import { clampScroll } from './viewport.ts';
+import { dayOf } from './days.ts';
+import { clampScroll, countAt } from './viewport.ts';
 
 /** The most entries kept; older ones are dropped (the history file keeps everything). */
 export const MAX_ENTRIES = 20_000;
@@ -93,7 +93,11 @@ function append(state: State, added: readonly Entry[]): State {
   if (entries.length > MAX_ENTRIES) entries = entries.slice(entries.length - MAX_ENTRIES);
   if (state.scroll === 0) return { ...state, entries };
   const { width, height } = messageArea(state);
-  const below = added.reduce((n, e) => n + lineCount(e, width), 0);
+  // The added entries' lines, their day separators included (the first may
+  // start a day after the last entry already shown).
+  const today = dayOf(new Date());
+  let below = 0;
+  for (let i = Math.max(0, entries.length - added.length); i < entries.length; i++) below += countAt(entries, i, width, today);
   const news = added.filter((e) => e.kind !== 'event' || (e.event.type !== 'join' && e.event.type !== 'leave')).length;
   return { ...state, entries, scroll: clampScroll(entries, width, height, state.scroll + below), unread: state.unread + news };
 }

@@ -2,6 +2,9 @@
 // the walk starts at the newest entry and stops once `scroll + height`
 // lines are collected, so a history of 10,000 entries costs no more than
 // one screenful (each entry's lines are cached per width, see look.ts).
+// An entry that starts a local day has a separator line on top (days.ts);
+// every count here includes it, so what is counted is what is drawn.
+import { dayOf, separator, startsDay } from './days.ts';
 import type { Entry } from './entry.ts';
 import { entryLines, lineCount } from './look.ts';
 import type { Line } from './theme.ts';
@@ -13,14 +16,27 @@ export interface Viewport {
   readonly entries: readonly Entry[];
 }
 
+/** The lines of `entries[index]` as drawn, with its day separator when it starts a day. */
+export function linesAt(entries: readonly Entry[], index: number, width: number, me: string, today: number | null): readonly Line[] {
+  const entry = entries[index]!;
+  const lines = entryLines(entry, width, me);
+  return startsDay(entries, index, today) ? [separator(entry, width), ...lines] : lines;
+}
+
+/** How many lines `linesAt` gives, without styling. */
+export function countAt(entries: readonly Entry[], index: number, width: number, today: number | null): number {
+  return lineCount(entries[index]!, width) + (startsDay(entries, index, today) ? 1 : 0);
+}
+
 /** The lines `scroll` lines above the bottom, `height` of them. */
-export function viewport(entries: readonly Entry[], width: number, height: number, scroll: number, me: string): Viewport {
+export function viewport(entries: readonly Entry[], width: number, height: number, scroll: number, me: string, now = new Date()): Viewport {
+  const today = dayOf(now);
   const picked: Line[] = [];
   const shown: Entry[] = [];
   let skip = scroll;
   for (let i = entries.length - 1; i >= 0 && picked.length < height; i--) {
     const entry = entries[i]!;
-    const lines = entryLines(entry, width, me);
+    const lines = linesAt(entries, i, width, me, today);
     if (skip >= lines.length) {
       skip -= lines.length;
       continue;
@@ -36,15 +52,16 @@ export function viewport(entries: readonly Entry[], width: number, height: numbe
 }
 
 /** Lines from the bottom up, counting no further than `limit`. */
-export function linesUpTo(entries: readonly Entry[], width: number, limit: number): number {
+export function linesUpTo(entries: readonly Entry[], width: number, limit: number, now = new Date()): number {
+  const today = dayOf(now);
   let total = 0;
-  for (let i = entries.length - 1; i >= 0 && total < limit; i--) total += lineCount(entries[i]!, width);
+  for (let i = entries.length - 1; i >= 0 && total < limit; i--) total += countAt(entries, i, width, today);
   return Math.min(total, limit);
 }
 
 /** The furthest `scroll` may go: the top line of the oldest entry at the top of the area. */
-export function clampScroll(entries: readonly Entry[], width: number, height: number, scroll: number): number {
+export function clampScroll(entries: readonly Entry[], width: number, height: number, scroll: number, now = new Date()): number {
   if (scroll <= 0) return 0;
-  const available = linesUpTo(entries, width, scroll + height);
+  const available = linesUpTo(entries, width, scroll + height, now);
   return Math.max(0, Math.min(scroll, available - height));
 }
