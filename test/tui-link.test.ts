@@ -1,7 +1,8 @@
 // The UI's link to a real broker (client/tui/link.ts): events arrive in the
 // store in order and batched, texts typed in a row are sent in order, private
 // answers are shown, a refused text comes back into the input with what was
-// queued after it, and stopping leaves the room.
+// queued after it, stopping leaves the room, and texts the session's end left
+// unsent are kept and counted (main.ts reports them on stderr).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { roomPaths } from '../shared/paths.ts';
@@ -51,4 +52,40 @@ test('sending in order, private answers, refusals back in the input, leaving', a
   assert.equal(store.getState().connection, 'ended');
   const after = ndjson<{ type: string; user: string }>((await dir.run(['poll', 'demo'], { env: { ROOM_TOKEN: token } })).stdout);
   assert.ok(after.some((e) => e.type === 'leave' && e.user === 'alice'), 'the broker broadcast the leave');
+});
+
+test('texts still queued when the session ends are not sent and are counted for the report', async (t) => {
+  const dir = RoomDir.create(t);
+  const host = await dir.join('demo', 'alice');
+  const token = await dir.join('demo', 'bob');
+  const paths = roomPaths(dir.path, 'demo');
+  const client = new BrokerClient(paths.socket);
+  t.after(() => client.close());
+  const store = new Store(initialState('demo', 'bob', 'alice', { columns: 80, rows: 24 }));
+  const link = new RoomLink({ client, paths, token, history: 20, giveUpMs: 5000, store });
+  const running = link.run();
+  await waitUntil(() => store.getState().connection === 'live', 5000, 'live');
+  await link.send('before the kick');
+  assert.equal(await link.unsent(), 0, 'nothing left while live');
+
+  await client.post(host, { type: 'command', cmd: 'kick', params: ['bob'] });
+  // Typed right after the kick: refused as over (or never posted once the end is seen), not put back in the input.
+  void link.send('first late');
+  void link.send('second late');
+  const end = await running;
+  assert.equal(end.reason, 'kicked');
+  void link.send('after the end');
+  assert.equal(await link.unsent(), 3);
+  assert.equal(store.getState().input.text, '', 'nothing came back into the input of an ended session');
+  const history = ndjson<{ type: string; content?: string }>((await dir.run(['poll', 'demo'], { env: { ROOM_TOKEN: host } })).stdout);
+  assert.ok(history.some((e) => e.content === 'before the kick'));
+  assert.ok(!history.some((e) => e.content?.includes('late') || e.content === 'after the end'), 'none of them was stored');
+
+  // Refused because the session is over (its end not seen yet): kept queued, not put back in the input.
+  const other = new Store(initialState('demo', 'bob', 'alice', { columns: 80, rows: 24 }));
+  const unaware = new RoomLink({ client, paths, token, history: 20, giveUpMs: 5000, store: other });
+  await Promise.all([unaware.send('one'), unaware.send('two')]);
+  assert.equal(await unaware.unsent(), 2);
+  assert.equal(other.getState().input.text, '');
+  assert.equal(other.getState().error, null);
 });

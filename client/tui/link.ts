@@ -17,6 +17,11 @@ import { viewport } from './viewport.ts';
 
 export const FLUSH_MS = 32;
 const USERS_DEBOUNCE_MS = 150;
+/** How long unsent() waits for a text in flight when the session ends. */
+const SETTLE_MS = 2000;
+/** Refusals that mean this session is over: the text was not sent because it ended. */
+const SESSION_OVER = new Set(['invalid_token', 'missing_token', 'user_kicked', 'room_closing']);
+const OVER = Symbol('session over');
 
 export interface LinkOptions {
   readonly client: BrokerClient;
@@ -35,6 +40,7 @@ export class RoomLink {
   #wasLost = false;
   readonly #outbox: string[] = [];
   #sending: Promise<void> | undefined;
+  #ended = false;
 
   constructor(options: LinkOptions) {
     this.#options = options;
@@ -56,6 +62,7 @@ export class RoomLink {
     try {
       return await this.#session.run();
     } finally {
+      this.#ended = true;
       this.#flush();
       clearTimeout(this.#usersTimer);
       this.#options.store.dispatch({ type: 'connection', connection: 'ended' });
@@ -110,7 +117,9 @@ export class RoomLink {
    * A text that does not parse or that the broker refuses is not sent: it
    * comes back into the input with the reason, and the texts queued after
    * it come back with it, unsent. Private answers (/who, /help) are shown
-   * only here. Resolves when the queue is empty.
+   * only here. Once the session is over (ended, or a refusal that says so:
+   * kicked, revoked, closing) nothing more is posted and what is queued
+   * stays for unsent(). Resolves when the queue is empty or stopped.
    */
   send(text: string): Promise<void> {
     this.#outbox.push(text);
@@ -118,11 +127,25 @@ export class RoomLink {
     return this.#sending;
   }
 
+  /**
+   * How many texts the session's end left unsent: those still queued, and
+   * one refused because the session was over. Waits (briefly) for a text in
+   * flight; call it once run() has returned.
+   */
+  async unsent(): Promise<number> {
+    if (this.#sending !== undefined) await Promise.race([this.#sending.catch(() => {}), new Promise((resolve) => setTimeout(resolve, SETTLE_MS).unref())]);
+    return this.#outbox.length;
+  }
+
   async #drain(): Promise<void> {
     const { store } = this.#options;
     try {
-      for (let text = this.#outbox.shift(); text !== undefined; text = this.#outbox.shift()) {
+      // Once the session has ended nothing more is posted: what is left stays queued, for unsent().
+      while (!this.#ended && this.#outbox.length > 0) {
+        const text = this.#outbox[0]!;
         const refused = await this.#post(text.trimEnd());
+        if (refused === OVER) break;
+        this.#outbox.shift();
         if (refused === null) continue;
         store.dispatch({ type: 'failed', message: refused, text: [text, ...this.#outbox.splice(0)].join('\n') });
       }
@@ -132,8 +155,8 @@ export class RoomLink {
     }
   }
 
-  /** Posts one text; null when it was accepted, else why not. */
-  async #post(text: string): Promise<string | null> {
+  /** Posts one text; null when it was accepted, OVER when the session is over, else why not. */
+  async #post(text: string): Promise<string | null | typeof OVER> {
     const { store, client, token } = this.#options;
     let inbound: Inbound;
     try {
@@ -158,6 +181,7 @@ export class RoomLink {
       store.dispatch({ type: 'bottom' });
       return null;
     } catch (error) {
+      if (error instanceof RoomError && SESSION_OVER.has(error.code)) return OVER;
       return describe(error);
     }
   }

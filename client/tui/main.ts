@@ -36,7 +36,7 @@ export async function runTui(options: SessionOptions, cli: Cli): Promise<number>
     store.dispatch({ type: 'users', users: await client.users(identity.token) });
     const link = new RoomLink({ client, paths, token: identity.token, history: options.history, giveUpMs, store });
     const end = await show(cli, store, link);
-    return report(cli, end);
+    return report(cli, end, await link.unsent());
   } finally {
     await client.close();
   }
@@ -81,8 +81,12 @@ async function show(cli: Cli, store: Store, link: RoomLink): Promise<SessionEnd>
   }
 }
 
-/** Says why the session ended (on the restored screen) unless the user quit; the exit code. */
-function report(cli: Cli, end: SessionEnd): number {
+/**
+ * On the restored screen: how many typed texts the end left unsent, and why
+ * the session ended unless the user quit. The exit code.
+ */
+function report(cli: Cli, end: SessionEnd, unsent: number): number {
+  if (unsent > 0) cli.err(`room: ${unsent} message${unsent === 1 ? ' was' : 's were'} not sent: the session ended first`);
   if (end.reason === 'stopped') return EXIT.ok;
   cli.err(`room: ${end.message}`);
   return end.reason === 'lost' ? EXIT.unreachable : EXIT.ok;
