@@ -177,13 +177,15 @@ test('keys: a chunk with carriage returns (typed while the UI was busy) reads ea
   assert.deepEqual(onKey(typedText(state, 'lunch\\'), '\rnext\r', key()), { action: { type: 'input', input: empty }, send: ['lunch\nnext'] });
 });
 
-test('keys: arrows scroll, pages scroll ten, Ctrl-C quits, Esc dismisses', () => {
+test('keys: arrows scroll, pages scroll ten, Ctrl-C quits, Ctrl-P/Ctrl-N recall, Esc dismisses', () => {
   const state = stateWith([]);
   assert.deepEqual(onKey(state, '', key({ upArrow: true })), { action: { type: 'scroll', by: 1 } });
   assert.deepEqual(onKey(state, '', key({ downArrow: true })), { action: { type: 'scroll', by: -1 } });
   assert.deepEqual(onKey(state, '', key({ pageUp: true })), { action: { type: 'scroll', by: 10 } });
   assert.deepEqual(onKey(state, '', key({ pageDown: true })), { action: { type: 'scroll', by: -10 } });
   assert.deepEqual(onKey(state, 'c', key({ ctrl: true })), { quit: true });
+  assert.deepEqual(onKey(state, 'p', key({ ctrl: true })), { action: { type: 'recall', move: -1 } }, 'Ctrl-P recalls the text sent before');
+  assert.deepEqual(onKey(state, 'n', key({ ctrl: true })), { action: { type: 'recall', move: 1 } }, 'Ctrl-N goes forward again');
   assert.deepEqual(onKey(state, '', key({ escape: true })), { action: { type: 'dismiss' } });
   assert.deepEqual(onKey(typedText(state, 'ab'), '', key({ backspace: true })), { action: { type: 'input', input: { text: 'a', cursor: 1 } } });
 });

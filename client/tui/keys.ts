@@ -8,6 +8,9 @@
 // while the UI was busy, or a paste where the terminal has no bracketed
 // paste) is read as typed: each return is an Enter. Pastes in bracketed
 // paste mode keep their newlines (App's usePaste).
+//
+// ↑/↓ scroll the messages; Ctrl-P / Ctrl-N recall the texts sent before
+// (recall.ts), as in a shell.
 import type { Key } from 'ink';
 import * as edit from './editor.ts';
 import { openPalette } from './layout.ts';
@@ -97,6 +100,8 @@ export function onKey(state: State, input: string, key: Key): KeyOutcome {
   if (key.end || (key.ctrl && input === 'e')) return editTo(edit.end(state.input));
   if (key.ctrl && input === 'u') return editTo(edit.killToStart(state.input));
   if (key.ctrl && input === 'w') return editTo(edit.killWord(state.input));
+  if (key.ctrl && input === 'p') return { action: { type: 'recall', move: -1 } };
+  if (key.ctrl && input === 'n') return { action: { type: 'recall', move: 1 } };
   if (key.ctrl || key.meta || key.tab || input === '') return NONE;
   return typed(state, input);
 }

@@ -11,6 +11,7 @@ import type { Notice, RoomEvent } from '../../shared/events.ts';
 import { EMPTY_INPUT, type Input } from './editor.ts';
 import { eventEntry, localEntry, noticeEntry, type Entry, type Tone } from './entry.ts';
 import { messageArea } from './layout.ts';
+import { EMPTY_RECALL, newer, older, remember, settle, type Recall } from './recall.ts';
 import { dayOf } from './days.ts';
 import { clampScroll, countAt } from './viewport.ts';
 
@@ -36,6 +37,8 @@ export interface State {
   readonly scroll: number;
   readonly unread: number;
   readonly input: Input;
+  /** Texts sent in this session, for Ctrl-P / Ctrl-N (recall.ts). */
+  readonly recall: Recall;
   /** The highlighted palette row; `paletteClosed` after Esc, until the input changes. */
   readonly paletteIndex: number;
   readonly paletteClosed: boolean;
@@ -58,6 +61,10 @@ export type Action =
   | { readonly type: 'closePalette' }
   /** The input was taken to be sent: the box empties at once, so typing on is never lost. */
   | { readonly type: 'submitted' }
+  /** A text went to be sent: remembered for recall. */
+  | { readonly type: 'sent'; readonly text: string }
+  /** Ctrl-P (-1, older) / Ctrl-N (+1, newer). */
+  | { readonly type: 'recall'; readonly move: -1 | 1 }
   /** Not sent: the text comes back into the input (before anything typed since), with why. */
   | { readonly type: 'failed'; readonly message: string; readonly text: string }
   | { readonly type: 'dismiss' };
@@ -66,7 +73,7 @@ export function initialState(room: string, me: string, host: string | null, size
   return {
     room, me, host, size,
     entries: [], online: [], names: [me], connection: 'connecting', scroll: 0, unread: 0,
-    input: EMPTY_INPUT, paletteIndex: 0, paletteClosed: false, error: null,
+    input: EMPTY_INPUT, recall: EMPTY_RECALL, paletteIndex: 0, paletteClosed: false, error: null,
   };
 }
 
@@ -142,13 +149,19 @@ export function reduce(state: State, action: Action): State {
       return scrollTo(resized, resized.scroll);
     }
     case 'input':
-      return { ...state, input: action.input, error: null, paletteClosed: false, paletteIndex: action.input.text === state.input.text ? state.paletteIndex : 0 };
+      return { ...state, input: action.input, recall: settle(state.recall), error: null, paletteClosed: false, paletteIndex: action.input.text === state.input.text ? state.paletteIndex : 0 };
     case 'palette':
       return { ...state, paletteIndex: state.paletteIndex + action.move };
     case 'closePalette':
       return { ...state, paletteClosed: true };
     case 'submitted':
       return { ...state, input: EMPTY_INPUT, error: null, paletteIndex: 0, paletteClosed: false };
+    case 'sent':
+      return { ...state, recall: remember(state.recall, action.text) };
+    case 'recall': {
+      const moved = action.move < 0 ? older(state.recall, state.input) : newer(state.recall);
+      return moved === null ? state : { ...state, recall: moved.recall, input: moved.input, error: null, paletteIndex: 0, paletteClosed: false };
+    }
     case 'failed': {
       const typed = state.input.text;
       const text = typed === '' ? action.text : `${action.text}\n${typed}`;

@@ -30,7 +30,10 @@ function useKeys({ store, onSend, onQuit }: AppProps): void {
   useInput((input, key) => {
     const outcome = onKey(store.getState(), input, key);
     if (outcome.action !== undefined) store.dispatch(outcome.action);
-    for (const text of outcome.send ?? []) onSend(text);
+    for (const text of outcome.send ?? []) {
+      store.dispatch({ type: 'sent', text });
+      onSend(text);
+    }
     if (outcome.quit === true) onQuit();
   });
   usePaste((text) => store.dispatch({ type: 'input', input: insert(store.getState().input, cleanPaste(text)) }));
