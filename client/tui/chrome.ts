@@ -101,10 +101,22 @@ export function errorLines(lay: Layout): Line[] {
   return lay.error.map((text) => [seg(text, { color: 'red' })]);
 }
 
+const HINTS = {
+  palette: ['↑↓ choose', 'Tab complete', 'Enter complete or send', 'Esc close'],
+  scrolled: ['↑↓ line', 'PgUp PgDn page', 'Esc back to the newest', 'Ctrl-C quit'],
+  typing: ['Enter send', '\\ Enter newline', '↑↓ PgUp PgDn scroll', '/ commands', '@ names', 'Ctrl-C quit'],
+};
+
+/**
+ * The keys for what the user is doing. On a narrow terminal the items
+ * before the last are dropped from the end, so the last one (how to quit,
+ * or close the palette) always shows.
+ */
 export function hintLine(state: State, width: number): Line {
-  let text: string;
-  if (openPalette(state) !== null) text = '↑↓ choose · Tab complete · Enter complete or send · Esc close';
-  else if (state.scroll > 0) text = '↑↓ line · PgUp PgDn page · Esc back to the newest · Ctrl-C quit';
-  else text = 'Enter send · \\ Enter newline · ↑↓ PgUp PgDn scroll · / commands · @ names · Ctrl-C quit';
-  return [seg(truncate(text, width), DIM)];
+  const items = openPalette(state) !== null ? HINTS.palette : state.scroll > 0 ? HINTS.scrolled : HINTS.typing;
+  const last = items.at(-1)!;
+  let shown = items.slice(0, -1);
+  const text = () => [...shown, last].join(' · ');
+  while (shown.length > 0 && widthOf(text()) > width) shown = shown.slice(0, -1);
+  return [seg(truncate(text(), width), DIM)];
 }
