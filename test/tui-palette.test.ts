@@ -27,6 +27,10 @@ test('filtering: prefix matches first, then other matches; nothing matching clos
   assert.deepEqual(labels(at('/e'), host)!.slice(0, 1), ['/exit'], 'a prefix match comes first');
   assert.deepEqual(labels(at('/cl'), host), ['/claim <what…>', '/clear-tokens', '/clear']);
   assert.deepEqual(labels(at('/c'), host), ['/claim <what…>', '/clear-tokens', '/clear'], 'one character that starts names: no inner matches (/kick)');
+  assert.deepEqual(labels(at('/clear'), host), ['/clear', '/clear-tokens'], 'an exact match comes first');
+  const clear = paletteFor(at('/clear'), host)!;
+  assert.equal(enterSends(at('/clear'), clear, clear.items[0]!), true, 'Enter on /clear sends /clear, not /clear-tokens');
+  assert.deepEqual(labels(at('/kick carl'), host), ['carl'], 'an exact name');
   assert.equal(labels(at('/deploy'), guest), null, 'a custom command: no palette');
   assert.equal(labels(at('/who '), guest), null, 'a space ends the command word');
   assert.equal(labels(at('hello'), guest), null);

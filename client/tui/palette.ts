@@ -31,10 +31,15 @@ export interface PaletteContext {
 
 const USER_ARG_COMMANDS = new Set(['dm', 'kick', 'reauth']);
 
-/** Prefix matches first (in their order), then the other substring matches. */
+/**
+ * An exact match first (so Enter on `/clear` sends /clear, never
+ * /clear-tokens), then the other prefix matches (in their order), then the
+ * other substring matches.
+ */
 function rank<T>(values: readonly T[], key: (v: T) => string, query: string): T[] {
   const q = query.toLowerCase();
-  const starts = values.filter((v) => key(v).toLowerCase().startsWith(q));
+  const exact = values.filter((v) => key(v).toLowerCase() === q);
+  const starts = [...exact, ...values.filter((v) => key(v).toLowerCase() !== q && key(v).toLowerCase().startsWith(q))];
   // One character that starts something offers only what it starts: `/c` is not /kick.
   if (q === '' || (q.length === 1 && starts.length > 0)) return starts;
   const contains = values.filter((v) => !key(v).toLowerCase().startsWith(q) && key(v).toLowerCase().includes(q));
