@@ -48,13 +48,17 @@ function ago(then: Date, now: Date): string {
   return `${Math.round(s / 86400)}d ago`;
 }
 
-/** `online — alice (host), bob: reviewing PRs`, then one-shot users on a second line. */
+/**
+ * `online — alice (host), bob: reviewing PRs`, then on a second line the
+ * users without a live session who were active lately (one-shot commands,
+ * or a session that ended), with when.
+ */
 export function whoText(room: Room, user: string, now: Date): string {
   const { host, online, recent } = room.users(user);
   const label = (user: string, status: string) => `${user}${user === host ? ' (host)' : ''}${status === '' ? '' : `: ${status}`}`;
   const lines = [online.length === 0 ? 'no users online' : `online — ${online.map((u) => label(u.user, u.status)).join(', ')}`];
   if (recent.length > 0) {
-    lines.push(`one-shot — ${recent.map((u) => `${label(u.user, u.status)} (${ago(new Date(u.last_active), now)})`).join(', ')}`);
+    lines.push(`recently active — ${recent.map((u) => `${label(u.user, u.status)} (${ago(new Date(u.last_active), now)})`).join(', ')}`);
   }
   return lines.join('\n');
 }

@@ -64,7 +64,7 @@ export class Presence {
   online(): OnlineUser[] {
     return [...this.#sessions.entries()]
       .map(([user, sessions]) => ({ user, status: this.#status.get(user) ?? '', sessions }))
-      .sort((a, b) => a.user.localeCompare(b.user));
+      .sort((a, b) => a.user.localeCompare(b.user, 'en', { numeric: true }));
   }
 
   /**

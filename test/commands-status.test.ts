@@ -76,7 +76,7 @@ test('/who answers only the asker: not stored, and a third party\'s stream sees 
   assert.equal(who.code, 0, who.stderr);
   const notice = JSON.parse(who.stdout) as Event;
   assert.deepEqual([notice.type, notice.user, notice.seq], ['system', 'broker', undefined], 'a notice: no seq');
-  assert.equal(notice.content, `online — bob: on call, carol\none-shot — alice (host) (0s ago)`);
+  assert.equal(notice.content, `online — bob: on call, carol\nrecently active — alice (host) (0s ago)`);
   const viaHttp = await room.post('carol', { type: 'command', cmd: 'who' });
   assert.equal(viaHttp.status, 200, 'a private answer is 200, not 201');
   assert.match(viaHttp.json<Event>().content!, /^online — bob: on call, carol/);
@@ -100,7 +100,7 @@ test('/who lists one-shot users apart from online ones, with when they were last
   for (const u of users.recent) assert.ok(Math.abs(Date.now() - Date.parse(u.last_active)) < 30_000, `${u.user}: ${u.last_active}`);
   const lines = (await room.sent('alice', '/who')).content!.split('\n');
   assert.equal(lines[0], 'online — alice (host)');
-  assert.match(lines[1]!, /^one-shot — (\w+ \(\d+s ago\)(, |$)){3}/);
+  assert.match(lines[1]!, /^recently active — (\w+ \(\d+s ago\)(, |$)){3}/);
   for (const name of ['bob', 'carol', 'dave']) assert.match(lines[1]!, new RegExp(`\\b${name} \\(\\d+s ago\\)`));
 });
 

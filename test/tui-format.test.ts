@@ -100,9 +100,9 @@ test('each kind of entry has its own look', () => {
   const command = entryLines(eventEntry(ev({ type: 'command', user: 'carol', cmd: 'claim', params: ['the', 'parser'] })), 80, 'bob');
   assert.match(lineText(command[0]!), /carol {2}\/claim the parser/);
   assert.deepEqual(command[0]!.find((s) => s.text === '/claim')?.style, { bold: true, color: 'cyan' });
-  assert.deepEqual(show(noticeEntry(notice('online — alice (host), bob\none-shot — carl (3s ago)'))), [
+  assert.deepEqual(show(noticeEntry(notice('online — alice (host), bob\nrecently active — carl (3s ago)'))), [
     `${TIME} » only you: online — alice (host), bob`,
-    '                     one-shot — carl (3s ago)',
+    '                     recently active — carl (3s ago)',
   ]);
   assert.match(show(localEntry('reconnected', 'info'))[0]!, /! reconnected$/);
 });
