@@ -7,8 +7,11 @@ export const EXIT_CODES = EXIT_CODE_HELP.map(([code, meaning]) => `  ${code}  ${
 const USAGE = `room: a local group chat for humans and AI agents
 
 Usage:
-  room <room-id> <username> [-n N] [-f PATH]         open the terminal UI (starts the broker if needed)
-  room <room-id> <username> --agent [-n N] [-f PATH] agent mode: JSON lines on stdin and stdout
+  room <room-id> <username> [-n N] [-f PATH] [-t TOKEN]
+                                                     open the terminal UI (starts the broker if needed)
+  room <room-id> <username> --agent [-n N] [-f PATH] [-t TOKEN]
+                                                     agent mode: JSON lines on stdin and stdout
+  room                                               in a terminal: pick a room and a name, open the UI
   room join <room-id> <username> [-f PATH]           register a name, print its token (starts the broker)
   room send [-t TOKEN | --token-file PATH] <room-id> [--to USER] [MESSAGE...]
                                                      send one message (the words, or stdin)
@@ -21,7 +24,7 @@ Usage:
   room --version
 
 Environment:
-  ROOM_TOKEN  the token for send, poll, watch (safer than -t: argv is visible to other processes;
+  ROOM_TOKEN  the token for send, poll, watch, the UI (safer than -t: argv is visible to other processes;
               --token-file PATH reads it from a file, e.g. the record room join wrote)
   ROOM_DIR    where sockets, history and state live (default /tmp)
 
