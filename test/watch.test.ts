@@ -97,3 +97,30 @@ test('bad options are usage errors (exit 2)', async (t) => {
     assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
   }
 });
+
+test('a /clear while watch waits: the new history is printed from its start, even once it has regrown past the old offset', async (t) => {
+  // alice joined first: she is the host.
+  const { dir, alice, bob, carol, send } = await setup(t);
+  await send(carol, 'first');
+  assert.equal((await dir.run(['poll', '-t', bob, 'r'])).code, 0);
+  const child = dir.spawn(['watch', '-t', bob, 'r', '--interval', '0.2', '--timeout', '15']);
+  let stdout = '';
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  await sleep(700); // it has read up to its cursor and waits
+  // Stopped, it cannot read between the truncation and the regrowth: when it
+  // resumes, the file is larger than its old offset and holds only new events.
+  child.kill('SIGSTOP');
+  try {
+    await send(alice, '/clear');
+    await send(carol, `long ${'x'.repeat(8000)}`);
+    await send(carol, 'after clear');
+  } finally {
+    child.kill('SIGCONT');
+  }
+  assert.equal(await exited, 0);
+  assert.deepEqual(ndjson<Event>(stdout).map((e) => (e.content!.length > 100 ? 'long' : e.content)), ['alice cleared chat history', 'long', 'after clear']);
+  const cursor = JSON.parse(readFileSync(dir.file('room-r-bob.cursor'), 'utf8')) as { id: string };
+  assert.equal(cursor.id, ndjson<Event>(stdout).at(-1)!.id, 'the cursor is at the last event printed');
+  assert.equal((await dir.run(['poll', '-t', bob, 'r'])).stdout, '', 'nothing left unseen');
+});

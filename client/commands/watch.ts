@@ -1,10 +1,10 @@
 // `room watch`: block until something arrives for you, then print what is new.
-import { closeSync, fstatSync, watch as watchFile, type FSWatcher } from 'node:fs';
+import { closeSync, watch as watchFile, type FSWatcher } from 'node:fs';
 import { EXIT } from '../../shared/errors.ts';
 import type { RoomEvent } from '../../shared/events.ts';
 import { parse, seconds, TOKEN_OPTIONS, tokenFrom, usageError, type Command } from '../cli.ts';
 import { locate } from '../cursor.ts';
-import { scanEntries, type Entry } from '../history-file.ts';
+import { entryAt, scanEntries, type Entry } from '../history-file.ts';
 import { openHistory, openReader, type Reader } from '../reader.ts';
 
 const USAGE = `Usage: room watch [-t TOKEN | --token-file PATH] <room-id> [--interval S] [--timeout S]
@@ -67,17 +67,35 @@ class ChangeSignal {
   }
 }
 
-/** Reads until something wakes the watcher; returns every event read since the cursor. */
+/** Is `entry` still at its byte range? Gone means the history was cleared (truncated, then perhaps regrown). */
+function stillThere(fd: number, entry: Entry): boolean {
+  return entryAt(fd, entry.event.id, entry.start, entry.end) !== null;
+}
+
+/**
+ * Reads until something wakes the watcher; returns every event read since the cursor.
+ * Invariant: everything in `seen` comes from the history as it is now. A
+ * `/clear` truncates the file in place and new events may refill it past our
+ * offset before we read again, so the file's size proves nothing: after each
+ * scan, the entry it continued from (or, scanning from 0, the first it read)
+ * must still be at its byte range. If not, the history was replaced while we
+ * held or read it: we start over from 0 holding nothing.
+ */
 async function waitForNews(reader: Reader, fd: number, signal: ChangeSignal, start: Entry | null): Promise<Entry[]> {
+  let anchor = start; // the last entry read: the next scan continues after it
   let position = start?.end ?? 0;
   let seen: Entry[] = [];
   for (;;) {
-    if (fstatSync(fd).size < position) {
-      // The history was cleared under us: what we held is gone too.
+    const before = seen.length;
+    position = scanEntries(fd, position, (entry) => seen.push(entry));
+    const check = anchor ?? seen[before];
+    if (check !== undefined && !stillThere(fd, check)) {
+      anchor = null;
       position = 0;
       seen = [];
+      continue; // read the new history at once
     }
-    position = scanEntries(fd, position, (entry) => seen.push(entry));
+    anchor = seen.at(-1) ?? anchor;
     if (seen.some((e) => reader.canSee(e.event) && wakes(e.event, reader.user))) return seen;
     await signal.next();
   }
