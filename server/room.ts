@@ -123,7 +123,7 @@ export class Room {
       case 'message':
         return this.#stored({ type: 'message', user, content: checkContent(inbound.content) });
       case 'reply':
-        return this.#stored({ type: 'reply', user, reply_to: this.#resolveId(inbound.reply_to, user), content: checkContent(inbound.content) });
+        return this.#stored({ type: 'reply', user, reply_to: this.#replyTarget(inbound.reply_to, user), content: checkContent(inbound.content) });
       case 'dm':
         return this.#stored({ type: 'dm', user, to: this.knownUser(inbound.to), content: checkContent(inbound.content) });
       case 'command':
@@ -163,6 +163,22 @@ export class Room {
     if (found.length === 1) return found[0]!;
     if (found.length > 1) throw new RoomError('unknown_id', `id prefix ${ref} matches more than one message: give more characters`);
     throw new RoomError('unknown_id', `no message with id ${ref} in the history`);
+  }
+
+  /**
+   * The id a reply answers. A DM is refused, even by one of its two users or
+   * the host: a reply is public, so it would show everyone the answer and,
+   * through reply_to, the DM's id.
+   */
+  #replyTarget(ref: string, user: string): string {
+    const id = this.#resolveId(ref, user);
+    const index = this.history.indexOfId(id);
+    const target = index === undefined ? undefined : this.history.read(index, index + 1)[0];
+    if (target?.type === 'dm') {
+      const other = target.user === user ? target.to : target.user;
+      throw new RoomError('invalid_event', `that message is a direct message: answer it with /dm ${other} …, so it stays private`);
+    }
+    return id;
   }
 
   /**

@@ -82,5 +82,7 @@ test('/reply takes a unique id prefix (any case); an ambiguous one is refused an
   assert.equal(room.historyText(), before, 'nothing written');
 
   assert.equal((await room.sent('bob', '/reply', 'ABCD2', 'this one')).reply_to, 'abcd2222-2222-4222-8222-222222222222');
-  assert.equal((await room.sent('alice', '/reply', 'abcd3', 'the host sees DMs')).reply_to, 'abcd3333-3333-4333-8333-333333333333');
+  const hostToDm = await room.send('alice', '/reply', 'abcd3', 'the host sees DMs');
+  assert.equal(hostToDm.code, 2);
+  assert.match(hostToDm.stderr, /that message is a direct message: answer it with \/dm x/, 'the host finds it, but a public reply to a DM is refused');
 });

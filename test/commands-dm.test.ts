@@ -121,6 +121,29 @@ test('a bystander cannot find a DM by id: replies and GET /messages?since= treat
   const since = (user: string) => http(room.socket, 'GET', `/messages?since=${dm.id}`, { token: room.token(user) });
   assert.deepEqual([(await since('dave')).status, (await since('dave')).json().code], [404, 'unknown_id']);
   assert.equal((await since('carol')).status, 200);
-  const answer = await room.sent('carol', '/reply', dm.id.slice(0, 6), 'got it');
-  assert.equal(answer.reply_to, dm.id, 'the recipient can answer it');
+});
+
+test('a reply to a DM is refused even for those who can see it (a reply is public): nothing is written', async (t) => {
+  const room = await TestRoom.create(t, 'alice', 'bob', 'carol', 'dave');
+  const dm = await room.sent('bob', '--to', 'carol', 'private');
+  const before = room.historyText();
+  // The recipient, the sender and the host can see the DM; each is told to answer privately.
+  for (const [user, other] of [['carol', 'bob'], ['bob', 'carol'], ['alice', 'bob']] as const) {
+    const viaCli = await room.send(user, '/reply', dm.id.slice(0, 6), 'thanks');
+    assert.equal(viaCli.code, 2, `${user}: ${viaCli.stderr}`);
+    assert.equal(viaCli.stdout, '');
+    assert.match(viaCli.stderr, new RegExp(`that message is a direct message: answer it with /dm ${other} .*so it stays private`));
+    for (const body of [
+      { type: 'reply', reply_to: dm.id, content: 'thanks' },
+      { type: 'command', cmd: 'reply', params: [dm.id.slice(0, 8), 'thanks'] },
+    ]) {
+      const overHttp = await room.post(user, body);
+      assert.deepEqual([overHttp.status, overHttp.json().code], [400, 'invalid_event'], `${user} ${body.type}`);
+      assert.match(overHttp.json().message, /direct message/);
+    }
+  }
+  assert.equal(room.historyText(), before, 'nothing written');
+  const message = await room.sent('carol', 'public');
+  const answer = await room.sent('bob', '/reply', message.id.slice(0, 6), 'still fine');
+  assert.equal(answer.reply_to, message.id, 'a reply to a public message still works');
 });
