@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { appendFileSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { RoomDir, ndjson, stopProcess, type RunResult } from './helpers.ts';
+import { RoomDir, http, ndjson, stopProcess, type RunResult } from './helpers.ts';
 
 type Event = { id: string; type: string; seq: number; content?: string; user: string };
 
@@ -60,6 +60,37 @@ test('--since reads after that id for this call, then the cursor moves to the la
   const unknown = await poll(bob, '--since', '00000000-0000-4000-8000-000000000000');
   assert.equal(unknown.code, 2);
   assert.match(unknown.stderr, /no event with id/);
+});
+
+test('--since a DM the caller cannot see is an unknown id, as for GET /messages?since=: exit 2, nothing printed, cursor unchanged', async (t) => {
+  const { dir, alice, bob, send, poll } = await setup(t);
+  const carol = await dir.join('r', 'carol');
+  const dave = await dir.join('r', 'dave'); // a bystander
+  await send(alice, 'public');
+  const dm = JSON.parse((await dir.run(['send', '-t', bob, 'r', '--to', 'carol', 'private'])).stdout) as Event;
+  assert.equal(dm.type, 'dm');
+  const cursorFile = dir.file('room-r-dave.cursor');
+  const refused = async (why: string) => {
+    const cursorBefore = readFileSync(cursorFile, 'utf8');
+    const result = await poll(dave, '--since', dm.id);
+    assert.deepEqual([result.code, result.stdout], [2, ''], why);
+    assert.match(result.stderr, new RegExp(`no event with id ${dm.id}`), why);
+    assert.equal(readFileSync(cursorFile, 'utf8'), cursorBefore, `${why}: cursor unchanged`);
+  };
+  // dave's cursor ends on the DM (read, not printed): --since that id must not find it either.
+  assert.deepEqual(contents(await poll(dave)), ['public']);
+  assert.equal(JSON.parse(readFileSync(cursorFile, 'utf8')).id, dm.id);
+  await refused('the cursor is at the DM');
+  await send(alice, 'later');
+  await refused('the DM found by scanning');
+  const overHttp = await http(dir.socket('r'), 'GET', `/messages?since=${dm.id}`, { token: dave });
+  assert.deepEqual([overHttp.status, overHttp.json().code], [404, 'unknown_id'], 'the broker agrees');
+  // Those who can see it still read after it (any case, as the broker accepts).
+  for (const [token, who] of [[carol, 'the recipient'], [bob, 'the sender'], [alice, 'the host']] as const) {
+    const result = await poll(token, '--since', dm.id.toUpperCase());
+    assert.equal(result.code, 0, `${who}: ${result.stderr}`);
+    assert.deepEqual(contents(result).at(-1), 'later', who);
+  }
 });
 
 test('deleting the cursor file resets it; a cursor whose event is gone starts from the beginning', async (t) => {

@@ -39,8 +39,11 @@ const poll: Command = {
       const cursor = reader.cursor.read();
       let from: Entry | null = null;
       if (values.since !== undefined) {
-        from = cursor?.id === values.since ? locate(fd, cursor) : findEntry(fd, values.since);
-        if (from === null) throw new RoomError('unknown_id', `no event with id ${values.since} in the history`);
+        const since = values.since.toLowerCase(); // ids are lowercase UUIDs; GET /messages?since= ignores case too
+        from = cursor?.id === since ? locate(fd, cursor) : findEntry(fd, since);
+        // An event the caller cannot see (a DM between others) is unknown, as for GET /messages?since=:
+        // otherwise poll would confirm that it exists.
+        if (from === null || !reader.canSee(from.event)) throw new RoomError('unknown_id', `no event with id ${values.since} in the history`);
       } else if (cursor !== null) {
         from = locate(fd, cursor); // gone (cleared history): start over
       }
