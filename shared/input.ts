@@ -7,11 +7,14 @@
 //   /claim the auth module   any other command; params split on whitespace
 //   //literal                a message starting with a single '/'
 //   anything else            a plain message
-import type { Inbound } from './api.ts';
+import { InReply, type Inbound } from './api.ts';
 import { RoomError } from './errors.ts';
 
 const COMMAND_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const INBOUND_TYPES = new Set(['message', 'reply', 'command', 'dm']);
+/** The broker's own rule for a reply's id (the schema), checked here so a typo gets a usage line, not a schema error. */
+const REPLY_ID = new RegExp(InReply.properties.reply_to.pattern);
+const REPLY_USAGE = 'usage: /reply <id-prefix> <message>: the id is the event\'s id or at least its first 4 characters (0-9, a-f)';
 
 /** Splits `/name rest` into the name and the rest with its inner spacing kept. */
 function splitCommand(text: string): { name: string; rest: string } {
@@ -37,7 +40,7 @@ export function parseSlash(text: string): Inbound {
   }
   if (name === 'reply') {
     const [id, body] = firstWord(rest);
-    if (id === '' || body.trim() === '') throw new RoomError('invalid_command', 'usage: /reply <id-prefix> <message>');
+    if (id === '' || body.trim() === '' || !REPLY_ID.test(id)) throw new RoomError('invalid_command', REPLY_USAGE);
     return { type: 'reply', reply_to: id, content: body };
   }
   return { type: 'command', cmd: name, params: rest === '' ? [] : rest.split(/\s+/) };

@@ -39,6 +39,8 @@ test('bad input is a RoomError with a stable code', () => {
     ['/dm bob', 'invalid_command'],
     ['/dm', 'invalid_command'],
     ['/reply abcd', 'invalid_command'],
+    ['/reply zzzz ok', 'invalid_command'],
+    ['/reply abc ok', 'invalid_command'],
     ['/bad$name', 'invalid_command'],
   ];
   for (const [line, code] of cases) {
@@ -47,4 +49,11 @@ test('bad input is a RoomError with a stable code', () => {
   assert.throws(() => parseInput('{"type":', json), (e: unknown) => e instanceof RoomError && e.code === 'invalid_json');
   assert.throws(() => parseInput('{"type":"bogus"}', json), (e: unknown) => e instanceof RoomError && e.code === 'unknown_type');
   assert.throws(() => parseInput('{"content":"x"}', json), (e: unknown) => e instanceof RoomError && e.code === 'unknown_type');
+});
+
+test('/reply with an id that is not a hex prefix says what an id looks like', () => {
+  for (const line of ['/reply zzzz ok', '/reply 3f2 ok', '/reply 3f2a!x ok']) {
+    assert.throws(() => parseInput(line, text), (e: unknown) => e instanceof RoomError && e.code === 'invalid_command' && /^usage: \/reply <id-prefix> <message>: the id is the event's id or at least its first 4 characters \(0-9, a-f\)$/.test(e.message), line);
+  }
+  assert.deepEqual(parseInput('/reply 3F2A-b ok', text), { type: 'reply', reply_to: '3F2A-b', content: 'ok' });
 });

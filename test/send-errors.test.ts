@@ -1,0 +1,21 @@
+// room send's refusals that need more than a word: a /reply id that cannot
+// be one says what an id looks like.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { RoomDir, ndjson, type RunResult } from './helpers.ts';
+
+function refused(result: RunResult, code: number, message: string): void {
+  assert.equal(result.code, code, result.stderr);
+  assert.equal(result.stdout, '');
+  assert.equal(result.stderr, `room: ${message}\n`);
+}
+
+test('/reply with an id that is not a hex prefix gets the usage, not a schema error (exit 2)', async (t) => {
+  const dir = RoomDir.create(t);
+  const bot = await dir.join('myroom', 'bot');
+  const usage = 'usage: /reply <id-prefix> <message>: the id is the event\'s id or at least its first 4 characters (0-9, a-f)';
+  refused(await dir.run(['send', '-t', bot, 'myroom', '/reply zzzz ok']), 2, usage);
+  refused(await dir.run(['send', '-t', bot, 'myroom', '/reply', 'abc', 'ok']), 2, usage);
+  assert.equal(ndjson(readFileSync(dir.file('myroom.chat'), 'utf8')).filter((e) => e.type === 'reply').length, 0);
+});
