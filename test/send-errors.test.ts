@@ -1,5 +1,6 @@
-// room send's refusals that need more than a word: a /reply id that cannot
-// be one says what an id looks like.
+// room send's refusals that need more than a word: a token record passed as
+// a token says how to pass it, and a /reply id that cannot be one says what
+// an id looks like.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
@@ -10,6 +11,16 @@ function refused(result: RunResult, code: number, message: string): void {
   assert.equal(result.stdout, '');
   assert.equal(result.stderr, `room: ${message}\n`);
 }
+
+test('a token record\'s JSON given as the token is refused with how to pass it (exit 4)', async (t) => {
+  const dir = RoomDir.create(t);
+  await dir.join('myroom', 'bot');
+  const record = readFileSync(dir.file('room-myroom-bot.token'), 'utf8').trim();
+  const message = 'the token looks like the JSON of a token record: pass the file with --token-file PATH, or its "token" field';
+  refused(await dir.run(['send', 'myroom', 'hi'], { env: { ROOM_TOKEN: record } }), 4, message);
+  refused(await dir.run(['send', '-t', record, 'myroom', 'hi']), 4, message);
+  assert.equal(ndjson(readFileSync(dir.file('myroom.chat'), 'utf8')).filter((e) => e.type === 'message').length, 0);
+});
 
 test('/reply with an id that is not a hex prefix gets the usage, not a schema error (exit 2)', async (t) => {
   const dir = RoomDir.create(t);
