@@ -8,6 +8,7 @@
 // The long-lived clients (TUI, agent mode) use undici instead.
 import { createRequire } from 'node:module';
 import { RoomError, isErrorCode } from '../shared/errors.ts';
+import { roomOfSocket } from '../shared/paths.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -34,6 +35,13 @@ export function errorFrom(response: Response): RoomError {
   return new RoomError('internal', `unexpected response ${response.status} from the broker: ${response.body.slice(0, 200)}`);
 }
 
+/** What to say when nobody listens: how to bring the room back, on one line. */
+function notRunning(socketPath: string): string {
+  const room = roomOfSocket(socketPath);
+  if (room === undefined) return `no broker is running on ${socketPath}`;
+  return `no broker is running for room ${room} (it was stopped, or never started): open the room (room ${room} <name>) or run room join ${room} <name> to start it`;
+}
+
 export function request(socketPath: string, options: RequestOptions): Promise<Response> {
   const http = require('node:http') as typeof import('node:http');
   const net = require('node:net') as typeof import('node:net');
@@ -53,7 +61,7 @@ export function request(socketPath: string, options: RequestOptions): Promise<Re
     });
     req.on('error', (error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT' || error.code === 'ECONNREFUSED') {
-        reject(new RoomError('broker_unreachable', `no broker is running on ${socketPath}`));
+        reject(new RoomError('broker_unreachable', notRunning(socketPath)));
       } else {
         reject(new RoomError('broker_unreachable', `cannot reach the broker on ${socketPath}: ${error.message}`));
       }

@@ -8,7 +8,7 @@
 //   room-<id>.lock          held while a client starts the broker
 //   room-<id>-<user>.token  a user's token record, written by `room join`
 //   room-<id>-<user>.cursor a user's poll/watch cursor
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { RoomError } from './errors.ts';
 import { checkRoomId, checkUsername } from './names.ts';
 
@@ -47,6 +47,11 @@ export function roomPaths(dir: string, roomId: string): RoomPaths {
     log: join(dir, `room-${roomId}.log`),
     lock: join(dir, `room-${roomId}.lock`),
   };
+}
+
+/** The room id a socket path belongs to (the inverse of roomPaths' `socket`), or undefined if it is not one. */
+export function roomOfSocket(socket: string): string | undefined {
+  return /^room-(.+)\.sock$/.exec(basename(socket))?.[1];
 }
 
 export function tokenRecordPath(paths: RoomPaths, user: string): string {

@@ -1,16 +1,27 @@
-// room send's refusals that need more than a word: a token record passed as
-// a token says how to pass it, and a /reply id that cannot be one says what
-// an id looks like.
+// room send's refusals that need more than a word: a stopped room says how
+// to bring it back, a token record passed as a token says how to pass it,
+// and a /reply id that cannot be one says what an id looks like.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { RoomDir, ndjson, type RunResult } from './helpers.ts';
+import { RoomDir, isAlive, ndjson, sleep, type RunResult } from './helpers.ts';
 
 function refused(result: RunResult, code: number, message: string): void {
   assert.equal(result.code, code, result.stderr);
   assert.equal(result.stdout, '');
   assert.equal(result.stderr, `room: ${message}\n`);
 }
+
+test('after /exit, send says no broker runs for the room and how to start it (exit 3)', async (t) => {
+  const dir = RoomDir.create(t);
+  const alice = await dir.join('x', 'alice');
+  const [pid] = dir.brokerPids();
+  assert.equal((await dir.run(['send', '-t', alice, 'x', '/exit'])).code, 0);
+  while (isAlive(pid!)) await sleep(20);
+  const before = readFileSync(dir.file('x.chat'), 'utf8');
+  refused(await dir.run(['send', '-t', alice, 'x', 'anyone?']), 3, 'no broker is running for room x (it was stopped, or never started): open the room (room x <name>) or run room join x <name> to start it');
+  assert.equal(readFileSync(dir.file('x.chat'), 'utf8'), before);
+});
 
 test('a token record\'s JSON given as the token is refused with how to pass it (exit 4)', async (t) => {
   const dir = RoomDir.create(t);
