@@ -7,8 +7,9 @@
 // that died is recognised by its dead pid and removed.
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { RoomError } from '../shared/errors.ts';
+import { RoomError, isErrorCode } from '../shared/errors.ts';
 import type { RoomPaths } from '../shared/paths.ts';
 import { FILE_MODE, openForAppend, readFileSafe } from '../shared/safe-fs.ts';
 import { checkSocketPath, probeSocket } from '../shared/socket.ts';
@@ -60,14 +61,42 @@ function breakStaleLock(path: string): void {
   if (Number.isInteger(pid) && pid > 0 && !isAlive(pid)) fs.rmSync(path, { force: true });
 }
 
-function lastLogLine(path: string): string {
-  const text = readFileSafe(path)?.toString('utf8').trim() ?? '';
-  return text.split('\n').at(-1) ?? '';
+/** The broker's last words on a failed start (server/main.ts): `broker failed to start: <code>: <message>`. */
+const FAILURE_LINE = /broker failed to start: ([a-z_]+): (.*)$/;
+
+/**
+ * Why a broker that exited before answering failed, from what it wrote to the
+ * log since `offset` (the log is shared by every start of the room). Its
+ * RoomError comes back as such (a symlinked history is unsafe_path, exit 1);
+ * anything else is a failed start (exit 3) pointing at the log.
+ */
+function startFailure(paths: RoomPaths, offset: number, exitCode: number): RoomError {
+  const text = readFileSafe(paths.log)?.subarray(offset).toString('utf8') ?? '';
+  const report = text.split('\n').findLast((line) => FAILURE_LINE.test(line));
+  const [, code, message] = report === undefined ? [] : FAILURE_LINE.exec(report)!;
+  if (isErrorCode(code) && code !== 'internal' && message !== undefined) return new RoomError(code, message);
+  const why = message ?? `it exited with code ${exitCode} before answering`;
+  return new RoomError('broker_unreachable', `the broker for ${paths.room} failed to start: ${why} (log: ${paths.log})`);
+}
+
+/** A `-f` history must go in an existing folder: checked here so the user gets a usage error, not a broker crash. */
+function checkChatFolder(chat: string): void {
+  const folder = dirname(chat);
+  let isDir: boolean;
+  try {
+    isDir = fs.statSync(folder).isDirectory();
+  } catch {
+    throw new RoomError('usage', `cannot create the history file ${chat}: no such folder ${folder}`);
+  }
+  if (!isDir) throw new RoomError('usage', `cannot create the history file ${chat}: ${folder} is not a folder`);
 }
 
 /** Spawns the broker detached and waits until it answers on the socket. */
 async function startBroker(paths: RoomPaths, chat: string | undefined, node: string): Promise<void> {
+  // `-f` only matters when it creates the room (a broker with state ignores it).
+  if (chat !== undefined && !fs.existsSync(paths.state)) checkChatFolder(chat);
   const logFd = openForAppend(paths.log);
+  const offset = fs.fstatSync(logFd).size;
   const args = [brokerScript(), paths.room, ...(chat === undefined ? [] : ['--chat', chat])];
   const child = spawn(node, args, { detached: true, stdio: ['ignore', logFd, logFd], env: { ...process.env, ROOM_DIR: paths.dir } });
   fs.closeSync(logFd);
@@ -79,9 +108,7 @@ async function startBroker(paths: RoomPaths, chat: string | undefined, node: str
   const deadline = Date.now() + START_TIMEOUT_MS;
   while (Date.now() < deadline) {
     if ((await probeSocket(paths.socket)) === 'alive') return;
-    if (exited !== null) {
-      throw new RoomError('broker_unreachable', `the broker for ${paths.room} failed to start: ${lastLogLine(paths.log)} (log: ${paths.log})`);
-    }
+    if (exited !== null) throw startFailure(paths, offset, exited);
     await sleep(POLL_MS);
   }
   throw new RoomError('broker_unreachable', `the broker for ${paths.room} did not answer within ${START_TIMEOUT_MS / 1000} s (log: ${paths.log})`);

@@ -126,9 +126,14 @@ async function main(): Promise<void> {
   log(`room ${paths.room} listening on ${paths.socket} (pid ${process.pid}, version ${VERSION})`);
 }
 
+// A failed start ends with one machine-readable line, after any stack trace:
+// `<ts> broker failed to start: <code>: <message on one line>`. The client
+// that started this broker finds it in the log and reports the same error
+// (client/broker-start.ts), so keep its shape.
 main().catch((error: unknown) => {
   const roomError = error instanceof RoomError ? error : null;
-  console.error(`${new Date().toISOString()} broker failed to start: ${error instanceof Error ? error.message : String(error)}`);
   if (roomError === null) console.error(error);
+  const message = (error instanceof Error ? error.message : String(error)).replace(/\s*\n\s*/g, ' ').trim();
+  console.error(`${new Date().toISOString()} broker failed to start: ${roomError?.code ?? 'internal'}: ${message}`);
   process.exit(roomError?.exitCode ?? 1);
 });
