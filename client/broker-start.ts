@@ -114,6 +114,25 @@ async function startBroker(paths: RoomPaths, chat: string | undefined, node: str
   throw new RoomError('broker_unreachable', `the broker for ${paths.room} did not answer within ${START_TIMEOUT_MS / 1000} s (log: ${paths.log})`);
 }
 
+/**
+ * Creates ROOM_DIR (0700) if it is missing, but only its last component: a
+ * mistyped ROOM_DIR whose parent does not exist is an error, not a new tree.
+ */
+function ensureRoomDir(dir: string): void {
+  try {
+    fs.mkdirSync(dir, { mode: 0o700 });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') {
+      if (!fs.statSync(dir).isDirectory()) throw new RoomError('usage', `ROOM_DIR ${dir} is not a folder`);
+      return;
+    }
+    if (code === 'ENOENT') throw new RoomError('usage', `ROOM_DIR ${dir} does not exist (its parent ${dirname(dir)} is missing)`);
+    if (code === 'ENOTDIR') throw new RoomError('usage', `ROOM_DIR ${dir} cannot be created (its parent ${dirname(dir)} is not a folder)`);
+    throw new RoomError('usage', `ROOM_DIR ${dir} cannot be created: ${(error as Error).message}`);
+  }
+}
+
 export interface EnsureOptions {
   /** The history path for a room being created (`-f`); ignored when it exists. */
   readonly chat?: string;
@@ -123,7 +142,7 @@ export interface EnsureOptions {
 
 /** Makes sure a broker answers on the room's socket; returns true if this call started it. */
 export async function ensureBroker(paths: RoomPaths, options: EnsureOptions = {}): Promise<boolean> {
-  fs.mkdirSync(paths.dir, { recursive: true, mode: 0o700 }); // a fresh ROOM_DIR is private
+  ensureRoomDir(paths.dir); // a fresh ROOM_DIR is private
   checkSocketPath(paths.socket);
   if ((await probeSocket(paths.socket)) === 'alive') return false;
   const deadline = Date.now() + START_TIMEOUT_MS;

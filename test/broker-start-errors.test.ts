@@ -1,9 +1,10 @@
 // A broker that cannot start: the client says why on one line, with the
 // documented exit code, prints nothing on stdout and leaves no room behind.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
-import { RoomDir, type RunResult } from './helpers.ts';
+import { RoomDir, stopProcess, type RunResult } from './helpers.ts';
 
 /** One line on stderr, nothing on stdout, the given exit code. */
 function refused(result: RunResult, code: number, message: RegExp): void {
@@ -41,4 +42,20 @@ test('an unexpected broker failure is exit 3 with the error itself, not a line o
   const result = await dir.run(['join', 'r', 'a', '-f', dir.file('adir')]);
   refused(result, 3, new RegExp(`^room: the broker for r failed to start: EISDIR: illegal operation on a directory, open '${dir.file('adir')}' \\(log: ${dir.file('room-r.log')}\\)\n$`));
   assert.equal(existsSync(dir.file('room-r.state')), false);
+});
+
+test('a ROOM_DIR whose parent is missing is refused (exit 2), not created; a missing leaf is created 0700', async (t) => {
+  const dir = RoomDir.create(t);
+  const typo = dir.file('nonexistent/x');
+  refused(await dir.run(['join', 'x', 'y'], { env: { ROOM_DIR: typo } }), 2, new RegExp(`^room: ROOM_DIR ${typo} does not exist \\(its parent ${dir.file('nonexistent')} is missing\\)\n$`));
+  assert.equal(existsSync(dir.file('nonexistent')), false);
+  const leaf = dir.file('leaf');
+  const joined = await dir.run(['join', 'x', 'y'], { env: { ROOM_DIR: leaf } });
+  try {
+    assert.equal(joined.code, 0, joined.stderr);
+    assert.equal(statSync(leaf).mode & 0o777, 0o700);
+  } finally {
+    // This broker's log is not directly in dir.path, so the cleanup would not find it.
+    for (const match of readFileSync(join(leaf, 'room-x.log'), 'utf8').matchAll(/\(pid (\d+)/g)) await stopProcess(Number(match[1]));
+  }
 });
