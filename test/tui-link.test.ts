@@ -37,7 +37,7 @@ test('sending in order, private answers, refusals back in the input, leaving', a
   assert.equal(store.getState().error, 'no user zed has joined this room');
   assert.equal(store.getState().input.text, '/dm zed hi\nnot sent either');
   await Promise.all([link.send('/reply zz hi')]);
-  assert.match(store.getState().error ?? '', /\/reply needs the id of a message/);
+  assert.match(store.getState().error ?? '', /^usage: \/reply <id-prefix> <message>: the id is the event's id or at least its first 4 characters/);
   const history = ndjson<{ type: string; content?: string }>((await dir.run(['poll', 'demo'], { env: { ROOM_TOKEN: token } })).stdout);
   assert.ok(!history.some((e) => e.content === 'not sent either' || e.content === 'hi'), 'nothing refused was stored');
 
