@@ -59,10 +59,12 @@ export function tokenFrom(values: { token?: string | undefined; 'token-file'?: s
   if (token === undefined || token === '') {
     throw new RoomError('missing_token', 'no token: pass -t <token>, --token-file <path> or set ROOM_TOKEN (get one with: room join <room-id> <username>)');
   }
-  // A token is a bare UUID; `ROOM_TOKEN=$(cat room-r-bot.token)` passes the whole record.
-  if (token.trimStart().startsWith('{')) {
-    throw new RoomError('invalid_token', 'the token looks like the JSON of a token record: pass the file with --token-file PATH, or its "token" field');
-  }
+  return checkToken(token, 'pass the file with --token-file PATH, or its "token" field');
+}
+
+/** A token is a bare UUID: `ROOM_TOKEN=$(cat room-r-bot.token)` passes the whole record, which gets its own hint. */
+export function checkToken(token: string, hint: string): string {
+  if (token.trimStart().startsWith('{')) throw new RoomError('invalid_token', `the token looks like the JSON of a token record: ${hint}`);
   return token;
 }
 

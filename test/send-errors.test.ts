@@ -1,8 +1,8 @@
-// room send's refusals that need more than a word: a stopped room says how
-// to bring it back, a token record passed as a token says how to pass it,
-// and a /reply id that cannot be one says what an id looks like.
+// Refusals that need more than a word: a stopped room says how to bring it
+// back, a token record passed as a token (to send or a live session) says
+// how to pass it, and a /reply id that cannot be one says what an id looks like.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { RoomDir, isAlive, ndjson, sleep, type RunResult } from './helpers.ts';
 
@@ -40,4 +40,13 @@ test('/reply with an id that is not a hex prefix gets the usage, not a schema er
   refused(await dir.run(['send', '-t', bot, 'myroom', '/reply zzzz ok']), 2, usage);
   refused(await dir.run(['send', '-t', bot, 'myroom', '/reply', 'abc', 'ok']), 2, usage);
   assert.equal(ndjson(readFileSync(dir.file('myroom.chat'), 'utf8')).filter((e) => e.type === 'reply').length, 0);
+});
+
+test('a live session given a token record\'s JSON as its token is refused before it starts a broker (exit 4)', async (t) => {
+  const dir = RoomDir.create(t);
+  const record = JSON.stringify({ type: 'token', token: '00000000-0000-4000-8000-000000000000', username: 'bot' });
+  const message = 'the token looks like the JSON of a token record: pass its "token" field, or no token at all (a taken name\'s record is then read by the session)';
+  refused(await dir.run(['myroom', 'bot', '--agent'], { env: { ROOM_TOKEN: record } }), 4, message);
+  refused(await dir.run(['myroom', 'bot', '--agent', '-t', record]), 4, message);
+  assert.deepEqual(readdirSync(dir.path), [], 'no broker was started');
 });

@@ -3,7 +3,7 @@
 import { resolve } from 'node:path';
 import { checkUsername } from '../../shared/names.ts';
 import { roomPaths } from '../../shared/paths.ts';
-import { count, parse, usageError, type Command } from '../cli.ts';
+import { checkToken, count, parse, usageError, type Command } from '../cli.ts';
 
 const USAGE = `Usage: room <room-id> <username> [--agent] [-n N] [-f PATH] [-t TOKEN]
 
@@ -55,12 +55,14 @@ const session: Command = {
     const [roomId, username] = positionals as [string, string];
     roomPaths(cli.dir, roomId);
     checkUsername(username);
+    const token = values.token ?? (cli.env.ROOM_TOKEN || undefined);
     const options: SessionOptions = {
       roomId,
       username,
       history: count(values.n, '-n', 20, USAGE),
       chat: values.file === undefined ? undefined : resolve(values.file),
-      token: values.token ?? (cli.env.ROOM_TOKEN || undefined),
+      // With no token, a session whose name is taken reads its record itself (client/live/identity.ts).
+      token: token === undefined ? undefined : checkToken(token, 'pass its "token" field, or no token at all (a taken name\'s record is then read by the session)'),
     };
     if (values.agent === true) return (await import('../agent/main.ts')).runAgent(options, cli);
     return (await import('../tui/main.ts')).runTui(options, cli);
