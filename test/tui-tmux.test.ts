@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { ROOM_BIN, RoomDir, ndjson } from './helpers.ts';
-import { Tmux } from './tui-tmux.ts';
+import { COLUMNS, ROWS, Tmux } from './tui-tmux.ts';
 
 const run = promisify(execFile);
 
@@ -172,6 +172,42 @@ test('room with no arguments in a terminal asks for the room and the name, then 
   await tmux.keys('picker', 'C-c');
   const cancelled = await tmux.waitForText('picker', 'EXIT=0');
   assert.match(cancelled, /Nothing opened/);
+});
+
+test('a shrink then a grow, then Ctrl-C, three times: the terminal exactly as before, scrollback included', { timeout: 120_000 }, async (t) => {
+  // tmux puts rows of the alternate screen into the primary screen's history
+  // when the pane shrank and grew while it was on, unless it is left blank:
+  // this needs a shell with history (seq) and a screen full of messages.
+  const tmux = new Tmux(t);
+  const dir = RoomDir.create(t);
+  const carl = await dir.join('demo', 'carl');
+  for (let i = 1; i <= 30; i++) {
+    const sent = await dir.run(['send', 'demo', `history message ${i}, long enough to fill a good part of the line`], { env: { ROOM_TOKEN: carl } });
+    assert.equal(sent.code, 0, sent.stderr);
+  }
+  await tmux.window('alice', dir.env);
+  await tmux.line('alice', `seq 1 200; stty -g > ${dir.file('alice.stty')}; echo BEFORE`);
+  await tmux.waitForText('alice', /^BEFORE$/m);
+  const command = `${ROOM_BIN} demo alice; echo EXIT=$?`;
+  for (let round = 1; round <= 3; round++) {
+    await tmux.resize('alice', COLUMNS, ROWS);
+    await tmux.waitFor('alice', (s) => s.split('\n').length === ROWS + 1 && /^\$ ?$/m.test(s.trimEnd().split('\n').at(-1)!), 'the prompt at 100x30');
+    const before = await tmux.history('alice');
+    await tmux.line('alice', command);
+    await tmux.waitFor('alice', (s) => s.includes('● live') && s.includes('history message 30,') && s.includes('PgUp PgDn'), `alice's UI (round ${round})`);
+    await tmux.resize('alice', 50, 15);
+    await tmux.waitFor('alice', (s) => s.includes('Ctrl-C quit') && !s.includes('PgUp PgDn') && s.includes('history message 30,'), 'the UI redrawn at 50x15');
+    await tmux.resize('alice', 130, 35);
+    await tmux.waitFor('alice', (s) => s.includes('PgUp PgDn') && s.split('\n').length === 36 && s.includes('history message 30,'), 'the UI redrawn at 130x35');
+    await tmux.keys('alice', 'C-c');
+    await tmux.waitForText('alice', /^EXIT=0$/m);
+    await tmux.waitFor('alice', (s) => s.trimEnd().endsWith('EXIT=0\n$'), 'the prompt after the UI');
+    const after = await tmux.history('alice');
+    assert.deepEqual(after, [...before.slice(0, -1), `$ ${command}`, 'EXIT=0', '$'], `round ${round}: the shell's lines and nothing else, in the scrollback as on the screen`);
+    assert.equal(await tmux.format('alice', '#{alternate_on} #{cursor_flag}'), '0 1', 'primary screen, cursor visible');
+  }
+  await tmux.line('alice', `stty -g | cmp -s - ${dir.file('alice.stty')} && echo STTY-SAME || echo STTY-CHANGED`);
+  await tmux.waitForText('alice', /^STTY-SAME$/m);
 });
 
 test('without a terminal the UI refuses (exit 2) and starts nothing', async (t) => {

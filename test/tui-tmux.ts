@@ -66,6 +66,18 @@ export class Tmux {
     return this.tmux('capture-pane', '-p', '-t', `e2e:${window}`);
   }
 
+  /** Everything the pane holds, scrollback and screen, one string per line with trailing blanks and blank lines at the end dropped. */
+  async history(window: string): Promise<string[]> {
+    const lines = (await this.tmux('capture-pane', '-p', '-S', '-', '-t', `e2e:${window}`)).split('\n').map((l) => l.trimEnd());
+    while (lines.length > 0 && lines.at(-1) === '') lines.pop();
+    return lines;
+  }
+
+  /** Resizes the window (as a terminal emulator's window being resized would). */
+  resize(window: string, columns: number, rows: number): Promise<string> {
+    return this.tmux('resize-window', '-t', `e2e:${window}`, '-x', String(columns), '-y', String(rows));
+  }
+
   /** A tmux format about the window's pane (e.g. #{alternate_on}). */
   async format(window: string, format: string): Promise<string> {
     return (await this.tmux('display-message', '-p', '-t', `e2e:${window}`, format)).trim();

@@ -68,9 +68,18 @@ async function show(cli: Cli, store: Store, link: RoomLink): Promise<SessionEnd>
     kittyKeyboard: { mode: 'auto' },
   });
   for (const signal of QUIT_SIGNALS) process.on(signal, quit);
-  const exited = ink.waitUntilExit().catch(fail);
+  // Ink unmounts by itself only on a render error, and then has already left the alternate screen.
+  let inkDone = false;
+  const exited = ink.waitUntilExit().then(
+    () => void (inkDone = true),
+    (error: unknown) => {
+      inkDone = true;
+      fail(error);
+    },
+  );
   try {
     const end = await link.run();
+    if (!inkDone) await blankAlternateScreen(ink, cli);
     ink.unmount();
     await exited;
     if (crash !== null) throw (crash as { error: unknown }).error;
@@ -79,6 +88,23 @@ async function show(cli: Cli, store: Store, link: RoomLink): Promise<SessionEnd>
     for (const signal of QUIT_SIGNALS) process.off(signal, quit);
     ink.unmount();
   }
+}
+
+/**
+ * Leaves the alternate screen empty, so that Ink's unmount switches back from
+ * a blank one. Whatever is on the alternate screen when it is left can leak
+ * into the primary screen: in tmux (3.3a), once the pane shrank and then grew
+ * while the alternate screen was on, rows of it end up in the primary screen's
+ * scrollback and on screen above the shell's lines (when the shell has
+ * history). A blank alternate screen leaves nothing to leak. Ink redraws the
+ * whole frame when it unmounts a full-screen frame, so Ink has to forget the
+ * frame first (its final render is then a no-op) and the erase comes after:
+ * home, erase down, the sequence Ink's own full clears use.
+ */
+async function blankAlternateScreen(ink: { waitUntilRenderFlush(): Promise<void>; clear(): void }, cli: Cli): Promise<void> {
+  await ink.waitUntilRenderFlush(); // no frame pending that unmount would flush over the blank screen
+  ink.clear();
+  cli.stdout.write('\x1b[H\x1b[J');
 }
 
 /**
