@@ -166,9 +166,7 @@ export class RoomLink {
       return error.message;
     }
     if (inbound.type === 'reply') {
-      if (!/^[0-9a-f-]{4,36}$/i.test(inbound.reply_to)) {
-        return `/reply needs the id of a message (at least 4 of the characters shown at the right of each message), not ${JSON.stringify(inbound.reply_to)}`;
-      }
+      // parseInput has checked the id's form (shared/input.ts).
       const state = store.getState();
       const { width, height } = messageArea(state);
       const onScreen = viewport(state.entries, width, height, state.scroll, state.me).entries;
