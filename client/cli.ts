@@ -32,8 +32,20 @@ export function parse<O extends Options>(argv: string[], options: O, usage: stri
   try {
     return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (error) {
-    throw new RoomError('usage', `${(error as Error).message}\n\n${usage}`);
+    throw new RoomError('usage', `${parseArgsMessage((error as Error).message)}\n\n${usage}`);
   }
+}
+
+/** parseArgs's wording for two common slips, said plainly (its own hint for them is garbled). */
+function parseArgsMessage(message: string): string {
+  const unknown = /^Unknown option '([^']+)'/.exec(message);
+  if (unknown !== null) return `unknown option ${unknown[1]} (text that starts with '-' goes after --, as in: -- ${unknown[1]})`;
+  const dashed = /^Option '([^']+)' argument is ambiguous/.exec(message);
+  if (dashed !== null) {
+    const [, option] = dashed as unknown as [string, string];
+    return `option ${option} needs a value${option.startsWith('--') ? ` (one that starts with '-' is written ${option}=-…)` : ''}`;
+  }
+  return message;
 }
 
 export function usageError(message: string, usage: string): RoomError {

@@ -99,7 +99,7 @@ test('bad input is a usage error (exit 2) and writes nothing', async (t) => {
     [['init', '--dir', path, '--room', '.hidden'], /invalid room id/],
     [['init', '--dir', join(path, 'missing'), '--room', 'team'], /no such folder/],
     [['init', '--dir', path, 'team'], /unexpected argument "team"/],
-    [['init', '--dir', path, '--rom', 'team'], /Unknown option '--rom'/],
+    [['init', '--dir', path, '--rom', 'team'], /unknown option --rom /],
   ];
   for (const [args, message] of cases) {
     const result = await dir.run(args);

@@ -91,7 +91,7 @@ test('bad input gets a clear error and its exit code, and writes nothing', async
     [['send', '-t', alice, 'r', '/dm bob'], 2, /usage: \/dm/],
     [['send', '-t', alice, 'r', '/dm nobody hi'], 2, /no user nobody/],
     [['send', '-t', alice, 'r', '/reply ffff ok'], 2, /no message with id/],
-    [['send', '-t', alice, 'r', '--bogus', 'x'], 2, /Unknown option/],
+    [['send', '-t', alice, 'r', '--bogus', 'x'], 2, /unknown option --bogus \(text that starts with '-' goes after --/],
     [['send', '-t', alice], 2, /expected <room-id>/],
     [['send', '-t', alice, '../r', 'hi'], 2, /invalid room id/],
     [['send', '-t', alice, 'nosuchroom', 'hi'], 3, /no broker is running/],

@@ -96,6 +96,11 @@ test('bad options are usage errors (exit 2)', async (t) => {
     const result = await dir.run(['watch', '-t', bob, 'r', ...args]);
     assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
   }
+  const dashed = await dir.run(['watch', '-t', bob, 'r', '--interval', '-1']);
+  assert.equal(dashed.code, 2);
+  assert.match(dashed.stderr, /^room: option --interval needs a value \(one that starts with '-' is written --interval=-…\)\n/);
+  const unknown = await dir.run(['watch', '-t', bob, 'r', '--nope']);
+  assert.match(unknown.stderr, /^room: unknown option --nope /);
 });
 
 test('a /clear while watch waits: the new history is printed from its start, even once it has regrown past the old offset', async (t) => {
