@@ -18,7 +18,7 @@ const BODY_LIMIT = 512 * 1024;
 const SHARED_SCHEMAS = [
   events.Name, ...events.EVENT_SCHEMAS, events.Event, events.Notice,
   api.InMessage, api.InReply, api.InCommand, api.InDm, api.Inbound,
-  api.JoinRequest, api.TokenResponse, api.ErrorResponse, api.Health, api.Users, api.StreamClose,
+  api.JoinRequest, api.TokenResponse, api.ErrorResponse, api.Health, api.Users, api.StreamClose, api.StreamClear,
 ];
 
 export interface AppOptions {

@@ -115,6 +115,7 @@ const ADMIN_COMMANDS: Record<string, Handler> = {
   clear: (room, user, params) => {
     noArgs('clear', params);
     room.history.clear();
+    room.hub.cleared();
     return stored(room.system(`${user} cleared chat history`));
   },
   exit: (room, user, params) => {

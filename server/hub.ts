@@ -36,6 +36,8 @@ export interface HubOptions {
 }
 
 export const frame = (seq: number, line: string): string => `id: ${seq}\ndata: ${line}\n\n`;
+/** Tells a client the history it holds was emptied (shared/api.ts StreamClear). */
+const CLEAR_FRAME = 'event: clear\ndata: {}\n\n';
 
 export class Hub {
   readonly #subs = new Set<Subscriber>();
@@ -52,8 +54,11 @@ export class Hub {
     return this.#subs.size;
   }
 
-  /** Starts a stream on `res` that delivers every visible event after seq `after`. */
-  subscribe(user: string, res: ServerResponse, after: number): Subscriber {
+  /**
+   * Starts a stream on `res` that delivers every visible event after seq
+   * `after`; `cleared` first tells it the history it holds is gone.
+   */
+  subscribe(user: string, res: ServerResponse, after: number, cleared = false): Subscriber {
     const sub: Subscriber = { user, position: after, live: false, closed: false, res };
     this.#subs.add(sub);
     res.writeHead(200, {
@@ -62,7 +67,7 @@ export class Hub {
       connection: 'keep-alive',
       'x-accel-buffering': 'no',
     });
-    res.write('retry: 1000\n: connected\n\n');
+    res.write(`retry: 1000\n: connected\n\n${cleared ? CLEAR_FRAME : ''}`);
     res.on('close', () => this.#closed(sub));
     res.on('error', () => res.destroy());
     this.#pump(sub);
@@ -78,6 +83,13 @@ export class Hub {
       if (!this.#options.canSee(event, sub.user)) continue;
       sub.res.write(data);
       if (sub.res.writableLength > this.#options.maxBuffer) this.#drop(sub);
+    }
+  }
+
+  /** The history was emptied (/clear): every open stream is told, before the notice that follows. */
+  cleared(): void {
+    for (const sub of this.#subs) {
+      if (!sub.closed) sub.res.write(CLEAR_FRAME);
     }
   }
 

@@ -194,8 +194,11 @@ export class Room {
     } else {
       after = from.n === undefined ? 0 : this.#seqBeforeLastVisible(from.n, user);
     }
+    // Resuming from before the first event still in the file: a /clear came
+    // in between, and the client is told to drop what it holds.
+    const cleared = from.lastEventId !== undefined && after > 0 && after < this.history.firstSeq;
     this.presence.connect(user);
-    this.hub.subscribe(user, res, after);
+    this.hub.subscribe(user, res, after, cleared);
     this.publish({ type: 'join', user });
   }
 

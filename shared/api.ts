@@ -104,6 +104,17 @@ export const StreamClose = {
   },
 } as const;
 
+/**
+ * `event: clear`: the history before the next event was emptied by the
+ * host's /clear. Sent to open streams when it happens, and first on a stream
+ * resumed (Last-Event-ID) from before it. Clients drop what they show of the
+ * old history; the clear's notice follows as an ordinary event.
+ */
+export const StreamClear = {
+  $id: 'StreamClear', type: 'object', additionalProperties: false, properties: {},
+  description: 'the payload of `event: clear` (an empty object)',
+} as const;
+
 export type InMessage = FromSchema<typeof InMessage>;
 export type InReply = FromSchema<typeof InReply>;
 export type InCommand = FromSchema<typeof InCommand>;

@@ -61,6 +61,10 @@ test('/clear leaves exactly the notice in the history; cursors into the cleared 
   assert.equal(room.historyText(), clear.stdout, 'the file holds exactly that one event');
   assert.equal(notice.seq, lastSeq + 1, 'seq goes on');
   await bob.waitFor((r) => r.events<Event>().some((e) => e.id === notice.id));
+  // Open streams are told the history is gone (`event: clear`), right before the notice.
+  const at = bob.messages.findIndex((m) => m.data.includes(notice.id));
+  assert.deepEqual(bob.messages[at - 1], { event: 'clear', data: '{}' });
+  assert.equal(bob.messages.filter((m) => m.event === 'clear').length, 1);
 
   const poll = await room.dir.run(['poll', '-t', room.token('bob'), ROOM]);
   assert.deepEqual(ndjson<Event>(poll.stdout).map((e) => e.id), [notice.id], 'poll starts over: just the notice');
@@ -76,6 +80,9 @@ test('/clear leaves exactly the notice in the history; cursors into the cleared 
   assert.equal(gone.json().code, 'unknown_id');
   const resumed = await room.stream('carol', '/events', { 'last-event-id': String(one.seq) });
   assert.deepEqual(resumed.events<Event>().slice(0, 2).map((e) => e.id), [notice.id, three.id], 'an SSE resume from before the clear gets what follows');
+  assert.deepEqual(resumed.messages[0], { event: 'clear', data: '{}' }, '…told first that the history it holds is gone');
+  const current = await room.stream('carol', '/events', { 'last-event-id': String(notice.seq) });
+  assert.equal(current.messages.some((m) => m.event === 'clear'), false, 'a resume from after the clear is not told');
 });
 
 test('a live agent session goes on after /clear: it gets the notice and what follows (seq never goes back)', async (t) => {

@@ -36,6 +36,15 @@ test('events are appended in order; replies find the event they answer', () => {
   assert.deepEqual(state.names, ['alice', 'bob']);
 });
 
+test('cleared (the host\'s /clear): what was shown goes, scrolling and the unread count reset; what follows is shown', () => {
+  let state = stateWith([{ type: 'events', events: many(100) }, { type: 'scroll', by: 20 }, { type: 'events', events: many(3, 101) }]);
+  assert.ok(state.scroll > 0 && state.unread === 3);
+  state = reduce(state, { type: 'cleared' });
+  assert.deepEqual([state.entries.length, state.scroll, state.unread], [0, 0, 0]);
+  state = reduce(state, { type: 'events', events: [msg('broker', 'alice cleared chat history')] });
+  assert.equal(state.entries.length, 1);
+});
+
 test('the list is bounded: the oldest entries go beyond MAX_ENTRIES', () => {
   const state = stateWith([{ type: 'events', events: many(MAX_ENTRIES + 5) }]);
   assert.equal(state.entries.length, MAX_ENTRIES);

@@ -37,6 +37,8 @@ export interface LiveSessionOptions {
   /** Each event once, in order, with `line`: its JSON exactly as the broker sent it (the history line). */
   readonly onEvent: (event: RoomEvent, line: string) => void;
   readonly onState?: (state: ConnectionState) => void;
+  /** The host emptied the history (`event: clear`): drop what is shown of it; its notice follows. */
+  readonly onClear?: () => void;
   /** Something odd but survivable (an invalid payload skipped, a replaced history). */
   readonly onWarning?: (message: string) => void;
   /**
@@ -199,6 +201,12 @@ export class LiveSession {
           close = JSON.parse(message.data) as StreamClose;
           return;
         }
+        if (message.event === 'clear') {
+          this.#options.onClear?.();
+          return;
+        }
+        // Other named events are for newer clients: skipped.
+        if (message.event !== undefined && message.event !== 'message') return;
         this.#deliver(message.data, first);
         first = false;
       },

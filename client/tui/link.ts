@@ -50,6 +50,10 @@ export class RoomLink {
       client, paths, token, history, giveUpMs,
       onEvent: (event) => this.#queue(event),
       onState: (state) => this.#connection(state),
+      onClear: () => {
+        this.#flush();
+        options.store.dispatch({ type: 'cleared' });
+      },
       onWarning: (message) => {
         this.#flush();
         options.store.dispatch({ type: 'local', text: message, tone: 'warn' });

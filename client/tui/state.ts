@@ -50,6 +50,8 @@ export interface State {
 export type Action =
   | { readonly type: 'events'; readonly events: readonly RoomEvent[] }
   | { readonly type: 'notice'; readonly notice: Notice }
+  /** The host emptied the history: what is shown of it goes (the clear's notice follows). */
+  | { readonly type: 'cleared' }
   | { readonly type: 'local'; readonly text: string; readonly tone: Tone }
   | { readonly type: 'users'; readonly users: Users }
   | { readonly type: 'connection'; readonly connection: Connection }
@@ -130,6 +132,8 @@ export function reduce(state: State, action: Action): State {
       return events(state, action.events);
     case 'notice':
       return append(state, [noticeEntry(action.notice)]);
+    case 'cleared':
+      return { ...state, entries: [], scroll: 0, unread: 0 };
     case 'local':
       return append(state, [localEntry(action.text, action.tone)]);
     case 'users': {

@@ -12,7 +12,9 @@ export function eventRoutes(room: Room) {
         description: 'Sends the visible history (the last `n` events, or all), then the caller\'s own join (broadcast to everyone), '
           + 'then every new event live. Each message is `id: <seq>` and `data: <event JSON>`; comments keep idle streams alive. '
           + 'Reconnecting with `Last-Event-ID` resumes right after that event. Closing the stream broadcasts a leave. '
-          + 'A stream the broker ends on purpose ends with `event: close` and a StreamClose payload.',
+          + 'A stream the broker ends on purpose ends with `event: close` and a StreamClose payload. '
+          + 'When the host empties the history (/clear), open streams get `event: clear` (a StreamClear payload) before the clear\'s notice, '
+          + 'and so does a stream resumed from before it: drop what you hold of the old history.',
         security: bearer,
         querystring: {
           type: 'object',
