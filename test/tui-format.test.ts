@@ -137,3 +137,14 @@ test('lineCount is the number of lines drawn, whoever looks', () => {
     }
   }
 });
+
+test('a reply quoting a command shows no escape sequence from its params', () => {
+  const target = ev({ type: 'command', user: 'mallory', cmd: 'claim', params: ['\x1b]0;pwned\x07\x1b[2J', 'the', 'parser'] });
+  const reply = ev({ type: 'reply', user: 'bob', reply_to: target.id, content: 'ok' });
+  for (const line of entryLines(eventEntry(reply, target), 60, 'alice')) {
+    const text = lineText(line);
+    assert.doesNotMatch(text, /[\x00-\x08\x0b-\x1f\x7f]/, JSON.stringify(text));
+    assert.ok(width(text) <= 60, `fits the screen: ${JSON.stringify(text)}`);
+  }
+  assert.match(lineText(entryLines(eventEntry(reply, target), 60, 'alice')[0]!), /↳ mallory: \/claim the parser/);
+});

@@ -86,7 +86,10 @@ function lead(text: string, style: Style, base: Style | undefined, me: string): 
   return [seg(text.slice(0, space), style), ...paint(text.slice(space), base, me)];
 }
 
-/** A line of what an event says, for a reply's quote. */
+/** A command as typed: `/claim the parser` (raw: sanitize before showing it). */
+const commandText = (event: Extract<RoomEvent, { type: 'command' }>): string => `/${event.cmd}${event.params.length === 0 ? '' : ` ${event.params.join(' ')}`}`;
+
+/** A line of what an event says, for a reply's quote: every field from another user is sanitized. */
 export function gist(event: RoomEvent): string {
   switch (event.type) {
     case 'message':
@@ -95,7 +98,7 @@ export function gist(event: RoomEvent): string {
     case 'system':
       return sanitize(event.content).replace(/\s+/g, ' ').trim();
     case 'command':
-      return `/${event.cmd}${event.params.length === 0 ? '' : ` ${event.params.join(' ')}`}`;
+      return sanitize(commandText(event)).replace(/\s+/g, ' ').trim();
     case 'join':
       return 'joined';
     case 'leave':
@@ -129,7 +132,7 @@ function eventLines(entry: Extract<Entry, { kind: 'event' }>, width: number, me:
       return block({ ts: event.ts, head, content: sanitize(event.content), id: shortId(event.id), style: { italic: true, color: 'magenta' } }, width, me);
     }
     case 'command':
-      return block({ ts: event.ts, head: [name(event.user, nameMax)], content: sanitize(gist(event)), id: shortId(event.id), lead: { bold: true, color: 'cyan' } }, width, me);
+      return block({ ts: event.ts, head: [name(event.user, nameMax)], content: sanitize(commandText(event)), id: shortId(event.id), lead: { bold: true, color: 'cyan' } }, width, me);
     case 'system':
       return block({ ts: event.ts, head: [seg('*', { bold: true, color: 'yellow' })], gap: 1, content: sanitize(event.content), style: { italic: true } }, width, me);
   }
