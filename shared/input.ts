@@ -33,12 +33,14 @@ export function parseSlash(text: string): Inbound {
   if (!COMMAND_NAME.test(name)) {
     throw new RoomError('invalid_command', name === '' ? 'empty command: type a name after /' : `invalid command name /${name}`);
   }
-  if (name === 'dm') {
+  // Built-in names match in any case, as in the broker (server/commands.ts).
+  const builtin = name.toLowerCase();
+  if (builtin === 'dm') {
     const [to, body] = firstWord(rest);
     if (to === '' || body.trim() === '') throw new RoomError('invalid_command', 'usage: /dm <user> <message>');
     return { type: 'dm', to, content: body };
   }
-  if (name === 'reply') {
+  if (builtin === 'reply') {
     const [id, body] = firstWord(rest);
     if (id === '' || body.trim() === '' || !REPLY_ID.test(id)) throw new RoomError('invalid_command', REPLY_USAGE);
     return { type: 'reply', reply_to: id, content: body };

@@ -24,6 +24,12 @@ test('/dm and /reply keep the text after their first argument verbatim', () => {
   assert.deepEqual(parseInput('/reply 3f2a  ok then', text), { type: 'reply', reply_to: '3f2a', content: 'ok then' });
 });
 
+test('/DM and /Reply are /dm and /reply, as the broker matches built-ins in any case', () => {
+  assert.deepEqual(parseInput('/DM bob hi   there\nline2', text), { type: 'dm', to: 'bob', content: 'hi   there\nline2' });
+  assert.deepEqual(parseInput('/Reply 3F2A ok', text), { type: 'reply', reply_to: '3F2A', content: 'ok' });
+  assert.throws(() => parseInput('/Reply zz hi', text), { code: 'invalid_command' });
+});
+
 test('// escapes a leading slash', () => {
   assert.deepEqual(parseInput('//etc/hosts is the file', text), { type: 'message', content: '/etc/hosts is the file' });
 });
