@@ -6,7 +6,7 @@
 import { readdirSync } from 'node:fs';
 import { EXIT } from '../../shared/errors.ts';
 import { isValidName } from '../../shared/names.ts';
-import { roomPaths } from '../../shared/paths.ts';
+import { roomOfSocket, roomPaths } from '../../shared/paths.ts';
 import { probeSocket } from '../../shared/socket.ts';
 import type { Cli, Command } from '../cli.ts';
 
@@ -22,7 +22,7 @@ export async function runningRooms(dir: string): Promise<string[]> {
   } catch {
     return [];
   }
-  const ids = names.map((n) => /^room-(.+)\.sock$/.exec(n)?.[1]).filter((id): id is string => id !== undefined && isValidName(id));
+  const ids = names.map(roomOfSocket).filter((id): id is string => id !== undefined && isValidName(id));
   const alive = await Promise.all(ids.map(async (id) => {
     try {
       return (await probeSocket(roomPaths(dir, id).socket, PROBE_MS)) === 'alive' ? id : null;
