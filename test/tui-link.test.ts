@@ -89,3 +89,27 @@ test('texts still queued when the session ends are not sent and are counted for 
   assert.equal(other.getState().input.text, '');
   assert.equal(other.getState().error, null);
 });
+
+test("the host's /clear empties what an open UI shows; the notice and what follows are shown", async (t) => {
+  const dir = RoomDir.create(t);
+  const host = await dir.join('demo', 'alice');
+  const token = await dir.join('demo', 'bob');
+  const paths = roomPaths(dir.path, 'demo');
+  const client = new BrokerClient(paths.socket);
+  t.after(() => client.close());
+  const store = new Store(initialState('demo', 'bob', 'alice', { columns: 80, rows: 24 }));
+  const link = new RoomLink({ client, paths, token, history: 20, giveUpMs: 5000, store });
+  const running = link.run();
+  await waitUntil(() => store.getState().connection === 'live', 5000, 'live');
+  const shown = () => store.getState().entries.map((e) => (e.kind === 'event' ? (e.event.type === 'message' || e.event.type === 'system' ? e.event.content : e.event.type) : e.kind));
+
+  await link.send('before the clear');
+  await waitUntil(() => shown().includes('before the clear'), 5000, 'the message');
+  assert.equal((await dir.run(['send', 'demo', '/clear'], { env: { ROOM_TOKEN: host } })).code, 0);
+  assert.equal((await dir.run(['send', 'demo', 'after the clear'], { env: { ROOM_TOKEN: host } })).code, 0);
+  await waitUntil(() => shown().includes('after the clear'), 5000, 'the message after the clear');
+  assert.deepEqual(shown(), ['alice cleared chat history', 'after the clear'], 'the old lines are gone');
+
+  link.stop();
+  assert.equal((await running).reason, 'stopped');
+});
