@@ -100,6 +100,8 @@ test('10,000 events, then 100 messages a second: few, fast frames', { timeout: 6
   // The burst: 200 messages, one every 10 ms, through the same batching as a live session.
   const rendersBefore = frames.length;
   const batcher = new Batcher<RoomEvent>((events) => store.dispatch({ type: 'events', events }), FLUSH_MS);
+  let updates = 0;
+  const counting = store.subscribe(() => updates++);
   const cpu = process.cpuUsage();
   const burstStarted = performance.now();
   for (let i = 0; i < 200; i++) {
@@ -107,6 +109,7 @@ test('10,000 events, then 100 messages a second: few, fast frames', { timeout: 6
     await sleep(10);
   }
   batcher.flush();
+  counting();
   await ink.waitUntilRenderFlush();
   const wallMs = performance.now() - burstStarted;
   const used = process.cpuUsage(cpu);
@@ -117,8 +120,11 @@ test('10,000 events, then 100 messages a second: few, fast frames', { timeout: 6
 
   t.diagnostic(`10,000 events: reducer ${dispatchMs.toFixed(1)} ms, first frame after ${firstFrameMs.toFixed(1)} ms (Ink render ${frames[0]!.toFixed(1)} ms)`);
   t.diagnostic(`burst of 200 messages over ${(wallMs / 1000).toFixed(2)} s: ${burstFrames.length} frames, Ink render mean ${mean.toFixed(2)} ms, worst ${worst.toFixed(2)} ms; process CPU ${(cpuShare * 100).toFixed(0)}% of one core (timers and the fake terminal included); ${(stdout.bytes / 1024).toFixed(0)} KiB written`);
-  // Batching is asserted (a loaded machine gives fewer frames, never more);
-  // the times above are reported, not asserted.
-  assert.ok(burstFrames.length <= 2 * 40, `${burstFrames.length} frames: batched, not one per message`);
+  // Batching is asserted: at most one store update per FLUSH_MS, however
+  // fast the messages come (without it: one per message, 200). Ink's own
+  // frame cap (30 per second) would hide a lost batching, so the updates are
+  // counted, not the frames. The times above are reported, not asserted.
+  assert.ok(updates <= Math.ceil(wallMs / FLUSH_MS) + 5, `${updates} store updates in ${wallMs.toFixed(0)} ms: batched, not one per message`);
+  assert.ok(burstFrames.length <= updates + 1, `${burstFrames.length} frames for ${updates} updates`);
   assert.match(String(store.getState().entries.at(-1)?.kind), /event/);
 });
