@@ -6,6 +6,9 @@ import { RoomError } from './errors.ts';
 export const NAME_PATTERN = '^(?!\\.)[A-Za-z0-9._-]{1,64}$';
 const NAME_RE = new RegExp(NAME_PATTERN);
 
+/** NAME_PATTERN in words, for error messages and prompts. */
+export const NAME_RULE = "1-64 letters, digits, '.', '_' or '-', not starting with '.'";
+
 /** The name the broker signs its own `system` events with; nobody may join as it. */
 export const BROKER_USER = 'broker';
 
@@ -15,14 +18,14 @@ export function isValidName(name: string): boolean {
 
 export function checkRoomId(id: string): string {
   if (!isValidName(id)) {
-    throw new RoomError('invalid_name', `invalid room id ${JSON.stringify(id)}: use 1-64 letters, digits, '.', '_' or '-', not starting with '.'`);
+    throw new RoomError('invalid_name', `invalid room id ${JSON.stringify(id)}: use ${NAME_RULE}`);
   }
   return id;
 }
 
 export function checkUsername(name: string): string {
   if (!isValidName(name)) {
-    throw new RoomError('invalid_name', `invalid username ${JSON.stringify(name)}: use 1-64 letters, digits, '.', '_' or '-', not starting with '.'`);
+    throw new RoomError('invalid_name', `invalid username ${JSON.stringify(name)}: use ${NAME_RULE}`);
   }
   return name;
 }

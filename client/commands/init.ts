@@ -7,7 +7,7 @@ import { appendFileSync, existsSync, readFileSync, statSync, writeFileSync } fro
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EXIT, RoomError } from '../../shared/errors.ts';
-import { checkRoomId, isValidName } from '../../shared/names.ts';
+import { checkRoomId, isValidName, NAME_RULE } from '../../shared/names.ts';
 import { parse, usageError, type Cli, type Command } from '../cli.ts';
 import { findProtocolRoom, protocolSection } from '../protocol-section.ts';
 
@@ -64,7 +64,7 @@ async function askRoomId(fallback: string | null, file: string): Promise<string 
     validate: (value) => {
       const id = value === undefined || value === '' ? fallback : value;
       if (id === null) return 'Type a room id';
-      return isValidName(id) ? undefined : "Use 1-64 letters, digits, '.', '_' or '-', not starting with '.'";
+      return isValidName(id) ? undefined : `Use ${NAME_RULE}`;
     },
   });
   if (prompts.isCancel(answer)) {

@@ -5,14 +5,13 @@
 // instead (exit 2); this module is never loaded then.
 import { readdirSync } from 'node:fs';
 import { EXIT } from '../../shared/errors.ts';
-import { isValidName } from '../../shared/names.ts';
+import { isValidName, NAME_RULE } from '../../shared/names.ts';
 import { roomOfSocket, roomPaths } from '../../shared/paths.ts';
 import { probeSocket } from '../../shared/socket.ts';
 import type { Cli, Command } from '../cli.ts';
 
 const PROBE_MS = 300;
 const OTHER = '\0other';
-const NAME_RULE = "Use 1-64 letters, digits, '.', '_' or '-', not starting with '.'";
 
 /** Room ids with a socket in the room directory whose broker answers, sorted. */
 export async function runningRooms(dir: string): Promise<string[]> {
@@ -33,7 +32,7 @@ export async function runningRooms(dir: string): Promise<string[]> {
   return alive.filter((id): id is string => id !== null).sort();
 }
 
-const validName = (value: string | undefined) => (value !== undefined && isValidName(value) ? undefined : NAME_RULE);
+const validName = (value: string | undefined) => (value !== undefined && isValidName(value) ? undefined : `Use ${NAME_RULE}`);
 
 /** The two arguments of a session, or null if the user cancelled. */
 async function ask(cli: Cli): Promise<[string, string] | null> {
