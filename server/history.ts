@@ -25,6 +25,12 @@ export class History {
   #starts: number[] = [];
   #lengths: number[] = [];
   #seqs: number[] = [];
+  /**
+   * The seq of the last event appended or indexed. It never goes back, not
+   * even when /clear empties the file: live clients drop an event whose seq
+   * they have already passed as a duplicate.
+   */
+  #lastSeq = 0;
   #ids = new Map<string, number>();
   #size = 0;
   /** The file does not end with a newline (a torn last line): the next append starts a fresh one. */
@@ -46,9 +52,9 @@ export class History {
     return this.#seqs.length;
   }
 
-  /** The seq of the last event, 0 for an empty history. */
+  /** The seq of the last event (also after /clear), 0 for a history that never had one. */
   get lastSeq(): number {
-    return this.#seqs.at(-1) ?? 0;
+    return this.#lastSeq;
   }
 
   /** The seq of the first event still in the file (after `/clear` it is the notice's). */
@@ -98,6 +104,7 @@ export class History {
     this.#starts.push(start);
     this.#lengths.push(length);
     this.#seqs.push(event.seq);
+    this.#lastSeq = event.seq;
   }
 
   /**
@@ -123,7 +130,7 @@ export class History {
     return line;
   }
 
-  /** Empties the file (for `/clear`). Seqs keep increasing afterwards. */
+  /** Empties the file (for `/clear`). Seqs keep increasing afterwards (lastSeq stays). */
   clear(): void {
     fs.ftruncateSync(this.#fd, 0);
     this.#starts = [];

@@ -50,12 +50,6 @@ export class Room {
   closing = false;
   readonly #polledAt: RoomOptions['polledAt'];
   readonly #now: () => Date;
-  /**
-   * The seq of the last event made. It never goes back, not even when /clear
-   * empties the history: live clients drop an event whose seq they have
-   * already passed as a duplicate.
-   */
-  #seq: number;
 
   constructor(options: RoomOptions) {
     this.id = options.id;
@@ -64,7 +58,6 @@ export class Room {
     this.requestExit = options.requestExit;
     this.#polledAt = options.polledAt;
     this.#now = options.now ?? (() => new Date());
-    this.#seq = this.history.lastSeq;
     this.hub = new Hub({
       history: this.history,
       canSee: (event, user) => this.canSee(event, user),
@@ -100,9 +93,8 @@ export class Room {
   /** Stamps, persists, then publishes an event. */
   publish(draft: Draft): RoomEvent {
     const { type, user, ...fields } = draft;
-    const event = { type, id: randomUUID(), room: this.id, user, ts: this.#now().toISOString(), seq: this.#seq + 1, ...fields } as RoomEvent;
+    const event = { type, id: randomUUID(), room: this.id, user, ts: this.#now().toISOString(), seq: this.history.lastSeq + 1, ...fields } as RoomEvent;
     const line = this.history.append(event);
-    this.#seq = event.seq;
     this.hub.publish(event, line);
     return event;
   }
@@ -190,7 +182,7 @@ export class Room {
     let after: number;
     if (from.lastEventId !== undefined) {
       // Ahead of our history means the history was replaced: start over.
-      after = from.lastEventId > this.#seq ? 0 : from.lastEventId;
+      after = from.lastEventId > this.history.lastSeq ? 0 : from.lastEventId;
     } else {
       after = from.n === undefined ? 0 : this.#seqBeforeLastVisible(from.n, user);
     }
@@ -209,7 +201,7 @@ export class Room {
 
   /** The seq just before the `n`-th last event `user` can see (0 when there are fewer). */
   #seqBeforeLastVisible(n: number, user: string): number {
-    if (n <= 0) return this.#seq;
+    if (n <= 0) return this.history.lastSeq;
     let count = 0;
     for (let end = this.history.length; end > 0; end -= REPLAY_BATCH) {
       const events = this.history.read(Math.max(0, end - REPLAY_BATCH), end);
