@@ -12,6 +12,21 @@ import { initialState } from '../client/tui/state.ts';
 import { Store } from '../client/tui/store.ts';
 import { RoomDir, ndjson, waitUntil } from './helpers.ts';
 
+/** A room with alice (the host) and bob, and bob's UI link live in it. */
+async function bobLive(t: Parameters<typeof RoomDir.create>[0]) {
+  const dir = RoomDir.create(t);
+  const host = await dir.join('demo', 'alice');
+  const token = await dir.join('demo', 'bob');
+  const paths = roomPaths(dir.path, 'demo');
+  const client = new BrokerClient(paths.socket);
+  t.after(() => client.close());
+  const store = new Store(initialState('demo', 'bob', 'alice', { columns: 80, rows: 24 }));
+  const link = new RoomLink({ client, paths, token, history: 20, giveUpMs: 5000, store });
+  const running = link.run();
+  await waitUntil(() => store.getState().connection === 'live', 5000, 'live');
+  return { dir, host, token, paths, client, store, link, running };
+}
+
 test('sending in order, private answers, refusals back in the input, leaving', async (t) => {
   const dir = RoomDir.create(t);
   const token = await dir.join('demo', 'alice');
@@ -55,16 +70,7 @@ test('sending in order, private answers, refusals back in the input, leaving', a
 });
 
 test('texts still queued when the session ends are not sent and are counted for the report', async (t) => {
-  const dir = RoomDir.create(t);
-  const host = await dir.join('demo', 'alice');
-  const token = await dir.join('demo', 'bob');
-  const paths = roomPaths(dir.path, 'demo');
-  const client = new BrokerClient(paths.socket);
-  t.after(() => client.close());
-  const store = new Store(initialState('demo', 'bob', 'alice', { columns: 80, rows: 24 }));
-  const link = new RoomLink({ client, paths, token, history: 20, giveUpMs: 5000, store });
-  const running = link.run();
-  await waitUntil(() => store.getState().connection === 'live', 5000, 'live');
+  const { dir, host, token, paths, client, store, link, running } = await bobLive(t);
   await link.send('before the kick');
   assert.equal(await link.unsent(), 0, 'nothing left while live');
 
@@ -91,16 +97,7 @@ test('texts still queued when the session ends are not sent and are counted for 
 });
 
 test("the host's /clear empties what an open UI shows; the notice and what follows are shown", async (t) => {
-  const dir = RoomDir.create(t);
-  const host = await dir.join('demo', 'alice');
-  const token = await dir.join('demo', 'bob');
-  const paths = roomPaths(dir.path, 'demo');
-  const client = new BrokerClient(paths.socket);
-  t.after(() => client.close());
-  const store = new Store(initialState('demo', 'bob', 'alice', { columns: 80, rows: 24 }));
-  const link = new RoomLink({ client, paths, token, history: 20, giveUpMs: 5000, store });
-  const running = link.run();
-  await waitUntil(() => store.getState().connection === 'live', 5000, 'live');
+  const { dir, host, store, link, running } = await bobLive(t);
   const shown = () => store.getState().entries.map((e) => (e.kind === 'event' ? (e.event.type === 'message' || e.event.type === 'system' ? e.event.content : e.event.type) : e.kind));
 
   await link.send('before the clear');
