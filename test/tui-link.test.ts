@@ -12,15 +12,16 @@ import { initialState } from '../client/tui/state.ts';
 import { Store } from '../client/tui/store.ts';
 import { RoomDir, ndjson, waitUntil } from './helpers.ts';
 
-/** A room with alice (the host) and bob, and bob's UI link live in it. */
-async function bobLive(t: Parameters<typeof RoomDir.create>[0]) {
+/** A room with alice (the host) and bob, and `me`'s UI link live in it. */
+async function liveLink(t: Parameters<typeof RoomDir.create>[0], me: 'alice' | 'bob') {
   const dir = RoomDir.create(t);
   const host = await dir.join('demo', 'alice');
-  const token = await dir.join('demo', 'bob');
+  const bob = await dir.join('demo', 'bob');
+  const token = me === 'alice' ? host : bob;
   const paths = roomPaths(dir.path, 'demo');
   const client = new BrokerClient(paths.socket);
   t.after(() => client.close());
-  const store = new Store(initialState('demo', 'bob', 'alice', { columns: 80, rows: 24 }));
+  const store = new Store(initialState('demo', me, 'alice', { columns: 80, rows: 24 }));
   const link = new RoomLink({ client, paths, token, history: 20, giveUpMs: 5000, store });
   const running = link.run();
   await waitUntil(() => store.getState().connection === 'live', 5000, 'live');
@@ -28,16 +29,7 @@ async function bobLive(t: Parameters<typeof RoomDir.create>[0]) {
 }
 
 test('sending in order, private answers, refusals back in the input, leaving', async (t) => {
-  const dir = RoomDir.create(t);
-  const token = await dir.join('demo', 'alice');
-  await dir.join('demo', 'bob');
-  const paths = roomPaths(dir.path, 'demo');
-  const client = new BrokerClient(paths.socket);
-  t.after(() => client.close());
-  const store = new Store(initialState('demo', 'alice', 'alice', { columns: 80, rows: 24 }));
-  const link = new RoomLink({ client, paths, token, history: 20, giveUpMs: 5000, store });
-  const running = link.run();
-  await waitUntil(() => store.getState().connection === 'live', 5000, 'live');
+  const { dir, token, store, link, running } = await liveLink(t, 'alice');
 
   const contents = () => store.getState().entries.flatMap((e) => (e.kind === 'event' && e.event.type === 'message' ? [e.event.content] : []));
   const sent = [link.send('one'), link.send('two'), link.send('/who'), link.send('three')];
@@ -70,7 +62,7 @@ test('sending in order, private answers, refusals back in the input, leaving', a
 });
 
 test('texts still queued when the session ends are not sent and are counted for the report', async (t) => {
-  const { dir, host, token, paths, client, store, link, running } = await bobLive(t);
+  const { dir, host, token, paths, client, store, link, running } = await liveLink(t, 'bob');
   await link.send('before the kick');
   assert.equal(await link.unsent(), 0, 'nothing left while live');
 
@@ -97,7 +89,7 @@ test('texts still queued when the session ends are not sent and are counted for 
 });
 
 test("the host's /clear empties what an open UI shows; the notice and what follows are shown", async (t) => {
-  const { dir, host, store, link, running } = await bobLive(t);
+  const { dir, host, store, link, running } = await liveLink(t, 'bob');
   const shown = () => store.getState().entries.map((e) => (e.kind === 'event' ? (e.event.type === 'message' || e.event.type === 'system' ? e.event.content : e.event.type) : e.kind));
 
   await link.send('before the clear');
