@@ -136,22 +136,24 @@ export class Room {
     return name;
   }
 
-  /** Is the event at history index `index` one `user` may see? */
-  #visibleAt(index: number | undefined, user: string): boolean {
+  /** The event with this id if `user` may see it (one read of its line), else undefined. */
+  #visibleEvent(id: string, user: string): RoomEvent | undefined {
+    const index = this.history.indexOfId(id);
     const event = index === undefined ? undefined : this.history.read(index, index + 1)[0];
-    return event !== undefined && this.canSee(event, user);
+    return event !== undefined && this.canSee(event, user) ? event : undefined;
   }
 
   /**
-   * A full event id, or a unique prefix of one, to the full id. Only events
+   * The event a full id, or a unique prefix of one, names. Only events
    * `user` can see count: a DM between others is "no message", never "more
    * than one", so a reply cannot probe for DMs.
    */
-  #resolveId(ref: string, user: string): string {
+  #resolveEvent(ref: string, user: string): RoomEvent {
     const id = ref.toLowerCase();
-    if (this.#visibleAt(this.history.indexOfId(id), user)) return id;
+    const exact = this.#visibleEvent(id, user);
+    if (exact !== undefined) return exact;
     const candidates = id.length < 36 ? this.history.idsWithPrefix(id, PREFIX_CANDIDATES) : [];
-    const found = candidates.filter((c) => this.#visibleAt(this.history.indexOfId(c), user));
+    const found = candidates.map((c) => this.#visibleEvent(c, user)).filter((e) => e !== undefined);
     if (found.length === 1) return found[0]!;
     if (found.length > 1) throw new RoomError('unknown_id', `id prefix ${ref} matches more than one message: give more characters`);
     throw new RoomError('unknown_id', `no message with id ${ref} in the history`);
@@ -163,14 +165,12 @@ export class Room {
    * through reply_to, the DM's id.
    */
   #replyTarget(ref: string, user: string): string {
-    const id = this.#resolveId(ref, user);
-    const index = this.history.indexOfId(id);
-    const target = index === undefined ? undefined : this.history.read(index, index + 1)[0];
-    if (target?.type === 'dm') {
+    const target = this.#resolveEvent(ref, user);
+    if (target.type === 'dm') {
       const other = target.user === user ? target.to : target.user;
       throw new RoomError('invalid_event', `that message is a direct message: answer it with /dm ${other} …, so it stays private`);
     }
-    return id;
+    return target.id;
   }
 
   /**
@@ -219,9 +219,9 @@ export class Room {
     if (since === undefined) {
       from = this.history.indexAfterSeq(this.#seqBeforeLastVisible(limit, user));
     } else {
-      const index = this.history.indexOfId(since.toLowerCase());
-      if (index === undefined || !this.#visibleAt(index, user)) throw new RoomError('unknown_id', `no message with id ${since} in the history`);
-      from = index + 1;
+      const event = this.#visibleEvent(since.toLowerCase(), user);
+      if (event === undefined) throw new RoomError('unknown_id', `no message with id ${since} in the history`);
+      from = this.history.indexOfId(event.id)! + 1;
     }
     const out: RoomEvent[] = [];
     for (let start = from; start < this.history.length && out.length < limit; start += REPLAY_BATCH) {
