@@ -29,7 +29,8 @@ export interface PaletteContext {
   readonly names: readonly string[];
 }
 
-const USER_ARG_COMMANDS = new Set(['dm', 'kick', 'reauth']);
+/** Commands whose first argument is a user (/dm, /kick, /reauth), from their usage in shared/commands.ts. */
+const USER_ARG_COMMANDS = new Set(COMMANDS.filter((c) => c.args.startsWith('<user>')).map((c) => c.name));
 
 /**
  * An exact match first (so Enter on `/clear` sends /clear, never
