@@ -7,7 +7,7 @@
 // which is how `room init` (and an agent) finds an existing section.
 import { isValidName } from '../shared/names.ts';
 
-export const PROTOCOL_END = '<!-- /room:protocol -->';
+const PROTOCOL_END = '<!-- /room:protocol -->';
 const START = /^<!-- room:protocol room=(\S+) .*-->$/m;
 
 const TEMPLATE = `<!-- room:protocol room={{ROOM}} (written by room init; keep this line and the closing one) -->

@@ -10,7 +10,7 @@ import type { PostResult, Room } from './room.ts';
 type Handler = (room: Room, user: string, params: readonly string[]) => PostResult;
 
 /** A status is one short line: /who lists every status on one line. */
-export const MAX_STATUS_CHARS = 256;
+const MAX_STATUS_CHARS = 256;
 
 const stored = (event: RoomEvent): PostResult => ({ stored: true, event });
 const lookup = (table: Record<string, Handler>, cmd: string): Handler | undefined => (Object.hasOwn(table, cmd) ? table[cmd] : undefined);
@@ -53,7 +53,7 @@ function ago(then: Date, now: Date): string {
  * users without a live session who were active lately (one-shot commands,
  * or a session that ended), with when.
  */
-export function whoText(room: Room, user: string, now: Date): string {
+function whoText(room: Room, user: string, now: Date): string {
   const { host, online, recent } = room.users(user);
   const label = (user: string, status: string) => `${user}${user === host ? ' (host)' : ''}${status === '' ? '' : `: ${status}`}`;
   const lines = [online.length === 0 ? 'no users online' : `online — ${online.map((u) => label(u.user, u.status)).join(', ')}`];

@@ -27,7 +27,7 @@ Options:
   -y, --yes           ask nothing: use the folder's name as the room id`;
 
 /** A room id made from a folder's name ("My App" → "My-App"), or null if nothing usable is left. */
-export function roomIdFromFolder(dir: string): string | null {
+function roomIdFromFolder(dir: string): string | null {
   const id = basename(dir).replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[.-]+|-+$/g, '').slice(0, 64);
   return isValidName(id) ? id : null;
 }

@@ -14,7 +14,7 @@ const PROBE_MS = 300;
 const OTHER = '\0other';
 
 /** Room ids with a socket in the room directory whose broker answers, sorted. */
-export async function runningRooms(dir: string): Promise<string[]> {
+async function runningRooms(dir: string): Promise<string[]> {
   let names: string[];
   try {
     names = readdirSync(dir);

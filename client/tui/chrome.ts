@@ -45,7 +45,7 @@ export function titleLine(state: State, width: number): Line {
 }
 
 /** While scrolled up: how many entries arrived below (shown in the input box's top border). */
-export function markerSegment(state: State): Segment | null {
+function markerSegment(state: State): Segment | null {
   if (state.scroll === 0) return null;
   if (state.unread === 0) return seg(' ↓ more below · Esc ', { inverse: true });
   return seg(` ↓ ${state.unread} new below · Esc `, { color: 'yellow', inverse: true, bold: true });

@@ -14,7 +14,7 @@ import { seg, type Line } from './theme.ts';
 const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
-export function entryTs(entry: Entry): string {
+function entryTs(entry: Entry): string {
   switch (entry.kind) {
     case 'event':
       return entry.event.ts;

@@ -90,7 +90,7 @@ function lead(text: string, style: Style, base: Style | undefined, me: string): 
 const commandText = (event: Extract<RoomEvent, { type: 'command' }>): string => `/${event.cmd}${event.params.length === 0 ? '' : ` ${event.params.join(' ')}`}`;
 
 /** A line of what an event says, for a reply's quote: every field from another user is sanitized. */
-export function gist(event: RoomEvent): string {
+function gist(event: RoomEvent): string {
   switch (event.type) {
     case 'message':
     case 'reply':

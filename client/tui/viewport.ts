@@ -17,7 +17,7 @@ export interface Viewport {
 }
 
 /** The lines of `entries[index]` as drawn, with its day separator when it starts a day. */
-export function linesAt(entries: readonly Entry[], index: number, width: number, me: string, today: number | null): readonly Line[] {
+function linesAt(entries: readonly Entry[], index: number, width: number, me: string, today: number | null): readonly Line[] {
   const entry = entries[index]!;
   const lines = entryLines(entry, width, me);
   return startsDay(entries, index, today) ? [separator(entry, width), ...lines] : lines;
