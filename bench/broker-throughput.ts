@@ -17,7 +17,20 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { join } from 'node:path';
-import { BenchDir, NODE, ROOT, fmt, httpJson, load, machine, median, numberOptions, percentile, sleep, wallMs } from './lib.ts';
+import {
+  BenchDir,
+  NODE,
+  ROOT,
+  fmt,
+  httpJson,
+  load,
+  machine,
+  median,
+  numberOptions,
+  percentile,
+  sleep,
+  wallMs,
+} from './lib.ts';
 
 export const name = 'broker';
 export const summary = 'broker: msgs/s fanned out to 10 SSE subscribers; send→receive p50/p99 at 1,000 msg/s';
@@ -34,8 +47,18 @@ interface SubscriberResult {
 }
 
 /** Starts the subscriber process and resolves once every stream is live. */
-async function subscribe(socket: string, tokens: Array<{ user: string; token: string }>, marker: string, expected: number, timeoutMs: number) {
-  const child = spawn(NODE, [join(ROOT, 'bench', 'sse-subscribers.ts'), socket, marker, String(expected), String(timeoutMs)], { stdio: ['pipe', 'pipe', 'pipe'] });
+async function subscribe(
+  socket: string,
+  tokens: Array<{ user: string; token: string }>,
+  marker: string,
+  expected: number,
+  timeoutMs: number,
+) {
+  const child = spawn(
+    NODE,
+    [join(ROOT, 'bench', 'sse-subscribers.ts'), socket, marker, String(expected), String(timeoutMs)],
+    { stdio: ['pipe', 'pipe', 'pipe'] },
+  );
   child.stdin.end(JSON.stringify(tokens));
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
@@ -47,13 +70,15 @@ async function subscribe(socket: string, tokens: Array<{ user: string; token: st
     for (let nl = buffer.indexOf('\n'); nl !== -1; nl = buffer.indexOf('\n')) {
       lines.push(buffer.slice(0, nl));
       buffer = buffer.slice(nl + 1);
-      waiters.splice(0).forEach((wake) => wake());
+      for (const wake of waiters.splice(0)) wake();
     }
   });
-  const exited = new Promise<void>((resolve) => child.on('exit', () => {
-    resolve();
-    waiters.splice(0).forEach((wake) => wake());
-  }));
+  const exited = new Promise<void>((resolve) =>
+    child.on('exit', () => {
+      resolve();
+      for (const wake of waiters.splice(0)) wake();
+    }),
+  );
   const nextLine = async (): Promise<string> => {
     while (lines.length === 0) {
       if (child.exitCode !== null) throw new Error(`the subscribers exited ${child.exitCode}: ${stderr.trim()}`);
@@ -74,7 +99,9 @@ async function subscribe(socket: string, tokens: Array<{ user: string; token: st
 
 /** utime + stime of a process, in ms. */
 function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    .replace(/^.*\) /, '')
+    .split(' ');
   return (Number(fields[11]) + Number(fields[12])) * 10; // clock ticks of 10 ms (USER_HZ 100)
 }
 
@@ -86,7 +113,14 @@ function sender(socket: string, token: string, marker: string, agent: Agent): Se
   return {
     async send(index) {
       const started = performance.now();
-      const answer = await httpJson(socket, 'POST', '/messages', { type: 'message', content: `${marker} ${index} ${wallMs()}` }, token, agent);
+      const answer = await httpJson(
+        socket,
+        'POST',
+        '/messages',
+        { type: 'message', content: `${marker} ${index} ${wallMs()}` },
+        token,
+        agent,
+      );
       if (answer.status !== 201) throw new Error(`send ${index}: ${answer.status} ${answer.body}`);
       return performance.now() - started;
     },
@@ -117,7 +151,13 @@ async function throughputRun(ctx: Context, run: number): Promise<RunResult> {
     const result = await subs.result();
     const cpu = cpuMs(ctx.brokerPid) - cpu0;
     acks.sort((a, b) => a - b);
-    return { rate: ctx.options.messages / ((result.lastDelivery - t0) / 1000), ackP50: percentile(acks, 50), ackP99: percentile(acks, 99), subs: result, cpuUsPerMessage: (cpu * 1000) / ctx.options.messages };
+    return {
+      rate: ctx.options.messages / ((result.lastDelivery - t0) / 1000),
+      ackP50: percentile(acks, 50),
+      ackP99: percentile(acks, 99),
+      subs: result,
+      cpuUsPerMessage: (cpu * 1000) / ctx.options.messages,
+    };
   } finally {
     await subs.stop();
   }
@@ -144,14 +184,27 @@ async function pacedRun(ctx: Context, run: number): Promise<RunResult> {
     const result = await subs.result();
     const cpu = cpuMs(ctx.brokerPid) - cpu0;
     acks.sort((a, b) => a - b);
-    return { rate: total / elapsed, ackP50: percentile(acks, 50), ackP99: percentile(acks, 99), subs: result, cpuUsPerMessage: (cpu * 1000) / total };
+    return {
+      rate: total / elapsed,
+      ackP50: percentile(acks, 50),
+      ackP99: percentile(acks, 99),
+      subs: result,
+      cpuUsPerMessage: (cpu * 1000) / total,
+    };
   } finally {
     await subs.stop();
   }
 }
 
 interface Context {
-  readonly options: { runs: number; messages: number; connections: number; rate: number; seconds: number; subscribers: number };
+  readonly options: {
+    runs: number;
+    messages: number;
+    connections: number;
+    rate: number;
+    seconds: number;
+    subscribers: number;
+  };
   readonly socket: string;
   readonly tokens: Array<{ user: string; token: string }>;
   readonly loaderToken: string;
@@ -161,13 +214,33 @@ interface Context {
 
 function summarize(label: string, runs: RunResult[]): string[] {
   const m = (pick: (r: RunResult) => number) => fmt(median(runs.map(pick)), 1);
-  const range = (pick: (r: RunResult) => number) => `${fmt(Math.min(...runs.map(pick)), 0)}–${fmt(Math.max(...runs.map(pick)), 0)}`;
-  const problems = runs.flatMap((r) => [...r.subs.dropped, ...(r.subs.complete ? [] : ['incomplete']), ...(r.subs.outOfOrder > 0 ? [`${r.subs.outOfOrder} out of order`] : [])]);
-  return [label, `${m((r) => r.rate)} (${range((r) => r.rate)})`, `${m((r) => r.ackP50)} / ${m((r) => r.ackP99)}`, `${m((r) => r.subs.p50)} / ${m((r) => r.subs.p99)}`, m((r) => r.subs.max), m((r) => r.cpuUsPerMessage), problems.length === 0 ? 'none' : problems.join('; ')];
+  const range = (pick: (r: RunResult) => number) =>
+    `${fmt(Math.min(...runs.map(pick)), 0)}–${fmt(Math.max(...runs.map(pick)), 0)}`;
+  const problems = runs.flatMap((r) => [
+    ...r.subs.dropped,
+    ...(r.subs.complete ? [] : ['incomplete']),
+    ...(r.subs.outOfOrder > 0 ? [`${r.subs.outOfOrder} out of order`] : []),
+  ]);
+  return [
+    label,
+    `${m((r) => r.rate)} (${range((r) => r.rate)})`,
+    `${m((r) => r.ackP50)} / ${m((r) => r.ackP99)}`,
+    `${m((r) => r.subs.p50)} / ${m((r) => r.subs.p99)}`,
+    m((r) => r.subs.max),
+    m((r) => r.cpuUsPerMessage),
+    problems.length === 0 ? 'none' : problems.join('; '),
+  ];
 }
 
 export async function main(argv: readonly string[]): Promise<string> {
-  const options = numberOptions(argv, { runs: 3, messages: 10_000, connections: 8, rate: 1000, seconds: 8, subscribers: 10 });
+  const options = numberOptions(argv, {
+    runs: 3,
+    messages: 10_000,
+    connections: 8,
+    rate: 1000,
+    seconds: 8,
+    subscribers: 10,
+  });
   const dir = new BenchDir();
   const agent = new Agent({ keepAlive: true, maxSockets: options.connections });
   try {
@@ -189,7 +262,15 @@ export async function main(argv: readonly string[]): Promise<string> {
       throughput.push(await throughputRun(ctx, run));
       paced.push(await pacedRun(ctx, run));
     }
-    const header = ['run', 'msgs/s, median (min–max)', 'ack p50 / p99 ms', 'send→receive p50 / p99 ms', 'max ms', 'broker CPU µs/msg', 'drops, reordering'];
+    const header = [
+      'run',
+      'msgs/s, median (min–max)',
+      'ack p50 / p99 ms',
+      'send→receive p50 / p99 ms',
+      'max ms',
+      'broker CPU µs/msg',
+      'drops, reordering',
+    ];
     const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
     return [
       `### Broker throughput (${options.runs} runs of each, ${options.subscribers} SSE subscribers in another process; ${((Date.now() - started) / 1000).toFixed(0)} s)`,
@@ -198,7 +279,12 @@ export async function main(argv: readonly string[]): Promise<string> {
       '',
       line(header),
       line(header.map(() => '---')),
-      line(summarize(`(a) as fast as it goes: ${options.messages.toLocaleString('en')} msgs, ${options.connections} connections`, throughput)),
+      line(
+        summarize(
+          `(a) as fast as it goes: ${options.messages.toLocaleString('en')} msgs, ${options.connections} connections`,
+          throughput,
+        ),
+      ),
       line(summarize(`(b) paced at ${options.rate.toLocaleString('en')} msg/s for ${options.seconds} s`, paced)),
       '',
       'msgs/s: persisted messages per second, from the first send until the last of the subscribers had the last message (a), or the rate achieved (b).',

@@ -10,7 +10,23 @@
 // ROOM_BENCH_BEFORE=<path to another build's cli.js> adds that build's send
 // and poll, for before/after figures measured side by side.
 import { writeFileSync } from 'node:fs';
-import { BenchDir, CLI_JS, NODE, ROOM_BIN, fmt, load, machine, median, numberOptions, pairedRatios, roundRobin, run, stats, table, type Variant } from './lib.ts';
+import {
+  BenchDir,
+  CLI_JS,
+  NODE,
+  ROOM_BIN,
+  fmt,
+  load,
+  machine,
+  median,
+  numberOptions,
+  pairedRatios,
+  roundRobin,
+  run,
+  stats,
+  table,
+  type Variant,
+} from './lib.ts';
 
 export const name = 'coldstart';
 export const summary = 'cold start of room send / room poll vs node -e 0';
@@ -56,7 +72,10 @@ export async function main(argv: readonly string[]): Promise<string> {
       if (result.stdout !== '') throw new Error(`poll printed something: ${result.stdout.slice(0, 200)}`);
       return result.ms;
     };
-    const timed = (command: string, args: string[], runEnv = env) => () => run(command, args, { env: runEnv }).ms;
+    const timed =
+      (command: string, args: string[], runEnv = env) =>
+      () =>
+        run(command, args, { env: runEnv }).ms;
 
     const variants: Variant[] = [
       { name: 'node -e 0', run: timed(NODE, ['-e', '0']) },
@@ -97,7 +116,13 @@ export async function main(argv: readonly string[]): Promise<string> {
     const base = median(samples.get('node -e 0')!);
     const rows = variants.map((v) => {
       const s = stats(samples.get(v.name)!);
-      return [v.name, fmt(s.median), `${fmt(s.min)}–${fmt(s.max)}`, `${fmt(s.median / base, 2)}×`, `${fmt(median(pairedRatios(samples, v.name, 'node -e 0')), 2)}×`];
+      return [
+        v.name,
+        fmt(s.median),
+        `${fmt(s.min)}–${fmt(s.max)}`,
+        `${fmt(s.median / base, 2)}×`,
+        `${fmt(median(pairedRatios(samples, v.name, 'node -e 0')), 2)}×`,
+      ];
     });
     return [
       `### Cold start (${options.rounds} rounds + ${options.warmup} warm-up, round-robin, shuffled; ${((Date.now() - started) / 1000).toFixed(0)} s)`,

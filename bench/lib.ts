@@ -30,7 +30,12 @@ export function numberOptions<T extends Record<string, number>>(argv: readonly s
     const arg = argv[i]!;
     if (!arg.startsWith('--')) continue;
     const key = arg.slice(2);
-    if (!Object.hasOwn(defaults, key)) throw new Error(`unknown option ${arg}; known: ${Object.keys(defaults).map((k) => `--${k}`).join(' ')}`);
+    if (!Object.hasOwn(defaults, key))
+      throw new Error(
+        `unknown option ${arg}; known: ${Object.keys(defaults)
+          .map((k) => `--${k}`)
+          .join(' ')}`,
+      );
     const value = Number(argv[++i]);
     if (!Number.isFinite(value) || value < 0) throw new Error(`${arg} needs a non-negative number`);
     out[key] = value;
@@ -98,7 +103,8 @@ export class BenchDir {
     this.#started.push(child.pid!);
     const deadline = Date.now() + timeoutMs;
     while (!readFileSync(log, 'utf8').includes(' listening on ')) {
-      if (child.exitCode !== null) throw new Error(`the broker of ${room} exited ${child.exitCode}: ${readFileSync(log, 'utf8').trim()}`);
+      if (child.exitCode !== null)
+        throw new Error(`the broker of ${room} exited ${child.exitCode}: ${readFileSync(log, 'utf8').trim()}`);
       if (Date.now() > deadline) throw new Error(`the broker of ${room} did not listen within ${timeoutMs / 1000} s`);
       await sleep(20);
     }
@@ -110,7 +116,8 @@ export class BenchDir {
     const pids: number[] = [...this.#started];
     for (const name of readdirSync(this.path)) {
       if (!name.endsWith('.log')) continue;
-      for (const match of readFileSync(this.file(name), 'utf8').matchAll(/listening on .* \(pid (\d+)/g)) pids.push(Number(match[1]));
+      for (const match of readFileSync(this.file(name), 'utf8').matchAll(/listening on .* \(pid (\d+)/g))
+        pids.push(Number(match[1]));
     }
     return [...new Set(pids)];
   }
@@ -149,19 +156,32 @@ export interface RunResult {
 }
 
 /** Runs a command to completion and times it; throws unless it exits 0 (or `expectCode`). */
-export function run(command: string, args: readonly string[], options: SpawnSyncOptions & { expectCode?: number } = {}): RunResult {
+export function run(
+  command: string,
+  args: readonly string[],
+  options: SpawnSyncOptions & { expectCode?: number } = {},
+): RunResult {
   const start = performance.now();
   const result = spawnSync(command, args, { encoding: 'utf8', timeout: 30_000, ...options });
   const ms = performance.now() - start;
   const code = options.expectCode ?? 0;
   if (result.error !== undefined || result.status !== code) {
-    throw new Error(`${command} ${args.join(' ')} exited ${result.status ?? result.signal}: ${String(result.stderr).trim() || result.error?.message}`);
+    throw new Error(
+      `${command} ${args.join(' ')} exited ${result.status ?? result.signal}: ${String(result.stderr).trim() || result.error?.message}`,
+    );
   }
   return { stdout: String(result.stdout), stderr: String(result.stderr), ms };
 }
 
 /** One HTTP request with a JSON body over a Unix socket (keep-alive through `agent` when given). */
-export function httpJson(socketPath: string, method: string, path: string, body: unknown, token?: string, agent?: import('node:http').Agent): Promise<{ status: number; body: string }> {
+export function httpJson(
+  socketPath: string,
+  method: string,
+  path: string,
+  body: unknown,
+  token?: string,
+  agent?: import('node:http').Agent,
+): Promise<{ status: number; body: string }> {
   const data = body === undefined ? undefined : JSON.stringify(body);
   const headers: Record<string, string> = {};
   if (data !== undefined) {
@@ -277,5 +297,7 @@ export function load(): string {
 export function machine(): string {
   const cpu = cpus();
   const node = spawnSync(NODE, ['--version'], { encoding: 'utf8' }).stdout.trim();
-  return `${cpu.length} × ${cpu[0]?.model ?? 'unknown CPU'}, Node ${node} (pinned), ${new Date().toISOString().slice(0, 16)}Z, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`;
+  return `${cpu.length} × ${cpu[0]?.model ?? 'unknown CPU'}, Node ${node} (pinned), ${new Date().toISOString().slice(0, 16)}Z, load ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`;
 }

@@ -26,14 +26,22 @@ interface Stream {
 
 async function main(): Promise<void> {
   const [socketPath, marker, expectedText, timeoutText] = process.argv.slice(2);
-  if (socketPath === undefined || marker === undefined || expectedText === undefined || timeoutText === undefined) throw new Error('usage: sse-subscribers.ts <socket> <marker> <expected> <timeout-ms>');
+  if (socketPath === undefined || marker === undefined || expectedText === undefined || timeoutText === undefined)
+    throw new Error('usage: sse-subscribers.ts <socket> <marker> <expected> <timeout-ms>');
   const expected = Number(expectedText);
   let input = '';
   for await (const chunk of process.stdin) input += String(chunk);
   const tokens = JSON.parse(input) as Array<{ user: string; token: string }>;
   const latencies: number[] = [];
   let lastDelivery = 0;
-  const streams: Stream[] = tokens.map(({ user }) => ({ user, received: 0, joined: false, lastSeq: 0, outOfOrder: 0, ended: null }));
+  const streams: Stream[] = tokens.map(({ user }) => ({
+    user,
+    received: 0,
+    joined: false,
+    lastSeq: 0,
+    outOfOrder: 0,
+    ended: null,
+  }));
   const prefix = `${marker} `;
 
   let finish: () => void = () => {};
@@ -70,16 +78,19 @@ async function main(): Promise<void> {
         }
       },
     });
-    const req = request({ socketPath, path: '/events?n=0', method: 'GET', agent: false, headers: { authorization: `Bearer ${token}` } }, (res) => {
-      if (res.statusCode !== 200) stream.ended = `status ${res.statusCode}`;
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => parser.feed(chunk));
-      res.on('end', () => {
-        stream.ended ??= 'ended by the broker';
-        check();
-      });
-      res.on('error', () => undefined);
-    });
+    const req = request(
+      { socketPath, path: '/events?n=0', method: 'GET', agent: false, headers: { authorization: `Bearer ${token}` } },
+      (res) => {
+        if (res.statusCode !== 200) stream.ended = `status ${res.statusCode}`;
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => parser.feed(chunk));
+        res.on('end', () => {
+          stream.ended ??= 'ended by the broker';
+          check();
+        });
+        res.on('error', () => undefined);
+      },
+    );
     req.on('error', (error) => {
       stream.ended ??= error.message;
       check();
@@ -95,7 +106,9 @@ async function main(): Promise<void> {
   const result = {
     deliveries: latencies.length,
     complete: streams.every((s) => s.received >= expected),
-    dropped: streams.filter((s) => s.ended !== null && s.received < expected).map((s) => `${s.user}: ${s.ended} after ${s.received}`),
+    dropped: streams
+      .filter((s) => s.ended !== null && s.received < expected)
+      .map((s) => `${s.user}: ${s.ended} after ${s.received}`),
     outOfOrder: streams.reduce((n, s) => n + s.outOfOrder, 0),
     lastDelivery,
     p50: percentile(latencies, 50),

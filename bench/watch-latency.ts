@@ -13,10 +13,22 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, readlinkSync } from 'node:fs';
 import { Agent } from 'node:http';
-import { BenchDir, ROOM_BIN, fmt, httpJson, load, machine, numberOptions, percentile, sleep, stats, table } from './lib.ts';
+import {
+  BenchDir,
+  ROOM_BIN,
+  fmt,
+  httpJson,
+  load,
+  machine,
+  numberOptions,
+  percentile,
+  sleep,
+  stats,
+  table,
+} from './lib.ts';
 
 export const name = 'watch-latency';
-export const summary = 'room watch: from another user\'s send to the line on stdout, p50/p99';
+export const summary = "room watch: from another user's send to the line on stdout, p50/p99";
 
 /** True once the process holds an inotify descriptor (fs.watch is set up). */
 function watching(pid: number): boolean | undefined {
@@ -40,8 +52,19 @@ interface Sample {
   readonly fromAnswer: number;
 }
 
-async function once(dir: BenchDir, socket: string, aliceToken: string, bobToken: string, agent: Agent, settleMs: number, i: number): Promise<Sample> {
-  const child = spawn(ROOM_BIN, ['watch', 'wl', '--timeout', '20'], { env: { ...dir.env, ROOM_TOKEN: bobToken }, stdio: ['ignore', 'pipe', 'pipe'] });
+async function once(
+  dir: BenchDir,
+  socket: string,
+  aliceToken: string,
+  bobToken: string,
+  agent: Agent,
+  settleMs: number,
+  i: number,
+): Promise<Sample> {
+  const child = spawn(ROOM_BIN, ['watch', 'wl', '--timeout', '20'], {
+    env: { ...dir.env, ROOM_TOKEN: bobToken },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const marker = `wake ${i} ${process.pid}`;
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
@@ -88,7 +111,8 @@ export async function main(argv: readonly string[]): Promise<string> {
     const loadBefore = load();
     const started = Date.now();
     const samples: Sample[] = [];
-    for (let i = 0; i < options.iterations; i++) samples.push(await once(dir, socket, aliceToken, bobToken, agent, options.settle, i));
+    for (let i = 0; i < options.iterations; i++)
+      samples.push(await once(dir, socket, aliceToken, bobToken, agent, options.settle, i));
     const row = (label: string, values: number[]) => {
       const s = stats(values);
       const sorted = [...values].sort((a, b) => a - b);
@@ -99,10 +123,19 @@ export async function main(argv: readonly string[]): Promise<string> {
       '',
       `Machine: ${machine()}; load before ${loadBefore}, after ${load()}.`,
       '',
-      table(['measured from', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms'], [
-        row('just before the send', samples.map((s) => s.fromSend)),
-        row('the send\'s answer', samples.map((s) => s.fromAnswer)),
-      ]),
+      table(
+        ['measured from', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms'],
+        [
+          row(
+            'just before the send',
+            samples.map((s) => s.fromSend),
+          ),
+          row(
+            "the send's answer",
+            samples.map((s) => s.fromAnswer),
+          ),
+        ],
+      ),
       '',
       'Goal: p50 ≤ 50 ms, p99 ≤ 200 ms.',
     ].join('\n');

@@ -24,13 +24,19 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The broker's entry script: beside this chunk in the bundle, or the source when run from source. */
 function brokerScript(): string {
-  const url = import.meta.url.endsWith('.ts') ? new URL('../server/main.ts', import.meta.url) : new URL('./broker.js', import.meta.url);
+  const url = import.meta.url.endsWith('.ts')
+    ? new URL('../server/main.ts', import.meta.url)
+    : new URL('./broker.js', import.meta.url);
   return fileURLToPath(url);
 }
 
 function tryLock(path: string): boolean {
   try {
-    const fd = fs.openSync(path, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, FILE_MODE);
+    const fd = fs.openSync(
+      path,
+      fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW,
+      FILE_MODE,
+    );
     fs.writeSync(fd, `${process.pid}\n`);
     fs.closeSync(fd);
     return true;
@@ -76,7 +82,10 @@ function startFailure(paths: RoomPaths, offset: number, exitCode: number): RoomE
   const [, code, message] = report === undefined ? [] : FAILURE_LINE.exec(report)!;
   if (isErrorCode(code) && code !== 'internal' && message !== undefined) return new RoomError(code, message);
   const why = message ?? `it exited with code ${exitCode} before answering`;
-  return new RoomError('broker_unreachable', `the broker for ${paths.room} failed to start: ${why} (log: ${paths.log})`);
+  return new RoomError(
+    'broker_unreachable',
+    `the broker for ${paths.room} failed to start: ${why} (log: ${paths.log})`,
+  );
 }
 
 /** A `-f` history must go in an existing folder: checked here so the user gets a usage error, not a broker crash. */
@@ -98,7 +107,11 @@ async function startBroker(paths: RoomPaths, chat: string | undefined, node: str
   const logFd = openForAppend(paths.log);
   const offset = fs.fstatSync(logFd).size;
   const args = [brokerScript(), paths.room, ...(chat === undefined ? [] : ['--chat', chat])];
-  const child = spawn(node, args, { detached: true, stdio: ['ignore', logFd, logFd], env: { ...process.env, ROOM_DIR: paths.dir } });
+  const child = spawn(node, args, {
+    detached: true,
+    stdio: ['ignore', logFd, logFd],
+    env: { ...process.env, ROOM_DIR: paths.dir },
+  });
   fs.closeSync(logFd);
   let exited: number | null = null;
   child.once('exit', (code) => {
@@ -111,7 +124,10 @@ async function startBroker(paths: RoomPaths, chat: string | undefined, node: str
     if (exited !== null) throw startFailure(paths, offset, exited);
     await sleep(POLL_MS);
   }
-  throw new RoomError('broker_unreachable', `the broker for ${paths.room} did not answer within ${START_TIMEOUT_MS / 1000} s (log: ${paths.log})`);
+  throw new RoomError(
+    'broker_unreachable',
+    `the broker for ${paths.room} did not answer within ${START_TIMEOUT_MS / 1000} s (log: ${paths.log})`,
+  );
 }
 
 /**
@@ -127,8 +143,10 @@ function ensureRoomDir(dir: string): void {
       if (!fs.statSync(dir).isDirectory()) throw new RoomError('usage', `ROOM_DIR ${dir} is not a folder`);
       return;
     }
-    if (code === 'ENOENT') throw new RoomError('usage', `ROOM_DIR ${dir} does not exist (its parent ${dirname(dir)} is missing)`);
-    if (code === 'ENOTDIR') throw new RoomError('usage', `ROOM_DIR ${dir} cannot be created (its parent ${dirname(dir)} is not a folder)`);
+    if (code === 'ENOENT')
+      throw new RoomError('usage', `ROOM_DIR ${dir} does not exist (its parent ${dirname(dir)} is missing)`);
+    if (code === 'ENOTDIR')
+      throw new RoomError('usage', `ROOM_DIR ${dir} cannot be created (its parent ${dirname(dir)} is not a folder)`);
     throw new RoomError('usage', `ROOM_DIR ${dir} cannot be created: ${(error as Error).message}`);
   }
 }
@@ -160,5 +178,8 @@ export async function ensureBroker(paths: RoomPaths, options: EnsureOptions = {}
     if ((await probeSocket(paths.socket)) === 'alive') return false;
     await sleep(POLL_MS);
   }
-  throw new RoomError('broker_unreachable', `timed out waiting for another client to start the broker for ${paths.room} (lock: ${paths.lock})`);
+  throw new RoomError(
+    'broker_unreachable',
+    `timed out waiting for another client to start the broker for ${paths.room} (lock: ${paths.lock})`,
+  );
 }

@@ -39,7 +39,8 @@ export function parse<O extends Options>(argv: string[], options: O, usage: stri
 /** parseArgs's wording for two common slips, said plainly (its own hint for them is garbled). */
 function parseArgsMessage(message: string): string {
   const unknown = /^Unknown option '([^']+)'/.exec(message);
-  if (unknown !== null) return `unknown option ${unknown[1]} (text that starts with '-' goes after --, as in: -- ${unknown[1]})`;
+  if (unknown !== null)
+    return `unknown option ${unknown[1]} (text that starts with '-' goes after --, as in: -- ${unknown[1]})`;
   const dashed = /^Option '([^']+)' argument is ambiguous/.exec(message);
   if (dashed !== null) {
     const [, option] = dashed as unknown as [string, string];
@@ -64,27 +65,42 @@ export const TOKEN_OPTIONS = {
  * lets an agent whose shell forgets its environment between calls (Claude
  * Code) use its token without ever printing it or putting it in argv.
  */
-export function tokenFrom(values: { token?: string | undefined; 'token-file'?: string | undefined }, env: NodeJS.ProcessEnv, usage: string): string {
-  if (values.token !== undefined && values['token-file'] !== undefined) throw usageError('give -t or --token-file, not both', usage);
+export function tokenFrom(
+  values: { token?: string | undefined; 'token-file'?: string | undefined },
+  env: NodeJS.ProcessEnv,
+  usage: string,
+): string {
+  if (values.token !== undefined && values['token-file'] !== undefined)
+    throw usageError('give -t or --token-file, not both', usage);
   if (values['token-file'] !== undefined) return readTokenFile(values['token-file']);
   const token = values.token ?? env.ROOM_TOKEN;
   if (token === undefined || token === '') {
-    throw new RoomError('missing_token', 'no token: pass -t <token>, --token-file <path> or set ROOM_TOKEN (get one with: room join <room-id> <username>)');
+    throw new RoomError(
+      'missing_token',
+      'no token: pass -t <token>, --token-file <path> or set ROOM_TOKEN (get one with: room join <room-id> <username>)',
+    );
   }
   return checkToken(token, 'pass the file with --token-file PATH, or its "token" field');
 }
 
 /** A token is a bare UUID: `ROOM_TOKEN=$(cat room-r-bot.token)` passes the whole record, which gets its own hint. */
 export function checkToken(token: string, hint: string): string {
-  if (token.trimStart().startsWith('{')) throw new RoomError('invalid_token', `the token looks like the JSON of a token record: ${hint}`);
+  if (token.trimStart().startsWith('{'))
+    throw new RoomError('invalid_token', `the token looks like the JSON of a token record: ${hint}`);
   return token;
 }
 
 /** A number of seconds given as an option (e.g. --interval 0.5). */
-export function seconds(value: string | undefined, name: string, fallback: number | undefined, usage: string): number | undefined {
+export function seconds(
+  value: string | undefined,
+  name: string,
+  fallback: number | undefined,
+  usage: string,
+): number | undefined {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw usageError(`--${name} must be a positive number of seconds, not ${JSON.stringify(value)}`, usage);
+  if (!Number.isFinite(n) || n <= 0)
+    throw usageError(`--${name} must be a positive number of seconds, not ${JSON.stringify(value)}`, usage);
   return n;
 }
 

@@ -43,7 +43,10 @@ export class CursorFile {
 
   write(entry: Entry): void {
     const { id } = entry.event;
-    writeFileAtomic(this.path, `${JSON.stringify({ id, start: entry.start, end: entry.end, room: this.#room, user: this.#user })}\n`);
+    writeFileAtomic(
+      this.path,
+      `${JSON.stringify({ id, start: entry.start, end: entry.end, room: this.#room, user: this.#user })}\n`,
+    );
   }
 }
 

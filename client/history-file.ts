@@ -47,7 +47,8 @@ export function scanEntries(fd: number, from: number, visit: (entry: Entry) => v
 export function entryAt(fd: number, id: string, start: number, end: number): Entry | null {
   if (start < 0 || end <= start || end - start > 16 << 20) return null;
   const buffer = Buffer.allocUnsafe(end - start);
-  if (fs.readSync(fd, buffer, 0, buffer.length, start) !== buffer.length || buffer[buffer.length - 1] !== NEWLINE) return null;
+  if (fs.readSync(fd, buffer, 0, buffer.length, start) !== buffer.length || buffer[buffer.length - 1] !== NEWLINE)
+    return null;
   const line = buffer.toString('utf8', 0, buffer.length - 1);
   const event = parseEvent(line);
   return event?.id === id ? { event, line, start, end } : null;

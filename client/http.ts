@@ -32,7 +32,10 @@ export function errorFrom(response: Response): RoomError {
   } catch {
     // not JSON: fall through
   }
-  return new RoomError('internal', `unexpected response ${response.status} from the broker: ${response.body.slice(0, 200)}`);
+  return new RoomError(
+    'internal',
+    `unexpected response ${response.status} from the broker: ${response.body.slice(0, 200)}`,
+  );
 }
 
 /** What to say when nobody listens: how to bring the room back, on one line. */
@@ -53,12 +56,15 @@ export function request(socketPath: string, options: RequestOptions): Promise<Re
     headers['content-length'] = String(Buffer.byteLength(body));
   }
   return new Promise((resolve, reject) => {
-    const req = http.request({ createConnection: () => net.connect(socketPath), method: options.method, path: options.path, headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
+    const req = http.request(
+      { createConnection: () => net.connect(socketPath), method: options.method, path: options.path, headers },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      },
+    );
     req.on('error', (error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT' || error.code === 'ECONNREFUSED') {
         reject(new RoomError('broker_unreachable', notRunning(socketPath)));
@@ -71,7 +77,10 @@ export function request(socketPath: string, options: RequestOptions): Promise<Re
 }
 
 /** Sends a request and returns the parsed body of a 2xx answer; throws the broker's error otherwise. */
-export async function call<T>(socketPath: string, options: RequestOptions): Promise<{ status: number; body: string; value: T }> {
+export async function call<T>(
+  socketPath: string,
+  options: RequestOptions,
+): Promise<{ status: number; body: string; value: T }> {
   const response = await request(socketPath, options);
   if (response.status < 200 || response.status >= 300) throw errorFrom(response);
   return { ...response, value: JSON.parse(response.body) as T };

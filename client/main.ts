@@ -116,7 +116,9 @@ main(process.argv.slice(2)).then(
       process.stderr.write(`room: ${error.message}\n`);
       process.exitCode = error.exitCode;
     } else {
-      process.stderr.write(`room: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.stderr.write(
+        `room: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      );
       process.exitCode = EXIT.internal;
     }
   },

@@ -20,12 +20,25 @@ export function openReader(dir: string, roomId: string, token: string): Reader {
   const paths = roomPaths(dir, roomId);
   const state = readRoomState(paths);
   if (state === null) {
-    throw new RoomError('invalid_token', `room ${roomId} has no state in ${dir}: nobody has joined it yet (room join ${roomId} <username>)`);
+    throw new RoomError(
+      'invalid_token',
+      `room ${roomId} has no state in ${dir}: nobody has joined it yet (room join ${roomId} <username>)`,
+    );
   }
   const user = userForToken(state, token);
-  if (user === null) throw new RoomError('invalid_token', `invalid or revoked token for room ${roomId}: run room join ${roomId} <username> for a new one`);
+  if (user === null)
+    throw new RoomError(
+      'invalid_token',
+      `invalid or revoked token for room ${roomId}: run room join ${roomId} <username> for a new one`,
+    );
   const host = state.host;
-  return { paths, user, chat: state.chat, cursor: new CursorFile(paths, user), canSee: (event) => isVisibleTo(event, user, host) };
+  return {
+    paths,
+    user,
+    chat: state.chat,
+    cursor: new CursorFile(paths, user),
+    canSee: (event) => isVisibleTo(event, user, host),
+  };
 }
 
 /** Opens the history for reading; null when the room has no history file yet. */

@@ -32,7 +32,8 @@ export function readTokenRecord(paths: RoomPaths, user: string): string | null {
  */
 export function readTokenFile(path: string): string {
   const text = readFileSafe(path)?.toString('utf8').trim();
-  if (text === undefined) throw new RoomError('missing_token', `no token file ${path} (room join <room-id> <username> writes one)`);
+  if (text === undefined)
+    throw new RoomError('missing_token', `no token file ${path} (room join <room-id> <username> writes one)`);
   let token: unknown = text;
   if (text.startsWith('{')) {
     try {
@@ -42,7 +43,10 @@ export function readTokenFile(path: string): string {
     }
   }
   if (typeof token !== 'string' || !/^\S{1,200}$/.test(token)) {
-    throw new RoomError('missing_token', `no token in ${path}: expected a token record from room join, or the token alone`);
+    throw new RoomError(
+      'missing_token',
+      `no token in ${path}: expected a token record from room join, or the token alone`,
+    );
   }
   return token;
 }

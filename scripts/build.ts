@@ -45,9 +45,14 @@ const builtinsViaRequire: Plugin = {
   name: 'builtins-via-require',
   setup(b) {
     b.onResolve({ filter: /^node:/ }, (args) =>
-      args.namespace === 'builtin' || args.kind === 'require-call' ? { path: args.path, external: true } : { path: args.path, namespace: 'builtin' });
+      args.namespace === 'builtin' || args.kind === 'require-call'
+        ? { path: args.path, external: true }
+        : { path: args.path, namespace: 'builtin' },
+    );
     b.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => {
-      const names = Object.keys(require(args.path) as object).filter((n) => /^[A-Za-z_$][\w$]*$/.test(n) && n !== 'default');
+      const names = Object.keys(require(args.path) as object).filter(
+        (n) => /^[A-Za-z_$][\w$]*$/.test(n) && n !== 'default',
+      );
       const lines = [
         `const m = require(${JSON.stringify(args.path)});`,
         'export default m;',
@@ -88,7 +93,9 @@ const common: BuildOptions = {
   alias: { 'react-devtools-core': './scripts/devtools-stub.js' },
   define: { 'process.env.NODE_ENV': '"production"', 'process.env.DEV': '"false"' },
   // CommonJS dependencies (undici, fastify) and builtinsViaRequire call require(): give ESM files one.
-  banner: { js: 'import { createRequire as __roomRequire } from "node:module"; const require = __roomRequire(import.meta.url);' },
+  banner: {
+    js: 'import { createRequire as __roomRequire } from "node:module"; const require = __roomRequire(import.meta.url);',
+  },
 };
 
 const commands = new Set<string>();
@@ -96,15 +103,22 @@ const entry = await build({
   ...common,
   splitting: false,
   plugins: [commandsApart(commands), builtinsViaRequire],
-  entryPoints: { cli: 'client/main.ts', ...Object.fromEntries(ONE_SHOTS.map((name) => [name, `client/commands/${name}.ts`])) },
+  entryPoints: {
+    cli: 'client/main.ts',
+    ...Object.fromEntries(ONE_SHOTS.map((name) => [name, `client/commands/${name}.ts`])),
+  },
 });
 const missing = ONE_SHOTS.filter((name) => !commands.has(name));
-if (missing.length > 0) throw new Error(`scripts/build.ts: client/main.ts no longer loads ${missing.join(', ')}: update ONE_SHOTS`);
+if (missing.length > 0)
+  throw new Error(`scripts/build.ts: client/main.ts no longer loads ${missing.join(', ')}: update ONE_SHOTS`);
 const rest = [...commands].filter((name) => !ONE_SHOTS.includes(name));
 const split = await build({
   ...common,
   splitting: true,
-  entryPoints: { broker: 'server/main.ts', ...Object.fromEntries(rest.map((name) => [name, `client/commands/${name}.ts`])) },
+  entryPoints: {
+    broker: 'server/main.ts',
+    ...Object.fromEntries(rest.map((name) => [name, `client/commands/${name}.ts`])),
+  },
 });
 
 const outputs = (meta: Metafile | undefined) => Object.keys(meta?.outputs ?? {}).map((out) => join(root, out));

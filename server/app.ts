@@ -16,9 +16,22 @@ import type { Room } from './room.ts';
 const BODY_LIMIT = 512 * 1024;
 
 const SHARED_SCHEMAS = [
-  events.Name, ...events.EVENT_SCHEMAS, events.Event, events.Notice,
-  api.InMessage, api.InReply, api.InCommand, api.InDm, api.Inbound,
-  api.JoinRequest, api.TokenResponse, api.ErrorResponse, api.Health, api.Users, api.StreamClose, api.StreamClear,
+  events.Name,
+  ...events.EVENT_SCHEMAS,
+  events.Event,
+  events.Notice,
+  api.InMessage,
+  api.InReply,
+  api.InCommand,
+  api.InDm,
+  api.Inbound,
+  api.JoinRequest,
+  api.TokenResponse,
+  api.ErrorResponse,
+  api.Health,
+  api.Users,
+  api.StreamClose,
+  api.StreamClear,
 ];
 
 export interface AppOptions {
@@ -33,7 +46,10 @@ function toRoomError(error: FastifyError): RoomError {
     const unknownType = error.validation.some((v) => v.keyword === 'discriminator');
     if (unknownType) return new RoomError('unknown_type', 'unknown event type: use message, reply, command or dm');
     if (error.validation.some((v) => v.keyword === 'maxLength' || v.keyword === 'maxItems')) {
-      return new RoomError('content_too_large', `content is too large: at most ${MAX_CONTENT_BYTES} bytes (64 KiB) per message (${error.message})`);
+      return new RoomError(
+        'content_too_large',
+        `content is too large: at most ${MAX_CONTENT_BYTES} bytes (64 KiB) per message (${error.message})`,
+      );
     }
     const part = error.validationContext ?? 'request';
     return new RoomError(part === 'body' ? 'invalid_event' : 'usage', `invalid ${part}: ${error.message}`);
@@ -71,19 +87,27 @@ export async function buildApp({ room, version }: AppOptions): Promise<FastifyIn
       info: {
         title: 'room broker API',
         version,
-        description: 'HTTP over the room\'s Unix socket (`curl --unix-socket /tmp/room-<id>.sock http://room/...`). Events fan out as Server-Sent Events on `GET /events`.',
+        description:
+          "HTTP over the room's Unix socket (`curl --unix-socket /tmp/room-<id>.sock http://room/...`). Events fan out as Server-Sent Events on `GET /events`.",
         license: { name: 'MIT', identifier: 'MIT' },
       },
-      servers: [{ url: 'http://room', description: 'any host name; the connection goes to the room\'s Unix socket' }],
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'the token from POST /join (or `room join`)' } } },
+      servers: [{ url: 'http://room', description: "any host name; the connection goes to the room's Unix socket" }],
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'the token from POST /join (or `room join`)' },
+        },
+      },
     },
-    refResolver: { buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+    refResolver: {
+      buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`),
+    },
   });
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const roomError = toRoomError(error);
-    if (roomError.code === 'internal') console.error(`[room] internal error on ${request.method} ${request.url}:`, error);
+    if (roomError.code === 'internal')
+      console.error(`[room] internal error on ${request.method} ${request.url}:`, error);
     void reply.code(roomError.status).send({ code: roomError.code, message: roomError.message });
   });
   app.setNotFoundHandler((request, reply) => {

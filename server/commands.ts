@@ -13,7 +13,8 @@ type Handler = (room: Room, user: string, params: readonly string[]) => PostResu
 const MAX_STATUS_CHARS = 256;
 
 const stored = (event: RoomEvent): PostResult => ({ stored: true, event });
-const lookup = (table: Record<string, Handler>, cmd: string): Handler | undefined => (Object.hasOwn(table, cmd) ? table[cmd] : undefined);
+const lookup = (table: Record<string, Handler>, cmd: string): Handler | undefined =>
+  Object.hasOwn(table, cmd) ? table[cmd] : undefined;
 
 function usage(name: string): never {
   const info = findCommand(name);
@@ -35,7 +36,10 @@ function noArgs(name: string, params: readonly string[]): void {
 function statusText(params: readonly string[]): string {
   const text = params.join(' ').replace(/\s+/g, ' ').trim();
   if ([...text].length > MAX_STATUS_CHARS) {
-    throw new RoomError('content_too_large', `a status is at most ${MAX_STATUS_CHARS} characters; this one has ${[...text].length}`);
+    throw new RoomError(
+      'content_too_large',
+      `a status is at most ${MAX_STATUS_CHARS} characters; this one has ${[...text].length}`,
+    );
   }
   return text;
 }
@@ -55,10 +59,15 @@ function ago(then: Date, now: Date): string {
  */
 function whoText(room: Room, user: string, now: Date): string {
   const { host, online, recent } = room.users(user);
-  const label = (user: string, status: string) => `${user}${user === host ? ' (host)' : ''}${status === '' ? '' : `: ${status}`}`;
-  const lines = [online.length === 0 ? 'no users online' : `online — ${online.map((u) => label(u.user, u.status)).join(', ')}`];
+  const label = (user: string, status: string) =>
+    `${user}${user === host ? ' (host)' : ''}${status === '' ? '' : `: ${status}`}`;
+  const lines = [
+    online.length === 0 ? 'no users online' : `online — ${online.map((u) => label(u.user, u.status)).join(', ')}`,
+  ];
   if (recent.length > 0) {
-    lines.push(`recently active — ${recent.map((u) => `${label(u.user, u.status)} (${ago(new Date(u.last_active), now)})`).join(', ')}`);
+    lines.push(
+      `recently active — ${recent.map((u) => `${label(u.user, u.status)} (${ago(new Date(u.last_active), now)})`).join(', ')}`,
+    );
   }
   return lines.join('\n');
 }
@@ -91,7 +100,8 @@ const ADMIN_COMMANDS: Record<string, Handler> = {
   kick: (room, user, params) => {
     const name = oneUser(room, 'kick', params);
     if (name === room.host) throw new RoomError('invalid_command', 'the host cannot be kicked');
-    if (room.registry.isKicked(name)) throw new RoomError('invalid_command', `${name} is already kicked (/reauth ${name} lets them join again)`);
+    if (room.registry.isKicked(name))
+      throw new RoomError('invalid_command', `${name} is already kicked (/reauth ${name} lets them join again)`);
     room.registry.kick(name);
     room.presence.forget(name);
     const event = room.system(`${user} kicked ${name} (token invalidated)`);
@@ -101,7 +111,8 @@ const ADMIN_COMMANDS: Record<string, Handler> = {
   reauth: (room, user, params) => {
     const name = oneUser(room, 'reauth', params);
     // Only a kick is lifted: a user in good standing keeps their token.
-    if (!room.registry.isKicked(name)) throw new RoomError('invalid_command', `${name} is not kicked: /reauth only lets a kicked user join again`);
+    if (!room.registry.isKicked(name))
+      throw new RoomError('invalid_command', `${name} is not kicked: /reauth only lets a kicked user join again`);
     room.registry.reauth(name);
     return stored(room.system(`${user} reauthed ${name} (token cleared, can rejoin)`));
   },
@@ -134,7 +145,8 @@ export function runCommand(room: Room, user: string, cmd: string, params: readon
   if (builtin !== undefined) return builtin(room, user, params);
   const admin = lookup(ADMIN_COMMANDS, name);
   if (admin !== undefined) {
-    if (user !== room.host) throw new RoomError('permission_denied', 'permission denied: admin commands are restricted to the room host');
+    if (user !== room.host)
+      throw new RoomError('permission_denied', 'permission denied: admin commands are restricted to the room host');
     return admin(room, user, params);
   }
   return stored(room.publish({ type: 'command', user, cmd, params: [...params] }));

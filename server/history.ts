@@ -74,7 +74,8 @@ export class History {
       const base = position - carry.length;
       let lineStart = 0;
       for (let nl = data.indexOf(NEWLINE); nl !== -1; nl = data.indexOf(NEWLINE, lineStart)) {
-        if (nl > lineStart && !this.#indexLine(data.toString('utf8', lineStart, nl), base + lineStart, nl - lineStart)) skipped++;
+        if (nl > lineStart && !this.#indexLine(data.toString('utf8', lineStart, nl), base + lineStart, nl - lineStart))
+          skipped++;
         lineStart = nl + 1;
       }
       carry = Buffer.from(data.subarray(lineStart));

@@ -28,7 +28,12 @@ interface BrokerConfig {
 }
 
 function configFrom(argv: string[], env: NodeJS.ProcessEnv): BrokerConfig {
-  const { values, positionals } = parseArgs({ args: argv, options: { chat: { type: 'string' } }, allowPositionals: true, strict: true });
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: { chat: { type: 'string' } },
+    allowPositionals: true,
+    strict: true,
+  });
   if (positionals.length !== 1) throw new RoomError('usage', 'usage: broker <room-id> [--chat <path>]');
   return {
     paths: roomPaths(roomDirFrom(env), positionals[0]!),
@@ -85,8 +90,11 @@ async function main(): Promise<void> {
     log(`room ${paths.room} already uses ${existing.chat}; ignoring --chat ${config.chat}`);
   }
   const { history, report } = History.open(state.chat);
-  log(`history ${state.chat}: ${report.events} events${report.skipped > 0 ? `, ${report.skipped} bad lines skipped` : ''}${report.tornTail ? ' (torn last line ignored)' : ''}`);
-  const saveState = (next: RoomState) => writeFileAtomic(paths.state, `${JSON.stringify(next, null, 2)}\n`, { durable: true });
+  log(
+    `history ${state.chat}: ${report.events} events${report.skipped > 0 ? `, ${report.skipped} bad lines skipped` : ''}${report.tornTail ? ' (torn last line ignored)' : ''}`,
+  );
+  const saveState = (next: RoomState) =>
+    writeFileAtomic(paths.state, `${JSON.stringify(next, null, 2)}\n`, { durable: true });
   const registry = new Registry(state, saveState);
   if (existing === null) saveState(state); // records the history path for poll, watch and restarts
 
@@ -106,7 +114,10 @@ async function main(): Promise<void> {
     stopping ??= (async () => {
       log(`stopping (${reason})`);
       room.closing = true;
-      room.hub.end(reason, reason === 'exit' ? `${paths.room} was shut down by the host` : `the broker of ${paths.room} stopped`);
+      room.hub.end(
+        reason,
+        reason === 'exit' ? `${paths.room} was shut down by the host` : `the broker of ${paths.room} stopped`,
+      );
       await room.hub.drained(3000);
       room.hub.stop();
       await app?.close();

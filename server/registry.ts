@@ -52,7 +52,8 @@ export class Registry {
     checkUsername(name);
     if (name === BROKER_USER) throw new RoomError('name_taken', `the name "${BROKER_USER}" is reserved for the broker`);
     const record = this.#state.users[name];
-    if (record?.kicked) throw new RoomError('user_kicked', `${name} was kicked from this room; the host can /reauth ${name}`);
+    if (record?.kicked)
+      throw new RoomError('user_kicked', `${name} was kicked from this room; the host can /reauth ${name}`);
     if (record?.token != null) throw new RoomError('name_taken', `the name ${name} is already taken in this room`);
     const token = randomUUID();
     this.#commit((state) => {

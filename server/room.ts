@@ -20,7 +20,9 @@ type Distribute<E> = E extends RoomEvent ? Omit<E, 'id' | 'room' | 'ts' | 'seq'>
 /** An event before the room stamps it. */
 export type Draft = Distribute<RoomEvent>;
 
-export type PostResult = { readonly stored: true; readonly event: RoomEvent } | { readonly stored: false; readonly notice: Notice };
+export type PostResult =
+  | { readonly stored: true; readonly event: RoomEvent }
+  | { readonly stored: false; readonly notice: Notice };
 
 export interface RoomOptions {
   readonly id: string;
@@ -77,9 +79,14 @@ export class Room {
 
   /** The user a bearer token belongs to. */
   authenticate(token: string | undefined): string {
-    if (token === undefined || token === '') throw new RoomError('missing_token', 'missing token: send "Authorization: Bearer <token>" (get one with room join)');
+    if (token === undefined || token === '')
+      throw new RoomError(
+        'missing_token',
+        'missing token: send "Authorization: Bearer <token>" (get one with room join)',
+      );
     const user = this.registry.userFor(token);
-    if (user === null) throw new RoomError('invalid_token', 'invalid or revoked token: run room join again for a new one');
+    if (user === null)
+      throw new RoomError('invalid_token', 'invalid or revoked token: run room join again for a new one');
     return user;
   }
 
@@ -93,7 +100,15 @@ export class Room {
   /** Stamps, persists, then publishes an event. */
   publish(draft: Draft): RoomEvent {
     const { type, user, ...fields } = draft;
-    const event = { type, id: randomUUID(), room: this.id, user, ts: this.#now().toISOString(), seq: this.history.lastSeq + 1, ...fields } as RoomEvent;
+    const event = {
+      type,
+      id: randomUUID(),
+      room: this.id,
+      user,
+      ts: this.#now().toISOString(),
+      seq: this.history.lastSeq + 1,
+      ...fields,
+    } as RoomEvent;
     const line = this.history.append(event);
     this.hub.publish(event, line);
     return event;
@@ -101,7 +116,14 @@ export class Room {
 
   /** A private answer for one caller; never stored or broadcast. */
   notice(content: string): Notice {
-    return { type: 'system', id: randomUUID(), room: this.id, user: BROKER_USER, ts: this.#now().toISOString(), content };
+    return {
+      type: 'system',
+      id: randomUUID(),
+      room: this.id,
+      user: BROKER_USER,
+      ts: this.#now().toISOString(),
+      content,
+    };
   }
 
   system(content: string): RoomEvent {
@@ -115,9 +137,19 @@ export class Room {
       case 'message':
         return this.#stored({ type: 'message', user, content: checkContent(inbound.content) });
       case 'reply':
-        return this.#stored({ type: 'reply', user, reply_to: this.#replyTarget(inbound.reply_to, user), content: checkContent(inbound.content) });
+        return this.#stored({
+          type: 'reply',
+          user,
+          reply_to: this.#replyTarget(inbound.reply_to, user),
+          content: checkContent(inbound.content),
+        });
       case 'dm':
-        return this.#stored({ type: 'dm', user, to: this.knownUser(inbound.to), content: checkContent(inbound.content) });
+        return this.#stored({
+          type: 'dm',
+          user,
+          to: this.knownUser(inbound.to),
+          content: checkContent(inbound.content),
+        });
       case 'command':
         for (const p of inbound.params ?? []) checkSize(p);
         checkSize((inbound.params ?? []).join(' '));
@@ -155,7 +187,8 @@ export class Room {
     const candidates = id.length < 36 ? this.history.idsWithPrefix(id, PREFIX_CANDIDATES) : [];
     const found = candidates.map((c) => this.#visibleEvent(c, user)).filter((e) => e !== undefined);
     if (found.length === 1) return found[0]!;
-    if (found.length > 1) throw new RoomError('unknown_id', `id prefix ${ref} matches more than one message: give more characters`);
+    if (found.length > 1)
+      throw new RoomError('unknown_id', `id prefix ${ref} matches more than one message: give more characters`);
     throw new RoomError('unknown_id', `no message with id ${ref} in the history`);
   }
 
@@ -168,7 +201,10 @@ export class Room {
     const target = this.#resolveEvent(ref, user);
     if (target.type === 'dm') {
       const other = target.user === user ? target.to : target.user;
-      throw new RoomError('invalid_event', `that message is a direct message: answer it with /dm ${other} …, so it stays private`);
+      throw new RoomError(
+        'invalid_event',
+        `that message is a direct message: answer it with /dm ${other} …, so it stays private`,
+      );
     }
     return target.id;
   }
@@ -250,7 +286,10 @@ function checkContent(text: string): string {
 
 function checkSize(text: string): string {
   if (text.length > MAX_CONTENT_BYTES / 4 && Buffer.byteLength(text) > MAX_CONTENT_BYTES) {
-    throw new RoomError('content_too_large', `content is ${Buffer.byteLength(text)} bytes; at most ${MAX_CONTENT_BYTES} (64 KiB) are allowed`);
+    throw new RoomError(
+      'content_too_large',
+      `content is ${Buffer.byteLength(text)} bytes; at most ${MAX_CONTENT_BYTES} (64 KiB) are allowed`,
+    );
   }
   return text;
 }

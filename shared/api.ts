@@ -5,34 +5,59 @@ import type { FromSchema } from 'json-schema-to-ts';
 import { MAX_CONTENT_BYTES } from './events.ts';
 import { NAME_PATTERN } from './names.ts';
 
-const content = { type: 'string', minLength: 1, maxLength: MAX_CONTENT_BYTES, description: 'not blank; at most 64 KiB of UTF-8' } as const;
-const userArg = { type: 'string', pattern: '^@?(?!\\.)[A-Za-z0-9._-]{1,64}$', description: 'a username; a leading @ is accepted' } as const;
+const content = {
+  type: 'string',
+  minLength: 1,
+  maxLength: MAX_CONTENT_BYTES,
+  description: 'not blank; at most 64 KiB of UTF-8',
+} as const;
+const userArg = {
+  type: 'string',
+  pattern: '^@?(?!\\.)[A-Za-z0-9._-]{1,64}$',
+  description: 'a username; a leading @ is accepted',
+} as const;
 
 export const InMessage = {
-  $id: 'InMessage', type: 'object', required: ['type', 'content'],
+  $id: 'InMessage',
+  type: 'object',
+  required: ['type', 'content'],
   properties: { type: { const: 'message' }, content },
 } as const;
 
 export const InReply = {
-  $id: 'InReply', type: 'object', required: ['type', 'reply_to', 'content'],
+  $id: 'InReply',
+  type: 'object',
+  required: ['type', 'reply_to', 'content'],
   properties: {
     type: { const: 'reply' },
-    reply_to: { type: 'string', pattern: '^[0-9a-fA-F-]{4,36}$', description: 'the id of the event answered, or a unique prefix of it (at least 4 characters)' },
+    reply_to: {
+      type: 'string',
+      pattern: '^[0-9a-fA-F-]{4,36}$',
+      description: 'the id of the event answered, or a unique prefix of it (at least 4 characters)',
+    },
     content,
   },
 } as const;
 
 export const InCommand = {
-  $id: 'InCommand', type: 'object', required: ['type', 'cmd'],
+  $id: 'InCommand',
+  type: 'object',
+  required: ['type', 'cmd'],
   properties: {
     type: { const: 'command' },
-    cmd: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$', description: 'the command name, without the slash' },
+    cmd: {
+      type: 'string',
+      pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$',
+      description: 'the command name, without the slash',
+    },
     params: { type: 'array', items: { type: 'string', maxLength: MAX_CONTENT_BYTES }, maxItems: 1024, default: [] },
   },
 } as const;
 
 export const InDm = {
-  $id: 'InDm', type: 'object', required: ['type', 'to', 'content'],
+  $id: 'InDm',
+  type: 'object',
+  required: ['type', 'to', 'content'],
   properties: { type: { const: 'dm' }, to: userArg, content },
 } as const;
 
@@ -46,45 +71,71 @@ export const Inbound = {
 } as const;
 
 export const JoinRequest = {
-  $id: 'JoinRequest', type: 'object', required: ['username'],
+  $id: 'JoinRequest',
+  type: 'object',
+  required: ['username'],
   properties: { username: { type: 'string', description: 'letters, digits, `.`, `_`, `-`; 1-64; no leading dot' } },
 } as const;
 
 export const TokenResponse = {
-  $id: 'TokenResponse', type: 'object', additionalProperties: false, required: ['type', 'token', 'username'],
-  properties: { type: { const: 'token' }, token: { type: 'string', format: 'uuid' }, username: { type: 'string', pattern: NAME_PATTERN } },
+  $id: 'TokenResponse',
+  type: 'object',
+  additionalProperties: false,
+  required: ['type', 'token', 'username'],
+  properties: {
+    type: { const: 'token' },
+    token: { type: 'string', format: 'uuid' },
+    username: { type: 'string', pattern: NAME_PATTERN },
+  },
 } as const;
 
 export const ErrorResponse = {
-  $id: 'ErrorResponse', type: 'object', required: ['code', 'message'],
+  $id: 'ErrorResponse',
+  type: 'object',
+  required: ['code', 'message'],
   properties: {
-    code: { type: 'string', description: 'stable machine-readable code (see the README\'s error table)' },
+    code: { type: 'string', description: "stable machine-readable code (see the README's error table)" },
     message: { type: 'string', description: 'for humans' },
   },
 } as const;
 
 export const Health = {
-  $id: 'Health', type: 'object', required: ['ok', 'room', 'version'],
+  $id: 'Health',
+  type: 'object',
+  required: ['ok', 'room', 'version'],
   properties: { ok: { const: true }, room: { type: 'string' }, version: { type: 'string' } },
 } as const;
 
 export const Users = {
-  $id: 'Users', type: 'object', additionalProperties: false, required: ['you', 'host', 'online', 'recent'],
+  $id: 'Users',
+  type: 'object',
+  additionalProperties: false,
+  required: ['you', 'host', 'online', 'recent'],
   properties: {
-    you: { type: 'string', description: 'the username of the caller\'s token' },
+    you: { type: 'string', description: "the username of the caller's token" },
     host: { type: ['string', 'null'], description: 'the room host, or null before anyone joined' },
     online: {
-      type: 'array', description: 'users with a live session (TUI, agent, SSE stream)',
+      type: 'array',
+      description: 'users with a live session (TUI, agent, SSE stream)',
       items: {
-        type: 'object', additionalProperties: false, required: ['user', 'status', 'sessions'],
+        type: 'object',
+        additionalProperties: false,
+        required: ['user', 'status', 'sessions'],
         properties: { user: { type: 'string' }, status: { type: 'string' }, sessions: { type: 'integer' } },
       },
     },
     recent: {
-      type: 'array', description: 'users of one-shot commands only (send, poll, watch), most recent first',
+      type: 'array',
+      description: 'users of one-shot commands only (send, poll, watch), most recent first',
       items: {
-        type: 'object', additionalProperties: false, required: ['user', 'status', 'last_active'],
-        properties: { user: { type: 'string' }, status: { type: 'string' }, last_active: { type: 'string', format: 'date-time' } },
+        type: 'object',
+        additionalProperties: false,
+        required: ['user', 'status', 'last_active'],
+        properties: {
+          user: { type: 'string' },
+          status: { type: 'string' },
+          last_active: { type: 'string', format: 'date-time' },
+        },
       },
     },
   },
@@ -97,7 +148,10 @@ export const Users = {
  * A stream that ends without it was cut: reconnect with Last-Event-ID.
  */
 export const StreamClose = {
-  $id: 'StreamClose', type: 'object', additionalProperties: false, required: ['reason', 'message'],
+  $id: 'StreamClose',
+  type: 'object',
+  additionalProperties: false,
+  required: ['reason', 'message'],
   properties: {
     reason: { enum: ['exit', 'kicked', 'revoked', 'shutdown'] },
     message: { type: 'string' },
@@ -111,7 +165,10 @@ export const StreamClose = {
  * old history; the clear's notice follows as an ordinary event.
  */
 export const StreamClear = {
-  $id: 'StreamClear', type: 'object', additionalProperties: false, properties: {},
+  $id: 'StreamClear',
+  type: 'object',
+  additionalProperties: false,
+  properties: {},
   description: 'the payload of `event: clear` (an empty object)',
 } as const;
 

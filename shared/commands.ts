@@ -13,15 +13,25 @@ export interface CommandInfo {
 export const COMMANDS: readonly CommandInfo[] = [
   { name: 'who', args: '', description: 'who is online, with their status (only you see the answer)', admin: false },
   { name: 'set_status', args: '[text…]', description: 'set your status; with no text, clear it', admin: false },
-  { name: 'dm', args: '<user> <message…>', description: 'a private message to one user (the host sees DMs too)', admin: false },
+  {
+    name: 'dm',
+    args: '<user> <message…>',
+    description: 'a private message to one user (the host sees DMs too)',
+    admin: false,
+  },
   { name: 'reply', args: '<id-prefix> <message…>', description: 'answer an earlier message', admin: false },
   { name: 'claim', args: '<what…>', description: 'tell the room what you are taking on (broadcast)', admin: false },
   { name: 'help', args: '', description: 'list the commands (only you see the answer)', admin: false },
-  { name: 'kick', args: '<user>', description: 'revoke a user\'s token, end their sessions, block the name', admin: true },
+  {
+    name: 'kick',
+    args: '<user>',
+    description: "revoke a user's token, end their sessions, block the name",
+    admin: true,
+  },
   { name: 'reauth', args: '<user>', description: 'let a kicked user join again (with a new token)', admin: true },
   { name: 'clear-tokens', args: '', description: 'revoke every token; everyone must join again', admin: true },
   { name: 'clear', args: '', description: 'empty the history, leaving one notice', admin: true },
-  { name: 'exit', args: '', description: 'shut the room\'s broker down (history and tokens are kept)', admin: true },
+  { name: 'exit', args: '', description: "shut the room's broker down (history and tokens are kept)", admin: true },
 ];
 
 export function commandUsage(info: CommandInfo): string {

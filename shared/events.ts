@@ -27,48 +27,77 @@ const envelope = {
 const envelopeKeys = ['type', 'id', 'room', 'user', 'ts', 'seq'] as const;
 
 export const JoinEvent = {
-  $id: 'JoinEvent', description: 'a user connected a live session',
-  type: 'object', additionalProperties: false, required: [...envelopeKeys],
+  $id: 'JoinEvent',
+  description: 'a user connected a live session',
+  type: 'object',
+  additionalProperties: false,
+  required: [...envelopeKeys],
   properties: { type: { const: 'join' }, ...envelope },
 } as const;
 
 export const LeaveEvent = {
-  $id: 'LeaveEvent', description: 'a user\'s live session ended',
-  type: 'object', additionalProperties: false, required: [...envelopeKeys],
+  $id: 'LeaveEvent',
+  description: "a user's live session ended",
+  type: 'object',
+  additionalProperties: false,
+  required: [...envelopeKeys],
   properties: { type: { const: 'leave' }, ...envelope },
 } as const;
 
 export const MessageEvent = {
-  $id: 'MessageEvent', description: 'a plain chat message',
-  type: 'object', additionalProperties: false, required: [...envelopeKeys, 'content'],
+  $id: 'MessageEvent',
+  description: 'a plain chat message',
+  type: 'object',
+  additionalProperties: false,
+  required: [...envelopeKeys, 'content'],
   properties: { type: { const: 'message' }, ...envelope, content },
 } as const;
 
 export const ReplyEvent = {
-  $id: 'ReplyEvent', description: 'a message answering an earlier event',
-  type: 'object', additionalProperties: false, required: [...envelopeKeys, 'reply_to', 'content'],
+  $id: 'ReplyEvent',
+  description: 'a message answering an earlier event',
+  type: 'object',
+  additionalProperties: false,
+  required: [...envelopeKeys, 'reply_to', 'content'],
   properties: { type: { const: 'reply' }, ...envelope, reply_to: { type: 'string', format: 'uuid' }, content },
 } as const;
 
 export const CommandEvent = {
-  $id: 'CommandEvent', description: 'a structured command broadcast for the room to act on (e.g. /claim)',
-  type: 'object', additionalProperties: false, required: [...envelopeKeys, 'cmd', 'params'],
+  $id: 'CommandEvent',
+  description: 'a structured command broadcast for the room to act on (e.g. /claim)',
+  type: 'object',
+  additionalProperties: false,
+  required: [...envelopeKeys, 'cmd', 'params'],
   properties: { type: { const: 'command' }, ...envelope, cmd, params },
 } as const;
 
 export const SystemEvent = {
-  $id: 'SystemEvent', description: 'a notice from the broker (user `broker`)',
-  type: 'object', additionalProperties: false, required: [...envelopeKeys, 'content'],
+  $id: 'SystemEvent',
+  description: 'a notice from the broker (user `broker`)',
+  type: 'object',
+  additionalProperties: false,
+  required: [...envelopeKeys, 'content'],
   properties: { type: { const: 'system' }, ...envelope, content },
 } as const;
 
 export const DmEvent = {
-  $id: 'DmEvent', description: 'a direct message, visible only to its sender, its recipient and the host',
-  type: 'object', additionalProperties: false, required: [...envelopeKeys, 'to', 'content'],
+  $id: 'DmEvent',
+  description: 'a direct message, visible only to its sender, its recipient and the host',
+  type: 'object',
+  additionalProperties: false,
+  required: [...envelopeKeys, 'to', 'content'],
   properties: { type: { const: 'dm' }, ...envelope, to: name, content },
 } as const;
 
-export const EVENT_SCHEMAS = [JoinEvent, LeaveEvent, MessageEvent, ReplyEvent, CommandEvent, SystemEvent, DmEvent] as const;
+export const EVENT_SCHEMAS = [
+  JoinEvent,
+  LeaveEvent,
+  MessageEvent,
+  ReplyEvent,
+  CommandEvent,
+  SystemEvent,
+  DmEvent,
+] as const;
 
 export const Event = {
   $id: 'Event',
@@ -84,9 +113,19 @@ export const Event = {
  * written to history nor broadcast, so it has no `seq`.
  */
 export const Notice = {
-  $id: 'Notice', description: 'a private answer from the broker to one caller; not in history, no seq',
-  type: 'object', additionalProperties: false, required: ['type', 'id', 'room', 'user', 'ts', 'content'],
-  properties: { type: { const: 'system' }, id: envelope.id, room: name, user: { const: 'broker' }, ts: envelope.ts, content },
+  $id: 'Notice',
+  description: 'a private answer from the broker to one caller; not in history, no seq',
+  type: 'object',
+  additionalProperties: false,
+  required: ['type', 'id', 'room', 'user', 'ts', 'content'],
+  properties: {
+    type: { const: 'system' },
+    id: envelope.id,
+    room: name,
+    user: { const: 'broker' },
+    ts: envelope.ts,
+    content,
+  },
 } as const;
 
 export type JoinEvent = FromSchema<typeof JoinEvent>;

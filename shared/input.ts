@@ -14,7 +14,8 @@ const COMMAND_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const INBOUND_TYPES = new Set(['message', 'reply', 'command', 'dm']);
 /** The broker's own rule for a reply's id (the schema), checked here so a typo gets a usage line, not a schema error. */
 const REPLY_ID = new RegExp(InReply.properties.reply_to.pattern);
-const REPLY_USAGE = 'usage: /reply <id-prefix> <message>: the id is the event\'s id or at least its first 4 characters (0-9, a-f)';
+const REPLY_USAGE =
+  "usage: /reply <id-prefix> <message>: the id is the event's id or at least its first 4 characters (0-9, a-f)";
 
 /** Splits `/name rest` into the name and the rest with its inner spacing kept. */
 function splitCommand(text: string): { name: string; rest: string } {
@@ -31,7 +32,10 @@ function firstWord(rest: string): [string, string] {
 export function parseSlash(text: string): Inbound {
   const { name, rest } = splitCommand(text);
   if (!COMMAND_NAME.test(name)) {
-    throw new RoomError('invalid_command', name === '' ? 'empty command: type a name after /' : `invalid command name /${name}`);
+    throw new RoomError(
+      'invalid_command',
+      name === '' ? 'empty command: type a name after /' : `invalid command name /${name}`,
+    );
   }
   // Built-in names match in any case, as in the broker (server/commands.ts).
   const builtin = name.toLowerCase();
@@ -61,7 +65,10 @@ function parseEnvelope(text: string): Inbound {
   }
   const type = (value as { type?: unknown }).type;
   if (typeof type !== 'string' || !INBOUND_TYPES.has(type)) {
-    throw new RoomError('unknown_type', `unknown event type ${JSON.stringify(type)}: use message, reply, command or dm`);
+    throw new RoomError(
+      'unknown_type',
+      `unknown event type ${JSON.stringify(type)}: use message, reply, command or dm`,
+    );
   }
   return value as Inbound;
 }

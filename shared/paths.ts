@@ -36,7 +36,10 @@ export function roomPaths(dir: string, roomId: string): RoomPaths {
   checkRoomId(roomId);
   const socket = join(dir, `room-${roomId}.sock`);
   if (Buffer.byteLength(socket) > MAX_SOCKET_PATH) {
-    throw new RoomError('usage', `socket path too long (${Buffer.byteLength(socket)} bytes, at most ${MAX_SOCKET_PATH}): ${socket}; use a shorter ROOM_DIR or room id`);
+    throw new RoomError(
+      'usage',
+      `socket path too long (${Buffer.byteLength(socket)} bytes, at most ${MAX_SOCKET_PATH}): ${socket}; use a shorter ROOM_DIR or room id`,
+    );
   }
   return {
     dir,

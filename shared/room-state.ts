@@ -40,7 +40,12 @@ export function readRoomState(paths: RoomPaths): RoomState | null {
   } catch (error) {
     throw new RoomError('internal', `corrupt room state file ${paths.state}: ${(error as Error).message}`);
   }
-  if (state?.version !== 1 || typeof state.chat !== 'string' || typeof state.users !== 'object' || state.users === null) {
+  if (
+    state?.version !== 1 ||
+    typeof state.chat !== 'string' ||
+    typeof state.users !== 'object' ||
+    state.users === null
+  ) {
     throw new RoomError('internal', `unrecognised room state file ${paths.state}`);
   }
   return state;

@@ -33,7 +33,7 @@ export function probeSocket(path: string, timeoutMs = 1000): Promise<SocketState
 
 /** Refuses a socket path that is a symlink or not ours, before anything connects to it. */
 export function checkSocketPath(path: string): void {
-  let st;
+  let st: ReturnType<typeof lstatSync>;
   try {
     st = lstatSync(path);
   } catch {
@@ -41,5 +41,6 @@ export function checkSocketPath(path: string): void {
   }
   if (st.isSymbolicLink()) throw new RoomError('unsafe_path', `refusing ${path}: it is a symbolic link`);
   const uid = process.getuid?.();
-  if (uid !== undefined && st.uid !== uid) throw new RoomError('unsafe_path', `refusing ${path}: it belongs to another user`);
+  if (uid !== undefined && st.uid !== uid)
+    throw new RoomError('unsafe_path', `refusing ${path}: it belongs to another user`);
 }

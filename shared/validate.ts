@@ -16,7 +16,10 @@ const FORMATS: Record<string, RegExp> = {
 const patterns = new Map<string, RegExp>();
 function pattern(source: string): RegExp {
   let re = patterns.get(source);
-  if (re === undefined) patterns.set(source, (re = new RegExp(source, 'u')));
+  if (re === undefined) {
+    re = new RegExp(source, 'u');
+    patterns.set(source, re);
+  }
   return re;
 }
 
@@ -73,7 +76,8 @@ export class SchemaChecker {
     if (tag !== undefined) {
       if (typeOf(value) !== 'object') return false;
       const actual = (value as Record<string, unknown>)[tag];
-      const branch = branches.map((b) => this.#resolve(b))
+      const branch = branches
+        .map((b) => this.#resolve(b))
         .find((b) => (b.properties as Record<string, Schema> | undefined)?.[tag]?.const === actual);
       return branch !== undefined && this.check(branch, value);
     }
@@ -81,7 +85,8 @@ export class SchemaChecker {
   }
 
   #checkString(schema: Schema, value: string): boolean {
-    if (typeof schema.maxLength === 'number' && (value.length > schema.maxLength && codePoints(value) > schema.maxLength)) return false;
+    if (typeof schema.maxLength === 'number' && value.length > schema.maxLength && codePoints(value) > schema.maxLength)
+      return false;
     if (typeof schema.minLength === 'number' && codePoints(value) < schema.minLength) return false;
     if (typeof schema.pattern === 'string' && !pattern(schema.pattern).test(value)) return false;
     const format = typeof schema.format === 'string' ? FORMATS[schema.format] : undefined;

@@ -6,10 +6,11 @@ import { test } from 'node:test';
 import { AgentProcess, historyLines } from './agent-process.ts';
 import { RoomDir, http, isAlive, waitUntil } from './helpers.ts';
 
-const types = (dir: RoomDir, room: string) => historyLines(dir, room).map((line) => {
-  const e = JSON.parse(line) as { type: string; user: string };
-  return `${e.type}:${e.user}`;
-});
+const types = (dir: RoomDir, room: string) =>
+  historyLines(dir, room).map((line) => {
+    const e = JSON.parse(line) as { type: string; user: string };
+    return `${e.type}:${e.user}`;
+  });
 
 test('/exit by the host ends every agent session: exit 0, the broker is gone', async (t) => {
   const dir = RoomDir.create(t);
@@ -23,7 +24,11 @@ test('/exit by the host ends every agent session: exit 0, the broker is gone', a
   assert.equal(await guest.exit(), 0, guest.stderr);
   for (const agent of [host, guest]) {
     assert.match(agent.stderr, /^room: session ended \(exit\): r was shut down by the host\n$/);
-    assert.equal(agent.events().at(-1)?.content, 'alice is shutting down the room', 'the notice is printed before the end');
+    assert.equal(
+      agent.events().at(-1)?.content,
+      'alice is shutting down the room',
+      'the notice is printed before the end',
+    );
   }
   await waitUntil(() => !isAlive(brokerPid!), 5000, 'the broker to stop');
 });
@@ -79,10 +84,23 @@ test('identity: a taken name reuses its valid token record; -t and ROOM_TOKEN ar
   const again = await dir.run(['r', 'bot', '--agent', '-n', '0'], { input: 'back again\n' });
   assert.equal(again.code, 0, again.stderr);
   assert.equal(again.stderr, '');
-  assert.deepEqual(again.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { type: string }).type), ['join', 'message']);
-  assert.equal((JSON.parse(readFileSync(dir.file('room-r-bot.token'), 'utf8')) as { token: string }).token, record.token, 'the record is unchanged');
+  assert.deepEqual(
+    again.stdout
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { type: string }).type),
+    ['join', 'message'],
+  );
+  assert.equal(
+    (JSON.parse(readFileSync(dir.file('room-r-bot.token'), 'utf8')) as { token: string }).token,
+    record.token,
+    'the record is unchanged',
+  );
 
-  const viaEnv = await dir.run(['r', 'bot', '--agent', '-n', '0'], { env: { ROOM_TOKEN: record.token }, input: 'from env\n' });
+  const viaEnv = await dir.run(['r', 'bot', '--agent', '-n', '0'], {
+    env: { ROOM_TOKEN: record.token },
+    input: 'from env\n',
+  });
   assert.equal(viaEnv.code, 0, viaEnv.stderr);
   assert.match(viaEnv.stdout, /"content":"from env"/);
   const viaFlag = await dir.run(['r', 'bot', '--agent', '-n', '0', '-t', record.token], { input: 'from flag\n' });

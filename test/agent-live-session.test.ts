@@ -34,7 +34,11 @@ test('LiveSession: connecting then live, events with their exact lines, whenDeli
   const states: ConnectionState[] = [];
   const lines: string[] = [];
   const session = new LiveSession({
-    client, paths, token: identity.token, history: 5, giveUpMs: 1000,
+    client,
+    paths,
+    token: identity.token,
+    history: 5,
+    giveUpMs: 1000,
     onEvent: (event, line) => {
       assert.equal(JSON.parse(line).seq, event.seq);
       lines.push(line);
@@ -45,7 +49,10 @@ test('LiveSession: connecting then live, events with their exact lines, whenDeli
   const running = session.run();
   await session.whenLive();
   assert.equal(session.state, 'live');
-  const posted = await http(paths.socket, 'POST', '/messages', { token: alice, body: { type: 'message', content: 'hi' } });
+  const posted = await http(paths.socket, 'POST', '/messages', {
+    token: alice,
+    body: { type: 'message', content: 'hi' },
+  });
   const { seq } = posted.json<{ seq: number }>();
   await session.whenDelivered(seq);
   assert.equal(session.lastSeq, seq);

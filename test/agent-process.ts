@@ -39,7 +39,12 @@ export class AgentProcess {
     this.exited = new Promise((resolve) => this.child.on('close', (code, signal) => resolve({ code, signal })));
   }
 
-  static start(dir: RoomDir, room: string, user: string, options: { args?: readonly string[]; env?: NodeJS.ProcessEnv } = {}): AgentProcess {
+  static start(
+    dir: RoomDir,
+    room: string,
+    user: string,
+    options: { args?: readonly string[]; env?: NodeJS.ProcessEnv } = {},
+  ): AgentProcess {
     return new AgentProcess(dir, [room, user, ...(options.args ?? [])], options.env);
   }
 
@@ -68,7 +73,8 @@ export class AgentProcess {
   async waitFor(predicate: (events: AgentEvent[]) => boolean, what: string, timeoutMs = 8000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!predicate(this.events())) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; stdout:\n${this.lines.join('\n')}\nstderr:\n${this.stderr}`);
+      if (Date.now() > deadline)
+        throw new Error(`timed out waiting for ${what}; stdout:\n${this.lines.join('\n')}\nstderr:\n${this.stderr}`);
       await sleep(10);
     }
   }
@@ -90,7 +96,10 @@ export class AgentProcess {
   async exit(timeoutMs = 8000): Promise<number | null> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`the agent did not exit within ${timeoutMs} ms; stderr:\n${this.stderr}`)), timeoutMs);
+      timer = setTimeout(
+        () => reject(new Error(`the agent did not exit within ${timeoutMs} ms; stderr:\n${this.stderr}`)),
+        timeoutMs,
+      );
     });
     try {
       const { code } = await Promise.race([this.exited, timeout]);
@@ -103,7 +112,9 @@ export class AgentProcess {
 
 /** The history file's lines (the room's NDJSON), exactly as written. */
 export function historyLines(dir: RoomDir, room: string): string[] {
-  return readFileSync(dir.file(`${room}.chat`), 'utf8').split('\n').filter((line) => line !== '');
+  return readFileSync(dir.file(`${room}.chat`), 'utf8')
+    .split('\n')
+    .filter((line) => line !== '');
 }
 
 /** Asserts seqs increase by exactly one: nothing lost, nothing twice. */

@@ -15,7 +15,10 @@ async function setup(t: Parameters<typeof RoomDir.create>[0], reconnectSeconds =
   const dir = RoomDir.create(t);
   const alice = await dir.join('r', 'alice');
   const post = async (content: string) => {
-    const answer = await http(dir.socket('r'), 'POST', '/messages', { token: alice, body: { type: 'message', content } });
+    const answer = await http(dir.socket('r'), 'POST', '/messages', {
+      token: alice,
+      body: { type: 'message', content },
+    });
     assert.equal(answer.status, 201, answer.body);
   };
   const bot = AgentProcess.start(dir, 'r', 'bot', { env: { ROOM_RECONNECT_SECONDS: reconnectSeconds } });
@@ -48,9 +51,10 @@ test('broker stopped (SIGTERM) and started again by someone else: the agent resu
   const history = historyLines(dir, 'r');
   assert.deepEqual(bot.lines, history.slice(0, -1));
   assertConsecutive(bot.lines.map(seqOf));
-  assert.deepEqual(bot.events().map((e) => e.content ?? `${e.type}:${e.user}`), [
-    'join:bot', 'before', 'leave:bot', 'join:bot', 'typed while down 1', 'typed while down 2', 'after',
-  ]);
+  assert.deepEqual(
+    bot.events().map((e) => e.content ?? `${e.type}:${e.user}`),
+    ['join:bot', 'before', 'leave:bot', 'join:bot', 'typed while down 1', 'typed while down 2', 'after'],
+  );
   assert.equal(dir.brokerPids().length, 2);
 });
 
@@ -61,10 +65,15 @@ test('broker crash (SIGKILL) under a stream of messages: the agent starts a new 
   let sent = 0;
   const sender = (async () => {
     for (let i = 1; sending; i++) {
-      await post(`burst ${i}`).then(() => sent++, () => {});
+      await post(`burst ${i}`).then(
+        () => sent++,
+        () => {},
+      );
     }
   })();
-  t.after(() => void (sending = false));
+  t.after(() => {
+    sending = false;
+  });
   await waitUntil(() => sent >= 20, 5000, 'some messages before the crash');
   const [first] = dir.brokerPids();
   process.kill(first!, 'SIGKILL');
@@ -78,7 +87,9 @@ test('broker crash (SIGKILL) under a stream of messages: the agent starts a new 
   sending = false;
   await sender;
   await bot.waitFor(hasContent('typed during the crash 3'), 'the lines typed during the crash');
-  const lastSent = historyLines(dir, 'r').filter((l) => l.includes('"burst ')).at(-1)!;
+  const lastSent = historyLines(dir, 'r')
+    .filter((l) => l.includes('"burst '))
+    .at(-1)!;
   await bot.waitFor(hasContent((JSON.parse(lastSent) as { content: string }).content), 'the last burst message');
   bot.end();
   assert.equal(await bot.exit(), 0, bot.stderr);
@@ -86,9 +97,16 @@ test('broker crash (SIGKILL) under a stream of messages: the agent starts a new 
   const history = historyLines(dir, 'r');
   assert.deepEqual(bot.lines, history.slice(0, -1), 'printed exactly the history (but its final leave)');
   assertConsecutive(bot.lines.map(seqOf));
-  const typed = bot.events().filter((e) => e.content?.startsWith('typed during')).map((e) => e.content);
+  const typed = bot
+    .events()
+    .filter((e) => e.content?.startsWith('typed during'))
+    .map((e) => e.content);
   assert.deepEqual(typed, ['typed during the crash 1', 'typed during the crash 2', 'typed during the crash 3']);
-  assert.equal(bot.events().filter((e) => e.type === 'join' && e.user === 'bot').length, 2, 'joined again on the new broker');
+  assert.equal(
+    bot.events().filter((e) => e.type === 'join' && e.user === 'bot').length,
+    2,
+    'joined again on the new broker',
+  );
 });
 
 test('nobody restarts a stopped broker: the agent gives up after ROOM_RECONNECT_SECONDS with exit 3', async (t) => {
@@ -100,7 +118,10 @@ test('nobody restarts a stopped broker: the agent gives up after ROOM_RECONNECT_
   assert.equal(await bot.exit(), 3, bot.stderr);
   const took = Date.now() - stoppedAt;
   assert.ok(took >= 900 && took < 5000, `gave up after ${took} ms`);
-  assert.match(bot.stderr, /room: lost the broker of room r: gave up reconnecting after 1 s \(no broker is running on .*\)\n/);
+  assert.match(
+    bot.stderr,
+    /room: lost the broker of room r: gave up reconnecting after 1 s \(no broker is running on .*\)\n/,
+  );
   assert.match(bot.stderr, /room: 1 input line was not sent: the session ended first\n/);
   assert.equal(dir.brokerPids().length, 1, 'a broker stopped on purpose is not restarted by the agent');
 });
@@ -114,11 +135,17 @@ test('a history replaced while the broker was down is printed from its start, wi
   const restart = await dir.run(['join', 'r', 'carol']);
   assert.equal(restart.code, 0, restart.stderr);
   await bot.waitForStderr(/reconnected/);
-  await bot.waitFor((events) => events.at(-1)?.type === 'join' && events.at(-1)?.seq === 1, 'the join in the new history');
+  await bot.waitFor(
+    (events) => events.at(-1)?.type === 'join' && events.at(-1)?.seq === 1,
+    'the join in the new history',
+  );
   assert.match(bot.stderr, /the history of room r was replaced \(now at seq 1, we had 2\): starting over/);
   // The leave written at the stop went with the old file: it was never printed.
   // The leave the stopping broker wrote went with the old file: it was never printed.
-  assert.deepEqual(bot.events().map((e) => `${e.type}:${e.seq}`), ['join:1', 'message:2', 'join:1']);
+  assert.deepEqual(
+    bot.events().map((e) => `${e.type}:${e.seq}`),
+    ['join:1', 'message:2', 'join:1'],
+  );
   bot.end();
   assert.equal(await bot.exit(), 0, bot.stderr);
 });
@@ -134,7 +161,14 @@ test('a reader too slow for the broker: the stream is dropped and resumed with n
   bot.child.stdout.pause();
   const filler = 'x'.repeat(1000);
   for (let i = 1; i <= 1000; i += 10) {
-    await Promise.all(Array.from({ length: 10 }, (_, j) => http(dir.socket('r'), 'POST', '/messages', { token: alice, body: { type: 'message', content: `${i + j} ${filler}` } })));
+    await Promise.all(
+      Array.from({ length: 10 }, (_, j) =>
+        http(dir.socket('r'), 'POST', '/messages', {
+          token: alice,
+          body: { type: 'message', content: `${i + j} ${filler}` },
+        }),
+      ),
+    );
   }
   bot.child.stdout.resume();
   await bot.waitFor((events) => events.some((e) => e.content?.startsWith('1000 ')), 'the last message', 15_000);

@@ -24,25 +24,43 @@ test('the seed recipe: the agent reads a FIFO held open by tail, a second client
   ].join('\n');
   const pids = new Map<string, number>();
   // stderr to /dev/null: tail inherits it and would hold a pipe open.
-  const started = execFileSync('sh', ['-c', script], { env: { ...dir.env, PATH: `${join(ROOT, 'bin')}:${process.env.PATH}` }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 10_000 });
+  const started = execFileSync('sh', ['-c', script], {
+    env: { ...dir.env, PATH: `${join(ROOT, 'bin')}:${process.env.PATH}` },
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+    timeout: 10_000,
+  });
   for (const [, name, pid] of started.matchAll(/^(\w+) (\d+)$/gm)) pids.set(name!, Number(pid));
   t.after(async () => {
     for (const pid of pids.values()) await stopProcess(pid, 500);
   });
-  const out = () => readFileSync(dir.file('out'), 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as { type: string; user: string; content?: string });
-  await waitUntil(() => out().some((e) => e.content === 'hi'), 10_000, 'the agent\'s own message in out');
+  const out = () =>
+    readFileSync(dir.file('out'), 'utf8')
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as { type: string; user: string; content?: string });
+  await waitUntil(() => out().some((e) => e.content === 'hi'), 10_000, "the agent's own message in out");
 
   const alice = await dir.join('myroom', 'alice');
   const sent = await dir.run(['send', '-t', alice, 'myroom', 'hello bot']);
   assert.equal(sent.code, 0, sent.stderr);
-  await waitUntil(() => out().some((e) => e.content === 'hello bot'), 5000, 'alice\'s message in out');
-  assert.deepEqual(out().map((e) => `${e.type}:${e.user}:${e.content ?? ''}`), ['join:bot:', 'message:bot:hi', 'message:alice:hello bot']);
+  await waitUntil(() => out().some((e) => e.content === 'hello bot'), 5000, "alice's message in out");
+  assert.deepEqual(
+    out().map((e) => `${e.type}:${e.user}:${e.content ?? ''}`),
+    ['join:bot:', 'message:bot:hi', 'message:alice:hello bot'],
+  );
   assert.equal(readFileSync(dir.file('err'), 'utf8'), '', 'nothing on stderr');
 
   // The recipe's end: stopping the holder ends stdin; the agent leaves and exits.
   await stopProcess(pids.get('tail')!);
   await waitUntil(() => !isAlive(pids.get('agent')!), 5000, 'the agent to exit');
-  assert.equal(historyLines(dir, 'myroom').map((l) => JSON.parse(l) as { type: string; user: string }).filter((e) => e.user === 'bot').at(-1)?.type, 'leave');
+  assert.equal(
+    historyLines(dir, 'myroom')
+      .map((l) => JSON.parse(l) as { type: string; user: string })
+      .filter((e) => e.user === 'bot')
+      .at(-1)?.type,
+    'leave',
+  );
 });
 
 test('prints the last -n visible history events, then its own join, then live events, each exactly as the history line', async (t) => {
@@ -55,7 +73,11 @@ test('prints the last -n visible history events, then its own join, then live ev
 
   const three = AgentProcess.start(dir, 'r', 'bot', { args: ['-n', '3'] });
   await three.live('bot');
-  assert.deepEqual(three.events().map((e) => e.content ?? `${e.type}:${e.user}`), ['m22', 'm23', 'm24', 'join:bot'], 'the DM to carol is neither shown nor counted');
+  assert.deepEqual(
+    three.events().map((e) => e.content ?? `${e.type}:${e.user}`),
+    ['m22', 'm23', 'm24', 'join:bot'],
+    'the DM to carol is neither shown nor counted',
+  );
   await post({ type: 'message', content: 'live one' });
   await three.waitFor((events) => events.some((e) => e.content === 'live one'), 'a live event');
   three.end();
@@ -67,13 +89,22 @@ test('prints the last -n visible history events, then its own join, then live ev
   // carol), then the join, each byte for byte as in the history file.
   const visible = historyLines(dir, 'r').filter((line) => (JSON.parse(line) as { type: string }).type !== 'dm');
   assert.deepEqual(fallback.lines, visible.slice(-21));
-  assert.deepEqual(fallback.events().slice(-3).map((e) => e.content ?? `${e.type}:${e.user}`), ['live one', 'leave:bot', 'join:dave']);
+  assert.deepEqual(
+    fallback
+      .events()
+      .slice(-3)
+      .map((e) => e.content ?? `${e.type}:${e.user}`),
+    ['live one', 'leave:bot', 'join:dave'],
+  );
   fallback.end();
   assert.equal(await fallback.exit(), 0);
 
   const none = AgentProcess.start(dir, 'r', 'erin', { args: ['-n', '0'] });
   await none.live('erin');
-  assert.deepEqual(none.events().map((e) => `${e.type}:${e.user}`), ['join:erin']);
+  assert.deepEqual(
+    none.events().map((e) => `${e.type}:${e.user}`),
+    ['join:erin'],
+  );
   none.end();
   assert.equal(await none.exit(), 0);
 });
@@ -101,11 +132,14 @@ test('sends JSON events, plain text and slash commands; prints private answers; 
     '  {"type":"message","content":"indented json"}  ',
     'last',
   );
-  await bot.waitFor((events) => events.some((e) => e.content === 'last'), 'the last line\'s echo');
-  const printed = bot.events().slice(2).map((e) => {
-    if (e.seq === undefined) return `notice:${e.content!.split('\n')[0]}`;
-    return `${e.type}:${e.user}:${e.content ?? `${e.cmd} ${e.params!.join(' ')}`}${e.to === undefined ? '' : `>${e.to}`}`;
-  });
+  await bot.waitFor((events) => events.some((e) => e.content === 'last'), "the last line's echo");
+  const printed = bot
+    .events()
+    .slice(2)
+    .map((e) => {
+      if (e.seq === undefined) return `notice:${e.content!.split('\n')[0]}`;
+      return `${e.type}:${e.user}:${e.content ?? `${e.cmd} ${e.params!.join(' ')}`}${e.to === undefined ? '' : `>${e.to}`}`;
+    });
   assert.deepEqual(printed, [
     'message:bot:json message',
     'message:bot:plain text',
@@ -140,24 +174,40 @@ test('stdin EOF: every line read is sent, in order, and echoed; then the leave i
   const result = await dir.run(['r', 'bot', '--agent', '-n', '0'], { input: `${lines.join('\n')}\n` });
   assert.equal(result.code, 0, result.stderr);
   assert.equal(result.stderr, '');
-  const printed = result.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; content?: string; seq: number });
+  const printed = result.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { type: string; content?: string; seq: number });
   assert.equal(printed[0]!.type, 'join');
-  assert.deepEqual(printed.slice(1).map((e) => e.content), lines, 'all sent and echoed, in the order read');
+  assert.deepEqual(
+    printed.slice(1).map((e) => e.content),
+    lines,
+    'all sent and echoed, in the order read',
+  );
   assertConsecutive(printed.map((e) => e.seq));
   const last = JSON.parse(historyLines(dir, 'r').at(-1)!) as { type: string; user: string; seq: number };
-  assert.deepEqual([last.type, last.user, last.seq], ['leave', 'bot', printed.at(-1)!.seq + 1], 'leaves right after its last message');
+  assert.deepEqual(
+    [last.type, last.user, last.seq],
+    ['leave', 'bot', printed.at(-1)!.seq + 1],
+    'leaves right after its last message',
+  );
   assert.ok(existsSync(dir.file('room-r-bot.token')), 'joining wrote the token record');
 });
 
 test('stdin already at its end (< /dev/null): prints the last -n events and its own join, then leaves', async (t) => {
   const dir = RoomDir.create(t);
   const alice = await dir.join('r', 'alice');
-  for (const content of ['one', 'two', 'three']) await http(dir.socket('r'), 'POST', '/messages', { token: alice, body: { type: 'message', content } });
+  for (const content of ['one', 'two', 'three'])
+    await http(dir.socket('r'), 'POST', '/messages', { token: alice, body: { type: 'message', content } });
   for (let round = 0; round < 3; round++) {
     const result = await dir.run(['r', 'bot', '--agent', '-n', '2']);
     assert.equal(result.code, 0, result.stderr);
     const history = historyLines(dir, 'r');
-    assert.equal(result.stdout, `${history.slice(-4, -1).join('\n')}\n`, 'two history events and the join, the leave after');
+    assert.equal(
+      result.stdout,
+      `${history.slice(-4, -1).join('\n')}\n`,
+      'two history events and the join, the leave after',
+    );
     assert.match(history.at(-2)!, /"type":"join","id":"[^"]+","room":"r","user":"bot"/);
     assert.match(history.at(-1)!, /"type":"leave","id":"[^"]+","room":"r","user":"bot"/);
   }
@@ -168,8 +218,14 @@ test('input that ends before the session is live is still sent after the join; -
   const chat = dir.file('elsewhere.ndjson');
   const result = await dir.run(['r', 'bot', '--agent', '-f', chat], { input: '{"type":"message","content":"early"}' }); // no final newline
   assert.equal(result.code, 0, result.stderr);
-  const printed = result.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; content?: string });
-  assert.deepEqual(printed.map((e) => e.content ?? e.type), ['join', 'early']);
+  const printed = result.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { type: string; content?: string });
+  assert.deepEqual(
+    printed.map((e) => e.content ?? e.type),
+    ['join', 'early'],
+  );
   assert.deepEqual(readFileSync(chat, 'utf8').trim().split('\n').slice(0, 2), result.stdout.trim().split('\n'));
   const health = await http(dir.socket('r'), 'GET', '/health');
   assert.equal(health.status, 200, 'the broker it started keeps running');

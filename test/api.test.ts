@@ -13,7 +13,9 @@ function announceBody(socket: string, token: string, length: number): Promise<st
   return new Promise((resolve) => {
     let answer = '';
     const conn = connect({ path: socket }, () => {
-      conn.write(`POST /messages HTTP/1.1\r\nHost: room\r\nAuthorization: Bearer ${token}\r\nContent-Type: text/plain\r\nContent-Length: ${length}\r\n\r\n`);
+      conn.write(
+        `POST /messages HTTP/1.1\r\nHost: room\r\nAuthorization: Bearer ${token}\r\nContent-Type: text/plain\r\nContent-Length: ${length}\r\n\r\n`,
+      );
     });
     conn.setEncoding('utf8').on('data', (chunk: string) => {
       answer += chunk;
@@ -46,8 +48,14 @@ test('POST /join: 201 with a token, 409 for a taken name, 400 for a bad one, "br
 
 test('POST /messages: auth, JSON and text/plain bodies, and errors with stable codes that write nothing', async (t) => {
   const { socket, alice, history } = await setup(t);
-  assert.equal((await http(socket, 'POST', '/messages', { body: { type: 'message', content: 'x' } })).json().code, 'missing_token');
-  assert.equal((await http(socket, 'POST', '/messages', { token: 'nope', body: { type: 'message', content: 'x' } })).status, 401);
+  assert.equal(
+    (await http(socket, 'POST', '/messages', { body: { type: 'message', content: 'x' } })).json().code,
+    'missing_token',
+  );
+  assert.equal(
+    (await http(socket, 'POST', '/messages', { token: 'nope', body: { type: 'message', content: 'x' } })).status,
+    401,
+  );
   const cases: Array<[string | object, string | undefined, number, string]> = [
     ['{"type":"message","content":', 'application/json', 400, 'invalid_json'],
     ['', 'application/json', 400, 'invalid_json'],
@@ -85,7 +93,8 @@ test('GET /messages: the last events, or those after an id, limited; DMs only fo
     ids.push((await http(socket, 'POST', '/messages', { token: alice, body: { type: 'message', content } })).json().id);
   }
   await http(socket, 'POST', '/messages', { token: bob, body: { type: 'dm', to: 'carol', content: 'secret' } });
-  const get = async (token: string, query = '') => (await http(socket, 'GET', `/messages${query}`, { token })).json().map((e: { content: string }) => e.content);
+  const get = async (token: string, query = '') =>
+    (await http(socket, 'GET', `/messages${query}`, { token })).json().map((e: { content: string }) => e.content);
   assert.deepEqual(await get(carol), ['one', 'two', 'three', 'secret']);
   assert.deepEqual(await get(alice), ['one', 'two', 'three', 'secret'], 'the host sees DMs');
   const dave = (await http(socket, 'POST', '/join', { body: { username: 'dave' } })).json().token;
@@ -109,6 +118,9 @@ test('GET /users: you, the host, who is online, and one-shot users by last activ
   assert.equal(users.host, 'alice');
   assert.deepEqual(users.online, []);
   // Most recent first; alice only joined (joining counts as activity).
-  assert.deepEqual(users.recent.map((u: { user: string }) => u.user), ['bob', 'alice']);
+  assert.deepEqual(
+    users.recent.map((u: { user: string }) => u.user),
+    ['bob', 'alice'],
+  );
   assert.ok(Date.now() - Date.parse(users.recent[0].last_active) < 10_000);
 });

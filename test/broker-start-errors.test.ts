@@ -17,10 +17,18 @@ function refused(result: RunResult, code: number, message: RegExp): void {
 test('-f in a folder that does not exist is a usage error before any broker starts', async (t) => {
   const dir = RoomDir.create(t);
   const chat = dir.file('sub/f.chat');
-  refused(await dir.run(['join', 'froom', 'ivan', '-f', chat]), 2, new RegExp(`^room: cannot create the history file ${chat}: no such folder ${dir.file('sub')}\n$`));
+  refused(
+    await dir.run(['join', 'froom', 'ivan', '-f', chat]),
+    2,
+    new RegExp(`^room: cannot create the history file ${chat}: no such folder ${dir.file('sub')}\n$`),
+  );
   writeFileSync(dir.file('plain'), '');
   const underFile = dir.file('plain/f.chat');
-  refused(await dir.run(['join', 'froom', 'ivan', '-f', underFile]), 2, new RegExp(`cannot create the history file ${underFile}: ${dir.file('plain')} is not a folder`));
+  refused(
+    await dir.run(['join', 'froom', 'ivan', '-f', underFile]),
+    2,
+    new RegExp(`cannot create the history file ${underFile}: ${dir.file('plain')} is not a folder`),
+  );
   assert.deepEqual(readdirSync(dir.path), ['plain'], 'no log, state, lock, socket or token record');
 });
 
@@ -40,14 +48,24 @@ test('an unexpected broker failure is exit 3 with the error itself, not a line o
   const dir = RoomDir.create(t);
   mkdirSync(dir.file('adir'));
   const result = await dir.run(['join', 'r', 'a', '-f', dir.file('adir')]);
-  refused(result, 3, new RegExp(`^room: the broker for r failed to start: EISDIR: illegal operation on a directory, open '${dir.file('adir')}' \\(log: ${dir.file('room-r.log')}\\)\n$`));
+  refused(
+    result,
+    3,
+    new RegExp(
+      `^room: the broker for r failed to start: EISDIR: illegal operation on a directory, open '${dir.file('adir')}' \\(log: ${dir.file('room-r.log')}\\)\n$`,
+    ),
+  );
   assert.equal(existsSync(dir.file('room-r.state')), false);
 });
 
 test('a ROOM_DIR whose parent is missing is refused (exit 2), not created; a missing leaf is created 0700', async (t) => {
   const dir = RoomDir.create(t);
   const typo = dir.file('nonexistent/x');
-  refused(await dir.run(['join', 'x', 'y'], { env: { ROOM_DIR: typo } }), 2, new RegExp(`^room: ROOM_DIR ${typo} does not exist \\(its parent ${dir.file('nonexistent')} is missing\\)\n$`));
+  refused(
+    await dir.run(['join', 'x', 'y'], { env: { ROOM_DIR: typo } }),
+    2,
+    new RegExp(`^room: ROOM_DIR ${typo} does not exist \\(its parent ${dir.file('nonexistent')} is missing\\)\n$`),
+  );
   assert.equal(existsSync(dir.file('nonexistent')), false);
   const leaf = dir.file('leaf');
   const joined = await dir.run(['join', 'x', 'y'], { env: { ROOM_DIR: leaf } });
@@ -56,6 +74,7 @@ test('a ROOM_DIR whose parent is missing is refused (exit 2), not created; a mis
     assert.equal(statSync(leaf).mode & 0o777, 0o700);
   } finally {
     // This broker's log is not directly in dir.path, so the cleanup would not find it.
-    for (const match of readFileSync(join(leaf, 'room-x.log'), 'utf8').matchAll(/\(pid (\d+)/g)) await stopProcess(Number(match[1]));
+    for (const match of readFileSync(join(leaf, 'room-x.log'), 'utf8').matchAll(/\(pid (\d+)/g))
+      await stopProcess(Number(match[1]));
   }
 });

@@ -11,7 +11,9 @@ type Event = { type: string; seq: number; content?: string; user: string };
 
 test('twenty joins started at once on a fresh room produce exactly one broker, and all succeed', async (t) => {
   const dir = RoomDir.create(t);
-  const results = await Promise.all(Array.from({ length: 20 }, (_, i) => dir.run(['join', 'race', `user${i}`], { timeoutMs: 30_000 })));
+  const results = await Promise.all(
+    Array.from({ length: 20 }, (_, i) => dir.run(['join', 'race', `user${i}`], { timeoutMs: 30_000 })),
+  );
   for (const result of results) assert.equal(result.code, 0, result.stderr);
   const tokens = new Set(results.map((r) => JSON.parse(r.stdout).token));
   assert.equal(tokens.size, 20);
@@ -23,7 +25,9 @@ test('the broker runs detached in its own process group and session', async (t) 
   const dir = RoomDir.create(t);
   await dir.join('r', 'alice');
   const [pid] = dir.brokerPids();
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    .replace(/^.*\) /, '')
+    .split(' ');
   assert.equal(Number(fields[2]), pid, 'process group leader');
   assert.equal(Number(fields[3]), pid, 'session leader (setsid)');
 });
@@ -31,7 +35,10 @@ test('the broker runs detached in its own process group and session', async (t) 
 test('a socket file with no listener (a crashed broker) is replaced', async (t) => {
   const dir = RoomDir.create(t);
   // A process listening on the room's socket, killed without a chance to clean up.
-  const squatter = spawn(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(dir.socket('r'))}, () => console.log('up'))`]);
+  const squatter = spawn(process.execPath, [
+    '-e',
+    `require('net').createServer().listen(${JSON.stringify(dir.socket('r'))}, () => console.log('up'))`,
+  ]);
   await new Promise((resolve) => squatter.stdout.once('data', resolve));
   squatter.kill('SIGKILL');
   await new Promise((resolve) => squatter.once('exit', resolve));
@@ -69,7 +76,10 @@ test('a restarted broker keeps history, seq, tokens and the host', async (t) => 
   assert.equal(JSON.parse(after.stdout).seq, before.seq + 1);
   const users = await http(dir.socket('r'), 'GET', '/users', { token: alice });
   assert.equal(users.json().host, 'alice');
-  assert.deepEqual(ndjson<Event>(readFileSync(dir.file('r.chat'), 'utf8')).map((e) => e.content), ['before', 'after']);
+  assert.deepEqual(
+    ndjson<Event>(readFileSync(dir.file('r.chat'), 'utf8')).map((e) => e.content),
+    ['before', 'after'],
+  );
 });
 
 test('a torn last line left by a crash is ignored and the next append starts on a fresh line', async (t) => {
@@ -88,7 +98,10 @@ test('a torn last line left by a crash is ignored and the next append starts on 
   assert.equal(JSON.parse(lines[2]!).content, 'next');
   assert.match(readFileSync(dir.file('room-r.log'), 'utf8'), /torn last line ignored/);
   const poll = await dir.run(['poll', '-t', alice, 'r']);
-  assert.deepEqual(ndjson<Event>(poll.stdout).map((e) => e.content), ['whole', 'next']);
+  assert.deepEqual(
+    ndjson<Event>(poll.stdout).map((e) => e.content),
+    ['whole', 'next'],
+  );
 });
 
 test('-f sets the history path when the room is created; later commands and restarts find it', async (t) => {
@@ -102,7 +115,10 @@ test('-f sets the history path when the room is created; later commands and rest
   for (const pid of dir.brokerPids()) await stopProcess(pid);
   await dir.run(['join', '-f', dir.file('ignored.chat'), 'r', 'bob']);
   await dir.run(['send', '-t', alice, 'r', 'after restart']);
-  assert.deepEqual(ndjson<Event>(readFileSync(chat, 'utf8')).map((e) => e.content), ['kept here', 'after restart']);
+  assert.deepEqual(
+    ndjson<Event>(readFileSync(chat, 'utf8')).map((e) => e.content),
+    ['kept here', 'after restart'],
+  );
   assert.equal(existsSync(dir.file('ignored.chat')), false);
   assert.equal(ndjson((await dir.run(['poll', '-t', alice, 'r'])).stdout).length, 2);
 });

@@ -19,10 +19,19 @@ async function longRoom(dir: RoomDir): Promise<string> {
     for (let i = 0; i < MESSAGES; i++) {
       await new Promise<void>((resolve, reject) => {
         const body = JSON.stringify({ type: 'message', content: `${i} ${PADDING}` });
-        const req = request({ socketPath: dir.socket('r'), method: 'POST', path: '/messages', agent, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } }, (res) => {
-          res.resume();
-          res.on('end', () => (res.statusCode === 201 ? resolve() : reject(new Error(`status ${res.statusCode}`))));
-        });
+        const req = request(
+          {
+            socketPath: dir.socket('r'),
+            method: 'POST',
+            path: '/messages',
+            agent,
+            headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          },
+          (res) => {
+            res.resume();
+            res.on('end', () => (res.statusCode === 201 ? resolve() : reject(new Error(`status ${res.statusCode}`))));
+          },
+        );
         req.on('error', reject);
         req.end(body);
       });
@@ -57,7 +66,10 @@ test('a long poll reaches a slow reader on a non-blocking pipe whole and in orde
   const dir = RoomDir.create(t);
   const token = await longRoom(dir);
   // ~700 KB to a 64 KiB pipe: the direct write gets EAGAIN and the rest must go through stdout's stream.
-  const child = spawn('python3', ['-c', SLOW_NON_BLOCKING_READER, ROOM_BIN, 'poll', 'r'], { env: { ...dir.env, ROOM_TOKEN: token }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('python3', ['-c', SLOW_NON_BLOCKING_READER, ROOM_BIN, 'poll', 'r'], {
+    env: { ...dir.env, ROOM_TOKEN: token },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -67,13 +79,19 @@ test('a long poll reaches a slow reader on a non-blocking pipe whole and in orde
   assert.equal(stderr, '');
   const events = ndjson<{ content: string }>(stdout);
   assert.equal(events.length, MESSAGES);
-  assert.deepEqual(events.map((e) => Number(e.content.split(' ')[0])), Array.from({ length: MESSAGES }, (_, i) => i));
+  assert.deepEqual(
+    events.map((e) => Number(e.content.split(' ')[0])),
+    Array.from({ length: MESSAGES }, (_, i) => i),
+  );
 });
 
 test('a reader that goes away ends poll quietly with exit 0', async (t) => {
   const dir = RoomDir.create(t);
   const token = await longRoom(dir);
-  const child = spawn(ROOM_BIN, ['poll', 'r'], { env: { ...dir.env, ROOM_TOKEN: token }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(ROOM_BIN, ['poll', 'r'], {
+    env: { ...dir.env, ROOM_TOKEN: token },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   child.stdout.once('data', () => child.stdout.destroy()); // like `room poll | head -c 1`

@@ -7,7 +7,16 @@ import { test } from 'node:test';
 import { ROOM, TestRoom, fence, type Event } from './commands-room.ts';
 import { http } from './helpers.ts';
 
-const ADMIN = ['/kick carol', '/kick @alice', '/reauth carol', '/clear-tokens', '/exit', '/clear', '/KICK carol', '/Clear'];
+const ADMIN = [
+  '/kick carol',
+  '/kick @alice',
+  '/reauth carol',
+  '/clear-tokens',
+  '/exit',
+  '/clear',
+  '/KICK carol',
+  '/Clear',
+];
 
 test('admin commands by anyone but the host are refused: exit 7 / 403, and nothing changes', async (t) => {
   const room = await TestRoom.create(t, 'alice', 'bob', 'carol');
@@ -32,10 +41,14 @@ test('admin commands by anyone but the host are refused: exit 7 / 403, and nothi
   assert.equal(carol.ended, false, 'no stream was ended');
   assert.equal((await http(room.socket, 'GET', '/health')).status, 200, 'the broker still runs');
   await fence(room, 'carol', [carol], 'fence');
-  assert.deepEqual(carol.messages.slice(seen).map((m) => JSON.parse(m.data).content), ['fence'], 'the refusals were private');
+  assert.deepEqual(
+    carol.messages.slice(seen).map((m) => JSON.parse(m.data).content),
+    ['fence'],
+    'the refusals were private',
+  );
 });
 
-test('/kick ends the user\'s live stream at once (close: kicked), revokes the token, blocks rejoining, drops them from /who', async (t) => {
+test("/kick ends the user's live stream at once (close: kicked), revokes the token, blocks rejoining, drops them from /who", async (t) => {
   const room = await TestRoom.create(t, 'alice', 'bob', 'carol');
   const bob = await room.stream('bob');
   const carol = await room.stream('carol');
@@ -52,14 +65,22 @@ test('/kick ends the user\'s live stream at once (close: kicked), revokes the to
   assert.equal(carol.ended, false, 'other streams go on');
 
   const users = await room.users('alice');
-  assert.equal([...users.online, ...users.recent].some((u) => u.user === 'bob'), false, 'gone from /users');
+  assert.equal(
+    [...users.online, ...users.recent].some((u) => u.user === 'bob'),
+    false,
+    'gone from /users',
+  );
   assert.doesNotMatch((await room.sent('carol', '/who')).content!, /bob/);
 
   const old = room.token('bob');
   const send = await room.send('bob', 'still here?');
   assert.equal(send.code, 4);
   assert.match(send.stderr, /invalid or revoked token/);
-  assert.equal((await room.dir.run(['poll', '-t', old, ROOM])).code, 4, 'poll reads the state file: the token is dead there too');
+  assert.equal(
+    (await room.dir.run(['poll', '-t', old, ROOM])).code,
+    4,
+    'poll reads the state file: the token is dead there too',
+  );
   assert.equal((await http(room.socket, 'GET', '/events', { token: old })).status, 401);
 
   const rejoin = await room.dir.run(['join', ROOM, 'bob']);
@@ -68,7 +89,11 @@ test('/kick ends the user\'s live stream at once (close: kicked), revokes the to
   assert.equal(rejoin.stdout, '');
   const overHttp = await http(room.socket, 'POST', '/join', { body: { username: 'bob' } });
   assert.deepEqual([overHttp.status, overHttp.json().code], [403, 'user_kicked']);
-  assert.deepEqual(room.state().users.bob, { ...room.state().users.bob, token: null, kicked: true }, 'the name stays reserved, with no token');
+  assert.deepEqual(
+    room.state().users.bob,
+    { ...room.state().users.bob, token: null, kicked: true },
+    'the name stays reserved, with no token',
+  );
 });
 
 test('a kicked marker is never usable as a token', async (t) => {
@@ -124,7 +149,10 @@ test('/reauth lets a kicked user join again with a new token; the old one stays 
   const old = room.token('bob');
   await room.sent('alice', '/kick', 'bob');
   const reauth = await room.sent('alice', '/reauth', '@bob');
-  assert.deepEqual([reauth.type, reauth.user, reauth.content], ['system', 'broker', 'alice reauthed bob (token cleared, can rejoin)']);
+  assert.deepEqual(
+    [reauth.type, reauth.user, reauth.content],
+    ['system', 'broker', 'alice reauthed bob (token cleared, can rejoin)'],
+  );
   assert.equal((await http(room.socket, 'GET', '/users', { token: old })).status, 401, 'not revived by /reauth');
   const fresh = await room.join('bob');
   assert.notEqual(fresh, old);

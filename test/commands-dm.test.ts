@@ -19,7 +19,11 @@ test('a DM reaches its recipient, its sender and the host, and no bystander, on 
   for (const user of EVERYONE) live[user] = await room.stream(user);
   await room.sent('carol', 'hello all');
   const dm = await room.sent('bob', '/dm', '@carol', 'the secret plan');
-  assert.deepEqual([dm.type, dm.user, dm.to, dm.content], ['dm', 'bob', 'carol', 'the secret plan'], 'the sender gets the echo');
+  assert.deepEqual(
+    [dm.type, dm.user, dm.to, dm.content],
+    ['dm', 'bob', 'carol', 'the secret plan'],
+    'the sender gets the echo',
+  );
   await fence(room, 'dave', Object.values(live), 'after the dm');
   const sees = (user: string) => PARTIES.includes(user as never);
 
@@ -33,7 +37,11 @@ test('a DM reaches its recipient, its sender and the host, and no bystander, on 
     // Just enough to reach back to the DM for those who can see it; it does not count for the others.
     const n = room.history().filter((e) => e.seq! >= dm.seq!).length;
     const latest = await room.stream(user, `/events?n=${n}`);
-    assert.equal(latest.events<Event>()[0]!.seq, sees(user) ? dm.seq : dm.seq! - 1, `SSE ?n=${n} of ${user} starts at the right event`);
+    assert.equal(
+      latest.events<Event>()[0]!.seq,
+      sees(user) ? dm.seq : dm.seq! - 1,
+      `SSE ?n=${n} of ${user} starts at the right event`,
+    );
     assert.equal(hasDm(latest.events(), dm.id), sees(user), `SSE ?n=${n} of ${user}`);
     const leaves = () => room.history().filter((e) => e.type === 'leave' && e.user === user).length;
     const left = leaves();
@@ -54,10 +62,16 @@ test('a DM reaches its recipient, its sender and the host, and no bystander, on 
 
   // watch prints what is unseen, except the caller's own events: the sender has the echo instead.
   for (const user of EVERYONE) rmSync(room.dir.file(`room-${ROOM}-${user}.cursor`));
-  const watches = await Promise.all(EVERYONE.map((user) => room.dir.run(['watch', '-t', room.token(user), ROOM, '--timeout', '10'])));
+  const watches = await Promise.all(
+    EVERYONE.map((user) => room.dir.run(['watch', '-t', room.token(user), ROOM, '--timeout', '10'])),
+  );
   EVERYONE.forEach((user, i) => {
     assert.equal(watches[i]!.code, 0, watches[i]!.stderr);
-    assert.equal(hasDm(ndjson<Event>(watches[i]!.stdout), dm.id), user === 'alice' || user === 'carol', `watch of ${user}`);
+    assert.equal(
+      hasDm(ndjson<Event>(watches[i]!.stdout), dm.id),
+      user === 'alice' || user === 'carol',
+      `watch of ${user}`,
+    );
   });
 });
 
@@ -69,18 +83,38 @@ test('a DM to an offline recipient is stored; the sender gets the echo and the r
     assert.equal(dm.type, 'dm');
     assert.equal(dm.to, 'carol', 'a leading @ names the user');
   }
-  assert.deepEqual(room.history().map((e) => e.id), [viaFlag.id, viaEnvelope.id], 'written to history at once');
+  assert.deepEqual(
+    room.history().map((e) => e.id),
+    [viaFlag.id, viaEnvelope.id],
+    'written to history at once',
+  );
   const carol = await room.stream('carol', '/events');
-  assert.deepEqual(carol.events<Event>().filter((e) => e.type === 'dm').map((e) => e.content), ['see this when you are back', 'and this']);
+  assert.deepEqual(
+    carol
+      .events<Event>()
+      .filter((e) => e.type === 'dm')
+      .map((e) => e.content),
+    ['see this when you are back', 'and this'],
+  );
   const poll = await room.dir.run(['poll', '-t', room.token('carol'), ROOM]);
-  assert.deepEqual(ndjson<Event>(poll.stdout).filter((e) => e.type === 'dm').map((e) => e.id), [viaFlag.id, viaEnvelope.id]);
+  assert.deepEqual(
+    ndjson<Event>(poll.stdout)
+      .filter((e) => e.type === 'dm')
+      .map((e) => e.id),
+    [viaFlag.id, viaEnvelope.id],
+  );
 });
 
 test('a DM to a name that never joined is refused with a clear error, and nothing is written', async (t) => {
   const room = await TestRoom.create(t, 'alice', 'bob');
   await room.sent('bob', 'before');
   const before = room.historyText();
-  for (const words of [['/dm', 'ghost', 'hi'], ['/dm', '@ghost', 'hi'], ['--to', 'ghost', 'hi'], ['/dm', 'broker', 'hi']]) {
+  for (const words of [
+    ['/dm', 'ghost', 'hi'],
+    ['/dm', '@ghost', 'hi'],
+    ['--to', 'ghost', 'hi'],
+    ['/dm', 'broker', 'hi'],
+  ]) {
     const result = await room.send('bob', ...words);
     assert.equal(result.code, 2, words.join(' '));
     assert.match(result.stderr, /no user (ghost|broker) has joined this room/, words.join(' '));
@@ -102,7 +136,8 @@ test('a DM to yourself is seen by you and the host only', async (t) => {
   const room = await TestRoom.create(t, 'alice', 'bob', 'carol');
   const note = await room.sent('bob', '/dm', 'bob', 'remember the milk');
   assert.equal(note.to, 'bob');
-  const read = async (user: string) => (await http(room.socket, 'GET', '/messages', { token: room.token(user) })).json<Event[]>();
+  const read = async (user: string) =>
+    (await http(room.socket, 'GET', '/messages', { token: room.token(user) })).json<Event[]>();
   assert.equal(hasDm(await read('bob'), note.id), true);
   assert.equal(hasDm(await read('alice'), note.id), true, 'the host');
   assert.equal(hasDm(await read('carol'), note.id), false);
@@ -128,11 +163,18 @@ test('a reply to a DM is refused even for those who can see it (a reply is publi
   const dm = await room.sent('bob', '--to', 'carol', 'private');
   const before = room.historyText();
   // The recipient, the sender and the host can see the DM; each is told to answer privately.
-  for (const [user, other] of [['carol', 'bob'], ['bob', 'carol'], ['alice', 'bob']] as const) {
+  for (const [user, other] of [
+    ['carol', 'bob'],
+    ['bob', 'carol'],
+    ['alice', 'bob'],
+  ] as const) {
     const viaCli = await room.send(user, '/reply', dm.id.slice(0, 6), 'thanks');
     assert.equal(viaCli.code, 2, `${user}: ${viaCli.stderr}`);
     assert.equal(viaCli.stdout, '');
-    assert.match(viaCli.stderr, new RegExp(`that message is a direct message: answer it with /dm ${other} .*so it stays private`));
+    assert.match(
+      viaCli.stderr,
+      new RegExp(`that message is a direct message: answer it with /dm ${other} .*so it stays private`),
+    );
     for (const body of [
       { type: 'reply', reply_to: dm.id, content: 'thanks' },
       { type: 'command', cmd: 'reply', params: [dm.id.slice(0, 8), 'thanks'] },

@@ -21,21 +21,32 @@ async function stopBrokers(room: TestRoom): Promise<void> {
   for (const pid of room.dir.brokerPids()) await stopProcess(pid);
 }
 
-const authStatus = async (room: TestRoom, token: string) => (await http(room.socket, 'GET', '/users', { token })).status;
+const authStatus = async (room: TestRoom, token: string) =>
+  (await http(room.socket, 'GET', '/users', { token })).status;
 
 test('/clear-tokens revokes every token and ends every stream; everyone joins again and the host stays host', async (t) => {
   const room = await TestRoom.create(t, 'alice', 'bob', 'carol');
   const old = { ...room.tokens };
   const streams = [await room.stream('alice'), await room.stream('bob')];
   const clear = await room.sent('alice', '/clear-tokens');
-  assert.deepEqual([clear.type, clear.user, clear.content], ['system', 'broker', 'alice cleared all tokens (all users must rejoin)']);
+  assert.deepEqual(
+    [clear.type, clear.user, clear.content],
+    ['system', 'broker', 'alice cleared all tokens (all users must rejoin)'],
+  );
   for (const stream of streams) {
-    assert.deepEqual(await closedWith(stream), { reason: 'revoked', message: `alice revoked every token in ${ROOM}: run room join again` });
+    assert.deepEqual(await closedWith(stream), {
+      reason: 'revoked',
+      message: `alice revoked every token in ${ROOM}: run room join again`,
+    });
     assert.equal(stream.events<Event>().at(-1)?.id, clear.id, 'the notice comes before the end');
   }
-  for (const [name, token] of Object.entries(old)) assert.equal(await authStatus(room, token), 401, `${name}'s old token`);
-  assert.equal((await room.send('alice', '/clear')).code, 4, 'the host\'s token too');
-  assert.deepEqual(Object.values(room.state().users).map((u) => u.token), [null, null, null]);
+  for (const [name, token] of Object.entries(old))
+    assert.equal(await authStatus(room, token), 401, `${name}'s old token`);
+  assert.equal((await room.send('alice', '/clear')).code, 4, "the host's token too");
+  assert.deepEqual(
+    Object.values(room.state().users).map((u) => u.token),
+    [null, null, null],
+  );
 
   // bob is back first: that does not make him the host.
   await room.join('bob');
@@ -43,7 +54,11 @@ test('/clear-tokens revokes every token and ends every stream; everyone joins ag
   assert.equal((await room.send('bob', '/clear')).code, 7);
   await room.join('alice');
   assert.equal((await room.users('bob')).host, 'alice');
-  assert.equal((await room.sent('alice', '/kick', 'carol')).content, 'alice kicked carol (token invalidated)', 'the host is host again');
+  assert.equal(
+    (await room.sent('alice', '/kick', 'carol')).content,
+    'alice kicked carol (token invalidated)',
+    'the host is host again',
+  );
 });
 
 test('/clear leaves exactly the notice in the history; cursors into the cleared history start over', async (t) => {
@@ -51,7 +66,8 @@ test('/clear leaves exactly the notice in the history; cursors into the cleared 
   const bob = await room.stream('bob');
   const one = await room.sent('alice', 'one');
   await room.sent('alice', 'two');
-  for (const user of ['bob', 'carol']) assert.equal((await room.dir.run(['poll', '-t', room.token(user), ROOM])).code, 0);
+  for (const user of ['bob', 'carol'])
+    assert.equal((await room.dir.run(['poll', '-t', room.token(user), ROOM])).code, 0);
   const lastSeq = room.history().at(-1)!.seq!;
 
   const clear = await room.send('alice', '/clear');
@@ -67,22 +83,51 @@ test('/clear leaves exactly the notice in the history; cursors into the cleared 
   assert.equal(bob.messages.filter((m) => m.event === 'clear').length, 1);
 
   const poll = await room.dir.run(['poll', '-t', room.token('bob'), ROOM]);
-  assert.deepEqual(ndjson<Event>(poll.stdout).map((e) => e.id), [notice.id], 'poll starts over: just the notice');
+  assert.deepEqual(
+    ndjson<Event>(poll.stdout).map((e) => e.id),
+    [notice.id],
+    'poll starts over: just the notice',
+  );
   const three = await room.sent('alice', 'three');
-  assert.deepEqual(ndjson<Event>((await room.dir.run(['poll', '-t', room.token('bob'), ROOM])).stdout).map((e) => e.content), ['three']);
+  assert.deepEqual(
+    ndjson<Event>((await room.dir.run(['poll', '-t', room.token('bob'), ROOM])).stdout).map((e) => e.content),
+    ['three'],
+  );
   const watch = await room.dir.run(['watch', '-t', room.token('carol'), ROOM, '--timeout', '5']);
   assert.equal(watch.code, 0, watch.stderr);
-  assert.deepEqual(ndjson<Event>(watch.stdout).map((e) => e.id), [notice.id, three.id], 'watch starts over too');
+  assert.deepEqual(
+    ndjson<Event>(watch.stdout).map((e) => e.id),
+    [notice.id, three.id],
+    'watch starts over too',
+  );
 
   const messages = await http(room.socket, 'GET', '/messages', { token: room.token('carol') });
-  assert.deepEqual(messages.json<Event[]>().map((e) => e.id), [notice.id, three.id]);
+  assert.deepEqual(
+    messages.json<Event[]>().map((e) => e.id),
+    [notice.id, three.id],
+  );
   const gone = await http(room.socket, 'GET', `/messages?since=${one.id}`, { token: room.token('carol') });
   assert.equal(gone.json().code, 'unknown_id');
   const resumed = await room.stream('carol', '/events', { 'last-event-id': String(one.seq) });
-  assert.deepEqual(resumed.events<Event>().slice(0, 2).map((e) => e.id), [notice.id, three.id], 'an SSE resume from before the clear gets what follows');
-  assert.deepEqual(resumed.messages[0], { event: 'clear', data: '{}' }, '…told first that the history it holds is gone');
+  assert.deepEqual(
+    resumed
+      .events<Event>()
+      .slice(0, 2)
+      .map((e) => e.id),
+    [notice.id, three.id],
+    'an SSE resume from before the clear gets what follows',
+  );
+  assert.deepEqual(
+    resumed.messages[0],
+    { event: 'clear', data: '{}' },
+    '…told first that the history it holds is gone',
+  );
   const current = await room.stream('carol', '/events', { 'last-event-id': String(notice.seq) });
-  assert.equal(current.messages.some((m) => m.event === 'clear'), false, 'a resume from after the clear is not told');
+  assert.equal(
+    current.messages.some((m) => m.event === 'clear'),
+    false,
+    'a resume from after the clear is not told',
+  );
 });
 
 test('a live agent session goes on after /clear: it gets the notice and what follows (seq never goes back)', async (t) => {
@@ -94,7 +139,13 @@ test('a live agent session goes on after /clear: it gets the notice and what fol
   const after = await room.sent('alice', 'after the clear');
   assert.ok(after.seq! > clear.seq! && clear.seq! > room.history().length, `seqs go on: ${clear.seq}, ${after.seq}`);
   await bot.waitFor((events) => events.some((e) => e.id === after.id), 'the message after the clear');
-  assert.deepEqual(bot.stored().slice(-2).map((e) => e.id), [clear.id, after.id]);
+  assert.deepEqual(
+    bot
+      .stored()
+      .slice(-2)
+      .map((e) => e.id),
+    [clear.id, after.id],
+  );
   bot.end();
   assert.equal(await bot.exit(), 0);
   assert.equal(bot.stderr, '', 'no warning about a replaced history');
@@ -138,14 +189,15 @@ test('revocations and reauths are saved at once: a broker restart never brings a
 
   assert.equal(await authStatus(room, old.bob!), 401, 'kicked bob stays revoked');
   assert.equal((await room.dir.run(['join', ROOM, 'bob'])).code, 5, 'and blocked');
-  assert.equal(await authStatus(room, old.carol!), 401, 'reauthed carol\'s old token stays dead');
+  assert.equal(await authStatus(room, old.carol!), 401, "reauthed carol's old token stays dead");
   await room.join('carol');
   assert.equal(await authStatus(room, old.dave!), 200, 'others keep theirs');
 
   await room.sent('alice', '/clear-tokens');
   await stopBrokers(room);
   await room.join('alice');
-  for (const name of ['carol', 'dave', 'erin']) assert.equal(await authStatus(room, room.token(name)), 401, `${name} after /clear-tokens and a restart`);
+  for (const name of ['carol', 'dave', 'erin'])
+    assert.equal(await authStatus(room, room.token(name)), 401, `${name} after /clear-tokens and a restart`);
   assert.equal((await room.dir.run(['join', ROOM, 'bob'])).code, 5, '/clear-tokens does not lift a kick');
   assert.equal((await room.users('alice')).host, 'alice');
 });
@@ -165,7 +217,7 @@ test('the host is the first user to join a fresh room, and no one else can take 
   for (const name of names) assert.equal((await room.users(name)).host, host);
 
   const steal = await room.dir.run(['join', ROOM, host]);
-  assert.equal(steal.code, 5, 'the host\'s name is taken');
+  assert.equal(steal.code, 5, "the host's name is taken");
   assert.match(steal.stderr, /already taken/);
   await stopBrokers(room);
   await room.join('late');

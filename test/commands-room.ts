@@ -6,8 +6,23 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { TestContext } from 'node:test';
 import { RoomDir, SseReader, http, ndjson, waitUntil, type HttpResult, type RunResult } from './helpers.ts';
 
-export type Event = { type: string; id: string; seq?: number; user: string; content?: string; to?: string; cmd?: string; params?: string[]; reply_to?: string };
-export type Users = { you: string; host: string | null; online: Array<{ user: string; status: string; sessions: number }>; recent: Array<{ user: string; status: string; last_active: string }> };
+export type Event = {
+  type: string;
+  id: string;
+  seq?: number;
+  user: string;
+  content?: string;
+  to?: string;
+  cmd?: string;
+  params?: string[];
+  reply_to?: string;
+};
+export type Users = {
+  you: string;
+  host: string | null;
+  online: Array<{ user: string; status: string; sessions: number }>;
+  recent: Array<{ user: string; status: string; last_active: string }>;
+};
 
 export const ROOM = 'r';
 
@@ -95,19 +110,33 @@ export class TestRoom {
   }
 
   /** Waits until `user`'s online entry matches (or, with null, until they are offline). */
-  async waitOnline(asker: string, user: string, check: ((u: Users['online'][number]) => boolean) | null, what: string): Promise<Users> {
+  async waitOnline(
+    asker: string,
+    user: string,
+    check: ((u: Users['online'][number]) => boolean) | null,
+    what: string,
+  ): Promise<Users> {
     let users: Users | undefined;
-    await waitUntil(async () => {
-      users = await this.users(asker);
-      const entry = users.online.find((u) => u.user === user);
-      return check === null ? entry === undefined : entry !== undefined && check(entry);
-    }, 5000, what);
+    await waitUntil(
+      async () => {
+        users = await this.users(asker);
+        const entry = users.online.find((u) => u.user === user);
+        return check === null ? entry === undefined : entry !== undefined && check(entry);
+      },
+      5000,
+      what,
+    );
     return users!;
   }
 }
 
 /** Sends a public marker from `user` and waits until every reader got it: what they lack by then, they never get. */
-export async function fence(room: TestRoom, user: string, readers: readonly SseReader[], text = `fence ${Math.random()}`): Promise<void> {
+export async function fence(
+  room: TestRoom,
+  user: string,
+  readers: readonly SseReader[],
+  text = `fence ${Math.random()}`,
+): Promise<void> {
   await room.sent(user, text);
   for (const reader of readers) await reader.waitFor((r) => r.events<Event>().some((e) => e.content === text));
 }

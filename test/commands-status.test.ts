@@ -11,13 +11,20 @@ test('/set_status takes the whole text: a system notice from broker, stored and 
   const room = await TestRoom.create(t, 'alice', 'bob', 'carol');
   const carol = await room.stream('carol');
   const notice = await room.sent('bob', '/set_status', 'reviewing', 'PRs  for', 'the auth module');
-  assert.deepEqual([notice.type, notice.user, notice.content], ['system', 'broker', 'bob set status: reviewing PRs for the auth module']);
+  assert.deepEqual(
+    [notice.type, notice.user, notice.content],
+    ['system', 'broker', 'bob set status: reviewing PRs for the auth module'],
+  );
   assert.equal(typeof notice.seq, 'number', 'stored');
   assert.equal(room.historyText().trimEnd().split('\n').at(-1), JSON.stringify(notice), 'the echo is the history line');
   await carol.waitFor((r) => r.events<Event>().some((e) => e.id === notice.id));
 
   // The same command as a JSON command event over HTTP: every param, whitespace (newlines too) collapsed.
-  const viaHttp = await room.post('alice', { type: 'command', cmd: 'set_status', params: ['in a meeting\n', 'back  at 3'] });
+  const viaHttp = await room.post('alice', {
+    type: 'command',
+    cmd: 'set_status',
+    params: ['in a meeting\n', 'back  at 3'],
+  });
   assert.equal(viaHttp.status, 201, viaHttp.body);
   assert.equal(viaHttp.json<Event>().content, 'alice set status: in a meeting back at 3');
 
@@ -38,10 +45,13 @@ test('/set_status with no text clears the status, and the notice says so', async
   const blank = await room.post('bob', { type: 'command', cmd: 'set_status', params: ['  '] });
   assert.equal(blank.json<Event>().content, 'bob cleared their status');
   assert.equal((await room.users('alice')).recent.find((u) => u.user === 'bob')?.status, '');
-  assert.deepEqual(room.history().map((e) => e.content), ['bob set status: busy', 'bob cleared their status', 'bob cleared their status']);
+  assert.deepEqual(
+    room.history().map((e) => e.content),
+    ['bob set status: busy', 'bob cleared their status', 'bob cleared their status'],
+  );
 });
 
-test('a status lives until the user\'s last live session ends, not the first', async (t) => {
+test("a status lives until the user's last live session ends, not the first", async (t) => {
   const room = await TestRoom.create(t, 'alice', 'bob');
   const first = await room.stream('bob');
   const second = await room.stream('bob');
@@ -60,10 +70,16 @@ test('a status lives until the user\'s last live session ends, not the first', a
   // A new session starts without the old status, and nothing about it reached the history.
   await room.stream('bob');
   assert.equal((await room.users('alice')).online[0]?.status, '');
-  assert.deepEqual(room.history().filter((e) => e.type === 'system').map((e) => e.content), ['bob set status: pairing with alice']);
+  assert.deepEqual(
+    room
+      .history()
+      .filter((e) => e.type === 'system')
+      .map((e) => e.content),
+    ['bob set status: pairing with alice'],
+  );
 });
 
-test('/who answers only the asker: not stored, and a third party\'s stream sees nothing of it', async (t) => {
+test("/who answers only the asker: not stored, and a third party's stream sees nothing of it", async (t) => {
   const room = await TestRoom.create(t, 'alice', 'bob', 'carol');
   const carol = await room.stream('carol');
   await room.stream('bob');
@@ -80,11 +96,19 @@ test('/who answers only the asker: not stored, and a third party\'s stream sees 
   const viaHttp = await room.post('carol', { type: 'command', cmd: 'who' });
   assert.equal(viaHttp.status, 200, 'a private answer is 200, not 201');
   assert.match(viaHttp.json<Event>().content!, /^online — bob: on call, carol/);
-  assert.equal((await room.post('carol', { type: 'command', cmd: 'WHO' })).status, 200, 'built-in names match in any case');
+  assert.equal(
+    (await room.post('carol', { type: 'command', cmd: 'WHO' })).status,
+    200,
+    'built-in names match in any case',
+  );
 
   assert.equal(room.historyText(), before, 'nothing written');
   await fence(room, 'alice', [carol], 'after who');
-  assert.deepEqual(carol.messages.slice(seen).map((m) => JSON.parse(m.data).content), ['after who'], 'carol received nothing but the fence');
+  assert.deepEqual(
+    carol.messages.slice(seen).map((m) => JSON.parse(m.data).content),
+    ['after who'],
+    'carol received nothing but the fence',
+  );
 });
 
 test('/who lists one-shot users apart from online ones, with when they were last active', async (t) => {
@@ -95,9 +119,13 @@ test('/who lists one-shot users apart from online ones, with when they were last
   assert.equal(poll.code, 0, poll.stderr);
   // dave only joined; bob sent; carol only polled (the broker sees that through her cursor file).
   const users = await room.users('alice');
-  assert.deepEqual(users.online.map((u) => u.user), ['alice']);
+  assert.deepEqual(
+    users.online.map((u) => u.user),
+    ['alice'],
+  );
   assert.deepEqual(users.recent.map((u) => u.user).sort(), ['bob', 'carol', 'dave']);
-  for (const u of users.recent) assert.ok(Math.abs(Date.now() - Date.parse(u.last_active)) < 30_000, `${u.user}: ${u.last_active}`);
+  for (const u of users.recent)
+    assert.ok(Math.abs(Date.now() - Date.parse(u.last_active)) < 30_000, `${u.user}: ${u.last_active}`);
   const lines = (await room.sent('alice', '/who')).content!.split('\n');
   assert.equal(lines[0], 'online — alice (host)');
   assert.match(lines[1]!, /^recently active — (\w+ \(\d+s ago\)(, |$)){3}/);
@@ -119,5 +147,9 @@ test('a status over 256 characters is refused and changes nothing; 256 are accep
 
   const atLimit = await room.sent('bob', '/set_status', '🙂'.repeat(256));
   assert.equal(atLimit.content, `bob set status: ${'🙂'.repeat(256)}`);
-  await waitUntil(async () => (await room.users('alice')).recent.some((u) => u.status === '🙂'.repeat(256)), 2000, 'the long status');
+  await waitUntil(
+    async () => (await room.users('alice')).recent.some((u) => u.status === '🙂'.repeat(256)),
+    2000,
+    'the long status',
+  );
 });

@@ -78,7 +78,8 @@ export class RoomDir {
     const pids: number[] = [];
     for (const name of readdirSync(this.path)) {
       if (!name.endsWith('.log')) continue;
-      for (const match of readFileSync(this.file(name), 'utf8').matchAll(/listening on .* \(pid (\d+)/g)) pids.push(Number(match[1]));
+      for (const match of readFileSync(this.file(name), 'utf8').matchAll(/listening on .* \(pid (\d+)/g))
+        pids.push(Number(match[1]));
     }
     return pids;
   }
@@ -140,23 +141,33 @@ export function runRoom(args: readonly string[], options: RunOptions = {}): Prom
 
 /** Parses NDJSON output: one JSON object per non-empty line. */
 export function ndjson<T = Record<string, unknown>>(text: string): T[] {
-  return text.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as T);
+  return text
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as T);
 }
 
 export interface HttpResult {
   readonly status: number;
   readonly headers: Record<string, string | string[] | undefined>;
   readonly body: string;
+  // biome-ignore lint/suspicious/noExplicitAny: tests read whatever JSON they expect
   json<T = any>(): T;
 }
 
 /** One HTTP request over a Unix socket. */
-export function http(socketPath: string, method: string, path: string, options: { token?: string; body?: string | object; contentType?: string; headers?: Record<string, string> } = {}): Promise<HttpResult> {
+export function http(
+  socketPath: string,
+  method: string,
+  path: string,
+  options: { token?: string; body?: string | object; contentType?: string; headers?: Record<string, string> } = {},
+): Promise<HttpResult> {
   const headers: Record<string, string> = { ...options.headers };
   let body: string | undefined;
   if (options.body !== undefined) {
     body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
-    headers['content-type'] = options.contentType ?? (typeof options.body === 'string' ? 'text/plain' : 'application/json');
+    headers['content-type'] =
+      options.contentType ?? (typeof options.body === 'string' ? 'text/plain' : 'application/json');
   }
   if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
   return new Promise((resolve, reject) => {
@@ -165,7 +176,9 @@ export function http(socketPath: string, method: string, path: string, options: 
       answered = true;
       let text = '';
       res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text, json: () => JSON.parse(text) }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text, json: () => JSON.parse(text) }),
+      );
     });
     // The broker may answer (e.g. 413) and close before a large body is fully sent.
     req.on('error', (error: NodeJS.ErrnoException) => {
@@ -191,21 +204,23 @@ export class SseReader {
   #buffer = '';
 
   constructor(socketPath: string, path: string, token: string, headers: Record<string, string> = {}) {
-    this.#request = httpRequest({ socketPath, path, method: 'GET', agent: false, headers: { authorization: `Bearer ${token}`, ...headers } }, (res) => {
-      this.status = res.statusCode ?? 0;
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => this.#feed(chunk));
-      res.on('end', () => (this.ended = true));
-      res.on('error', () => (this.ended = true));
-    });
+    this.#request = httpRequest(
+      { socketPath, path, method: 'GET', agent: false, headers: { authorization: `Bearer ${token}`, ...headers } },
+      (res) => {
+        this.status = res.statusCode ?? 0;
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => this.#feed(chunk));
+        res.on('end', () => (this.ended = true));
+        res.on('error', () => (this.ended = true));
+      },
+    );
     this.#request.on('error', () => (this.ended = true));
     this.#request.end();
   }
 
   #feed(chunk: string): void {
     this.#buffer += chunk;
-    let end: number;
-    while ((end = this.#buffer.indexOf('\n\n')) !== -1) {
+    for (let end = this.#buffer.indexOf('\n\n'); end !== -1; end = this.#buffer.indexOf('\n\n')) {
       const block = this.#buffer.slice(0, end);
       this.#buffer = this.#buffer.slice(end + 2);
       const message: { id?: string; event?: string; data?: string } = {};
@@ -222,6 +237,7 @@ export class SseReader {
   }
 
   /** The event payloads received (not `close` messages). */
+  // biome-ignore lint/suspicious/noExplicitAny: tests read whatever events they expect
   events<T = any>(): T[] {
     return this.messages.filter((m) => m.event === undefined).map((m) => JSON.parse(m.data) as T);
   }
@@ -229,7 +245,8 @@ export class SseReader {
   async waitFor(predicate: (reader: SseReader) => boolean, timeoutMs = 5000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!predicate(this)) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for SSE condition; got ${JSON.stringify(this.messages.map((m) => m.data))}`);
+      if (Date.now() > deadline)
+        throw new Error(`timed out waiting for SSE condition; got ${JSON.stringify(this.messages.map((m) => m.data))}`);
       await sleep(10);
     }
   }
@@ -240,7 +257,11 @@ export class SseReader {
 }
 
 /** Polls until `predicate` holds, or throws after `timeoutMs`. */
-export async function waitUntil(predicate: () => boolean | Promise<boolean>, timeoutMs = 5000, what = 'condition'): Promise<void> {
+export async function waitUntil(
+  predicate: () => boolean | Promise<boolean>,
+  timeoutMs = 5000,
+  what = 'condition',
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await predicate())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);

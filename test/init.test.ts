@@ -9,7 +9,10 @@ import { test } from 'node:test';
 import { findProtocolRoom, protocolSection } from '../client/protocol-section.ts';
 import { ROOM_BIN, ROOT, RoomDir, waitUntil } from './helpers.ts';
 
-function project(t: Parameters<typeof RoomDir.create>[0], name = 'proj'): { dir: RoomDir; path: string; claude: string } {
+function project(
+  t: Parameters<typeof RoomDir.create>[0],
+  name = 'proj',
+): { dir: RoomDir; path: string; claude: string } {
   const dir = RoomDir.create(t);
   const path = join(dir.path, name);
   mkdirSync(path);
@@ -18,7 +21,8 @@ function project(t: Parameters<typeof RoomDir.create>[0], name = 'proj'): { dir:
 
 /** A private tmux server whose socket sits beside `path` (removed with the test's directory). */
 function tmuxBeside(t: Parameters<typeof RoomDir.create>[0], path: string): (...args: string[]) => string {
-  const tmux = (...args: string[]) => execFileSync('tmux', ['-S', join(path, '..', 'tmux'), '-f', '/dev/null', ...args], { encoding: 'utf8' });
+  const tmux = (...args: string[]) =>
+    execFileSync('tmux', ['-S', join(path, '..', 'tmux'), '-f', '/dev/null', ...args], { encoding: 'utf8' });
   t.after(() => {
     try {
       tmux('kill-server');
@@ -33,7 +37,10 @@ test("the repository's CLAUDE.md ends with the protocol section room init writes
   const text = readFileSync(join(ROOT, 'CLAUDE.md'), 'utf8');
   const room = findProtocolRoom(text);
   assert.equal(room, 'room-dev');
-  assert.ok(text.endsWith(protocolSection(room)), 'CLAUDE.md drifted from client/protocol-section.ts: copy protocolSection("room-dev") back into it');
+  assert.ok(
+    text.endsWith(protocolSection(room)),
+    'CLAUDE.md drifted from client/protocol-section.ts: copy protocolSection("room-dev") back into it',
+  );
   assert.equal(text.split('<!-- room:protocol ').length, 2, 'one section');
   assert.ok(text.split('\n').length <= 120, 'CLAUDE.md stays short');
 });
@@ -53,7 +60,12 @@ test('on an empty folder it creates CLAUDE.md with the section and says how to i
 
 test('on a folder with a CLAUDE.md it appends the section and keeps every byte that was there', async (t) => {
   const { dir, path, claude } = project(t);
-  for (const [before, joined] of [['# My project\n\nBuild with make.', '\n\n'], ['# My project\n', '\n'], ['# P\n\n', ''], ['', '']] as const) {
+  for (const [before, joined] of [
+    ['# My project\n\nBuild with make.', '\n\n'],
+    ['# My project\n', '\n'],
+    ['# P\n\n', ''],
+    ['', ''],
+  ] as const) {
     writeFileSync(claude, before);
     const result = await dir.run(['init', '--room', 'team'], { cwd: path });
     assert.equal(result.code, 0, result.stderr);
@@ -134,7 +146,7 @@ test('in a terminal it asks for the room id, offering the folder name', async (t
   assert.match(screen(), /webshop/, 'the folder name is offered');
   tmux('send-keys', '-l', 'bad/id');
   tmux('send-keys', 'Enter');
-  await waitUntil(() => screen().includes("Use 1-64 letters"), 5000, 'the validation message');
+  await waitUntil(() => screen().includes('Use 1-64 letters'), 5000, 'the validation message');
   for (let i = 0; i < 'bad/id'.length; i++) tmux('send-keys', 'BSpace');
   tmux('send-keys', '-l', 'team-room');
   tmux('send-keys', 'Enter');

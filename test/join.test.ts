@@ -39,7 +39,15 @@ test('a taken name fails with exit code 5 and changes nothing', async (t) => {
 
 test('bad room ids and usernames are refused with exit 2 before any file is touched', async (t) => {
   const dir = RoomDir.create(t);
-  for (const [room, user] of [['../x', 'alice'], ['r', '../x'], ['.hidden', 'a'], ['r', 'a b'], ['r', 'x'.repeat(65)], ['', 'a'], ['r/s', 'a']]) {
+  for (const [room, user] of [
+    ['../x', 'alice'],
+    ['r', '../x'],
+    ['.hidden', 'a'],
+    ['r', 'a b'],
+    ['r', 'x'.repeat(65)],
+    ['', 'a'],
+    ['r/s', 'a'],
+  ]) {
     const result = await dir.run(['join', room!, user!]);
     assert.equal(result.code, 2, `${room} ${user}: ${result.stderr}`);
     assert.match(result.stderr, /invalid (room id|username)/);

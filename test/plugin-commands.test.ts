@@ -74,7 +74,11 @@ interface Failure {
  * where `peer` has joined and written, as the agent `agent`: joins first, then
  * the rest in order. Returns what failed.
  */
-async function checkLines(t: TestContext, lines: readonly string[], room = 'r'): Promise<{ checked: number; failures: Failure[] }> {
+async function checkLines(
+  t: TestContext,
+  lines: readonly string[],
+  room = 'r',
+): Promise<{ checked: number; failures: Failure[] }> {
   const dir = RoomDir.create(t);
   const peer = await dir.join(room, 'peer');
   const say = async (text: string): Promise<string> => {
@@ -85,7 +89,10 @@ async function checkLines(t: TestContext, lines: readonly string[], room = 'r'):
   const id = await say('hello agent');
   const failures: Failure[] = [];
   const unique = [...new Set(lines)];
-  const ordered = [...unique.filter((l) => /^room\s+join\s/.test(l)), ...unique.filter((l) => !/^room\s+join\s/.test(l))];
+  const ordered = [
+    ...unique.filter((l) => /^room\s+join\s/.test(l)),
+    ...unique.filter((l) => !/^room\s+join\s/.test(l)),
+  ];
   const tokens: string[] = [];
   for (const line of ordered) {
     const fail = (reason: string) => failures.push({ line, reason });
@@ -124,7 +131,10 @@ for (const doc of DOCS) {
     const text = readFileSync(join(ROOT, doc), 'utf8');
     const lines = roomLines(text);
     assert.ok(lines.length >= 2, `${doc} shows its room commands (found ${lines.length})`);
-    assert.ok(lines.some((l) => /^room join /.test(l)), `${doc} shows how to join`);
+    assert.ok(
+      lines.some((l) => /^room join /.test(l)),
+      `${doc} shows how to join`,
+    );
     const { checked, failures } = await checkLines(t, lines, findProtocolRoom(text) ?? 'r');
     assert.deepEqual(failures, []);
     assert.ok(checked >= 2);
@@ -147,6 +157,10 @@ test('the check catches typos, wrong arguments, shell syntax and a token on show
   const lines = roomLines(markdown);
   assert.equal(lines.length, bad.length + 1);
   const { failures } = await checkLines(t, lines);
-  assert.deepEqual([...new Set(failures.map((f) => f.line))].sort(), [...bad].sort(), JSON.stringify(failures, null, 1));
+  assert.deepEqual(
+    [...new Set(failures.map((f) => f.line))].sort(),
+    [...bad].sort(),
+    JSON.stringify(failures, null, 1),
+  );
   assert.throws(() => roomLines('see `room poll\nr` here'), /unclosed inline code span/);
 });

@@ -12,8 +12,10 @@ import { ROOT } from './helpers.ts';
 const PLUGIN = join(ROOT, 'plugin');
 const KEBAB = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 
-function json(path: string): Record<string, any> {
-  return JSON.parse(readFileSync(join(ROOT, path), 'utf8')) as Record<string, any>;
+// biome-ignore lint/suspicious/noExplicitAny: manifests are checked field by field
+type Json = Record<string, any>;
+function json(path: string): Json {
+  return JSON.parse(readFileSync(join(ROOT, path), 'utf8')) as Json;
 }
 
 /** Splits a Markdown file into its YAML frontmatter (strictly parsed) and its body. */
@@ -40,15 +42,30 @@ test('plugin.json: name room, the package version, a description, an SPDX licens
   assert.ok(manifest.description.length >= 20);
   assert.equal(manifest.license, pkg.license);
   assert.equal(manifest.license, 'MIT');
-  const known = new Set(['$schema', 'name', 'displayName', 'version', 'description', 'author', 'homepage', 'repository', 'license', 'keywords']);
-  for (const key of Object.keys(manifest)) assert.ok(known.has(key), `${key} is a documented manifest field (unknown ones warn, failing --strict)`);
+  const known = new Set([
+    '$schema',
+    'name',
+    'displayName',
+    'version',
+    'description',
+    'author',
+    'homepage',
+    'repository',
+    'license',
+    'keywords',
+  ]);
+  for (const key of Object.keys(manifest))
+    assert.ok(known.has(key), `${key} is a documented manifest field (unknown ones warn, failing --strict)`);
   assert.equal(typeof manifest.author?.name, 'string');
 });
 
 test('marketplace.json at the repository root lists the plugin at ./plugin', () => {
   const market = json('.claude-plugin/marketplace.json');
   assert.match(market.name, KEBAB);
-  assert.ok(!['claude-plugins-official', 'inline', 'skills-dir', 'npm', 'github'].includes(market.name), 'not a reserved name');
+  assert.ok(
+    !['claude-plugins-official', 'inline', 'skills-dir', 'npm', 'github'].includes(market.name),
+    'not a reserved name',
+  );
   assert.equal(typeof market.owner?.name, 'string');
   assert.ok(Array.isArray(market.plugins) && market.plugins.length === 1);
   const [entry] = market.plugins;
@@ -65,7 +82,10 @@ test('the plugin holds only its manifest, skills, commands and README; no CLAUDE
   assert.deepEqual(readdirSync(join(PLUGIN, 'commands')).sort(), ['check.md', 'send.md']);
   assert.equal(existsSync(join(PLUGIN, 'CLAUDE.md')), false);
   assert.match(readFileSync(join(PLUGIN, 'README.md'), 'utf8'), /\/plugin install room@room/);
-  assert.ok(json('package.json').files.includes('plugin') && json('package.json').files.includes('.claude-plugin'), 'both ship in the package');
+  assert.ok(
+    json('package.json').files.includes('plugin') && json('package.json').files.includes('.claude-plugin'),
+    'both ship in the package',
+  );
 });
 
 test('SKILL.md: its name is its folder, its description says when it applies', () => {
@@ -74,11 +94,31 @@ test('SKILL.md: its name is its folder, its description says when it applies', (
   assert.equal(typeof data.description, 'string');
   const description = data.description as string;
   assert.ok(description.length <= 1536, 'the listing truncates at 1,536 characters');
-  for (const when of [/CLAUDE\.md documents a room id/, /start of a work session/, /before editing files/, /check the room/, /send something to the room/]) {
+  for (const when of [
+    /CLAUDE\.md documents a room id/,
+    /start of a work session/,
+    /before editing files/,
+    /check the room/,
+    /send something to the room/,
+  ]) {
     assert.match(description, when);
   }
-  assert.deepEqual(stringList(data['allowed-tools'], 'allowed-tools'), ['Bash(room join *)', 'Bash(room poll *)', 'Bash(room send *)', 'Bash(room watch *)']);
-  for (const topic of [/Session start/, /Announce intent/, /Claim before editing/, /Broadcast/, /reply_to/, /Hand off/, /run_in_background/, /--token-file/]) {
+  assert.deepEqual(stringList(data['allowed-tools'], 'allowed-tools'), [
+    'Bash(room join *)',
+    'Bash(room poll *)',
+    'Bash(room send *)',
+    'Bash(room watch *)',
+  ]);
+  for (const topic of [
+    /Session start/,
+    /Announce intent/,
+    /Claim before editing/,
+    /Broadcast/,
+    /reply_to/,
+    /Hand off/,
+    /run_in_background/,
+    /--token-file/,
+  ]) {
     assert.match(body, topic);
   }
 });
@@ -91,7 +131,11 @@ test('commands: a description, an argument hint, $ARGUMENTS, and only the room c
   for (const [file, tools] of Object.entries(expected)) {
     const { data, body } = frontmatter(`plugin/commands/${file}`);
     assert.equal(typeof data.description, 'string', `${file}: description`);
-    assert.equal(typeof data['argument-hint'], 'string', `${file}: argument-hint is a string (a bare [x] would be a YAML list)`);
+    assert.equal(
+      typeof data['argument-hint'],
+      'string',
+      `${file}: argument-hint is a string (a bare [x] would be a YAML list)`,
+    );
     assert.deepEqual(stringList(data['allowed-tools'], `${file}: allowed-tools`), tools);
     assert.match(body, /\$ARGUMENTS/, `${file} uses its arguments`);
   }

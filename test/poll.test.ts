@@ -86,7 +86,11 @@ test('--since a DM the caller cannot see is an unknown id, as for GET /messages?
   const overHttp = await http(dir.socket('r'), 'GET', `/messages?since=${dm.id}`, { token: dave });
   assert.deepEqual([overHttp.status, overHttp.json().code], [404, 'unknown_id'], 'the broker agrees');
   // Those who can see it still read after it (any case, as the broker accepts).
-  for (const [token, who] of [[carol, 'the recipient'], [bob, 'the sender'], [alice, 'the host']] as const) {
+  for (const [token, who] of [
+    [carol, 'the recipient'],
+    [bob, 'the sender'],
+    [alice, 'the host'],
+  ] as const) {
     const result = await poll(token, '--since', dm.id.toUpperCase());
     assert.equal(result.code, 0, `${who}: ${result.stderr}`);
     assert.deepEqual(contents(result).at(-1), 'later', who);
@@ -101,7 +105,10 @@ test('deleting the cursor file resets it; a cursor whose event is gone starts fr
   rmSync(dir.file('room-r-bob.cursor'));
   assert.deepEqual(contents(await poll(bob)), ['one', 'two']);
   // A cursor pointing at an event that is not in the history (as after /clear).
-  writeFileSync(dir.file('room-r-bob.cursor'), JSON.stringify({ id: '00000000-0000-4000-8000-000000000000', start: 0, end: 10, room: 'r', user: 'bob' }));
+  writeFileSync(
+    dir.file('room-r-bob.cursor'),
+    JSON.stringify({ id: '00000000-0000-4000-8000-000000000000', start: 0, end: 10, room: 'r', user: 'bob' }),
+  );
   assert.deepEqual(contents(await poll(bob)), ['one', 'two']);
 });
 
@@ -109,7 +116,10 @@ test('a stale byte offset in the cursor is detected and the event is found again
   const { dir, alice, bob, send, poll } = await setup(t);
   const one = await send(alice, 'one');
   await send(alice, 'two');
-  writeFileSync(dir.file('room-r-bob.cursor'), JSON.stringify({ id: one.id, start: 5, end: 40, room: 'r', user: 'bob' }));
+  writeFileSync(
+    dir.file('room-r-bob.cursor'),
+    JSON.stringify({ id: one.id, start: 5, end: 40, room: 'r', user: 'bob' }),
+  );
   assert.deepEqual(contents(await poll(bob)), ['two']);
   // A cursor holding just an id (written by hand) works too.
   writeFileSync(dir.file('room-r-bob.cursor'), `${one.id}\n`);

@@ -6,7 +6,10 @@ import { Presence } from '../server/presence.ts';
 test('online users are listed in natural order (agent-2 before agent-10)', () => {
   const presence = new Presence();
   for (const user of ['agent-10', 'agent-2', 'Bob', 'agent-1', 'alice']) presence.connect(user);
-  assert.deepEqual(presence.online().map((u) => u.user), ['agent-1', 'agent-2', 'agent-10', 'alice', 'Bob']);
+  assert.deepEqual(
+    presence.online().map((u) => u.user),
+    ['agent-1', 'agent-2', 'agent-10', 'alice', 'Bob'],
+  );
 });
 
 test('a user who leaves their last session is recently active, status cleared', () => {
@@ -18,5 +21,7 @@ test('a user who leaves their last session is recently active, status cleared', 
   assert.equal(presence.online()[0]?.status, 'reviewing');
   assert.equal(presence.disconnect('alice', new Date('2026-01-01T10:00:05Z')), true);
   assert.deepEqual(presence.online(), []);
-  assert.deepEqual(presence.recent(new Map()), [{ user: 'alice', status: '', last_active: '2026-01-01T10:00:05.000Z' }]);
+  assert.deepEqual(presence.recent(new Map()), [
+    { user: 'alice', status: '', last_active: '2026-01-01T10:00:05.000Z' },
+  ]);
 });

@@ -27,7 +27,11 @@ test('every curl example in the README works against a real broker', async (t) =
   const script = lines.map((line, i) => `printf '\\n@@ ${i}\\n'; ${line}; printf '\\n@@ exit %s\\n' $?`).join('\n');
   const run = spawnSync('bash', ['-c', script], { env: dir.env, encoding: 'utf8', timeout: 30_000 });
   assert.equal(run.status, 0, run.stderr);
-  const outputs = [...run.stdout.matchAll(/@@ (\d+)\n([\s\S]*?)\n@@ exit (\d+)\n/g)].map((m) => ({ line: lines[Number(m[1])]!, out: m[2]!.trim(), status: Number(m[3]) }));
+  const outputs = [...run.stdout.matchAll(/@@ (\d+)\n([\s\S]*?)\n@@ exit (\d+)\n/g)].map((m) => ({
+    line: lines[Number(m[1])]!,
+    out: m[2]!.trim(),
+    status: Number(m[3]),
+  }));
   assert.equal(outputs.length, lines.length);
   for (const { line, out, status } of outputs) {
     if (line.includes('/events')) {
@@ -44,16 +48,23 @@ test('every curl example in the README works against a real broker', async (t) =
     }
   }
   // What the examples stored is all there, in order.
-  const history = readFileSync(dir.file('myroom.chat'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).type);
+  const history = readFileSync(dir.file('myroom.chat'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l).type);
   assert.deepEqual(history, ['message', 'message', 'reply', 'command', 'dm', 'join', 'leave']);
 });
 
 test('the README exit-code table matches the error table and room --help', async (t) => {
   const rows = [...readme.matchAll(/^\| (\d) \| (.+) \|$/gm)].map((m) => Number(m[1]));
-  assert.deepEqual(rows, EXIT_CODE_HELP.map(([code]) => code));
+  assert.deepEqual(
+    rows,
+    EXIT_CODE_HELP.map(([code]) => code),
+  );
   const dir = RoomDir.create(t);
   const help = await dir.run(['--help']);
-  for (const [code, meaning] of EXIT_CODE_HELP) assert.ok(help.stdout.includes(`${code}  ${meaning}`), `--help lists exit code ${code}`);
+  for (const [code, meaning] of EXIT_CODE_HELP)
+    assert.ok(help.stdout.includes(`${code}  ${meaning}`), `--help lists exit code ${code}`);
 });
 
 test('the README command table lists every command of shared/commands.ts, as room /help does', () => {

@@ -21,12 +21,19 @@ test('words are joined with spaces and the echo is the history line', async (t) 
   assert.equal(echo.user, 'alice');
   assert.equal(echo.room, 'r');
   assert.match(echo.ts, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
-  assert.equal(readFileSync(dir.file('r.chat'), 'utf8'), result.stdout, 'the echo is byte for byte the line in the history');
+  assert.equal(
+    readFileSync(dir.file('r.chat'), 'utf8'),
+    result.stdout,
+    'the echo is byte for byte the line in the history',
+  );
 });
 
 test('with no words the message is read from stdin, newlines kept as one message', async (t) => {
   const { dir, alice, history } = await room(t);
-  const result = await dir.run(['send', 'r'], { env: { ROOM_TOKEN: alice }, input: 'line one\nline two\n\nline four\n' });
+  const result = await dir.run(['send', 'r'], {
+    env: { ROOM_TOKEN: alice },
+    input: 'line one\nline two\n\nline four\n',
+  });
   assert.equal(result.code, 0, result.stderr);
   assert.equal(JSON.parse(result.stdout).content, 'line one\nline two\n\nline four');
   assert.equal(history().length, 1);
@@ -34,14 +41,26 @@ test('with no words the message is read from stdin, newlines kept as one message
 
 test('a JSON envelope is sent as that event', async (t) => {
   const { dir, alice } = await room(t);
-  const command = await dir.run(['send', '-t', alice, 'r', '{"type":"command","cmd":"claim","params":["the","parser"]}']);
+  const command = await dir.run([
+    'send',
+    '-t',
+    alice,
+    'r',
+    '{"type":"command","cmd":"claim","params":["the","parser"]}',
+  ]);
   assert.equal(command.code, 0, command.stderr);
   const event = JSON.parse(command.stdout);
   assert.equal(event.type, 'command');
   assert.equal(event.cmd, 'claim');
   assert.deepEqual(event.params, ['the', 'parser']);
 
-  const reply = await dir.run(['send', '-t', alice, 'r', JSON.stringify({ type: 'reply', reply_to: event.id, content: 'ack' })]);
+  const reply = await dir.run([
+    'send',
+    '-t',
+    alice,
+    'r',
+    JSON.stringify({ type: 'reply', reply_to: event.id, content: 'ack' }),
+  ]);
   assert.equal(reply.code, 0, reply.stderr);
   assert.equal(JSON.parse(reply.stdout).reply_to, event.id);
 });
@@ -65,7 +84,10 @@ test('text starting with / is parsed as a command; // escapes a literal slash', 
   const literal = JSON.parse((await dir.run(['send', '-t', alice, 'r', '//not a command'])).stdout);
   assert.equal(literal.type, 'message');
   assert.equal(literal.content, '/not a command');
-  assert.deepEqual(history().map((e) => e.type), ['command', 'system', 'message']);
+  assert.deepEqual(
+    history().map((e) => e.type),
+    ['command', 'system', 'message'],
+  );
 });
 
 test('--to and /dm send a direct message', async (t) => {

@@ -34,9 +34,18 @@ test('a session gets the visible history, then its own join, then live events, e
   await post(alice, 'three');
   await reader.waitFor((r) => r.events().length === 4);
   const events = reader.events<Event>();
-  assert.deepEqual(events.map((e) => e.content ?? `${e.type}:${e.user}`), ['one', 'two', 'join:bob', 'three']);
-  assert.deepEqual(reader.messages.map((m) => Number(m.id)), events.map((e) => e.seq));
-  assert.deepEqual(events.map((e) => e.seq), [1, 2, 3, 4]);
+  assert.deepEqual(
+    events.map((e) => e.content ?? `${e.type}:${e.user}`),
+    ['one', 'two', 'join:bob', 'three'],
+  );
+  assert.deepEqual(
+    reader.messages.map((m) => Number(m.id)),
+    events.map((e) => e.seq),
+  );
+  assert.deepEqual(
+    events.map((e) => e.seq),
+    [1, 2, 3, 4],
+  );
 });
 
 test('?n= limits the replay to the last n visible events', async (t) => {
@@ -44,10 +53,16 @@ test('?n= limits the replay to the last n visible events', async (t) => {
   for (const word of ['a', 'b', 'c', 'd']) await post(alice, word);
   const reader = stream(bob, '/events?n=2');
   await reader.waitFor((r) => r.events().some((e) => e.type === 'join'));
-  assert.deepEqual(reader.events<Event>().map((e) => e.content ?? e.type), ['c', 'd', 'join']);
+  assert.deepEqual(
+    reader.events<Event>().map((e) => e.content ?? e.type),
+    ['c', 'd', 'join'],
+  );
   const none = stream(alice, '/events?n=0');
   await none.waitFor((r) => r.events().length > 0);
-  assert.deepEqual(none.events<Event>().map((e) => `${e.type}:${e.user}`), ['join:alice']);
+  assert.deepEqual(
+    none.events<Event>().map((e) => `${e.type}:${e.user}`),
+    ['join:alice'],
+  );
 });
 
 test('Last-Event-ID resumes right after that event: no gap, no duplicate', async (t) => {
@@ -63,9 +78,18 @@ test('Last-Event-ID resumes right after that event: no gap, no duplicate', async
   await resumed.waitFor((r) => r.events().some((e) => e.content === 'three'));
   const seqs = resumed.events<Event>().map((e) => e.seq);
   assert.equal(seqs[0], lastSeen + 1, 'starts right after the last seen event');
-  assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b));
+  assert.deepEqual(
+    seqs,
+    [...seqs].sort((a, b) => a - b),
+  );
   assert.equal(new Set(seqs).size, seqs.length);
-  assert.deepEqual(resumed.events<Event>().map((e) => e.content ?? `${e.type}:${e.user}`).slice(0, 3), ['leave:bob', 'two', 'three']);
+  assert.deepEqual(
+    resumed
+      .events<Event>()
+      .map((e) => e.content ?? `${e.type}:${e.user}`)
+      .slice(0, 3),
+    ['leave:bob', 'two', 'three'],
+  );
 });
 
 test('closing the stream broadcasts leave; idle streams get heartbeats', async (t) => {
@@ -74,7 +98,9 @@ test('closing the stream broadcasts leave; idle streams get heartbeats', async (
   const raw = await new Promise<string>((resolve) => {
     // Read bob's raw stream for a while to see the heartbeat comments.
     let text = '';
-    const conn = connect({ path: socket }, () => conn.write(`GET /events?n=0 HTTP/1.1\r\nHost: room\r\nAuthorization: Bearer ${bob}\r\n\r\n`));
+    const conn = connect({ path: socket }, () =>
+      conn.write(`GET /events?n=0 HTTP/1.1\r\nHost: room\r\nAuthorization: Bearer ${bob}\r\n\r\n`),
+    );
     conn.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
     setTimeout(() => {
       conn.destroy();
@@ -101,12 +127,21 @@ test('a reader that stops reading is disconnected past the buffer cap, and other
   const socket = dir.socket('r');
   // A raw connection that never reads: its kernel buffers fill, then the broker's.
   let closed = false;
-  const stalled = connect({ path: socket }, () => stalled.write(`GET /events?n=0 HTTP/1.1\r\nHost: room\r\nAuthorization: Bearer ${bob}\r\n\r\n`));
+  const stalled = connect({ path: socket }, () =>
+    stalled.write(`GET /events?n=0 HTTP/1.1\r\nHost: room\r\nAuthorization: Bearer ${bob}\r\n\r\n`),
+  );
   stalled.pause();
   stalled.on('close', () => (closed = true));
   stalled.on('error', () => (closed = true));
   t.after(() => stalled.destroy());
-  await waitUntil(async () => (await http(socket, 'GET', '/users', { token: alice })).json().online.some((u: { user: string }) => u.user === 'bob'), 5000, 'bob online');
+  await waitUntil(
+    async () =>
+      (await http(socket, 'GET', '/users', { token: alice }))
+        .json()
+        .online.some((u: { user: string }) => u.user === 'bob'),
+    5000,
+    'bob online',
+  );
   const live = new SseReader(socket, '/events?n=0', alice);
   t.after(() => live.close());
   await live.waitFor((r) => r.events().some((e) => e.type === 'join'));

@@ -19,14 +19,23 @@ test('send, poll and watch take the token from the record room join wrote', asyn
 
   const polled = await dir.run(['poll', '--token-file', bob, 'r']);
   assert.equal(polled.code, 0, polled.stderr);
-  assert.deepEqual(ndjson(polled.stdout).map((e) => e.content), ['hello bob']);
+  assert.deepEqual(
+    ndjson(polled.stdout).map((e) => e.content),
+    ['hello bob'],
+  );
 
   const watcher = dir.run(['watch', 'r', '--token-file', bob, '--timeout', '10']);
   await dir.run(['send', '--token-file', alice, 'r', 'again']);
   const watched = await watcher;
   assert.equal(watched.code, 0, watched.stderr);
-  assert.deepEqual(ndjson(watched.stdout).map((e) => e.content), ['again']);
-  assert.doesNotMatch(sent.stdout + polled.stdout + watched.stdout, new RegExp(JSON.parse(readFileSync(bob, 'utf8')).token));
+  assert.deepEqual(
+    ndjson(watched.stdout).map((e) => e.content),
+    ['again'],
+  );
+  assert.doesNotMatch(
+    sent.stdout + polled.stdout + watched.stdout,
+    new RegExp(JSON.parse(readFileSync(bob, 'utf8')).token),
+  );
 });
 
 test('a file holding only the token works; --token-file wins over ROOM_TOKEN', async (t) => {

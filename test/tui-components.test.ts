@@ -26,13 +26,33 @@ interface Mounted {
   quits: number;
 }
 
-async function mount(t: TestContext, options: { me?: string; host?: string | null; columns?: number; rows?: number; color?: boolean; actions?: Action[] } = {}): Promise<Mounted> {
+async function mount(
+  t: TestContext,
+  options: {
+    me?: string;
+    host?: string | null;
+    columns?: number;
+    rows?: number;
+    color?: boolean;
+    actions?: Action[];
+  } = {},
+): Promise<Mounted> {
   const size = { columns: options.columns ?? 80, rows: options.rows ?? 20 };
-  const store = new Store(initialState('demo', options.me ?? 'alice', options.host === undefined ? 'alice' : options.host, size));
+  const store = new Store(
+    initialState('demo', options.me ?? 'alice', options.host === undefined ? 'alice' : options.host, size),
+  );
   store.dispatch({ type: 'connection', connection: 'live' });
   for (const action of options.actions ?? []) store.dispatch(action);
   const counts = { sent: [] as string[], quits: 0 };
-  const app = render(React.createElement(App, { store, size, color: options.color ?? true, onSend: (text) => counts.sent.push(text), onQuit: () => counts.quits++ }));
+  const app = render(
+    React.createElement(App, {
+      store,
+      size,
+      color: options.color ?? true,
+      onSend: (text) => counts.sent.push(text),
+      onQuit: () => counts.quits++,
+    }),
+  );
   t.after(() => app.unmount());
   const frame = () => app.lastFrame() ?? '';
   const waitFor = async (predicate: (frame: string) => boolean, what: string) => {
@@ -45,13 +65,19 @@ async function mount(t: TestContext, options: { me?: string; host?: string | nul
   };
   await sleep(10);
   return {
-    store, frame, waitFor,
+    store,
+    frame,
+    waitFor,
     write: async (data) => {
       app.stdin.write(data);
       await sleep(10);
     },
-    get sent() { return counts.sent; },
-    get quits() { return counts.quits; },
+    get sent() {
+      return counts.sent;
+    },
+    get quits() {
+      return counts.quits;
+    },
   };
 }
 
@@ -69,11 +95,24 @@ const conversation = () => {
 };
 
 test('the screen: title, each kind of event, the input box titled with the user, the hint', async (t) => {
-  const ui = await mount(t, { actions: [
-    { type: 'events', events: conversation() },
-    { type: 'notice', notice: notice('online — alice (host), bob: parsing') },
-    { type: 'users', users: { you: 'alice', host: 'alice', online: [{ user: 'alice', status: '', sessions: 1 }, { user: 'bob', status: 'parsing', sessions: 1 }], recent: [] } },
-  ] });
+  const ui = await mount(t, {
+    actions: [
+      { type: 'events', events: conversation() },
+      { type: 'notice', notice: notice('online — alice (host), bob: parsing') },
+      {
+        type: 'users',
+        users: {
+          you: 'alice',
+          host: 'alice',
+          online: [
+            { user: 'alice', status: '', sessions: 1 },
+            { user: 'bob', status: 'parsing', sessions: 1 },
+          ],
+          recent: [],
+        },
+      },
+    ],
+  });
   const frame = await ui.waitFor((f) => f.includes('only you'), 'the notice');
   const lines = frame.split('\n');
   assert.equal(lines.length, 20, 'fills the screen exactly');
@@ -91,15 +130,23 @@ test('the screen: title, each kind of event, the input box titled with the user,
     /» only you: online — alice \(host\), bob: parsing/,
     /╭─ alice ─+╮/,
     /Enter send · \\ Enter newline/,
-  ]) assert.match(frame, expected);
+  ])
+    assert.match(frame, expected);
 });
 
 test('long messages wrap with a hanging indent at any width, wide characters included', async (t) => {
-  const ui = await mount(t, { columns: 40, rows: 12, actions: [{ type: 'events', events: [msg('bob', '漢字 and words '.repeat(6))] }] });
+  const ui = await mount(t, {
+    columns: 40,
+    rows: 12,
+    actions: [{ type: 'events', events: [msg('bob', '漢字 and words '.repeat(6))] }],
+  });
   const frame = await ui.waitFor((f) => f.includes('漢字'), 'the message');
   const body = frame.split('\n').filter((l) => l.includes('漢字'));
   assert.ok(body.length >= 3, 'wrapped over several lines');
-  assert.ok(body.slice(1).every((l) => l.startsWith(' '.repeat(14))), 'continuation lines are indented under the content');
+  assert.ok(
+    body.slice(1).every((l) => l.startsWith(' '.repeat(14))),
+    'continuation lines are indented under the content',
+  );
   assert.ok(frame.split('\n').every((l) => width(l) <= 40));
 });
 
@@ -108,7 +155,10 @@ test('scrolling: arrows and pages move the view; new events do not yank it; the 
   await ui.waitFor((f) => /message number 50\b/.test(f), 'the newest at the bottom');
   await ui.write('\x1b[5~'); // PageUp
   await ui.write('\x1b[A'); // Up
-  let frame = await ui.waitFor((f) => /message number 39\b/.test(f) && !/message number 40\b/.test(f), 'scrolled up 11 lines');
+  let frame = await ui.waitFor(
+    (f) => /message number 39\b/.test(f) && !/message number 40\b/.test(f),
+    'scrolled up 11 lines',
+  );
   const before = frame.split('\n').slice(1, 14).join('\n');
   ui.store.dispatch({ type: 'events', events: [msg('bob', 'something new'), msg('bob', 'and more')] });
   frame = await ui.waitFor((f) => f.includes('2 new below'), 'the marker');

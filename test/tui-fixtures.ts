@@ -19,7 +19,13 @@ type Draft = { type: RoomEvent['type']; user: string } & Record<string, unknown>
 
 /** A complete event with a fresh id and the next seq. */
 export function ev<T extends Draft>(draft: T, fields: { id?: string; ts?: string } = {}): RoomEvent {
-  return { id: fields.id ?? randomUUID(), room: 'demo', ts: fields.ts ?? TS, seq: ++seq, ...draft } as unknown as RoomEvent;
+  return {
+    id: fields.id ?? randomUUID(),
+    room: 'demo',
+    ts: fields.ts ?? TS,
+    seq: ++seq,
+    ...draft,
+  } as unknown as RoomEvent;
 }
 
 export const msg = (user: string, content: string, id?: string) => ev({ type: 'message', user, content }, { id });
@@ -29,8 +35,14 @@ export function notice(content: string): Notice {
 }
 
 /** A state after these actions (me: alice, host: alice unless given). */
-export function stateWith(actions: readonly Action[], options: { me?: string; host?: string | null; columns?: number; rows?: number } = {}): State {
-  const start = initialState('demo', options.me ?? 'alice', options.host === undefined ? 'alice' : options.host, { columns: options.columns ?? 80, rows: options.rows ?? 24 });
+export function stateWith(
+  actions: readonly Action[],
+  options: { me?: string; host?: string | null; columns?: number; rows?: number } = {},
+): State {
+  const start = initialState('demo', options.me ?? 'alice', options.host === undefined ? 'alice' : options.host, {
+    columns: options.columns ?? 80,
+    rows: options.rows ?? 24,
+  });
   return actions.reduce(reduce, start);
 }
 

@@ -56,7 +56,11 @@ test('a user keeps one colour; NO_COLOR turns colour off when set and not empty'
 });
 
 test('a message: time, name, content with a hanging indent, short id at the right', () => {
-  const event = msg('alice', 'hello bob, this is a long message that has to wrap onto a second line', '3f2a0000-0000-4000-8000-000000000000');
+  const event = msg(
+    'alice',
+    'hello bob, this is a long message that has to wrap onto a second line',
+    '3f2a0000-0000-4000-8000-000000000000',
+  );
   const lines = entryLines(eventEntry(event), 50, 'bob');
   assert.deepEqual(texts(lines), [
     `${TIME} alice  hello bob, this is a long     3f2a`,
@@ -89,15 +93,28 @@ test('each kind of entry has its own look', () => {
   const show = (entry: Parameters<typeof entryLines>[0], width = 80) => texts(entryLines(entry, width, 'bob'));
   assert.deepEqual(show(eventEntry(ev({ type: 'join', user: 'carol' }))), [`${TIME} → carol joined`]);
   assert.deepEqual(show(eventEntry(ev({ type: 'leave', user: 'carol' }))), [`${TIME} ← carol left`]);
-  assert.deepEqual(show(eventEntry(ev({ type: 'system', user: 'broker', content: 'bob set status: reviewing' }))), [`${TIME} * bob set status: reviewing`]);
+  assert.deepEqual(show(eventEntry(ev({ type: 'system', user: 'broker', content: 'bob set status: reviewing' }))), [
+    `${TIME} * bob set status: reviewing`,
+  ]);
   const reply = ev({ type: 'reply', user: 'bob', reply_to: target.id, content: 'I am' });
   const replyLines = show(eventEntry(reply, target), 60);
-  assert.match(replyLines[0]!, new RegExp(`^${TIME} bob  ↳ alice: hey everyone, who is looking at… ${reply.id.slice(0, 4)}$`));
+  assert.match(
+    replyLines[0]!,
+    new RegExp(`^${TIME} bob  ↳ alice: hey everyone, who is looking at… ${reply.id.slice(0, 4)}$`),
+  );
   assert.equal(replyLines[1], '              I am');
-  assert.match(show(eventEntry(reply))[0]!, new RegExp(`↳ ${target.id.slice(0, 4)}…`), 'a target not loaded shows its id');
+  assert.match(
+    show(eventEntry(reply))[0]!,
+    new RegExp(`↳ ${target.id.slice(0, 4)}…`),
+    'a target not loaded shows its id',
+  );
   const dm = show(eventEntry(ev({ type: 'dm', user: 'alice', to: 'bob', content: 'psst' })));
   assert.match(dm[0]!, new RegExp(`^${TIME} alice → bob  psst +[0-9a-f]{4}$`));
-  const command = entryLines(eventEntry(ev({ type: 'command', user: 'carol', cmd: 'claim', params: ['the', 'parser'] })), 80, 'bob');
+  const command = entryLines(
+    eventEntry(ev({ type: 'command', user: 'carol', cmd: 'claim', params: ['the', 'parser'] })),
+    80,
+    'bob',
+  );
   assert.match(lineText(command[0]!), /carol {2}\/claim the parser/);
   assert.deepEqual(command[0]!.find((s) => s.text === '/claim')?.style, { bold: true, color: 'cyan' });
   assert.deepEqual(show(noticeEntry(notice('online — alice (host), bob\nrecently active — carl (3s ago)'))), [
@@ -125,7 +142,9 @@ test('untrusted content cannot reach the terminal raw', () => {
 test('lineCount is the number of lines drawn, whoever looks', () => {
   const entries = [
     eventEntry(msg('alice', 'word '.repeat(60))),
-    eventEntry(ev({ type: 'reply', user: 'bob', reply_to: '3f2a0000-0000-4000-8000-000000000000', content: 'ok\nsure' })),
+    eventEntry(
+      ev({ type: 'reply', user: 'bob', reply_to: '3f2a0000-0000-4000-8000-000000000000', content: 'ok\nsure' }),
+    ),
     eventEntry(ev({ type: 'dm', user: 'alice', to: 'bob', content: 'a @bob b '.repeat(30) })),
     noticeEntry(notice('x\ny\nz')),
   ];
@@ -133,13 +152,20 @@ test('lineCount is the number of lines drawn, whoever looks', () => {
     for (const width of [20, 47, 80, 200]) {
       const count = lineCount(entry, width);
       assert.equal(entryLines(entry, width, 'bob').length, count);
-      assert.ok(entryLines(entry, width, 'bob').every((l) => width >= lineText(l).length || /[^\x20-\x7e]/.test(lineText(l))));
+      assert.ok(
+        entryLines(entry, width, 'bob').every((l) => width >= lineText(l).length || /[^\x20-\x7e]/.test(lineText(l))),
+      );
     }
   }
 });
 
 test('a reply quoting a command shows no escape sequence from its params', () => {
-  const target = ev({ type: 'command', user: 'mallory', cmd: 'claim', params: ['\x1b]0;pwned\x07\x1b[2J', 'the', 'parser'] });
+  const target = ev({
+    type: 'command',
+    user: 'mallory',
+    cmd: 'claim',
+    params: ['\x1b]0;pwned\x07\x1b[2J', 'the', 'parser'],
+  });
   const reply = ev({ type: 'reply', user: 'bob', reply_to: target.id, content: 'ok' });
   for (const line of entryLines(eventEntry(reply, target), 60, 'alice')) {
     const text = lineText(line);

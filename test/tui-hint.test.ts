@@ -7,7 +7,9 @@ import { width } from '../client/tui/format.ts';
 import { many, stateWith } from './tui-fixtures.ts';
 
 const text = (columns: number, actions: Parameters<typeof stateWith>[0] = []) =>
-  hintLine(stateWith(actions, { columns }), columns).map((s) => s.text).join('');
+  hintLine(stateWith(actions, { columns }), columns)
+    .map((s) => s.text)
+    .join('');
 
 test('the hint fits the width and always ends with how to quit', () => {
   assert.equal(text(120), 'Enter send · \\ Enter newline · ↑↓ PgUp PgDn scroll · / commands · @ names · Ctrl-C quit');
@@ -21,5 +23,11 @@ test('the hint fits the width and always ends with how to quit', () => {
 });
 
 test('scrolled up, the hint says how to get back', () => {
-  assert.match(text(100, [{ type: 'events', events: many(100) }, { type: 'scroll', by: 3 }]), /Esc back to the newest · Ctrl-C quit$/);
+  assert.match(
+    text(100, [
+      { type: 'events', events: many(100) },
+      { type: 'scroll', by: 3 },
+    ]),
+    /Esc back to the newest · Ctrl-C quit$/,
+  );
 });

@@ -31,7 +31,10 @@ async function liveLink(t: Parameters<typeof RoomDir.create>[0], me: 'alice' | '
 test('sending in order, private answers, refusals back in the input, leaving', async (t) => {
   const { dir, token, store, link, running } = await liveLink(t, 'alice');
 
-  const contents = () => store.getState().entries.flatMap((e) => (e.kind === 'event' && e.event.type === 'message' ? [e.event.content] : []));
+  const contents = () =>
+    store
+      .getState()
+      .entries.flatMap((e) => (e.kind === 'event' && e.event.type === 'message' ? [e.event.content] : []));
   const sent = [link.send('one'), link.send('two'), link.send('/who'), link.send('three')];
   await Promise.all(sent);
   await waitUntil(() => contents().length === 3, 5000, 'the echoes');
@@ -44,21 +47,36 @@ test('sending in order, private answers, refusals back in the input, leaving', a
   assert.equal(store.getState().error, 'no user zed has joined this room');
   assert.equal(store.getState().input.text, '/dm zed hi\nnot sent either');
   await Promise.all([link.send('/reply zz hi')]);
-  assert.match(store.getState().error ?? '', /^usage: \/reply <id-prefix> <message>: the id is the event's id or at least its first 4 characters/);
-  const history = ndjson<{ type: string; content?: string }>((await dir.run(['poll', 'demo'], { env: { ROOM_TOKEN: token } })).stdout);
+  assert.match(
+    store.getState().error ?? '',
+    /^usage: \/reply <id-prefix> <message>: the id is the event's id or at least its first 4 characters/,
+  );
+  const history = ndjson<{ type: string; content?: string }>(
+    (await dir.run(['poll', 'demo'], { env: { ROOM_TOKEN: token } })).stdout,
+  );
   assert.ok(!history.some((e) => e.content === 'not sent either' || e.content === 'hi'), 'nothing refused was stored');
 
   // A reply by a prefix of an id on screen.
   const first = store.getState().entries.find((e) => e.kind === 'event' && e.event.type === 'message');
   const id = first?.kind === 'event' ? first.event.id : '';
   await link.send(`/reply ${id.slice(0, 4)} answering one`);
-  await waitUntil(() => store.getState().entries.some((e) => e.kind === 'event' && e.event.type === 'reply' && e.event.reply_to === id), 5000, 'the reply');
+  await waitUntil(
+    () =>
+      store.getState().entries.some((e) => e.kind === 'event' && e.event.type === 'reply' && e.event.reply_to === id),
+    5000,
+    'the reply',
+  );
 
   link.stop();
   assert.equal((await running).reason, 'stopped');
   assert.equal(store.getState().connection, 'ended');
-  const after = ndjson<{ type: string; user: string }>((await dir.run(['poll', 'demo'], { env: { ROOM_TOKEN: token } })).stdout);
-  assert.ok(after.some((e) => e.type === 'leave' && e.user === 'alice'), 'the broker broadcast the leave');
+  const after = ndjson<{ type: string; user: string }>(
+    (await dir.run(['poll', 'demo'], { env: { ROOM_TOKEN: token } })).stdout,
+  );
+  assert.ok(
+    after.some((e) => e.type === 'leave' && e.user === 'alice'),
+    'the broker broadcast the leave',
+  );
 });
 
 test('texts still queued when the session ends are not sent and are counted for the report', async (t) => {
@@ -75,9 +93,14 @@ test('texts still queued when the session ends are not sent and are counted for 
   void link.send('after the end');
   assert.equal(await link.unsent(), 3);
   assert.equal(store.getState().input.text, '', 'nothing came back into the input of an ended session');
-  const history = ndjson<{ type: string; content?: string }>((await dir.run(['poll', 'demo'], { env: { ROOM_TOKEN: host } })).stdout);
+  const history = ndjson<{ type: string; content?: string }>(
+    (await dir.run(['poll', 'demo'], { env: { ROOM_TOKEN: host } })).stdout,
+  );
   assert.ok(history.some((e) => e.content === 'before the kick'));
-  assert.ok(!history.some((e) => e.content?.includes('late') || e.content === 'after the end'), 'none of them was stored');
+  assert.ok(
+    !history.some((e) => e.content?.includes('late') || e.content === 'after the end'),
+    'none of them was stored',
+  );
 
   // Refused because the session is over (its end not seen yet): kept queued, not put back in the input.
   const other = new Store(initialState('demo', 'bob', 'alice', { columns: 80, rows: 24 }));
@@ -90,7 +113,16 @@ test('texts still queued when the session ends are not sent and are counted for 
 
 test("the host's /clear empties what an open UI shows; the notice and what follows are shown", async (t) => {
   const { dir, host, store, link, running } = await liveLink(t, 'bob');
-  const shown = () => store.getState().entries.map((e) => (e.kind === 'event' ? (e.event.type === 'message' || e.event.type === 'system' ? e.event.content : e.event.type) : e.kind));
+  const shown = () =>
+    store
+      .getState()
+      .entries.map((e) =>
+        e.kind === 'event'
+          ? e.event.type === 'message' || e.event.type === 'system'
+            ? e.event.content
+            : e.event.type
+          : e.kind,
+      );
 
   await link.send('before the clear');
   await waitUntil(() => shown().includes('before the clear'), 5000, 'the message');

@@ -14,10 +14,14 @@ const labels = (input: Input, ctx: PaletteContext) => paletteFor(input, ctx)?.it
 test('/ lists the commands with their descriptions; admin ones only for the host', () => {
   const forGuest = paletteFor(at('/'), guest)!;
   assert.equal(forGuest.kind, 'command');
-  assert.deepEqual(forGuest.items.map((i) => i.insert), ['/who', '/set_status ', '/dm ', '/reply ', '/claim ', '/help']);
+  assert.deepEqual(
+    forGuest.items.map((i) => i.insert),
+    ['/who', '/set_status ', '/dm ', '/reply ', '/claim ', '/help'],
+  );
   assert.match(forGuest.items[0]!.detail, /who is online/);
   const forHost = labels(at('/'), host)!;
-  for (const admin of ['/kick <user>', '/reauth <user>', '/clear-tokens', '/clear', '/exit']) assert.ok(forHost.includes(admin), admin);
+  for (const admin of ['/kick <user>', '/reauth <user>', '/clear-tokens', '/clear', '/exit'])
+    assert.ok(forHost.includes(admin), admin);
   assert.equal(labels(at('/ki'), guest), null, 'no admin command for a guest');
 });
 
@@ -26,10 +30,18 @@ test('filtering: prefix matches first, then other matches; nothing matching clos
   assert.deepEqual(labels(at('/e'), guest), ['/set_status [text…]', '/reply <id-prefix> <message…>', '/help']);
   assert.deepEqual(labels(at('/e'), host)!.slice(0, 1), ['/exit'], 'a prefix match comes first');
   assert.deepEqual(labels(at('/cl'), host), ['/claim <what…>', '/clear-tokens', '/clear']);
-  assert.deepEqual(labels(at('/c'), host), ['/claim <what…>', '/clear-tokens', '/clear'], 'one character that starts names: no inner matches (/kick)');
+  assert.deepEqual(
+    labels(at('/c'), host),
+    ['/claim <what…>', '/clear-tokens', '/clear'],
+    'one character that starts names: no inner matches (/kick)',
+  );
   assert.deepEqual(labels(at('/clear'), host), ['/clear', '/clear-tokens'], 'an exact match comes first');
   const clear = paletteFor(at('/clear'), host)!;
-  assert.equal(enterSends(at('/clear'), clear, clear.items[0]!), true, 'Enter on /clear sends /clear, not /clear-tokens');
+  assert.equal(
+    enterSends(at('/clear'), clear, clear.items[0]!),
+    true,
+    'Enter on /clear sends /clear, not /clear-tokens',
+  );
   assert.deepEqual(labels(at('/kick carl'), host), ['carl'], 'an exact name');
   assert.equal(labels(at('/deploy'), guest), null, 'a custom command: no palette');
   assert.equal(labels(at('/who '), guest), null, 'a space ends the command word');
@@ -39,7 +51,10 @@ test('filtering: prefix matches first, then other matches; nothing matching clos
 test('@ completes usernames of the room (not the broker)', () => {
   const palette = paletteFor(at('thanks @ca'), guest)!;
   assert.equal(palette.kind, 'user');
-  assert.deepEqual(palette.items.map((i) => i.label), ['@carol', '@carl']);
+  assert.deepEqual(
+    palette.items.map((i) => i.label),
+    ['@carol', '@carl'],
+  );
   assert.deepEqual(complete(at('thanks @ca'), palette, palette.items[1]!), { text: 'thanks @carl ', cursor: 13 });
   assert.deepEqual(labels(at('@'), guest), ['@alice', '@bob', '@carol', '@carl']);
   assert.equal(labels(at('mail@ca'), guest), null, 'an @ inside a word is not a mention');

@@ -46,7 +46,10 @@ test('remember: blanks and a repeat of the last text are not kept; the oldest go
 });
 
 test('through the reducer: sent texts are recalled; editing one makes it the draft', () => {
-  let state = stateWith([{ type: 'sent', text: 'first' }, { type: 'sent', text: '/who' }]);
+  let state = stateWith([
+    { type: 'sent', text: 'first' },
+    { type: 'sent', text: '/who' },
+  ]);
   state = reduce(state, { type: 'input', input: at('draft') });
   state = reduce(state, { type: 'recall', move: -1 });
   assert.equal(state.input.text, '/who');
@@ -64,7 +67,15 @@ test('drawn: Enter sends and remembers; Ctrl-P and Ctrl-N recall, arrows still s
   const store = new Store(initialState('demo', 'alice', 'alice', size));
   store.dispatch({ type: 'connection', connection: 'live' });
   const sent: string[] = [];
-  const app = render(React.createElement(App, { store, size, color: false, onSend: (text: string) => sent.push(text), onQuit: () => {} }));
+  const app = render(
+    React.createElement(App, {
+      store,
+      size,
+      color: false,
+      onSend: (text: string) => sent.push(text),
+      onQuit: () => {},
+    }),
+  );
   t.after(() => app.unmount());
   const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
   const write = async (data: string) => {
@@ -74,7 +85,11 @@ test('drawn: Enter sends and remembers; Ctrl-P and Ctrl-N recall, arrows still s
   await sleep(20);
   for (const data of ['one', '\r', 'two', '\r', 'dra']) await write(data);
   assert.deepEqual(sent, ['one', 'two']);
-  const inputLine = () => (app.lastFrame() ?? '').replace(/\x1b\[[0-9;]*m/g, '').split('\n').find((l) => l.startsWith('│'))!;
+  const inputLine = () =>
+    (app.lastFrame() ?? '')
+      .replace(/\x1b\[[0-9;]*m/g, '')
+      .split('\n')
+      .find((l) => l.startsWith('│'))!;
   await write('\x10');
   assert.match(inputLine(), /│ two +│/);
   await write('\x10');

@@ -54,9 +54,13 @@ function history(count: number): RoomEvent[] {
   for (let i = 0; i < count; i++) {
     const user = ['alice', 'bob', 'carol', 'dave'][i % 4]!;
     if (i % 50 === 0) events.push(ev({ type: 'join', user }));
-    else if (i % 7 === 0 && events.length > 0) events.push(ev({ type: 'reply', user, reply_to: events[events.length - 1]!.id, content: `reply ${i}` }));
+    else if (i % 7 === 0 && events.length > 0)
+      events.push(ev({ type: 'reply', user, reply_to: events[events.length - 1]!.id, content: `reply ${i}` }));
     else if (i % 11 === 0) events.push(ev({ type: 'dm', user, to: 'alice', content: `private note ${i}` }));
-    else events.push(msg(user, `message ${i}: ${'some words that make the line long enough to wrap '.repeat(1 + (i % 4))}`));
+    else
+      events.push(
+        msg(user, `message ${i}: ${'some words that make the line long enough to wrap '.repeat(1 + (i % 4))}`),
+      );
   }
   return events;
 }
@@ -118,13 +122,20 @@ test('10,000 events, then 100 messages a second: few, fast frames', { timeout: 6
   const mean = burstFrames.reduce((a, b) => a + b, 0) / Math.max(1, burstFrames.length);
   const worst = Math.max(...burstFrames);
 
-  t.diagnostic(`10,000 events: reducer ${dispatchMs.toFixed(1)} ms, first frame after ${firstFrameMs.toFixed(1)} ms (Ink render ${frames[0]!.toFixed(1)} ms)`);
-  t.diagnostic(`burst of 200 messages over ${(wallMs / 1000).toFixed(2)} s: ${burstFrames.length} frames, Ink render mean ${mean.toFixed(2)} ms, worst ${worst.toFixed(2)} ms; process CPU ${(cpuShare * 100).toFixed(0)}% of one core (timers and the fake terminal included); ${(stdout.bytes / 1024).toFixed(0)} KiB written`);
+  t.diagnostic(
+    `10,000 events: reducer ${dispatchMs.toFixed(1)} ms, first frame after ${firstFrameMs.toFixed(1)} ms (Ink render ${frames[0]!.toFixed(1)} ms)`,
+  );
+  t.diagnostic(
+    `burst of 200 messages over ${(wallMs / 1000).toFixed(2)} s: ${burstFrames.length} frames, Ink render mean ${mean.toFixed(2)} ms, worst ${worst.toFixed(2)} ms; process CPU ${(cpuShare * 100).toFixed(0)}% of one core (timers and the fake terminal included); ${(stdout.bytes / 1024).toFixed(0)} KiB written`,
+  );
   // Batching is asserted: at most one store update per FLUSH_MS, however
   // fast the messages come (without it: one per message, 200). Ink's own
   // frame cap (30 per second) would hide a lost batching, so the updates are
   // counted, not the frames. The times above are reported, not asserted.
-  assert.ok(updates <= Math.ceil(wallMs / FLUSH_MS) + 5, `${updates} store updates in ${wallMs.toFixed(0)} ms: batched, not one per message`);
+  assert.ok(
+    updates <= Math.ceil(wallMs / FLUSH_MS) + 5,
+    `${updates} store updates in ${wallMs.toFixed(0)} ms: batched, not one per message`,
+  );
   assert.ok(burstFrames.length <= updates + 1, `${burstFrames.length} frames for ${updates} updates`);
   assert.match(String(store.getState().entries.at(-1)?.kind), /event/);
 });

@@ -15,29 +15,54 @@ import { viewport } from '../client/tui/viewport.ts';
 import { ev, many, msg, notice, stateWith } from './tui-fixtures.ts';
 
 const KEY: Key = {
-  upArrow: false, downArrow: false, leftArrow: false, rightArrow: false, pageDown: false, pageUp: false, home: false, end: false,
-  return: false, escape: false, ctrl: false, shift: false, tab: false, backspace: false, delete: false, meta: false,
-  super: false, hyper: false, capsLock: false, numLock: false,
+  upArrow: false,
+  downArrow: false,
+  leftArrow: false,
+  rightArrow: false,
+  pageDown: false,
+  pageUp: false,
+  home: false,
+  end: false,
+  return: false,
+  escape: false,
+  ctrl: false,
+  shift: false,
+  tab: false,
+  backspace: false,
+  delete: false,
+  meta: false,
+  super: false,
+  hyper: false,
+  capsLock: false,
+  numLock: false,
 };
 const key = (flags: Partial<Key> = {}): Key => ({ ...KEY, ...flags });
 const shown = (state: State) => {
   const { width, height } = messageArea(state);
   return viewport(state.entries, width, height, state.scroll, state.me).lines.map(lineText);
 };
-const typedText = (state: State, text: string) => reduce(state, { type: 'input', input: { text, cursor: text.length } });
+const typedText = (state: State, text: string) =>
+  reduce(state, { type: 'input', input: { text, cursor: text.length } });
 
 test('events are appended in order; replies find the event they answer', () => {
   const target = msg('bob', 'question?');
   const reply = ev({ type: 'reply', user: 'alice', reply_to: target.id, content: 'answer' });
-  const state = stateWith([{ type: 'events', events: [target] }, { type: 'events', events: [reply] }]);
+  const state = stateWith([
+    { type: 'events', events: [target] },
+    { type: 'events', events: [reply] },
+  ]);
   assert.equal(state.entries.length, 2);
   const last = state.entries[1] as Extract<Entry, { kind: 'event' }>;
   assert.equal(last.target, target);
   assert.deepEqual(state.names, ['alice', 'bob']);
 });
 
-test('cleared (the host\'s /clear): what was shown goes, scrolling and the unread count reset; what follows is shown', () => {
-  let state = stateWith([{ type: 'events', events: many(100) }, { type: 'scroll', by: 20 }, { type: 'events', events: many(3, 101) }]);
+test("cleared (the host's /clear): what was shown goes, scrolling and the unread count reset; what follows is shown", () => {
+  let state = stateWith([
+    { type: 'events', events: many(100) },
+    { type: 'scroll', by: 20 },
+    { type: 'events', events: many(3, 101) },
+  ]);
   assert.ok(state.scroll > 0 && state.unread === 3);
   state = reduce(state, { type: 'cleared' });
   assert.deepEqual([state.entries.length, state.scroll, state.unread], [0, 0, 0]);
@@ -48,12 +73,31 @@ test('cleared (the host\'s /clear): what was shown goes, scrolling and the unrea
 test('the list is bounded: the oldest entries go beyond MAX_ENTRIES', () => {
   const state = stateWith([{ type: 'events', events: many(MAX_ENTRIES + 5) }]);
   assert.equal(state.entries.length, MAX_ENTRIES);
-  assert.match(lineText(viewport(state.entries, 80, 1, 0, 'alice').lines[0]!), new RegExp(`message number ${MAX_ENTRIES + 5}\\b`));
+  assert.match(
+    lineText(viewport(state.entries, 80, 1, 0, 'alice').lines[0]!),
+    new RegExp(`message number ${MAX_ENTRIES + 5}\\b`),
+  );
 });
 
 test('users: online list, statuses, host, and names for completion', () => {
-  const state = stateWith([{ type: 'users', users: { you: 'alice', host: 'alice', online: [{ user: 'alice', status: '', sessions: 1 }, { user: 'bob', status: 'reviewing', sessions: 2 }], recent: [{ user: 'bot', status: '', last_active: '2025-01-01T00:00:00Z' }] } }]);
-  assert.deepEqual(state.online, [{ user: 'alice', status: '' }, { user: 'bob', status: 'reviewing' }]);
+  const state = stateWith([
+    {
+      type: 'users',
+      users: {
+        you: 'alice',
+        host: 'alice',
+        online: [
+          { user: 'alice', status: '', sessions: 1 },
+          { user: 'bob', status: 'reviewing', sessions: 2 },
+        ],
+        recent: [{ user: 'bot', status: '', last_active: '2025-01-01T00:00:00Z' }],
+      },
+    },
+  ]);
+  assert.deepEqual(state.online, [
+    { user: 'alice', status: '' },
+    { user: 'bob', status: 'reviewing' },
+  ]);
   assert.deepEqual(state.names, ['alice', 'bob', 'bot']);
 });
 
@@ -76,7 +120,10 @@ test('scrolled up, new events do not move the view and are counted below; Esc an
   let state = stateWith([{ type: 'events', events: many(60) }]);
   state = reduce(state, { type: 'scroll', by: 20 });
   const before = shown(state);
-  state = reduce(state, { type: 'events', events: [...many(3, 61), ev({ type: 'join', user: 'dave' }), msg('dave', 'a long one '.repeat(20))] });
+  state = reduce(state, {
+    type: 'events',
+    events: [...many(3, 61), ev({ type: 'join', user: 'dave' }), msg('dave', 'a long one '.repeat(20))],
+  });
   assert.deepEqual(shown(state), before, 'the same lines on screen');
   assert.equal(state.unread, 4, 'joins and leaves are not counted');
   state = reduce(state, { type: 'dismiss' });
@@ -97,7 +144,10 @@ test('the viewport bottom-aligns a short room and shows exactly its height', () 
   const state = stateWith([{ type: 'events', events: [msg('bob', 'only one')] }]);
   const lines = shown(state);
   assert.equal(lines.length, messageArea(state).height);
-  assert.deepEqual(lines.slice(0, -1).filter((l) => l !== ''), []);
+  assert.deepEqual(
+    lines.slice(0, -1).filter((l) => l !== ''),
+    [],
+  );
 });
 
 test('a resize re-wraps and keeps the scroll within bounds', () => {
@@ -107,7 +157,11 @@ test('a resize re-wraps and keeps the scroll within bounds', () => {
   state = reduce(state, { type: 'resize', columns: 30, rows: 20 });
   assert.ok(shown(state).every((l) => l.length <= 30));
   state = reduce(state, { type: 'scroll', by: 1000 });
-  assert.match(shown(state).slice(0, 2).join(' '), /message .* number 1$/, 'the top is still reachable after re-wrapping');
+  assert.match(
+    shown(state).slice(0, 2).join(' '),
+    /message .* number 1$/,
+    'the top is still reachable after re-wrapping',
+  );
   state = reduce(state, { type: 'resize', columns: 80, rows: 60 });
   assert.equal(state.scroll, 0, 'everything fits: nothing to scroll');
 });
@@ -136,7 +190,9 @@ test('input: sending empties the box at once; a refused text comes back with the
   state = typedText(state, '/dm bob hi');
   assert.equal(state.error, null);
   // Typed while the refused text was in flight: kept, after it.
-  state = reduce(reduce(typedText(state, 'typed meanwhile'), { type: 'failed', message: 'nope', text: 'refused' }), { type: 'dismiss' });
+  state = reduce(reduce(typedText(state, 'typed meanwhile'), { type: 'failed', message: 'nope', text: 'refused' }), {
+    type: 'dismiss',
+  });
   assert.deepEqual(state.input, { text: 'refused\ntyped meanwhile', cursor: 7 });
 });
 
@@ -156,8 +212,16 @@ test('editing: graphemes, words, lines', () => {
 });
 
 test('the input box rows wrap long lines and follow the cursor', () => {
-  assert.deepEqual(edit.inputRows({ text: 'abcdefgh', cursor: 8 }, 5), { rows: ['abcd', 'efgh'], cursorRow: 1, cursorAt: 4 });
-  assert.deepEqual(edit.inputRows({ text: 'ab\ncd', cursor: 3 }, 10), { rows: ['ab', 'cd'], cursorRow: 1, cursorAt: 0 });
+  assert.deepEqual(edit.inputRows({ text: 'abcdefgh', cursor: 8 }, 5), {
+    rows: ['abcd', 'efgh'],
+    cursorRow: 1,
+    cursorAt: 4,
+  });
+  assert.deepEqual(edit.inputRows({ text: 'ab\ncd', cursor: 3 }, 10), {
+    rows: ['ab', 'cd'],
+    cursorRow: 1,
+    cursorAt: 0,
+  });
   assert.deepEqual(edit.inputRows({ text: '', cursor: 0 }, 10), { rows: [''], cursorRow: 0, cursorAt: 0 });
 });
 
@@ -165,8 +229,15 @@ test('keys: Enter sends; \\ then Enter, Shift+Enter, Alt+Enter and Ctrl+J insert
   const state = typedText(stateWith([]), 'line one');
   assert.deepEqual(onKey(state, '', key({ return: true })), { action: { type: 'submitted' }, send: ['line one'] });
   assert.deepEqual(onKey(typedText(state, '   '), '', key({ return: true })), {}, 'a blank input sends nothing');
-  for (const flags of [{ return: true, shift: true }, { return: true, meta: true }]) {
-    assert.equal(onKey(state, '', key(flags)).action?.type === 'input' && (onKey(state, '', key(flags)).action as { input: edit.Input }).input.text, 'line one\n');
+  for (const flags of [
+    { return: true, shift: true },
+    { return: true, meta: true },
+  ]) {
+    assert.equal(
+      onKey(state, '', key(flags)).action?.type === 'input' &&
+        (onKey(state, '', key(flags)).action as { input: edit.Input }).input.text,
+      'line one\n',
+    );
   }
   const ctrlJ = onKey(state, '\n', key()).action as { input: edit.Input };
   assert.equal(ctrlJ.input.text, 'line one\n');
@@ -177,13 +248,22 @@ test('keys: Enter sends; \\ then Enter, Shift+Enter, Alt+Enter and Ctrl+J insert
 test('keys: a chunk with carriage returns (typed while the UI was busy) reads each as Enter', () => {
   const state = stateWith([]);
   const empty = { text: '', cursor: 0 };
-  assert.deepEqual(onKey(typedText(state, 'say '), 'hello\r', key()), { action: { type: 'input', input: empty }, send: ['say hello'] });
-  assert.deepEqual(onKey(state, 'one\rtwo\rthr', key()), { action: { type: 'input', input: { text: 'thr', cursor: 3 } }, send: ['one', 'two'] });
+  assert.deepEqual(onKey(typedText(state, 'say '), 'hello\r', key()), {
+    action: { type: 'input', input: empty },
+    send: ['say hello'],
+  });
+  assert.deepEqual(onKey(state, 'one\rtwo\rthr', key()), {
+    action: { type: 'input', input: { text: 'thr', cursor: 3 } },
+    send: ['one', 'two'],
+  });
   assert.deepEqual(onKey(state, 'a\\\rb\r', key()), { action: { type: 'input', input: empty }, send: ['a\nb'] });
   assert.deepEqual(onKey(state, 'hi\\\r', key()), { action: { type: 'input', input: { text: 'hi\n', cursor: 3 } } });
   assert.deepEqual(onKey(state, '\r\r', key()), {}, 'blank lines send nothing');
   // The backslash in an earlier chunk, its Enter at the start of this one.
-  assert.deepEqual(onKey(typedText(state, 'lunch\\'), '\rnext\r', key()), { action: { type: 'input', input: empty }, send: ['lunch\nnext'] });
+  assert.deepEqual(onKey(typedText(state, 'lunch\\'), '\rnext\r', key()), {
+    action: { type: 'input', input: empty },
+    send: ['lunch\nnext'],
+  });
 });
 
 test('keys: arrows scroll, pages scroll ten, Ctrl-C quits, Ctrl-P/Ctrl-N recall, Esc dismisses', () => {
@@ -193,21 +273,44 @@ test('keys: arrows scroll, pages scroll ten, Ctrl-C quits, Ctrl-P/Ctrl-N recall,
   assert.deepEqual(onKey(state, '', key({ pageUp: true })), { action: { type: 'scroll', by: 10 } });
   assert.deepEqual(onKey(state, '', key({ pageDown: true })), { action: { type: 'scroll', by: -10 } });
   assert.deepEqual(onKey(state, 'c', key({ ctrl: true })), { quit: true });
-  assert.deepEqual(onKey(state, 'p', key({ ctrl: true })), { action: { type: 'recall', move: -1 } }, 'Ctrl-P recalls the text sent before');
-  assert.deepEqual(onKey(state, 'n', key({ ctrl: true })), { action: { type: 'recall', move: 1 } }, 'Ctrl-N goes forward again');
+  assert.deepEqual(
+    onKey(state, 'p', key({ ctrl: true })),
+    { action: { type: 'recall', move: -1 } },
+    'Ctrl-P recalls the text sent before',
+  );
+  assert.deepEqual(
+    onKey(state, 'n', key({ ctrl: true })),
+    { action: { type: 'recall', move: 1 } },
+    'Ctrl-N goes forward again',
+  );
   assert.deepEqual(onKey(state, '', key({ escape: true })), { action: { type: 'dismiss' } });
-  assert.deepEqual(onKey(typedText(state, 'ab'), '', key({ backspace: true })), { action: { type: 'input', input: { text: 'a', cursor: 1 } } });
+  assert.deepEqual(onKey(typedText(state, 'ab'), '', key({ backspace: true })), {
+    action: { type: 'input', input: { text: 'a', cursor: 1 } },
+  });
 });
 
 test('keys with the palette open: arrows move in it, Tab completes, Enter completes or sends, Esc closes', () => {
   const state = typedText(stateWith([]), '/wh');
   assert.deepEqual(onKey(state, '', key({ downArrow: true })), { action: { type: 'palette', move: 1 } });
-  assert.deepEqual(onKey(state, '', key({ tab: true })), { action: { type: 'input', input: { text: '/who', cursor: 4 } } });
-  assert.deepEqual(onKey(state, '', key({ return: true })), { action: { type: 'input', input: { text: '/who', cursor: 4 } } });
-  assert.deepEqual(onKey(typedText(state, '/who'), '', key({ return: true })), { action: { type: 'submitted' }, send: ['/who'] });
-  assert.deepEqual(onKey(typedText(state, '/dm'), '', key({ return: true })), { action: { type: 'input', input: { text: '/dm ', cursor: 4 } } });
+  assert.deepEqual(onKey(state, '', key({ tab: true })), {
+    action: { type: 'input', input: { text: '/who', cursor: 4 } },
+  });
+  assert.deepEqual(onKey(state, '', key({ return: true })), {
+    action: { type: 'input', input: { text: '/who', cursor: 4 } },
+  });
+  assert.deepEqual(onKey(typedText(state, '/who'), '', key({ return: true })), {
+    action: { type: 'submitted' },
+    send: ['/who'],
+  });
+  assert.deepEqual(onKey(typedText(state, '/dm'), '', key({ return: true })), {
+    action: { type: 'input', input: { text: '/dm ', cursor: 4 } },
+  });
   const closed = reduce(state, { type: 'closePalette' });
-  assert.deepEqual(onKey(closed, '', key({ upArrow: true })), { action: { type: 'scroll', by: 1 } }, 'closed: arrows scroll again');
+  assert.deepEqual(
+    onKey(closed, '', key({ upArrow: true })),
+    { action: { type: 'scroll', by: 1 } },
+    'closed: arrows scroll again',
+  );
 });
 
 test('/reply prefixes resolve among loaded events, preferring what is on screen', () => {

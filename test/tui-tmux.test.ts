@@ -18,16 +18,25 @@ async function openUi(tmux: Tmux, dir: RoomDir, user: string, extraEnv: Record<s
   await tmux.line(user, `echo BEFORE-${user}; stty -g > ${dir.file(`${user}.stty`)}`);
   await tmux.waitForText(user, `BEFORE-${user}`);
   await tmux.line(user, `${ROOM_BIN} demo ${user}; echo EXIT=$?`);
-  await tmux.waitFor(user, (s) => s.includes(`╭─ ${user} `) && s.includes('● live') && s.includes(`→ ${user} joined`), `${user}'s UI`);
+  await tmux.waitFor(
+    user,
+    (s) => s.includes(`╭─ ${user} `) && s.includes('● live') && s.includes(`→ ${user} joined`),
+    `${user}'s UI`,
+  );
 }
 
 /** The message area's lines (between the title and the input box). */
 function messages(screen: string): string[] {
   const lines = screen.split('\n');
-  return lines.slice(1, lines.findIndex((l) => l.startsWith('╭─')));
+  return lines.slice(
+    1,
+    lines.findIndex((l) => l.startsWith('╭─')),
+  );
 }
 
-test('two UIs and a one-shot user: messages, multi-line, /who, DMs, the palette, Ctrl-C restores the terminal', { timeout: 120_000 }, async (t) => {
+test('two UIs and a one-shot user: messages, multi-line, /who, DMs, the palette, Ctrl-C restores the terminal', {
+  timeout: 120_000,
+}, async (t) => {
   const tmux = new Tmux(t);
   const dir = RoomDir.create(t);
   // carl joins first, so carl is the host: alice and bob are then ordinary users.
@@ -79,8 +88,13 @@ test('two UIs and a one-shot user: messages, multi-line, /who, DMs, the palette,
   await dir.run(['send', 'demo', 'public after the dm'], { env: { ROOM_TOKEN: carl } });
   await tmux.waitForText('bob', 'public after the dm');
   assert.ok(!(await tmux.screen('bob')).includes('for alice only'), 'a bystander never sees a DM');
-  const hostView = ndjson<{ type: string; content?: string }>((await dir.run(['poll', 'demo'], { env: { ROOM_TOKEN: carl } })).stdout);
-  assert.ok(hostView.some((e) => e.type === 'dm' && e.content === 'psst, only for bob'), 'the host sees every DM');
+  const hostView = ndjson<{ type: string; content?: string }>(
+    (await dir.run(['poll', 'demo'], { env: { ROOM_TOKEN: carl } })).stdout,
+  );
+  assert.ok(
+    hostView.some((e) => e.type === 'dm' && e.content === 'psst, only for bob'),
+    'the host sees every DM',
+  );
 
   // A wrong command: an inline error, the text kept, nothing sent.
   await tmux.line('alice', '/dm zed are you there');
@@ -102,14 +116,18 @@ test('two UIs and a one-shot user: messages, multi-line, /who, DMs, the palette,
   // Running it again rejoins with the token record.
   await tmux.line('alice', 'clear');
   await tmux.line('alice', `${ROOM_BIN} demo alice; echo EXIT=$?`);
-  await tmux.waitFor('alice', (s) => s.includes('● live') && s.includes('hello from alice') && /2 online: alice, bob/.test(s), 'alice back, with the history');
+  await tmux.waitFor(
+    'alice',
+    (s) => s.includes('● live') && s.includes('hello from alice') && /2 online: alice, bob/.test(s),
+    'alice back, with the history',
+  );
   await tmux.keys('alice', 'C-c');
   await tmux.waitForText('alice', 'EXIT=0');
 
   // SIGTERM quits like Ctrl-C: the terminal restored, exit 0.
   const shell = await tmux.format('bob', '#{pane_pid}');
   const ui = (await run('pgrep', ['-P', shell])).stdout.trim();
-  assert.match(ui, /^\d+$/, 'the UI is the shell\'s only child');
+  assert.match(ui, /^\d+$/, "the UI is the shell's only child");
   process.kill(Number(ui), 'SIGTERM');
   const terminated = await tmux.waitForText('bob', 'EXIT=0');
   assert.match(terminated, /BEFORE-bob/);
@@ -148,7 +166,9 @@ test('the broker going away and back, a kick, and /exit by the host', { timeout:
   assert.equal(await tmux.format('alice', '#{alternate_on}'), '0');
 });
 
-test('room with no arguments in a terminal asks for the room and the name, then opens the UI', { timeout: 60_000 }, async (t) => {
+test('room with no arguments in a terminal asks for the room and the name, then opens the UI', {
+  timeout: 60_000,
+}, async (t) => {
   const tmux = new Tmux(t);
   const dir = RoomDir.create(t);
   await dir.join('demo', 'carl'); // a running room to offer
@@ -174,7 +194,9 @@ test('room with no arguments in a terminal asks for the room and the name, then 
   assert.match(cancelled, /Nothing opened/);
 });
 
-test('a shrink then a grow, then Ctrl-C, three times: the terminal exactly as before, scrollback included', { timeout: 120_000 }, async (t) => {
+test('a shrink then a grow, then Ctrl-C, three times: the terminal exactly as before, scrollback included', {
+  timeout: 120_000,
+}, async (t) => {
   // tmux puts rows of the alternate screen into the primary screen's history
   // when the pane shrank and grew while it was on, unless it is left blank:
   // this needs a shell with history (seq) and a screen full of messages.
@@ -182,7 +204,9 @@ test('a shrink then a grow, then Ctrl-C, three times: the terminal exactly as be
   const dir = RoomDir.create(t);
   const carl = await dir.join('demo', 'carl');
   for (let i = 1; i <= 30; i++) {
-    const sent = await dir.run(['send', 'demo', `history message ${i}, long enough to fill a good part of the line`], { env: { ROOM_TOKEN: carl } });
+    const sent = await dir.run(['send', 'demo', `history message ${i}, long enough to fill a good part of the line`], {
+      env: { ROOM_TOKEN: carl },
+    });
     assert.equal(sent.code, 0, sent.stderr);
   }
   await tmux.window('alice', dir.env);
@@ -191,19 +215,39 @@ test('a shrink then a grow, then Ctrl-C, three times: the terminal exactly as be
   const command = `${ROOM_BIN} demo alice; echo EXIT=$?`;
   for (let round = 1; round <= 3; round++) {
     await tmux.resize('alice', COLUMNS, ROWS);
-    await tmux.waitFor('alice', (s) => s.split('\n').length === ROWS + 1 && /^\$ ?$/m.test(s.trimEnd().split('\n').at(-1)!), 'the prompt at 100x30');
+    await tmux.waitFor(
+      'alice',
+      (s) => s.split('\n').length === ROWS + 1 && /^\$ ?$/m.test(s.trimEnd().split('\n').at(-1)!),
+      'the prompt at 100x30',
+    );
     const before = await tmux.history('alice');
     await tmux.line('alice', command);
-    await tmux.waitFor('alice', (s) => s.includes('● live') && s.includes('history message 30,') && s.includes('PgUp PgDn'), `alice's UI (round ${round})`);
+    await tmux.waitFor(
+      'alice',
+      (s) => s.includes('● live') && s.includes('history message 30,') && s.includes('PgUp PgDn'),
+      `alice's UI (round ${round})`,
+    );
     await tmux.resize('alice', 50, 15);
-    await tmux.waitFor('alice', (s) => s.includes('Ctrl-C quit') && !s.includes('PgUp PgDn') && s.includes('history message 30,'), 'the UI redrawn at 50x15');
+    await tmux.waitFor(
+      'alice',
+      (s) => s.includes('Ctrl-C quit') && !s.includes('PgUp PgDn') && s.includes('history message 30,'),
+      'the UI redrawn at 50x15',
+    );
     await tmux.resize('alice', 130, 35);
-    await tmux.waitFor('alice', (s) => s.includes('PgUp PgDn') && s.split('\n').length === 36 && s.includes('history message 30,'), 'the UI redrawn at 130x35');
+    await tmux.waitFor(
+      'alice',
+      (s) => s.includes('PgUp PgDn') && s.split('\n').length === 36 && s.includes('history message 30,'),
+      'the UI redrawn at 130x35',
+    );
     await tmux.keys('alice', 'C-c');
     await tmux.waitForText('alice', /^EXIT=0$/m);
     await tmux.waitFor('alice', (s) => s.trimEnd().endsWith('EXIT=0\n$'), 'the prompt after the UI');
     const after = await tmux.history('alice');
-    assert.deepEqual(after, [...before.slice(0, -1), `$ ${command}`, 'EXIT=0', '$'], `round ${round}: the shell's lines and nothing else, in the scrollback as on the screen`);
+    assert.deepEqual(
+      after,
+      [...before.slice(0, -1), `$ ${command}`, 'EXIT=0', '$'],
+      `round ${round}: the shell's lines and nothing else, in the scrollback as on the screen`,
+    );
     assert.equal(await tmux.format('alice', '#{alternate_on} #{cursor_flag}'), '0 1', 'primary screen, cursor visible');
   }
   await tmux.line('alice', `stty -g | cmp -s - ${dir.file('alice.stty')} && echo STTY-SAME || echo STTY-CHANGED`);

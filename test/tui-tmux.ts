@@ -36,10 +36,24 @@ export class Tmux {
 
   /** A window running `sh` with this environment (ROOM_TOKEN never inherited). */
   async window(name: string, env: Record<string, string | undefined>): Promise<void> {
-    const vars = Object.entries(env).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`);
+    const vars = Object.entries(env)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => `${k}=${v}`);
     const command = ['env', '-u', 'ROOM_TOKEN', ...vars, 'PS1=$ ', 'sh'];
     if (!this.#started) {
-      await this.tmux('new-session', '-d', '-s', 'e2e', '-n', name, '-x', String(COLUMNS), '-y', String(ROWS), ...command);
+      await this.tmux(
+        'new-session',
+        '-d',
+        '-s',
+        'e2e',
+        '-n',
+        name,
+        '-x',
+        String(COLUMNS),
+        '-y',
+        String(ROWS),
+        ...command,
+      );
       this.#started = true;
     } else {
       await this.tmux('new-window', '-d', '-t', 'e2e', '-n', name, ...command);
@@ -68,7 +82,9 @@ export class Tmux {
 
   /** Everything the pane holds, scrollback and screen, one string per line with trailing blanks and blank lines at the end dropped. */
   async history(window: string): Promise<string[]> {
-    const lines = (await this.tmux('capture-pane', '-p', '-S', '-', '-t', `e2e:${window}`)).split('\n').map((l) => l.trimEnd());
+    const lines = (await this.tmux('capture-pane', '-p', '-S', '-', '-t', `e2e:${window}`))
+      .split('\n')
+      .map((l) => l.trimEnd());
     while (lines.length > 0 && lines.at(-1) === '') lines.pop();
     return lines;
   }
@@ -84,7 +100,12 @@ export class Tmux {
   }
 
   /** Polls the screen until `predicate` holds; returns that screen. */
-  async waitFor(window: string, predicate: (screen: string) => boolean, what: string, timeoutMs = 20_000): Promise<string> {
+  async waitFor(
+    window: string,
+    predicate: (screen: string) => boolean,
+    what: string,
+    timeoutMs = 20_000,
+  ): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     let screen = '';
     while (Date.now() < deadline) {

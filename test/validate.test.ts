@@ -12,7 +12,13 @@ formats.default(ajv);
 for (const schema of EVENT_SCHEMAS) ajv.addSchema(schema);
 const ajvCheck = ajv.compile(Event);
 
-const base = { id: '5b6f0a5e-3c1d-4f0e-9a6b-2d9c8e7f1a20', room: 'r', user: 'alice', ts: '2026-11-24T10:01:02.123Z', seq: 7 };
+const base = {
+  id: '5b6f0a5e-3c1d-4f0e-9a6b-2d9c8e7f1a20',
+  room: 'r',
+  user: 'alice',
+  ts: '2026-11-24T10:01:02.123Z',
+  seq: 7,
+};
 const valid = [
   { type: 'join', ...base },
   { type: 'leave', ...base },
@@ -26,7 +32,11 @@ const valid = [
   { type: 'dm', ...base, to: 'bob', content: 'psst' },
 ];
 const invalid = [
-  null, 42, 'text', [], {},
+  null,
+  42,
+  'text',
+  [],
+  {},
   { type: 'bogus', ...base },
   { type: 'message', ...base },
   { type: 'message', ...base, content: 5 },

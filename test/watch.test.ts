@@ -19,14 +19,16 @@ async function setup(t: Parameters<typeof RoomDir.create>[0]) {
   /** Starts a watch; resolves with its result and when it finished. */
   const watch = (token: string, ...args: string[]) => {
     const started = Date.now();
-    return dir.run(['watch', '-t', token, 'r', ...args]).then((result) => ({ ...result, ms: Date.now() - started, at: Date.now() }));
+    return dir
+      .run(['watch', '-t', token, 'r', ...args])
+      .then((result) => ({ ...result, ms: Date.now() - started, at: Date.now() }));
   };
   return { dir, alice, bob, carol, send, watch };
 }
 
 const contents = (result: RunResult) => ndjson<Event>(result.stdout).map((e) => e.content ?? e.type);
 
-test('watch wakes within a fraction of a second of another user\'s message (not the fallback interval)', async (t) => {
+test("watch wakes within a fraction of a second of another user's message (not the fallback interval)", async (t) => {
   const { alice, bob, send, watch } = await setup(t);
   const watching = watch(bob, '--interval', '30', '--timeout', '10');
   await sleep(500); // let it settle on the file
@@ -49,7 +51,11 @@ test('own messages, joins and system notices do not wake it; they are consumed, 
   await send(alice, 'for you');
   const result = await watching;
   assert.equal(result.code, 0, result.stderr);
-  assert.deepEqual(contents(result), ['bob set status: busy', 'for you'], 'every unseen visible event except the caller\'s own');
+  assert.deepEqual(
+    contents(result),
+    ['bob set status: busy', 'for you'],
+    "every unseen visible event except the caller's own",
+  );
 });
 
 test('a DM to the caller wakes it; a DM between others is neither printed nor waking', async (t) => {
@@ -86,7 +92,11 @@ test('--timeout ends it with exit 6, no output, and the cursor unchanged', async
   assert.equal(existsSync(dir.file('room-r-bob.cursor')), false, 'the cursor was not written');
   assert.ok(result.ms < 3000, `took ${result.ms} ms`);
   await send(alice, 'later');
-  assert.deepEqual(contents(await dir.run(['poll', '-t', bob, 'r'])), ['own', 'later'], 'what watch saw is still unseen for poll');
+  assert.deepEqual(
+    contents(await dir.run(['poll', '-t', bob, 'r'])),
+    ['own', 'later'],
+    'what watch saw is still unseen for poll',
+  );
   assert.ok(readFileSync(dir.file('room-r-bob.cursor'), 'utf8').length > 0);
 });
 
@@ -98,7 +108,10 @@ test('bad options are usage errors (exit 2)', async (t) => {
   }
   const dashed = await dir.run(['watch', '-t', bob, 'r', '--interval', '-1']);
   assert.equal(dashed.code, 2);
-  assert.match(dashed.stderr, /^room: option --interval needs a value \(one that starts with '-' is written --interval=-…\)\n/);
+  assert.match(
+    dashed.stderr,
+    /^room: option --interval needs a value \(one that starts with '-' is written --interval=-…\)\n/,
+  );
   const unknown = await dir.run(['watch', '-t', bob, 'r', '--nope']);
   assert.match(unknown.stderr, /^room: unknown option --nope /);
 });
@@ -124,7 +137,10 @@ test('a /clear while watch waits: the new history is printed from its start, eve
     child.kill('SIGCONT');
   }
   assert.equal(await exited, 0);
-  assert.deepEqual(ndjson<Event>(stdout).map((e) => (e.content!.length > 100 ? 'long' : e.content)), ['alice cleared chat history', 'long', 'after clear']);
+  assert.deepEqual(
+    ndjson<Event>(stdout).map((e) => (e.content!.length > 100 ? 'long' : e.content)),
+    ['alice cleared chat history', 'long', 'after clear'],
+  );
   const cursor = JSON.parse(readFileSync(dir.file('room-r-bob.cursor'), 'utf8')) as { id: string };
   assert.equal(cursor.id, ndjson<Event>(stdout).at(-1)!.id, 'the cursor is at the last event printed');
   assert.equal((await dir.run(['poll', '-t', bob, 'r'])).stdout, '', 'nothing left unseen');

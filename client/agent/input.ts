@@ -12,7 +12,11 @@ export interface LineReader {
   close(): void;
 }
 
-export function readLines(input: NodeJS.ReadableStream & { destroy?: () => void }, onLine: (line: string, number: number) => void, onError: (message: string) => void): LineReader {
+export function readLines(
+  input: NodeJS.ReadableStream & { destroy?: () => void },
+  onLine: (line: string, number: number) => void,
+  onError: (message: string) => void,
+): LineReader {
   const lines = createInterface({ input, crlfDelay: Infinity, terminal: false });
   let number = 0;
   let closed = false;

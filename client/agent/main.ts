@@ -60,25 +60,38 @@ export async function runAgent(options: SessionOptions, cli: Cli): Promise<numbe
 function connectionReporter(output: AgentOutput, room: string, giveUpMs: number): (state: ConnectionState) => void {
   let lost = false;
   return (state) => {
-    if (state === 'reconnecting') output.diagnostic(`lost the connection to the broker of room ${room}: reconnecting (giving up after ${giveUpMs / 1000} s)`);
+    if (state === 'reconnecting')
+      output.diagnostic(
+        `lost the connection to the broker of room ${room}: reconnecting (giving up after ${giveUpMs / 1000} s)`,
+      );
     else if (state === 'live' && lost) output.diagnostic(`reconnected to room ${room}`);
     lost = state === 'reconnecting';
   };
 }
 
 /** Streams events out and stdin lines in until the session ends; returns the exit code. */
-async function converse(cli: Cli, output: AgentOutput, session: LiveSession, client: BrokerClient, token: string): Promise<number> {
-  const input = readLines(cli.stdin, (line, number) => {
-    if (line.trim() === '') return;
-    try {
-      outbox.push(parseInput(line, { json: true }), number);
-    } catch (error) {
-      if (!(error instanceof RoomError)) throw error;
-      output.diagnostic(`line ${number} not sent: ${error.message}`);
-      return;
-    }
-    if (outbox.pending >= QUEUE_HIGH) input.pause();
-  }, (message) => output.diagnostic(message));
+async function converse(
+  cli: Cli,
+  output: AgentOutput,
+  session: LiveSession,
+  client: BrokerClient,
+  token: string,
+): Promise<number> {
+  const input = readLines(
+    cli.stdin,
+    (line, number) => {
+      if (line.trim() === '') return;
+      try {
+        outbox.push(parseInput(line, { json: true }), number);
+      } catch (error) {
+        if (!(error instanceof RoomError)) throw error;
+        output.diagnostic(`line ${number} not sent: ${error.message}`);
+        return;
+      }
+      if (outbox.pending >= QUEUE_HIGH) input.pause();
+    },
+    (message) => output.diagnostic(message),
+  );
   const outbox = new Outbox({
     client,
     token,
@@ -101,7 +114,13 @@ async function converse(cli: Cli, output: AgentOutput, session: LiveSession, cli
 }
 
 /** Stdin ended: send what is queued, print everything up to now, then leave. */
-async function finish(session: LiveSession, outbox: Outbox, client: BrokerClient, token: string, running: Promise<SessionEnd>): Promise<SessionEnd> {
+async function finish(
+  session: LiveSession,
+  outbox: Outbox,
+  client: BrokerClient,
+  token: string,
+  running: Promise<SessionEnd>,
+): Promise<SessionEnd> {
   await Promise.race([outbox.idle(), running]);
   await Promise.race([caughtUp(session, outbox, client, token), running, deadline(ECHO_WAIT_MS)]);
   session.stop();
@@ -126,7 +145,8 @@ async function caughtUp(session: LiveSession, outbox: Outbox, client: BrokerClie
 }
 
 function report(output: AgentOutput, end: SessionEnd, unsent: number): number {
-  if (unsent > 0) output.diagnostic(`${unsent} input line${unsent === 1 ? ' was' : 's were'} not sent: the session ended first`);
+  if (unsent > 0)
+    output.diagnostic(`${unsent} input line${unsent === 1 ? ' was' : 's were'} not sent: the session ended first`);
   switch (end.reason) {
     case 'stopped':
       return EXIT.ok;

@@ -102,7 +102,10 @@ export class Outbox {
           retry = Math.min(retry * 2, MAX_RETRY_MS);
           continue;
         }
-        const why = error instanceof RoomError ? `${error.message} (${error.code})` : `internal error: ${(error as Error).message}`;
+        const why =
+          error instanceof RoomError
+            ? `${error.message} (${error.code})`
+            : `internal error: ${(error as Error).message}`;
         this.#options.onError(`line ${item.number} not sent: ${why}`);
         return true;
       }

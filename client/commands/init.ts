@@ -28,7 +28,10 @@ Options:
 
 /** A room id made from a folder's name ("My App" → "My-App"), or null if nothing usable is left. */
 function roomIdFromFolder(dir: string): string | null {
-  const id = basename(dir).replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[.-]+|-+$/g, '').slice(0, 64);
+  const id = basename(dir)
+    .replace(/[^A-Za-z0-9._-]+/g, '-')
+    .replace(/^[.-]+|-+$/g, '')
+    .slice(0, 64);
   return isValidName(id) ? id : null;
 }
 
@@ -45,7 +48,7 @@ function pluginHelp(roomId: string): string {
   const source = marketplaceRoot() ?? '<a clone of room, or its git URL>';
   return [
     `People join with: room ${roomId} <your-name>`,
-    'Agents in Claude Code follow the protocol with room\'s plugin. In Claude Code run:',
+    "Agents in Claude Code follow the protocol with room's plugin. In Claude Code run:",
     `  /plugin marketplace add ${source}`,
     '  /plugin install room@room',
     `(from a shell: claude plugin marketplace add ${source} && claude plugin install room@room)`,
@@ -87,11 +90,15 @@ function separator(existing: string): string {
 }
 
 async function run(argv: string[], cli: Cli): Promise<number> {
-  const { values, positionals } = parse(argv, {
-    room: { type: 'string' },
-    dir: { type: 'string' },
-    yes: { type: 'boolean', short: 'y' },
-  }, USAGE);
+  const { values, positionals } = parse(
+    argv,
+    {
+      room: { type: 'string' },
+      dir: { type: 'string' },
+      yes: { type: 'boolean', short: 'y' },
+    },
+    USAGE,
+  );
   if (positionals.length > 0) throw usageError(`unexpected argument ${JSON.stringify(positionals[0])}`, USAGE);
   const dir = resolve(values.dir ?? process.cwd());
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw usageError(`no such folder: ${dir}`, USAGE);
@@ -106,18 +113,26 @@ async function run(argv: string[], cli: Cli): Promise<number> {
     return EXIT.ok;
   }
   if (present !== null) {
-    throw new RoomError('usage', `${file} already has the room protocol for room ${present}; to use room ${values.room} instead, edit that section or delete it (from its room:protocol line to /room:protocol) and run room init again. Nothing changed.`);
+    throw new RoomError(
+      'usage',
+      `${file} already has the room protocol for room ${present}; to use room ${values.room} instead, edit that section or delete it (from its room:protocol line to /room:protocol) and run room init again. Nothing changed.`,
+    );
   }
 
   const fallback = roomIdFromFolder(dir);
   let roomId = values.room;
   const interactive = roomId === undefined && values.yes !== true;
   if (roomId === undefined && values.yes === true) {
-    if (fallback === null) throw usageError(`cannot make a room id from the folder name ${JSON.stringify(basename(dir))}: give --room`, USAGE);
+    if (fallback === null)
+      throw usageError(
+        `cannot make a room id from the folder name ${JSON.stringify(basename(dir))}: give --room`,
+        USAGE,
+      );
     roomId = fallback;
   }
   if (roomId === undefined) {
-    if (!cli.stdin.isTTY || !cli.stdout.isTTY) throw usageError('no terminal to ask in: give --room ROOM-ID, or --yes to use the folder name', USAGE);
+    if (!cli.stdin.isTTY || !cli.stdout.isTTY)
+      throw usageError('no terminal to ask in: give --room ROOM-ID, or --yes to use the folder name', USAGE);
     const answer = await askRoomId(fallback, file);
     if (answer === null) return EXIT.usage;
     roomId = answer;

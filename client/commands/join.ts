@@ -33,7 +33,11 @@ const join: Command = {
     const record = tokenRecordPath(paths, username);
     refuseSymlink(record); // before the name is taken, so a refusal changes nothing
     await ensureBroker(paths, { chat: values.file === undefined ? undefined : resolve(values.file) });
-    const { body, value } = await call<TokenResponse>(paths.socket, { method: 'POST', path: '/join', json: { username } });
+    const { body, value } = await call<TokenResponse>(paths.socket, {
+      method: 'POST',
+      path: '/join',
+      json: { username },
+    });
     cli.out(body);
     cli.err(`Token written to ${writeTokenRecord(paths, value)}`);
     return EXIT.ok;

@@ -22,17 +22,20 @@ async function runningRooms(dir: string): Promise<string[]> {
     return [];
   }
   const ids = names.map(roomOfSocket).filter((id): id is string => id !== undefined && isValidName(id));
-  const alive = await Promise.all(ids.map(async (id) => {
-    try {
-      return (await probeSocket(roomPaths(dir, id).socket, PROBE_MS)) === 'alive' ? id : null;
-    } catch {
-      return null;
-    }
-  }));
+  const alive = await Promise.all(
+    ids.map(async (id) => {
+      try {
+        return (await probeSocket(roomPaths(dir, id).socket, PROBE_MS)) === 'alive' ? id : null;
+      } catch {
+        return null;
+      }
+    }),
+  );
   return alive.filter((id): id is string => id !== null).sort();
 }
 
-const validName = (value: string | undefined) => (value !== undefined && isValidName(value) ? undefined : `Use ${NAME_RULE}`);
+const validName = (value: string | undefined) =>
+  value !== undefined && isValidName(value) ? undefined : `Use ${NAME_RULE}`;
 
 /** The two arguments of a session, or null if the user cancelled. */
 async function ask(cli: Cli): Promise<[string, string] | null> {
@@ -47,13 +50,20 @@ async function ask(cli: Cli): Promise<[string, string] | null> {
   if (rooms.length > 0) {
     const picked = await prompts.select({
       message: 'Which room?',
-      options: [...rooms.map((id) => ({ value: id, label: id, hint: 'running' })), { value: OTHER, label: 'another room…' }],
+      options: [
+        ...rooms.map((id) => ({ value: id, label: id, hint: 'running' })),
+        { value: OTHER, label: 'another room…' },
+      ],
     });
     if (prompts.isCancel(picked)) return cancelled();
     room = picked;
   }
   if (room === OTHER) {
-    const typed = await prompts.text({ message: 'Room id (a new one starts its broker)', placeholder: 'myroom', validate: validName });
+    const typed = await prompts.text({
+      message: 'Room id (a new one starts its broker)',
+      placeholder: 'myroom',
+      validate: validName,
+    });
     if (prompts.isCancel(typed)) return cancelled();
     room = typed;
   }

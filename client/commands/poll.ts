@@ -32,7 +32,8 @@ const poll: Command = {
     const reader = openReader(cli.dir, positionals[0]!, tokenFrom(values, cli.env, USAGE));
     const fd = openHistory(reader);
     if (fd === null) {
-      if (values.since !== undefined) throw new RoomError('unknown_id', `no event ${values.since}: the room has no history yet`);
+      if (values.since !== undefined)
+        throw new RoomError('unknown_id', `no event ${values.since}: the room has no history yet`);
       return EXIT.ok;
     }
     try {
@@ -43,7 +44,8 @@ const poll: Command = {
         from = cursor?.id === since ? locate(fd, cursor) : findEntry(fd, since);
         // An event the caller cannot see (a DM between others) is unknown, as for GET /messages?since=:
         // otherwise poll would confirm that it exists.
-        if (from === null || !reader.canSee(from.event)) throw new RoomError('unknown_id', `no event with id ${values.since} in the history`);
+        if (from === null || !reader.canSee(from.event))
+          throw new RoomError('unknown_id', `no event with id ${values.since} in the history`);
       } else if (cursor !== null) {
         from = locate(fd, cursor); // gone (cleared history): start over
       }

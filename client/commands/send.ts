@@ -47,7 +47,8 @@ const send: Command = {
       text = await readStdin(cli.stdin);
     }
     if (text.trim() === '') throw usageError('empty message', USAGE);
-    const inbound: Inbound = values.to === undefined ? parseInput(text, { json: true }) : { type: 'dm', to: values.to, content: text };
+    const inbound: Inbound =
+      values.to === undefined ? parseInput(text, { json: true }) : { type: 'dm', to: values.to, content: text };
     const { body } = await call(paths.socket, { method: 'POST', path: '/messages', token, json: inbound });
     cli.out(body);
     return EXIT.ok;

@@ -45,12 +45,16 @@ export interface SessionOptions {
 const session: Command = {
   usage: USAGE,
   async run(argv, cli) {
-    const { values, positionals } = parse(argv, {
-      agent: { type: 'boolean' },
-      n: { type: 'string', short: 'n' },
-      file: { type: 'string', short: 'f' },
-      token: { type: 'string', short: 't' },
-    }, USAGE);
+    const { values, positionals } = parse(
+      argv,
+      {
+        agent: { type: 'boolean' },
+        n: { type: 'string', short: 'n' },
+        file: { type: 'string', short: 'f' },
+        token: { type: 'string', short: 't' },
+      },
+      USAGE,
+    );
     if (positionals.length !== 2) throw usageError('expected <room-id> <username>', USAGE);
     const [roomId, username] = positionals as [string, string];
     roomPaths(cli.dir, roomId);
@@ -62,7 +66,13 @@ const session: Command = {
       history: count(values.n, '-n', 20, USAGE),
       chat: values.file === undefined ? undefined : resolve(values.file),
       // With no token, a session whose name is taken reads its record itself (client/live/identity.ts).
-      token: token === undefined ? undefined : checkToken(token, 'pass its "token" field, or no token at all (a taken name\'s record is then read by the session)'),
+      token:
+        token === undefined
+          ? undefined
+          : checkToken(
+              token,
+              'pass its "token" field, or no token at all (a taken name\'s record is then read by the session)',
+            ),
     };
     if (values.agent === true) return (await import('../agent/main.ts')).runAgent(options, cli);
     return (await import('../tui/main.ts')).runTui(options, cli);

@@ -104,11 +104,15 @@ async function waitForNews(reader: Reader, fd: number, signal: ChangeSignal, sta
 const watch: Command = {
   usage: USAGE,
   async run(argv, cli) {
-    const { values, positionals } = parse(argv, {
-      ...TOKEN_OPTIONS,
-      interval: { type: 'string' },
-      timeout: { type: 'string' },
-    }, USAGE);
+    const { values, positionals } = parse(
+      argv,
+      {
+        ...TOKEN_OPTIONS,
+        interval: { type: 'string' },
+        timeout: { type: 'string' },
+      },
+      USAGE,
+    );
     if (positionals.length !== 1) throw usageError('expected <room-id>', USAGE);
     const intervalS = seconds(values.interval, 'interval', 5, USAGE)!;
     const timeoutS = seconds(values.timeout, 'timeout', undefined, USAGE);
@@ -129,7 +133,12 @@ const watch: Command = {
       const start = cursor === null ? null : locate(fd, cursor);
       const news = await Promise.race([waitForNews(reader, fd, signal, start), timeout]);
       if (news === 'timeout') return EXIT.timeout;
-      cli.write(news.filter((e) => reader.canSee(e.event) && e.event.user !== reader.user).map((e) => `${e.line}\n`).join(''));
+      cli.write(
+        news
+          .filter((e) => reader.canSee(e.event) && e.event.user !== reader.user)
+          .map((e) => `${e.line}\n`)
+          .join(''),
+      );
       reader.cursor.write(news.at(-1)!);
       return EXIT.ok;
     } finally {

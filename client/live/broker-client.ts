@@ -5,7 +5,9 @@ import type { Inbound, TokenResponse, Users } from '../../shared/api.ts';
 import { RoomError, isErrorCode } from '../../shared/errors.ts';
 import type { Notice, RoomEvent } from '../../shared/events.ts';
 
-export type PostAnswer = { readonly stored: true; readonly event: RoomEvent } | { readonly stored: false; readonly notice: Notice };
+export type PostAnswer =
+  | { readonly stored: true; readonly event: RoomEvent }
+  | { readonly stored: false; readonly notice: Notice };
 
 const ORIGIN = 'http://room';
 
@@ -16,7 +18,10 @@ export function isUnreachable(error: unknown): boolean {
 
 function unreachable(socketPath: string, error: unknown): RoomError {
   const code = (error as { code?: string }).code;
-  const why = code === 'ENOENT' || code === 'ECONNREFUSED' ? 'no broker is running' : `connection failed (${code ?? (error as Error).message})`;
+  const why =
+    code === 'ENOENT' || code === 'ECONNREFUSED'
+      ? 'no broker is running'
+      : `connection failed (${code ?? (error as Error).message})`;
   return new RoomError('broker_unreachable', `${why} on ${socketPath}`);
 }
 
@@ -30,7 +35,11 @@ export class BrokerClient {
   }
 
   /** Sends a request; a non-2xx answer becomes the broker's RoomError, a transport failure `broker_unreachable`. */
-  async send(method: 'GET' | 'POST', path: string, options: { token?: string; json?: unknown; headers?: Record<string, string>; signal?: AbortSignal } = {}): Promise<Dispatcher.ResponseData> {
+  async send(
+    method: 'GET' | 'POST',
+    path: string,
+    options: { token?: string; json?: unknown; headers?: Record<string, string>; signal?: AbortSignal } = {},
+  ): Promise<Dispatcher.ResponseData> {
     const headers: Record<string, string> = { ...options.headers };
     if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
     let body: string | undefined;
@@ -40,7 +49,13 @@ export class BrokerClient {
     }
     let response: Dispatcher.ResponseData;
     try {
-      response = await request(`${ORIGIN}${path}`, { dispatcher: this.dispatcher, method, headers, body, signal: options.signal });
+      response = await request(`${ORIGIN}${path}`, {
+        dispatcher: this.dispatcher,
+        method,
+        headers,
+        body,
+        signal: options.signal,
+      });
     } catch (error) {
       if ((error as Error).name === 'AbortError') throw error;
       throw unreachable(this.socketPath, error);
@@ -53,7 +68,8 @@ export class BrokerClient {
     } catch {
       // not JSON
     }
-    if (isErrorCode(parsed.code) && typeof parsed.message === 'string') throw new RoomError(parsed.code, parsed.message);
+    if (isErrorCode(parsed.code) && typeof parsed.message === 'string')
+      throw new RoomError(parsed.code, parsed.message);
     throw new RoomError('internal', `unexpected answer ${response.statusCode} from the broker: ${text.slice(0, 200)}`);
   }
 
@@ -76,7 +92,9 @@ export class BrokerClient {
   async post(token: string, inbound: Inbound): Promise<PostAnswer> {
     const response = await this.send('POST', '/messages', { token, json: inbound });
     const value = (await response.body.json()) as RoomEvent | Notice;
-    return response.statusCode === 201 ? { stored: true, event: value as RoomEvent } : { stored: false, notice: value as Notice };
+    return response.statusCode === 201
+      ? { stored: true, event: value as RoomEvent }
+      : { stored: false, notice: value as Notice };
   }
 
   async close(): Promise<void> {

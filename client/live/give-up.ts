@@ -8,7 +8,10 @@ export function giveUpMsFrom(env: NodeJS.ProcessEnv, fallbackSeconds = 30): numb
   if (value === undefined || value === '') return fallbackSeconds * 1000;
   const seconds = Number(value);
   if (!Number.isFinite(seconds) || seconds < 0) {
-    throw new RoomError('usage', `ROOM_RECONNECT_SECONDS must be a number of seconds (0 or more), not ${JSON.stringify(value)}`);
+    throw new RoomError(
+      'usage',
+      `ROOM_RECONNECT_SECONDS must be a number of seconds (0 or more), not ${JSON.stringify(value)}`,
+    );
   }
   return seconds * 1000;
 }

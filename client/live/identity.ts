@@ -26,11 +26,18 @@ async function check(client: BrokerClient, token: string): Promise<{ you: string
   }
 }
 
-export async function resolveIdentity(client: BrokerClient, paths: RoomPaths, username: string, token: string | undefined): Promise<Identity> {
+export async function resolveIdentity(
+  client: BrokerClient,
+  paths: RoomPaths,
+  username: string,
+  token: string | undefined,
+): Promise<Identity> {
   if (token !== undefined) {
     const who = await check(client, token);
-    if (who === null) throw new RoomError('invalid_token', `the token given (-t or ROOM_TOKEN) is not valid in room ${paths.room}`);
-    if (who.you !== username) throw new RoomError('invalid_token', `the token given belongs to ${who.you}, not ${username}`);
+    if (who === null)
+      throw new RoomError('invalid_token', `the token given (-t or ROOM_TOKEN) is not valid in room ${paths.room}`);
+    if (who.you !== username)
+      throw new RoomError('invalid_token', `the token given belongs to ${who.you}, not ${username}`);
     return { user: username, token, host: who.host };
   }
   try {
@@ -43,7 +50,10 @@ export async function resolveIdentity(client: BrokerClient, paths: RoomPaths, us
     const recorded = readTokenRecord(paths, username);
     const who = recorded === null ? null : await check(client, recorded);
     if (recorded === null || who === null || who.you !== username) {
-      throw new RoomError('name_taken', `${error.message}, and ${recorded === null ? 'no token record was found' : 'the token record holds no valid token'} for it: pass its token with -t, or pick another name`);
+      throw new RoomError(
+        'name_taken',
+        `${error.message}, and ${recorded === null ? 'no token record was found' : 'the token record holds no valid token'} for it: pass its token with -t, or pick another name`,
+      );
     }
     return { user: username, token: recorded, host: who.host };
   }

@@ -145,7 +145,8 @@ export class LiveSession {
         if (outcome.kind === 'closed' && FINAL.has(outcome.close.reason)) {
           return { reason: outcome.close.reason, message: outcome.close.message };
         }
-        if (outcome.kind === 'closed') this.#options.onWarning?.(`${outcome.close.message}: waiting for it to be started again`);
+        if (outcome.kind === 'closed')
+          this.#options.onWarning?.(`${outcome.close.message}: waiting for it to be started again`);
         waitForOthers = outcome.kind === 'closed';
         deadline = Date.now() + this.#options.giveUpMs;
         backoff = FIRST_BACKOFF_MS;
@@ -157,7 +158,10 @@ export class LiveSession {
         if (!isUnreachable(error)) throw error;
         if (Date.now() >= deadline) {
           const seconds = Math.round(this.#options.giveUpMs / 100) / 10;
-          return { reason: 'lost', message: `lost the broker of room ${this.#options.paths.room}: gave up reconnecting after ${seconds} s (${(error as Error).message})` };
+          return {
+            reason: 'lost',
+            message: `lost the broker of room ${this.#options.paths.room}: gave up reconnecting after ${seconds} s (${(error as Error).message})`,
+          };
         }
       }
       this.#setState('reconnecting');
@@ -176,7 +180,13 @@ export class LiveSession {
   #until(done: () => boolean): Promise<void> {
     const check = () => done() || this.ended;
     if (check()) return Promise.resolve();
-    return new Promise((resolve) => this.#waiters.push(() => (check() ? (resolve(), true) : false)));
+    return new Promise((resolve) =>
+      this.#waiters.push(() => {
+        if (!check()) return false;
+        resolve();
+        return true;
+      }),
+    );
   }
 
   #notify(): void {
@@ -189,7 +199,9 @@ export class LiveSession {
     const resume = this.lastSeq > 0;
     const response = await client.send('GET', resume ? '/events' : `/events?n=${history}`, {
       token,
-      headers: resume ? { 'last-event-id': String(this.lastSeq), accept: 'text/event-stream' } : { accept: 'text/event-stream' },
+      headers: resume
+        ? { 'last-event-id': String(this.lastSeq), accept: 'text/event-stream' }
+        : { accept: 'text/event-stream' },
       signal: this.#abort.signal,
     });
     this.#setState('live');
@@ -236,7 +248,9 @@ export class LiveSession {
       // broker found its history behind ours (the file was replaced): then
       // it starts over, and so do we. Anything else is a duplicate.
       if (!firstOfResume) return;
-      this.#options.onWarning?.(`the history of room ${this.#options.paths.room} was replaced (now at seq ${event.seq}, we had ${this.lastSeq}): starting over`);
+      this.#options.onWarning?.(
+        `the history of room ${this.#options.paths.room} was replaced (now at seq ${event.seq}, we had ${this.lastSeq}): starting over`,
+      );
     }
     this.lastSeq = event.seq;
     this.#options.onEvent(event, data);

@@ -19,11 +19,17 @@ const CONNECTION: Record<State['connection'], Segment> = {
 
 /** `[ myroom ]  2 online: alice (host), bob: reviewing      ● live` */
 export function titleLine(state: State, width: number): Line {
-  const left: Segment[] = [seg(` ${state.room} `, { bold: true, inverse: true }), seg(`  ${state.online.length} online`, DIM)];
+  const left: Segment[] = [
+    seg(` ${state.room} `, { bold: true, inverse: true }),
+    seg(`  ${state.online.length} online`, DIM),
+  ];
   const right = CONNECTION[state.connection];
   const room = width - lineWidth(left) - widthOf(right.text) - 2;
   const chunks = state.online.map((u, i) => {
-    const parts = [seg(i === 0 ? ': ' : ', ', DIM), seg(u.user, { color: userColor(u.user), bold: u.user === state.me })];
+    const parts = [
+      seg(i === 0 ? ': ' : ', ', DIM),
+      seg(u.user, { color: userColor(u.user), bold: u.user === state.me }),
+    ];
     if (u.user === state.host) parts.push(seg(' (host)', DIM));
     if (u.status !== '') parts.push(seg(`: ${truncate(u.status, 24)}`, DIM));
     return parts;
@@ -41,7 +47,9 @@ export function titleLine(state: State, width: number): Line {
   }
   const line = [...left, ...users];
   const gap = width - lineWidth(line) - widthOf(right.text) - 1;
-  return gap >= 1 ? [...line, seg(' '.repeat(gap)), right, seg(' ')] : [seg(truncate(line.map((s) => s.text).join(''), width))];
+  return gap >= 1
+    ? [...line, seg(' '.repeat(gap)), right, seg(' ')]
+    : [seg(truncate(line.map((s) => s.text).join(''), width))];
 }
 
 /** While scrolled up: how many entries arrived below (shown in the input box's top border). */
@@ -76,9 +84,17 @@ export function inputLines(state: State, lay: Layout, width: number): Line[] {
   const border: Style = state.connection === 'live' ? DIM : { color: 'yellow' };
   const title = truncate(state.me, Math.max(1, width - 8));
   const marker = markerSegment(state);
-  const tail = marker !== null && widthOf(title) + widthOf(marker.text) + 8 <= width ? [marker, seg('─╮', border)] : [seg('╮', border)];
+  const tail =
+    marker !== null && widthOf(title) + widthOf(marker.text) + 8 <= width
+      ? [marker, seg('─╮', border)]
+      : [seg('╮', border)];
   const fill = Math.max(0, width - widthOf(title) - 4 - lineWidth(tail));
-  const top: Line = [seg('╭─ ', border), seg(title, { bold: true, color: userColor(state.me) }), seg(` ${'─'.repeat(fill)}`, border), ...tail];
+  const top: Line = [
+    seg('╭─ ', border),
+    seg(title, { bold: true, color: userColor(state.me) }),
+    seg(` ${'─'.repeat(fill)}`, border),
+    ...tail,
+  ];
   const bottom: Line = [seg(`╰${'─'.repeat(Math.max(0, width - 2))}╯`, border)];
   const { rows, cursorRow, cursorAt } = lay.input;
   const first = Math.min(Math.max(0, cursorRow - lay.inputHeight + 1), rows.length - lay.inputHeight);
@@ -87,12 +103,22 @@ export function inputLines(state: State, lay: Layout, width: number): Line[] {
     if (first + i === cursorRow) {
       const after = row.slice(cursorAt);
       const under = after === '' ? '' : (segmenter.segment(after)[Symbol.iterator]().next().value?.segment ?? '');
-      segments = [seg(row.slice(0, cursorAt)), seg(under === '' ? ' ' : under, { inverse: true }), seg(after.slice(under.length))];
-      if (state.input.text === '') segments.push(seg(truncate('Write a message · / commands · @ names', inner - 1), DIM));
+      segments = [
+        seg(row.slice(0, cursorAt)),
+        seg(under === '' ? ' ' : under, { inverse: true }),
+        seg(after.slice(under.length)),
+      ];
+      if (state.input.text === '')
+        segments.push(seg(truncate('Write a message · / commands · @ names', inner - 1), DIM));
     } else {
       segments = [seg(row)];
     }
-    return [seg('│ ', border), ...segments, seg(' '.repeat(Math.max(0, inner - lineWidth(segments)))), seg(' │', border)];
+    return [
+      seg('│ ', border),
+      ...segments,
+      seg(' '.repeat(Math.max(0, inner - lineWidth(segments)))),
+      seg(' │', border),
+    ];
   });
   return [top, ...body, bottom];
 }

@@ -29,7 +29,10 @@ function nextBoundary(text: string, cursor: number): number {
 }
 
 export function insert(input: Input, text: string): Input {
-  return { text: input.text.slice(0, input.cursor) + text + input.text.slice(input.cursor), cursor: input.cursor + text.length };
+  return {
+    text: input.text.slice(0, input.cursor) + text + input.text.slice(input.cursor),
+    cursor: input.cursor + text.length,
+  };
 }
 
 export function backspace(input: Input): Input {

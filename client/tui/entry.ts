@@ -6,13 +6,23 @@ import type { Notice, RoomEvent } from '../../shared/events.ts';
 export type Tone = 'info' | 'warn' | 'error';
 
 export type Entry =
-  | { readonly kind: 'event'; readonly event: RoomEvent; /** For a reply: the event it answers, when it was loaded. */ readonly target?: RoomEvent }
+  | {
+      readonly kind: 'event';
+      readonly event: RoomEvent /** For a reply: the event it answers, when it was loaded. */;
+      readonly target?: RoomEvent;
+    }
   | { readonly kind: 'notice'; readonly notice: Notice }
   | { readonly kind: 'local'; readonly text: string; readonly tone: Tone; readonly ts: string };
 
-export const eventEntry = (event: RoomEvent, target?: RoomEvent): Entry => (target === undefined ? { kind: 'event', event } : { kind: 'event', event, target });
+export const eventEntry = (event: RoomEvent, target?: RoomEvent): Entry =>
+  target === undefined ? { kind: 'event', event } : { kind: 'event', event, target };
 export const noticeEntry = (notice: Notice): Entry => ({ kind: 'notice', notice });
-export const localEntry = (text: string, tone: Tone, now = new Date()): Entry => ({ kind: 'local', text, tone, ts: now.toISOString() });
+export const localEntry = (text: string, tone: Tone, now = new Date()): Entry => ({
+  kind: 'local',
+  text,
+  tone,
+  ts: now.toISOString(),
+});
 
 /** The characters of an event id shown beside a message, to answer it with /reply. */
 export const SHORT_ID_LENGTH = 4;

@@ -17,7 +17,9 @@ const MAX_INPUT_ROWS = 8;
 const MAX_ERROR_ROWS = 3;
 
 /** The palette as it is shown: null when closed or when nothing matches. */
-export function openPalette(state: State): (Palette & { readonly selected: number; readonly item: PaletteItem }) | null {
+export function openPalette(
+  state: State,
+): (Palette & { readonly selected: number; readonly item: PaletteItem }) | null {
   if (state.paletteClosed) return null;
   const palette = paletteFor(state.input, { isHost: state.host === state.me, me: state.me, names: state.names });
   if (palette === null) return null;
@@ -46,7 +48,8 @@ export function layout(state: State): Layout {
   const input = inputRows(state.input, inputColumns(columns));
   const error = state.error === null ? [] : wrap(`✗ ${state.error}`, Math.max(1, columns - 1)).slice(0, MAX_ERROR_ROWS);
   const inputHeight = Math.min(input.rows.length, Math.max(1, Math.min(MAX_INPUT_ROWS, Math.floor(rows / 4))));
-  let paletteRows = palette === null ? 0 : Math.min(palette.items.length, MAX_PALETTE_ROWS, Math.max(1, Math.floor(rows / 3)));
+  let paletteRows =
+    palette === null ? 0 : Math.min(palette.items.length, MAX_PALETTE_ROWS, Math.max(1, Math.floor(rows / 3)));
   let hint = true;
   let messages = rows - 1 - paletteRows - (inputHeight + 2) - error.length - 1;
   if (messages < 1) {

@@ -47,7 +47,11 @@ export class RoomLink {
     this.#events = new Batcher((events) => options.store.dispatch({ type: 'events', events }), FLUSH_MS);
     const { client, paths, token, history, giveUpMs } = options;
     this.#session = new LiveSession({
-      client, paths, token, history, giveUpMs,
+      client,
+      paths,
+      token,
+      history,
+      giveUpMs,
       onEvent: (event) => this.#queue(event),
       onState: (state) => this.#connection(state),
       onClear: () => {
@@ -109,9 +113,12 @@ export class RoomLink {
     this.#usersTimer = setTimeout(() => {
       this.#usersTimer = undefined;
       const { client, token, store } = this.#options;
-      client.users(token).then((users) => store.dispatch({ type: 'users', users }), () => {
-        // The broker is away: the next join or reconnect asks again.
-      });
+      client.users(token).then(
+        (users) => store.dispatch({ type: 'users', users }),
+        () => {
+          // The broker is away: the next join or reconnect asks again.
+        },
+      );
     }, USERS_DEBOUNCE_MS);
   }
 
@@ -137,7 +144,11 @@ export class RoomLink {
    * flight; call it once run() has returned.
    */
   async unsent(): Promise<number> {
-    if (this.#sending !== undefined) await Promise.race([this.#sending.catch(() => {}), new Promise((resolve) => setTimeout(resolve, SETTLE_MS).unref())]);
+    if (this.#sending !== undefined)
+      await Promise.race([
+        this.#sending.catch(() => {}),
+        new Promise((resolve) => setTimeout(resolve, SETTLE_MS).unref()),
+      ]);
     return this.#outbox.length;
   }
 

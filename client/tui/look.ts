@@ -45,10 +45,16 @@ function name(user: string, max: number, style: Style = {}): Segment {
 /** Colours @mentions in a line of content; a mention of `me` stands out. */
 function paint(text: string, base: Style | undefined, me: string): Segment[] {
   if (!text.includes('@')) return [seg(text, base)];
-  return text.split(/(@[A-Za-z0-9._-]+)/).filter((t) => t !== '').map((t) => {
-    if (!t.startsWith('@')) return seg(t, base);
-    return seg(t, t.slice(1) === me ? { ...base, bold: true, color: 'yellow', inverse: true } : { ...base, bold: true });
-  });
+  return text
+    .split(/(@[A-Za-z0-9._-]+)/)
+    .filter((t) => t !== '')
+    .map((t) => {
+      if (!t.startsWith('@')) return seg(t, base);
+      return seg(
+        t,
+        t.slice(1) === me ? { ...base, bold: true, color: 'yellow', inverse: true } : { ...base, bold: true },
+      );
+    });
 }
 
 function block(b: Block, width: number, me: string): Line[] {
@@ -71,7 +77,9 @@ function block(b: Block, width: number, me: string): Line[] {
   } else if (!firstFits) {
     body = [[], ...body.slice(1)];
   }
-  body.forEach((segments, i) => lines.push(i === 0 ? [...first, ...segments] : [seg(' '.repeat(indent)), ...segments]));
+  body.forEach((segments, i) => {
+    lines.push(i === 0 ? [...first, ...segments] : [seg(' '.repeat(indent)), ...segments]);
+  });
   if (b.id !== undefined) {
     const line = lines[0]!;
     const used = line.reduce((n, s) => n + widthOf(s.text), 0);
@@ -87,7 +95,8 @@ function lead(text: string, style: Style, base: Style | undefined, me: string): 
 }
 
 /** A command as typed: `/claim the parser` (raw: sanitize before showing it). */
-const commandText = (event: Extract<RoomEvent, { type: 'command' }>): string => `/${event.cmd}${event.params.length === 0 ? '' : ` ${event.params.join(' ')}`}`;
+const commandText = (event: Extract<RoomEvent, { type: 'command' }>): string =>
+  `/${event.cmd}${event.params.length === 0 ? '' : ` ${event.params.join(' ')}`}`;
 
 /** A line of what an event says, for a reply's quote: every field from another user is sanitized. */
 function gist(event: RoomEvent): string {
@@ -109,7 +118,14 @@ function gist(event: RoomEvent): string {
 function presence(ts: string, user: string, joined: boolean, width: number): Line[] {
   const text = joined ? ' joined' : ' left';
   const max = Math.max(1, width - CLOCK_WIDTH - 2 - text.length);
-  return [[seg(`${clock(ts)} `, DIM), seg(joined ? '→ ' : '← ', DIM), seg(truncate(user, max), { color: userColor(user) }), seg(text, DIM)]];
+  return [
+    [
+      seg(`${clock(ts)} `, DIM),
+      seg(joined ? '→ ' : '← ', DIM),
+      seg(truncate(user, max), { color: userColor(user) }),
+      seg(text, DIM),
+    ],
+  ];
 }
 
 function eventLines(entry: Extract<Entry, { kind: 'event' }>, width: number, me: string): Line[] {
@@ -120,21 +136,65 @@ function eventLines(entry: Extract<Entry, { kind: 'event' }>, width: number, me:
     case 'leave':
       return presence(event.ts, event.user, event.type === 'join', width);
     case 'message':
-      return block({ ts: event.ts, head: [name(event.user, nameMax)], content: sanitize(event.content), id: shortId(event.id) }, width, me);
+      return block(
+        { ts: event.ts, head: [name(event.user, nameMax)], content: sanitize(event.content), id: shortId(event.id) },
+        width,
+        me,
+      );
     case 'reply': {
       const target = entry.target;
       const quote = target === undefined ? `${shortId(event.reply_to)}…` : `${target.user}: ${gist(target)}`;
-      return block({ ts: event.ts, head: [name(event.user, nameMax)], content: sanitize(event.content), id: shortId(event.id), quote }, width, me);
+      return block(
+        {
+          ts: event.ts,
+          head: [name(event.user, nameMax)],
+          content: sanitize(event.content),
+          id: shortId(event.id),
+          quote,
+        },
+        width,
+        me,
+      );
     }
     case 'dm': {
       const half = Math.max(4, Math.floor(nameMax / 2));
       const head = [name(event.user, half), seg(' → ', { bold: true, color: 'magenta' }), name(event.to, half)];
-      return block({ ts: event.ts, head, content: sanitize(event.content), id: shortId(event.id), style: { italic: true, color: 'magenta' } }, width, me);
+      return block(
+        {
+          ts: event.ts,
+          head,
+          content: sanitize(event.content),
+          id: shortId(event.id),
+          style: { italic: true, color: 'magenta' },
+        },
+        width,
+        me,
+      );
     }
     case 'command':
-      return block({ ts: event.ts, head: [name(event.user, nameMax)], content: sanitize(commandText(event)), id: shortId(event.id), lead: { bold: true, color: 'cyan' } }, width, me);
+      return block(
+        {
+          ts: event.ts,
+          head: [name(event.user, nameMax)],
+          content: sanitize(commandText(event)),
+          id: shortId(event.id),
+          lead: { bold: true, color: 'cyan' },
+        },
+        width,
+        me,
+      );
     case 'system':
-      return block({ ts: event.ts, head: [seg('*', { bold: true, color: 'yellow' })], gap: 1, content: sanitize(event.content), style: { italic: true } }, width, me);
+      return block(
+        {
+          ts: event.ts,
+          head: [seg('*', { bold: true, color: 'yellow' })],
+          gap: 1,
+          content: sanitize(event.content),
+          style: { italic: true },
+        },
+        width,
+        me,
+      );
   }
 }
 
@@ -143,10 +203,29 @@ function build(entry: Entry, width: number, me: string): Line[] {
     case 'event':
       return eventLines(entry, width, me);
     case 'notice':
-      return block({ ts: entry.notice.ts, head: [seg('»', { bold: true, color: 'blueBright' }), seg(' only you:', DIM)], gap: 1, content: sanitize(entry.notice.content) }, width, me);
+      return block(
+        {
+          ts: entry.notice.ts,
+          head: [seg('»', { bold: true, color: 'blueBright' }), seg(' only you:', DIM)],
+          gap: 1,
+          content: sanitize(entry.notice.content),
+        },
+        width,
+        me,
+      );
     case 'local': {
       const color = entry.tone === 'error' ? 'red' : entry.tone === 'warn' ? 'yellow' : undefined;
-      return block({ ts: entry.ts, head: [seg('!', { bold: true, color })], gap: 1, content: entry.text, style: entry.tone === 'info' ? DIM : { color } }, width, me);
+      return block(
+        {
+          ts: entry.ts,
+          head: [seg('!', { bold: true, color })],
+          gap: 1,
+          content: entry.text,
+          style: entry.tone === 'info' ? DIM : { color },
+        },
+        width,
+        me,
+      );
     }
   }
 }

@@ -24,7 +24,10 @@ const QUIT_SIGNALS = ['SIGTERM', 'SIGHUP'] as const;
 
 export async function runTui(options: SessionOptions, cli: Cli): Promise<number> {
   if (!cli.stdin.isTTY || !cli.stdout.isTTY) {
-    throw new RoomError('usage', 'the terminal UI needs a terminal on stdin and stdout: use --agent for JSON lines, or room send/poll/watch');
+    throw new RoomError(
+      'usage',
+      'the terminal UI needs a terminal on stdin and stdout: use --agent for JSON lines, or room send/poll/watch',
+    );
   }
   const giveUpMs = giveUpMsFrom(cli.env);
   const paths = roomPaths(cli.dir, options.roomId);
@@ -32,7 +35,12 @@ export async function runTui(options: SessionOptions, cli: Cli): Promise<number>
   const client = new BrokerClient(paths.socket);
   try {
     const identity = await resolveIdentity(client, paths, options.username, options.token);
-    const store = new Store(initialState(paths.room, identity.user, identity.host, { columns: cli.stdout.columns || 80, rows: cli.stdout.rows || 24 }));
+    const store = new Store(
+      initialState(paths.room, identity.user, identity.host, {
+        columns: cli.stdout.columns || 80,
+        rows: cli.stdout.rows || 24,
+      }),
+    );
     store.dispatch({ type: 'users', users: await client.users(identity.token) });
     const link = new RoomLink({ client, paths, token: identity.token, history: options.history, giveUpMs, store });
     const end = await show(cli, store, link);
@@ -48,7 +56,11 @@ export async function runTui(options: SessionOptions, cli: Cli): Promise<number>
  * too, and is thrown once the terminal is back, so it can be read.
  */
 async function show(cli: Cli, store: Store, link: RoomLink): Promise<SessionEnd> {
-  const [{ render }, { default: React }, { App }] = await Promise.all([import('ink'), import('react'), import('./components/App.ts')]);
+  const [{ render }, { default: React }, { App }] = await Promise.all([
+    import('ink'),
+    import('react'),
+    import('./components/App.ts'),
+  ]);
   let crash: { error: unknown } | null = null;
   const fail = (error: unknown) => {
     crash ??= { error };
@@ -71,7 +83,9 @@ async function show(cli: Cli, store: Store, link: RoomLink): Promise<SessionEnd>
   // Ink unmounts by itself only on a render error, and then has already left the alternate screen.
   let inkDone = false;
   const exited = ink.waitUntilExit().then(
-    () => void (inkDone = true),
+    () => {
+      inkDone = true;
+    },
     (error: unknown) => {
       inkDone = true;
       fail(error);
@@ -101,7 +115,10 @@ async function show(cli: Cli, store: Store, link: RoomLink): Promise<SessionEnd>
  * frame first (its final render is then a no-op) and the erase comes after:
  * home, erase down, the sequence Ink's own full clears use.
  */
-async function blankAlternateScreen(ink: { waitUntilRenderFlush(): Promise<void>; clear(): void }, cli: Cli): Promise<void> {
+async function blankAlternateScreen(
+  ink: { waitUntilRenderFlush(): Promise<void>; clear(): void },
+  cli: Cli,
+): Promise<void> {
   await ink.waitUntilRenderFlush(); // no frame pending that unmount would flush over the blank screen
   ink.clear();
   cli.stdout.write('\x1b[H\x1b[J');
@@ -112,7 +129,8 @@ async function blankAlternateScreen(ink: { waitUntilRenderFlush(): Promise<void>
  * the session ended unless the user quit. The exit code.
  */
 function report(cli: Cli, end: SessionEnd, unsent: number): number {
-  if (unsent > 0) cli.err(`room: ${unsent} message${unsent === 1 ? ' was' : 's were'} not sent: the session ended first`);
+  if (unsent > 0)
+    cli.err(`room: ${unsent} message${unsent === 1 ? ' was' : 's were'} not sent: the session ended first`);
   if (end.reason === 'stopped') return EXIT.ok;
   cli.err(`room: ${end.message}`);
   return end.reason === 'lost' ? EXIT.unreachable : EXIT.ok;

@@ -58,7 +58,11 @@ function commandItems(query: string, ctx: PaletteContext): PaletteItem[] {
 
 function userItems(query: string, ctx: PaletteContext, prefix: string, skipMe: boolean): PaletteItem[] {
   const names = ctx.names.filter((n) => n !== BROKER_USER && !(skipMe && n === ctx.me));
-  return rank(names, (n) => n, query).map((n) => ({ label: `${prefix}${n}`, detail: n === ctx.me ? 'you' : '', insert: `${prefix}${n} ` }));
+  return rank(names, (n) => n, query).map((n) => ({
+    label: `${prefix}${n}`,
+    detail: n === ctx.me ? 'you' : '',
+    insert: `${prefix}${n} `,
+  }));
 }
 
 export function paletteFor(input: Input, ctx: PaletteContext): Palette | null {

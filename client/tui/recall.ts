@@ -37,12 +37,16 @@ export function settle(recall: Recall): Recall {
 export function older(recall: Recall, input: Input): { recall: Recall; input: Input } | null {
   if (recall.at === 0 || recall.sent.length === 0) return null;
   const at = recall.at === null ? recall.sent.length - 1 : recall.at - 1;
-  return { recall: { ...recall, at, draft: recall.at === null ? input : recall.draft }, input: atEnd(recall.sent[at]!) };
+  return {
+    recall: { ...recall, at, draft: recall.at === null ? input : recall.draft },
+    input: atEnd(recall.sent[at]!),
+  };
 }
 
 /** One text forward (Ctrl-N); past the newest, the draft; null when not recalling. */
 export function newer(recall: Recall): { recall: Recall; input: Input } | null {
   if (recall.at === null) return null;
-  if (recall.at + 1 < recall.sent.length) return { recall: { ...recall, at: recall.at + 1 }, input: atEnd(recall.sent[recall.at + 1]!) };
+  if (recall.at + 1 < recall.sent.length)
+    return { recall: { ...recall, at: recall.at + 1 }, input: atEnd(recall.sent[recall.at + 1]!) };
   return { recall: { ...recall, at: null, draft: null }, input: recall.draft ?? atEnd('') };
 }

@@ -8,7 +8,8 @@ import type { Entry } from './entry.ts';
 
 function matches(entries: readonly Entry[], prefix: string): string[] {
   const ids: string[] = [];
-  for (const entry of entries) if (entry.kind === 'event' && entry.event.id.startsWith(prefix)) ids.push(entry.event.id);
+  for (const entry of entries)
+    if (entry.kind === 'event' && entry.event.id.startsWith(prefix)) ids.push(entry.event.id);
   return ids;
 }
 

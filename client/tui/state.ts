@@ -73,9 +73,21 @@ export type Action =
 
 export function initialState(room: string, me: string, host: string | null, size: State['size']): State {
   return {
-    room, me, host, size,
-    entries: [], online: [], names: [me], connection: 'connecting', scroll: 0, unread: 0,
-    input: EMPTY_INPUT, recall: EMPTY_RECALL, paletteIndex: 0, paletteClosed: false, error: null,
+    room,
+    me,
+    host,
+    size,
+    entries: [],
+    online: [],
+    names: [me],
+    connection: 'connecting',
+    scroll: 0,
+    unread: 0,
+    input: EMPTY_INPUT,
+    recall: EMPTY_RECALL,
+    paletteIndex: 0,
+    paletteClosed: false,
+    error: null,
   };
 }
 
@@ -106,17 +118,28 @@ function append(state: State, added: readonly Entry[]): State {
   // start a day after the last entry already shown).
   const today = dayOf(new Date());
   let below = 0;
-  for (let i = Math.max(0, entries.length - added.length); i < entries.length; i++) below += countAt(entries, i, width, today);
+  for (let i = Math.max(0, entries.length - added.length); i < entries.length; i++)
+    below += countAt(entries, i, width, today);
   const news = added.filter((e) => e.kind !== 'event' || (e.event.type !== 'join' && e.event.type !== 'leave')).length;
-  return { ...state, entries, scroll: clampScroll(entries, width, height, state.scroll + below), unread: state.unread + news };
+  return {
+    ...state,
+    entries,
+    scroll: clampScroll(entries, width, height, state.scroll + below),
+    unread: state.unread + news,
+  };
 }
 
 function events(state: State, list: readonly RoomEvent[]): State {
   const batch: Entry[] = [];
   for (const event of list) {
-    batch.push(event.type === 'reply' ? eventEntry(event, findEvent(state.entries, batch, event.reply_to)) : eventEntry(event));
+    batch.push(
+      event.type === 'reply' ? eventEntry(event, findEvent(state.entries, batch, event.reply_to)) : eventEntry(event),
+    );
   }
-  const names = withNames(state.names, list.flatMap((e) => (e.type === 'dm' ? [e.user, e.to] : [e.user])));
+  const names = withNames(
+    state.names,
+    list.flatMap((e) => (e.type === 'dm' ? [e.user, e.to] : [e.user])),
+  );
   return append({ ...state, names }, batch);
 }
 
@@ -139,7 +162,11 @@ export function reduce(state: State, action: Action): State {
     case 'users': {
       const { users } = action;
       const online = users.online.map((u) => ({ user: u.user, status: u.status }));
-      const names = withNames(state.names, [...online.map((u) => u.user), ...users.recent.map((u) => u.user), ...(users.host === null ? [] : [users.host])]);
+      const names = withNames(state.names, [
+        ...online.map((u) => u.user),
+        ...users.recent.map((u) => u.user),
+        ...(users.host === null ? [] : [users.host]),
+      ]);
       return { ...state, online, names, host: users.host };
     }
     case 'connection':
@@ -153,7 +180,14 @@ export function reduce(state: State, action: Action): State {
       return scrollTo(resized, resized.scroll);
     }
     case 'input':
-      return { ...state, input: action.input, recall: settle(state.recall), error: null, paletteClosed: false, paletteIndex: action.input.text === state.input.text ? state.paletteIndex : 0 };
+      return {
+        ...state,
+        input: action.input,
+        recall: settle(state.recall),
+        error: null,
+        paletteClosed: false,
+        paletteIndex: action.input.text === state.input.text ? state.paletteIndex : 0,
+      };
     case 'palette':
       return { ...state, paletteIndex: state.paletteIndex + action.move };
     case 'closePalette':
@@ -164,7 +198,9 @@ export function reduce(state: State, action: Action): State {
       return { ...state, recall: remember(state.recall, action.text) };
     case 'recall': {
       const moved = action.move < 0 ? older(state.recall, state.input) : newer(state.recall);
-      return moved === null ? state : { ...state, recall: moved.recall, input: moved.input, error: null, paletteIndex: 0, paletteClosed: false };
+      return moved === null
+        ? state
+        : { ...state, recall: moved.recall, input: moved.input, error: null, paletteIndex: 0, paletteClosed: false };
     }
     case 'failed': {
       const typed = state.input.text;

@@ -4,8 +4,19 @@
 
 /** Ink/chalk colour names. */
 export type Color =
-  | 'red' | 'green' | 'yellow' | 'blue' | 'magenta' | 'cyan' | 'gray'
-  | 'greenBright' | 'yellowBright' | 'blueBright' | 'magentaBright' | 'cyanBright' | 'redBright';
+  | 'red'
+  | 'green'
+  | 'yellow'
+  | 'blue'
+  | 'magenta'
+  | 'cyan'
+  | 'gray'
+  | 'greenBright'
+  | 'yellowBright'
+  | 'blueBright'
+  | 'magentaBright'
+  | 'cyanBright'
+  | 'redBright';
 
 export interface Style {
   readonly color?: Color;
@@ -26,7 +37,18 @@ export type Line = readonly Segment[];
  * Colours a user's name can get. Red is kept for errors, gray for the
  * clock and system lines, plain magenta for private messages.
  */
-const USER_COLORS: readonly Color[] = ['cyan', 'green', 'yellow', 'blue', 'magentaBright', 'cyanBright', 'greenBright', 'yellowBright', 'blueBright', 'redBright'];
+const USER_COLORS: readonly Color[] = [
+  'cyan',
+  'green',
+  'yellow',
+  'blue',
+  'magentaBright',
+  'cyanBright',
+  'greenBright',
+  'yellowBright',
+  'blueBright',
+  'redBright',
+];
 
 /** The same colour for the same name, in every session (FNV-1a hash of the name). */
 export function userColor(name: string): Color {

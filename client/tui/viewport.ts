@@ -17,7 +17,13 @@ export interface Viewport {
 }
 
 /** The lines of `entries[index]` as drawn, with its day separator when it starts a day. */
-function linesAt(entries: readonly Entry[], index: number, width: number, me: string, today: number | null): readonly Line[] {
+function linesAt(
+  entries: readonly Entry[],
+  index: number,
+  width: number,
+  me: string,
+  today: number | null,
+): readonly Line[] {
   const entry = entries[index]!;
   const lines = entryLines(entry, width, me);
   return startsDay(entries, index, today) ? [separator(entry, width), ...lines] : lines;
@@ -29,7 +35,14 @@ export function countAt(entries: readonly Entry[], index: number, width: number,
 }
 
 /** The lines `scroll` lines above the bottom, `height` of them. */
-export function viewport(entries: readonly Entry[], width: number, height: number, scroll: number, me: string, now = new Date()): Viewport {
+export function viewport(
+  entries: readonly Entry[],
+  width: number,
+  height: number,
+  scroll: number,
+  me: string,
+  now = new Date(),
+): Viewport {
   const today = dayOf(now);
   const picked: Line[] = [];
   const shown: Entry[] = [];
@@ -60,7 +73,13 @@ export function linesUpTo(entries: readonly Entry[], width: number, limit: numbe
 }
 
 /** The furthest `scroll` may go: the top line of the oldest entry at the top of the area. */
-export function clampScroll(entries: readonly Entry[], width: number, height: number, scroll: number, now = new Date()): number {
+export function clampScroll(
+  entries: readonly Entry[],
+  width: number,
+  height: number,
+  scroll: number,
+  now = new Date(),
+): number {
   if (scroll <= 0) return 0;
   const available = linesUpTo(entries, width, scroll + height, now);
   return Math.max(0, Math.min(scroll, available - height));

@@ -6,36 +6,45 @@ import { bearer, errorResponses, requestUser } from './schema.ts';
 
 export function eventRoutes(room: Room) {
   return async (app: FastifyInstance) => {
-    app.get<{ Querystring: { n?: number } }>('/events', {
-      schema: {
-        summary: 'Open a live session (Server-Sent Events)',
-        description: 'Sends the visible history (the last `n` events, or all), then the caller\'s own join (broadcast to everyone), '
-          + 'then every new event live. Each message is `id: <seq>` and `data: <event JSON>`; comments keep idle streams alive. '
-          + 'Reconnecting with `Last-Event-ID` resumes right after that event. Closing the stream broadcasts a leave. '
-          + 'A stream the broker ends on purpose ends with `event: close` and a StreamClose payload. '
-          + 'When the host empties the history (/clear), open streams get `event: clear` (a StreamClear payload) before the clear\'s notice, '
-          + 'and so does a stream resumed from before it: drop what you hold of the old history.',
-        security: bearer,
-        querystring: {
-          type: 'object',
-          properties: { n: { type: 'integer', minimum: 0, description: 'how many history events to replay (default: all)' } },
-        },
-        headers: {
-          type: 'object',
-          properties: { 'last-event-id': { type: 'string', pattern: '^[0-9]{1,15}$', description: 'resume after this seq' } },
-        },
-        response: {
-          200: { description: 'an event stream', content: { 'text/event-stream': { schema: { $ref: 'Event#' } } } },
-          ...errorResponses(400, 401, 503),
+    app.get<{ Querystring: { n?: number } }>(
+      '/events',
+      {
+        schema: {
+          summary: 'Open a live session (Server-Sent Events)',
+          description:
+            "Sends the visible history (the last `n` events, or all), then the caller's own join (broadcast to everyone), " +
+            'then every new event live. Each message is `id: <seq>` and `data: <event JSON>`; comments keep idle streams alive. ' +
+            'Reconnecting with `Last-Event-ID` resumes right after that event. Closing the stream broadcasts a leave. ' +
+            'A stream the broker ends on purpose ends with `event: close` and a StreamClose payload. ' +
+            "When the host empties the history (/clear), open streams get `event: clear` (a StreamClear payload) before the clear's notice, " +
+            'and so does a stream resumed from before it: drop what you hold of the old history.',
+          security: bearer,
+          querystring: {
+            type: 'object',
+            properties: {
+              n: { type: 'integer', minimum: 0, description: 'how many history events to replay (default: all)' },
+            },
+          },
+          headers: {
+            type: 'object',
+            properties: {
+              'last-event-id': { type: 'string', pattern: '^[0-9]{1,15}$', description: 'resume after this seq' },
+            },
+          },
+          response: {
+            200: { description: 'an event stream', content: { 'text/event-stream': { schema: { $ref: 'Event#' } } } },
+            ...errorResponses(400, 401, 503),
+          },
         },
       },
-    }, (request, reply) => {
-      const user = requestUser(room, request);
-      const header = request.headers['last-event-id'];
-      const lastEventId = typeof header === 'string' && header !== '' ? Number(header) : undefined;
-      if (room.closing) throw new RoomError('room_closing', 'the room is shutting down');
-      reply.hijack();
-      room.openStream(user, reply.raw, { n: request.query.n, lastEventId });
-    });
+      (request, reply) => {
+        const user = requestUser(room, request);
+        const header = request.headers['last-event-id'];
+        const lastEventId = typeof header === 'string' && header !== '' ? Number(header) : undefined;
+        if (room.closing) throw new RoomError('room_closing', 'the room is shutting down');
+        reply.hijack();
+        room.openStream(user, reply.raw, { n: request.query.n, lastEventId });
+      },
+    );
   };
 }

@@ -6,16 +6,21 @@ import { errorResponses } from './schema.ts';
 
 export function joinRoutes(room: Room) {
   return async (app: FastifyInstance) => {
-    app.post<{ Body: JoinRequest }>('/join', {
-      schema: {
-        summary: 'Register a username and get its token',
-        description: 'The first user to join a fresh room becomes its host. 409 when the name holds a live token; 403 when the host kicked it.',
-        body: { $ref: 'JoinRequest#' },
-        response: { 201: { $ref: 'TokenResponse#' }, ...errorResponses(400, 403, 409) },
+    app.post<{ Body: JoinRequest }>(
+      '/join',
+      {
+        schema: {
+          summary: 'Register a username and get its token',
+          description:
+            'The first user to join a fresh room becomes its host. 409 when the name holds a live token; 403 when the host kicked it.',
+          body: { $ref: 'JoinRequest#' },
+          response: { 201: { $ref: 'TokenResponse#' }, ...errorResponses(400, 403, 409) },
+        },
       },
-    }, async (request, reply) => {
-      const token = room.join(request.body.username);
-      return reply.code(201).send(token);
-    });
+      async (request, reply) => {
+        const token = room.join(request.body.username);
+        return reply.code(201).send(token);
+      },
+    );
   };
 }

@@ -17,7 +17,9 @@ const ERROR_MEANINGS: Record<number, string> = {
 
 /** Error responses, documented with their shared shape `{code, message}`. */
 export function errorResponses(...statuses: number[]): Record<number, unknown> {
-  return Object.fromEntries(statuses.map((status) => [status, { description: ERROR_MEANINGS[status] ?? 'error', $ref: 'ErrorResponse#' }]));
+  return Object.fromEntries(
+    statuses.map((status) => [status, { description: ERROR_MEANINGS[status] ?? 'error', $ref: 'ErrorResponse#' }]),
+  );
 }
 
 /** The user behind the request's `Authorization: Bearer <token>`. */

@@ -5,21 +5,29 @@ import { bearer, errorResponses, requestUser } from './schema.ts';
 
 export function statusRoutes(room: Room, version: string) {
   return async (app: FastifyInstance) => {
-    app.get('/health', {
-      schema: {
-        summary: 'Is the broker up? (no auth)',
-        response: { 200: { $ref: 'Health#' } },
+    app.get(
+      '/health',
+      {
+        schema: {
+          summary: 'Is the broker up? (no auth)',
+          response: { 200: { $ref: 'Health#' } },
+        },
       },
-    }, () => ({ ok: true, room: room.id, version }));
+      () => ({ ok: true, room: room.id, version }),
+    );
 
-    app.get('/users', {
-      schema: {
-        summary: 'Who is online, with status; and who used one-shot commands lately',
-        security: bearer,
-        response: { 200: { $ref: 'Users#' }, ...errorResponses(401) },
+    app.get(
+      '/users',
+      {
+        schema: {
+          summary: 'Who is online, with status; and who used one-shot commands lately',
+          security: bearer,
+          response: { 200: { $ref: 'Users#' }, ...errorResponses(401) },
+        },
       },
-    }, (request) => {
-      return room.users(requestUser(room, request));
-    });
+      (request) => {
+        return room.users(requestUser(room, request));
+      },
+    );
   };
 }

@@ -44,7 +44,10 @@ export function App(props: AppProps) {
   const stored = useSyncExternalStore(store.subscribe, store.getState);
   const terminal = useWindowSize();
   const size = props.size ?? terminal;
-  useEffect(() => store.dispatch({ type: 'resize', columns: size.columns, rows: size.rows }), [store, size.columns, size.rows]);
+  useEffect(
+    () => store.dispatch({ type: 'resize', columns: size.columns, rows: size.rows }),
+    [store, size.columns, size.rows],
+  );
   useKeys(props);
   // Draw at the terminal's size right away; the effect above brings the stored state along.
   const same = stored.size.columns === size.columns && stored.size.rows === size.rows;

@@ -5,6 +5,17 @@ import type { Layout } from '../layout.ts';
 import type { State } from '../state.ts';
 import { Lines } from './Lines.ts';
 
-export function InputBox({ state, layout, color }: { readonly state: State; readonly layout: Layout; readonly color: boolean }) {
-  return React.createElement(Lines, { lines: [...inputLines(state, layout, state.size.columns), ...errorLines(layout)], color });
+export function InputBox({
+  state,
+  layout,
+  color,
+}: {
+  readonly state: State;
+  readonly layout: Layout;
+  readonly color: boolean;
+}) {
+  return React.createElement(Lines, {
+    lines: [...inputLines(state, layout, state.size.columns), ...errorLines(layout)],
+    color,
+  });
 }
