@@ -15,7 +15,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   coldstart: () => import('./cold-start.ts'),
   'poll-scale': () => import('./poll-scale.ts'),
   'watch-latency': () => import('./watch-latency.ts'),
-  broker: () => import('./broker-throughput.ts'),
+  broker: () => import('./fanout.ts'),
 };
 
 async function main(argv: string[]): Promise<void> {

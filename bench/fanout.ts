@@ -1,0 +1,457 @@
+// The broker beside the references issue 12 names, in one harness: room,
+// Redis (XADD + XREAD BLOCK, append-only file on, as room persists every
+// message) and two plain Node brokers (bench/ref-broker.ts: one write per
+// event, and one write per event-loop turn). Each system gets the same load
+// from the same code:
+//
+//   npm run bench -- broker [--rounds 3] [--messages 10000] [--publishers 10] [--subscribers 10]
+//                           [--rate 1000] [--seconds 5] [--size 200] [--users 20] [--only room,redis,node,batched]
+//
+// Per round, every system runs (a) as fast as it goes: --messages messages of
+// --size bytes from --publishers connections (one request in flight each),
+// timed from the first send until the last of --subscribers subscribers (one
+// process of their own, bench/subscribers.ts) has the last message; broker CPU
+// per message is the broker's CPU time over (a), all its threads, from
+// /proc/<pid>/task/*/schedstat (nanoseconds); and (b) paced at --rate msg/s
+// for --seconds, send→receive p50/p99 over all deliveries. The order of the
+// systems rotates each round, so load that comes and goes hits them alike.
+// --users pads the room to that many members (publish cost must not grow
+// with it). When redis-server is not installed, the benchmark says so and
+// runs the rest.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { Agent } from 'node:http';
+import { join } from 'node:path';
+import { BenchDir, NODE, ROOT, fmt, httpJson, load, machine, median, sleep, wallMs } from './lib.ts';
+import { Resp } from './resp.ts';
+import type { Protocol } from './subscribers.ts';
+
+export const name = 'broker';
+export const summary =
+  'broker beside Redis XADD+XREAD and plain Node brokers: msgs/s, broker CPU/msg, paced p50/p99 (issue 12)';
+
+interface Options {
+  rounds: number;
+  messages: number;
+  publishers: number;
+  subscribers: number;
+  rate: number;
+  seconds: number;
+  size: number;
+  users: number;
+  only: string[];
+}
+
+const SYSTEMS = ['room', 'redis', 'node', 'batched'] as const;
+type SystemName = (typeof SYSTEMS)[number];
+
+const LABELS: Record<SystemName, string> = {
+  room: 'room',
+  redis: 'Redis XADD + XREAD (appendonly, fsync everysec)',
+  node: 'plain Node broker (a write per event)',
+  batched: 'plain Node broker (a write per loop turn)',
+};
+
+interface Publisher {
+  send(content: string): Promise<void>;
+  close(): void;
+}
+
+interface System {
+  readonly name: SystemName;
+  readonly pid: number;
+  readonly socket: string;
+  readonly protocol: Protocol;
+  /** What the subscriber process is given: a name each, and a token for room. */
+  readonly subscribers: Array<{ user: string; token?: string }>;
+  readonly publishers: Publisher[];
+  stop(): Promise<void>;
+}
+
+function parseOptions(argv: readonly string[]): Options {
+  const options: Options = {
+    rounds: 3,
+    messages: 10_000,
+    publishers: 10,
+    subscribers: 10,
+    rate: 1000,
+    seconds: 5,
+    size: 200,
+    users: 20,
+    only: [...SYSTEMS],
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const key = argv[i]!.replace(/^--/, '');
+    const value = argv[++i];
+    if (value === undefined) throw new Error(`--${key} needs a value`);
+    if (key === 'only') {
+      const names = value.split(',');
+      for (const n of names) if (!(SYSTEMS as readonly string[]).includes(n)) throw new Error(`unknown system ${n}`);
+      options.only = names;
+    } else if (Object.hasOwn(options, key) && key !== 'only') {
+      const n = Number(value);
+      if (!Number.isFinite(n) || n <= 0) throw new Error(`--${key} needs a positive number`);
+      (options as unknown as Record<string, number>)[key] = n;
+    } else {
+      throw new Error(`unknown option --${key}`);
+    }
+  }
+  return options;
+}
+
+/** CPU time of every thread of a process, in ms (nanosecond counters, unlike /proc/<pid>/stat's 10 ms ticks). */
+function cpuMs(pid: number): number {
+  let ns = 0;
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      ns += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return ns / 1e6;
+}
+
+/** Waits for a line on a child's stdout that satisfies `ready`. */
+function waitForLine(child: ChildProcess, ready: (line: string) => boolean, what: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let buffer = '';
+    let stderr = '';
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+    });
+    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+      buffer += chunk;
+      if (buffer.split('\n').some(ready)) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`${what} exited ${code}: ${stderr.trim() || buffer.trim()}`)));
+  });
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+  await exited;
+  clearTimeout(timer);
+}
+
+function httpPublisher(socket: string, token: string | undefined): Publisher {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  return {
+    async send(content) {
+      const answer = await httpJson(socket, 'POST', '/messages', { type: 'message', content }, token, agent);
+      if (answer.status !== 201) throw new Error(`send: ${answer.status} ${answer.body}`);
+    },
+    close: () => agent.destroy(),
+  };
+}
+
+async function startRoom(dir: BenchDir, options: Options): Promise<System> {
+  dir.join('fan', 'loader'); // starts the broker
+  const socket = dir.socket('fan');
+  const joinUser = async (user: string) => {
+    const answer = await httpJson(socket, 'POST', '/join', { username: user });
+    if (answer.status !== 201) throw new Error(`join ${user}: ${answer.status} ${answer.body}`);
+    return (JSON.parse(answer.body) as { token: string }).token;
+  };
+  const subscribers: Array<{ user: string; token: string }> = [];
+  for (let i = 0; i < options.subscribers; i++) subscribers.push({ user: `sub${i}`, token: await joinUser(`sub${i}`) });
+  const publishers: Publisher[] = [];
+  for (let i = 0; i < options.publishers; i++) publishers.push(httpPublisher(socket, await joinUser(`pub${i}`)));
+  for (let i = 1 + options.subscribers + options.publishers; i < options.users; i++) await joinUser(`member${i}`);
+  const pid = dir.brokerPids()[0]!;
+  return { name: 'room', pid, socket, protocol: 'room', subscribers, publishers, stop: async () => {} };
+}
+
+async function startReference(dir: BenchDir, options: Options, batched: boolean): Promise<System> {
+  const tag = batched ? 'batched' : 'node';
+  const socket = dir.file(`${tag}.sock`);
+  const child = spawn(
+    NODE,
+    [join(ROOT, 'bench', 'ref-broker.ts'), socket, dir.file(`${tag}.log`), ...(batched ? ['--batch'] : [])],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  await waitForLine(child, (line) => line === 'listening', `the ${tag} broker`);
+  return {
+    name: batched ? 'batched' : 'node',
+    pid: child.pid!,
+    socket,
+    protocol: 'sse',
+    subscribers: Array.from({ length: options.subscribers }, (_, i) => ({ user: `sub${i}` })),
+    publishers: Array.from({ length: options.publishers }, () => httpPublisher(socket, undefined)),
+    stop: () => stopChild(child),
+  };
+}
+
+function redisServer(): string | undefined {
+  const found = spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' });
+  const path = found.stdout.trim();
+  return found.status === 0 && path !== '' ? path : undefined;
+}
+
+async function startRedis(dir: BenchDir, options: Options, binary: string): Promise<System> {
+  const socket = dir.file('redis.sock');
+  const child = spawn(
+    binary,
+    [
+      '--port',
+      '0',
+      '--unixsocket',
+      socket,
+      '--unixsocketperm',
+      '700',
+      '--dir',
+      dir.path,
+      '--appendonly',
+      'yes',
+      '--appendfsync',
+      'everysec',
+      '--save',
+      '',
+      '--daemonize',
+      'no',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  await waitForLine(child, (line) => /ready to accept connections/i.test(line), 'redis-server');
+  while (!existsSync(socket)) await sleep(5);
+  const publishers: Publisher[] = [];
+  for (let i = 0; i < options.publishers; i++) {
+    const client = await Resp.open(socket);
+    publishers.push({
+      async send(content) {
+        await client.command('XADD', 'room', '*', 'c', content);
+      },
+      close: () => client.close(),
+    });
+  }
+  return {
+    name: 'redis',
+    pid: child.pid!,
+    socket,
+    protocol: 'redis',
+    subscribers: Array.from({ length: options.subscribers }, (_, i) => ({ user: `sub${i}` })),
+    publishers,
+    stop: () => stopChild(child),
+  };
+}
+
+interface SubscriberResult {
+  readonly complete: boolean;
+  readonly dropped: string[];
+  readonly outOfOrder: number;
+  readonly lastDelivery: number;
+  readonly p50: number;
+  readonly p99: number;
+}
+
+/** Starts the subscriber process and resolves once every subscriber is live. */
+async function subscribe(system: System, marker: string, expected: number) {
+  const child = spawn(
+    NODE,
+    [join(ROOT, 'bench', 'subscribers.ts'), system.protocol, system.socket, marker, String(expected), '180000'],
+    { stdio: ['pipe', 'pipe', 'pipe'] },
+  );
+  child.stdin!.end(JSON.stringify(system.subscribers));
+  const lines: string[] = [];
+  let wake: () => void = () => {};
+  let stderr = '';
+  let buffer = '';
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+    buffer += chunk;
+    for (let nl = buffer.indexOf('\n'); nl !== -1; nl = buffer.indexOf('\n')) {
+      lines.push(buffer.slice(0, nl));
+      buffer = buffer.slice(nl + 1);
+    }
+    wake();
+  });
+  child.on('exit', () => wake());
+  const nextLine = async (): Promise<string> => {
+    while (lines.length === 0) {
+      if (child.exitCode !== null) throw new Error(`the subscribers exited ${child.exitCode}: ${stderr.trim()}`);
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+      });
+    }
+    return lines.shift()!;
+  };
+  const ready = await nextLine();
+  if (ready !== 'ready') throw new Error(`the subscribers said ${ready}`);
+  return {
+    result: async () => JSON.parse(await nextLine()) as SubscriberResult,
+    stop: () => stopChild(child),
+  };
+}
+
+const content = (marker: string, index: number, size: number): string => {
+  const head = `${marker} ${index} ${wallMs()} `;
+  return head + 'x'.repeat(Math.max(0, size - head.length));
+};
+
+interface Run {
+  readonly rate: number;
+  readonly cpuUsPerMessage: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly problems: string[];
+}
+
+function problemsOf(result: SubscriberResult): string[] {
+  return [
+    ...result.dropped,
+    ...(result.complete ? [] : ['incomplete']),
+    ...(result.outOfOrder > 0 ? [`${result.outOfOrder} out of order`] : []),
+  ];
+}
+
+async function throughputRun(system: System, options: Options, marker: string): Promise<Run> {
+  const subs = await subscribe(system, marker, options.messages);
+  try {
+    const cpu0 = cpuMs(system.pid);
+    const t0 = wallMs();
+    let next = 0;
+    await Promise.all(
+      system.publishers.map(async (publisher) => {
+        while (next < options.messages) await publisher.send(content(marker, next++, options.size));
+      }),
+    );
+    const result = await subs.result();
+    const cpu = cpuMs(system.pid) - cpu0;
+    return {
+      rate: options.messages / ((result.lastDelivery - t0) / 1000),
+      cpuUsPerMessage: (cpu * 1000) / options.messages,
+      p50: result.p50,
+      p99: result.p99,
+      problems: problemsOf(result),
+    };
+  } finally {
+    await subs.stop();
+  }
+}
+
+async function pacedRun(system: System, options: Options, marker: string): Promise<Run> {
+  const total = Math.round(options.rate * options.seconds);
+  const subs = await subscribe(system, marker, total);
+  try {
+    const cpu0 = cpuMs(system.pid);
+    const pending: Array<Promise<void>> = [];
+    const t0 = performance.now();
+    let sent = 0;
+    while (sent < total) {
+      const due = Math.min(total, Math.floor(((performance.now() - t0) / 1000) * options.rate) + 1);
+      while (sent < due) {
+        const publisher = system.publishers[sent % system.publishers.length]!;
+        pending.push(publisher.send(content(marker, sent++, options.size)));
+      }
+      await sleep(1);
+    }
+    await Promise.all(pending);
+    const elapsed = (performance.now() - t0) / 1000;
+    const result = await subs.result();
+    return {
+      rate: total / elapsed,
+      cpuUsPerMessage: ((cpuMs(system.pid) - cpu0) * 1000) / total,
+      p50: result.p50,
+      p99: result.p99,
+      problems: problemsOf(result),
+    };
+  } finally {
+    await subs.stop();
+  }
+}
+
+export async function main(argv: readonly string[]): Promise<string> {
+  const options = parseOptions(argv);
+  const dir = new BenchDir();
+  const systems: System[] = [];
+  const notes: string[] = [];
+  try {
+    for (const which of options.only as SystemName[]) {
+      if (which === 'room') systems.push(await startRoom(dir, options));
+      if (which === 'node' || which === 'batched')
+        systems.push(await startReference(dir, options, which === 'batched'));
+      if (which === 'redis') {
+        const binary = redisServer();
+        if (binary === undefined)
+          notes.push('redis-server is not installed (Debian: apt-get install redis-server): Redis was not measured.');
+        else systems.push(await startRedis(dir, options, binary));
+      }
+    }
+    const loadBefore = load();
+    const started = Date.now();
+    const throughput = new Map<SystemName, Run[]>(systems.map((s) => [s.name, []]));
+    const paced = new Map<SystemName, Run[]>(systems.map((s) => [s.name, []]));
+    for (let round = 0; round < options.rounds; round++) {
+      const order = systems.map((_, i) => systems[(i + round) % systems.length]!);
+      for (const system of order) {
+        console.error(`round ${round + 1}/${options.rounds}: ${system.name}`);
+        throughput.get(system.name)!.push(await throughputRun(system, options, `t${round}-${system.name}`));
+        paced.get(system.name)!.push(await pacedRun(system, options, `p${round}-${system.name}`));
+      }
+    }
+    const loadAfter = load();
+    const med = (runs: Run[], pick: (r: Run) => number) => median(runs.map(pick));
+    const base = (name: SystemName, runs: Map<SystemName, Run[]>) =>
+      runs.has(name) ? med(runs.get(name)!, (r) => r.rate) : Number.NaN;
+    const redisRate = base('redis', throughput);
+    const batchedRate = base('batched', throughput);
+    const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
+    const header = [
+      'system',
+      'msgs/s, median (min–max)',
+      '× Redis',
+      '× batched Node',
+      'broker CPU µs/msg',
+      `paced ${options.rate.toLocaleString('en')} msg/s: p50 / p99 ms`,
+      'drops, reordering',
+    ];
+    const rows = systems.map((system) => {
+      const t = throughput.get(system.name)!;
+      const p = paced.get(system.name)!;
+      const rate = med(t, (r) => r.rate);
+      const rates = t.map((r) => r.rate);
+      const problems = [...t, ...p].flatMap((r) => r.problems);
+      return line([
+        LABELS[system.name],
+        `${fmt(rate, 0)} (${fmt(Math.min(...rates), 0)}–${fmt(Math.max(...rates), 0)})`,
+        Number.isNaN(redisRate) ? '–' : `${fmt(rate / redisRate, 2)}×`,
+        Number.isNaN(batchedRate) ? '–' : `${fmt(rate / batchedRate, 2)}×`,
+        fmt(
+          med(t, (r) => r.cpuUsPerMessage),
+          1,
+        ),
+        `${fmt(
+          med(p, (r) => r.p50),
+          2,
+        )} / ${fmt(
+          med(p, (r) => r.p99),
+          2,
+        )}`,
+        problems.length === 0 ? 'none' : [...new Set(problems)].join('; '),
+      ]);
+    });
+    return [
+      `### Fan-out: ${options.publishers} publishers → ${options.subscribers} subscribers, ${options.size}-byte messages (${options.rounds} rounds, ${((Date.now() - started) / 1000).toFixed(0)} s)`,
+      '',
+      `Machine: ${machine()}; load before ${loadBefore}, after ${loadAfter}. Room members: ${Math.max(options.users, 1 + options.subscribers + options.publishers)}. Throughput runs: ${options.messages.toLocaleString('en')} messages each; paced runs: ${options.seconds} s each. Medians over rounds; each round rotates the order of the systems.`,
+      ...notes.map((n) => `\n${n}`),
+      '',
+      line(header),
+      line(header.map(() => '---')),
+      ...rows,
+    ].join('\n');
+  } finally {
+    for (const system of systems) {
+      for (const publisher of system.publishers) publisher.close();
+      await system.stop();
+    }
+    await dir.cleanup();
+  }
+}
