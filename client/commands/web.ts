@@ -1,0 +1,127 @@
+// `room web <room-id> [username]`: the room in a browser. Starts a gateway on
+// 127.0.0.1 (client/web/gateway.ts), prints the page's address with a
+// one-time secret in its fragment, opens a browser where one is available,
+// and runs until its last page has gone (or Ctrl-C).
+import { spawn } from 'node:child_process';
+import { RoomError } from '../../shared/errors.ts';
+import { checkUsername } from '../../shared/names.ts';
+import { roomPaths, type RoomPaths } from '../../shared/paths.ts';
+import { ensureBroker } from '../broker-start.ts';
+import { checkToken, count, parse, TOKEN_OPTIONS, usageError, type Cli, type Command } from '../cli.ts';
+import { readTokenFile } from '../token-record.ts';
+
+const USAGE = `Usage: room web <room-id> [username] [--no-open] [-t TOKEN | --token-file PATH]
+
+Opens the room in a web browser. Starts a small gateway on 127.0.0.1 (a free
+port) that serves the page and forwards its calls to the room's broker
+(started if none runs), prints the page's address on stdout and opens it in
+a browser where one is available. The address holds a one-time secret after
+its #: it opens the page once, within 10 minutes, as that user.
+
+Identity, as in the terminal UI: the token from -t, --token-file or
+ROOM_TOKEN (it must belong to [username], if given); else the name is joined
+(writing its token record); else the token in that user's record is reused
+while it is valid. Without a username, a token is needed.
+
+The gateway ends when no page has been open for $ROOM_WEB_LINGER_SECONDS
+(default 10), when nobody opened the address in time, or on Ctrl-C.
+
+Options:
+      --no-open          print the address only; do not start a browser
+  -t, --token TOKEN      use this token (default: $ROOM_TOKEN)
+      --token-file PATH  read the token from this file (a token record works)`;
+
+const DEFAULT_LINGER_SECONDS = 10;
+
+/** Opens `url` in the user's browser, if this machine has one to open; says so on stderr if not. */
+function openBrowser(url: string, cli: Cli): void {
+  const opener =
+    cli.env.BROWSER ||
+    (process.platform === 'darwin' ? 'open' : cli.env.DISPLAY || cli.env.WAYLAND_DISPLAY ? 'xdg-open' : undefined);
+  if (opener === undefined) {
+    cli.err('room web: no browser to open here (no display): open the address above yourself');
+    return;
+  }
+  const child = spawn(opener, [url], { detached: true, stdio: 'ignore' });
+  child.on('error', (error) =>
+    cli.err(`room web: could not start ${opener}: ${error.message}: open the address yourself`),
+  );
+  child.unref();
+}
+
+async function identity(
+  paths: RoomPaths,
+  username: string | undefined,
+  token: string | undefined,
+): Promise<{ user: string; token: string }> {
+  const { BrokerClient } = await import('../live/broker-client.ts');
+  const client = new BrokerClient(paths.socket);
+  try {
+    if (username === undefined) {
+      if (token === undefined) throw new Error('unreachable: checked by run');
+      return { user: (await client.users(token)).you, token };
+    }
+    const { resolveIdentity } = await import('../live/identity.ts');
+    const found = await resolveIdentity(client, paths, username, token);
+    return { user: found.user, token: found.token };
+  } finally {
+    await client.close();
+  }
+}
+
+const web: Command = {
+  usage: USAGE,
+  async run(argv, cli) {
+    const { values, positionals } = parse(argv, { ...TOKEN_OPTIONS, 'no-open': { type: 'boolean' } }, USAGE);
+    if (positionals.length < 1 || positionals.length > 2) throw usageError('expected <room-id> [username]', USAGE);
+    const [roomId, username] = positionals as [string, string | undefined];
+    const paths = roomPaths(cli.dir, roomId);
+    if (username !== undefined) checkUsername(username);
+    if (values.token !== undefined && values['token-file'] !== undefined)
+      throw usageError('give -t or --token-file, not both', USAGE);
+    const given =
+      values['token-file'] !== undefined
+        ? readTokenFile(values['token-file'])
+        : (values.token ?? (cli.env.ROOM_TOKEN || undefined));
+    const token = given === undefined ? undefined : checkToken(given, 'pass its "token" field, or --token-file PATH');
+    const lingerSeconds = count(
+      cli.env.ROOM_WEB_LINGER_SECONDS,
+      'ROOM_WEB_LINGER_SECONDS',
+      DEFAULT_LINGER_SECONDS,
+      USAGE,
+    );
+
+    if (username === undefined && token === undefined)
+      throw new RoomError(
+        'missing_token',
+        'no username and no token: give a username, or a token with -t, --token-file or ROOM_TOKEN',
+      );
+    await ensureBroker(paths);
+    const who = await identity(paths, username, token);
+    const { startGateway } = await import('../web/gateway.ts');
+    let finish: (code: number) => void = () => {};
+    const finished = new Promise<number>((resolve) => (finish = resolve));
+    const gateway = await startGateway({
+      paths,
+      user: who.user,
+      token: who.token,
+      lingerMs: Math.max(lingerSeconds, 1) * 1000,
+      onIdle: () => {
+        cli.err('room web: no page is open any more; the gateway stops');
+        finish(0);
+      },
+    });
+    const address = gateway.address();
+    cli.out(address);
+    cli.err(
+      `room web: room ${roomId} as ${who.user} at ${gateway.origin} (the address above opens once); Ctrl-C to stop`,
+    );
+    if (values['no-open'] !== true) openBrowser(address, cli);
+    const stop = () => void gateway.close().then(() => finish(0));
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    return finished;
+  },
+};
+
+export default web;

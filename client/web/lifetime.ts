@@ -1,0 +1,56 @@
+// When the gateway ends: once no page has held a stream or made a call for
+// `lingerMs` (a page that reloads, or reconnects after a broker restart,
+// comes back well within it), or when no page came while an address could
+// be opened.
+export interface LifetimeOptions {
+  /** How long the gateway stays up after its last page's stream closed. */
+  readonly lingerMs: number;
+  /** Whether a printed address can still be opened (checked while no page came yet). */
+  readonly waiting: () => boolean;
+  readonly onIdle: () => void;
+}
+
+const CHECK_MS = 1000;
+
+export class Lifetime {
+  #streams = 0;
+  #seenPage = false;
+  #lastActive = Date.now();
+  readonly #timer: NodeJS.Timeout;
+  readonly #options: LifetimeOptions;
+
+  constructor(options: LifetimeOptions) {
+    this.#options = options;
+    this.#timer = setInterval(() => this.#check(), Math.min(CHECK_MS, options.lingerMs));
+    this.#timer.unref();
+  }
+
+  opened(): void {
+    this.#streams++;
+    this.#seenPage = true;
+  }
+
+  closed(): void {
+    this.#streams--;
+    this.active();
+  }
+
+  /** A page did something (redeemed its secret, made a call): it is there. */
+  active(): void {
+    this.#seenPage = true;
+    this.#lastActive = Date.now();
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+  }
+
+  #check(): void {
+    if (this.#streams > 0) return;
+    const idle = this.#seenPage ? Date.now() - this.#lastActive >= this.#options.lingerMs : !this.#options.waiting();
+    if (idle) {
+      this.stop();
+      this.#options.onIdle();
+    }
+  }
+}
