@@ -45,8 +45,8 @@ export async function startWeb(
   return { child, address, origin, secret, exited, stderr: () => stderr };
 }
 
-/** One headless Chromium for a test file; closed, and its profile removed, when the file's tests end. */
-export async function launchBrowser(after: (fn: () => Promise<void>) => void): Promise<Browser> {
+/** One headless Chromium for a test file, with a fresh profile; `close` ends it and removes the profile. */
+export async function launchBrowser(): Promise<{ browser: Browser; close: () => Promise<void> }> {
   const profile = mkdtempSync(join(tmpdir(), 'room-chromium-'));
   const browser = await puppeteer.launch({
     executablePath: CHROMIUM,
@@ -63,11 +63,11 @@ export async function launchBrowser(after: (fn: () => Promise<void>) => void): P
       '--disable-sync',
     ],
   });
-  after(async () => {
+  const close = async () => {
     await browser.close();
     rmSync(profile, { recursive: true, force: true });
-  });
-  return browser;
+  };
+  return { browser, close };
 }
 
 export const haveChromium = existsSync(CHROMIUM);
@@ -97,9 +97,8 @@ export async function waitLive(page: Page): Promise<void> {
 
 /** The texts of the message bodies shown, in order. */
 export function bodies(page: Page): Promise<string[]> {
-  return page.evaluate(`[...document.querySelectorAll('#log li .body')].map((n) => n.textContent)`) as Promise<
-    string[]
-  >;
+  const script = `[...document.querySelectorAll('#log li .body')].map((n) => n.textContent.trim())`;
+  return page.evaluate(script) as Promise<string[]>;
 }
 
 /** Waits until an event whose body contains `text` is shown. */
