@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { test } from 'node:test';
-import { RoomDir } from './helpers.ts';
+import { isAlive, RoomDir, sleep, stopProcess } from './helpers.ts';
 import { startWeb } from './web-helpers.ts';
 
 interface Answer {
@@ -150,4 +150,44 @@ test('room web with bad arguments says why, exits 2 and starts nothing', async (
   assert.equal(noToken.code, 4);
   assert.match(noToken.stderr, /no username and no token/);
   assert.deepEqual(dir.brokerPids(), []);
+});
+
+test('a call while no broker runs starts one (the room may have stopped when idle)', async (t) => {
+  const dir = RoomDir.create(t);
+  const web = await startWeb(dir, ['r', 'alice']);
+  const { token } = JSON.parse((await redeem(web.origin, web.secret)).body);
+  const [pid] = dir.brokerPids();
+  await stopProcess(pid!);
+  const users = await call(web.origin, 'GET', '/api/users', { authorization: `Bearer ${token}` });
+  assert.equal(users.status, 200, users.body);
+  assert.equal(dir.brokerPids().filter((p) => isAlive(p)).length, 1);
+});
+
+test('the gateway ends once its last page has gone, and on Ctrl-C', async (t) => {
+  const dir = RoomDir.create(t);
+  const web = await startWeb(dir, ['r', 'alice'], { ROOM_WEB_LINGER_SECONDS: '1' });
+  const { token } = JSON.parse((await redeem(web.origin, web.secret)).body);
+  // A page's stream, through the gateway; the gateway stays while it is open.
+  const stream = await new Promise<ReturnType<typeof request>>((resolve) => {
+    const req = request(
+      `${web.origin}/api/events?n=0`,
+      { headers: { authorization: `Bearer ${token}` }, agent: false },
+      (res) => {
+        assert.equal(res.statusCode, 200);
+        assert.match(res.headers['content-type'] as string, /^text\/event-stream/);
+        res.once('data', () => resolve(req));
+      },
+    );
+    req.end();
+  });
+  // Absence can only be seen over time: well past the 1 s linger, it still runs.
+  const first = await Promise.race([web.exited, sleep(2500).then(() => 'running')]);
+  assert.equal(first, 'running', 'an open page keeps the gateway');
+  stream.destroy();
+  assert.equal(await web.exited, 0);
+  assert.match(web.stderr(), /no page is open any more/);
+
+  const again = await startWeb(dir, ['r', 'alice']);
+  again.child.kill('SIGINT');
+  assert.equal(await again.exited, 0);
 });
