@@ -15,7 +15,10 @@ test('/ lists every command anyone may run; the host also gets the host-only one
     COMMANDS.filter((c) => !c.admin).map((c) => `/${c.name} `),
   );
   assert.equal(suggest('/', 1, { ...source, isHost: true })?.items.length, COMMANDS.length);
-  assert.deepEqual(suggest('/se', 3, source)?.items.map((i) => i.label), ['/set_status [text…]']);
+  assert.deepEqual(
+    suggest('/se', 3, source)?.items.map((i) => i.label),
+    ['/set_status [text…]'],
+  );
   assert.equal(suggest('/nothing', 8, source), undefined);
   assert.equal(suggest('/who ', 5, source), undefined, 'no palette once the name is typed');
 });
@@ -40,7 +43,10 @@ test("a command's user argument completes without the @", () => {
     to: 6,
     items: [{ label: 'carol', detail: '', insert: 'carol ' }],
   });
-  assert.deepEqual(suggest('/kick @bo', 9, { ...source, isHost: true })?.items.map((i) => i.insert), ['bob ']);
+  assert.deepEqual(
+    suggest('/kick @bo', 9, { ...source, isHost: true })?.items.map((i) => i.insert),
+    ['bob '],
+  );
   assert.deepEqual(suggest('/kick @bo', 9, { ...source, isHost: true })?.from, 6);
   assert.equal(suggest('/claim ca', 9, source), undefined, '/claim takes no user');
 });
