@@ -2,6 +2,7 @@
 // foreign Origin, a call without a token, a secret used twice), the strict
 // headers on the page, forwarding to the broker, and bad arguments.
 import assert from 'node:assert/strict';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { request } from 'node:http';
 import { test } from 'node:test';
 import { isAlive, RoomDir, sleep, stopProcess } from './helpers.ts';
@@ -189,5 +190,30 @@ test('the gateway ends once its last page has gone, and on Ctrl-C', async (t) =>
 
   const again = await startWeb(dir, ['r', 'alice']);
   again.child.kill('SIGINT');
-  assert.equal(await again.exited, 0);
+  assert.equal(await again.exited, 0, again.stderr());
+});
+
+test('a second room web for the room reuses its gateway: a new address, for its own user', async (t) => {
+  const dir = RoomDir.create(t);
+  const first = await startWeb(dir, ['r', 'alice']);
+  const record = JSON.parse(readFileSync(dir.file('room-r.web'), 'utf8'));
+  assert.deepEqual(record, { pid: first.child.pid, origin: first.origin });
+  assert.equal(statSync(dir.file('room-r.web')).mode & 0o777, 0o600);
+  const second = await dir.run(['web', 'r', 'bob', '--no-open']);
+  assert.equal(second.code, 0, second.stderr);
+  const address = second.stdout.trim();
+  assert.ok(address.startsWith(`${first.origin}/#`), address);
+  assert.match(second.stderr, /running gateway/);
+  const session = await redeem(first.origin, address.split('#')[1]!);
+  assert.equal(session.status, 200);
+  assert.equal(JSON.parse(session.body).user, 'bob');
+  // A new address needs a token the broker accepts.
+  const refused = await call(first.origin, 'POST', '/secrets', {
+    authorization: 'Bearer 00000000-0000-4000-8000-000000000000',
+  });
+  assert.equal(refused.status, 401);
+  assert.equal((await call(first.origin, 'POST', '/secrets')).status, 401);
+  first.child.kill('SIGINT');
+  assert.equal(await first.exited, 0);
+  assert.equal(existsSync(dir.file('room-r.web')), false, 'the record goes with the gateway');
 });

@@ -3,7 +3,7 @@
 // one-time secret in its fragment, opens a browser where one is available,
 // and runs until its last page has gone (or Ctrl-C).
 import { spawn } from 'node:child_process';
-import { RoomError } from '../../shared/errors.ts';
+import { EXIT, RoomError } from '../../shared/errors.ts';
 import { checkUsername } from '../../shared/names.ts';
 import { roomPaths, type RoomPaths } from '../../shared/paths.ts';
 import { ensureBroker } from '../broker-start.ts';
@@ -16,7 +16,9 @@ Opens the room in a web browser. Starts a small gateway on 127.0.0.1 (a free
 port) that serves the page and forwards its calls to the room's broker
 (started if none runs), prints the page's address on stdout and opens it in
 a browser where one is available. The address holds a one-time secret after
-its #: it opens the page once, within 10 minutes, as that user.
+its #: it opens the page once, within 10 minutes, as that user. If the room
+already has a gateway, it is reused: the new address is printed (and
+opened) and room web exits at once.
 
 Identity, as in the terminal UI: the token from -t, --token-file or
 ROOM_TOKEN (it must belong to [username], if given); else the name is joined
@@ -69,6 +71,34 @@ async function identity(
   }
 }
 
+/**
+ * A new address from the room's running gateway, if it has one that answers
+ * (asked with the user's token, which it checks with the broker); undefined
+ * if there is none, and a new gateway is started instead.
+ */
+async function reuseGateway(paths: RoomPaths, token: string): Promise<string | undefined> {
+  const { readGatewayRecord } = await import('../web/record.ts');
+  const record = readGatewayRecord(paths);
+  if (record === undefined || record.pid === process.pid) return undefined;
+  try {
+    process.kill(record.pid, 0);
+  } catch {
+    return undefined;
+  }
+  try {
+    const response = await fetch(`${record.origin}/secrets`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+      signal: AbortSignal.timeout(5000),
+    });
+    if (!response.ok) return undefined;
+    const { secret } = (await response.json()) as { secret?: unknown };
+    return typeof secret === 'string' ? `${record.origin}/#${secret}` : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 const web: Command = {
   usage: USAGE,
   async run(argv, cli) {
@@ -98,28 +128,36 @@ const web: Command = {
       );
     await ensureBroker(paths);
     const who = await identity(paths, username, token);
+    const reused = await reuseGateway(paths, who.token);
+    if (reused !== undefined) {
+      cli.out(reused);
+      cli.err(
+        `room web: room ${roomId} as ${who.user}, through the room's running gateway (the address above opens once)`,
+      );
+      if (values['no-open'] !== true) openBrowser(reused, cli);
+      return EXIT.ok;
+    }
     const { startGateway } = await import('../web/gateway.ts');
     let finish: (code: number) => void = () => {};
     const finished = new Promise<number>((resolve) => (finish = resolve));
     const gateway = await startGateway({
       paths,
-      user: who.user,
-      token: who.token,
       lingerMs: Math.max(lingerSeconds, 1) * 1000,
       onIdle: () => {
         cli.err('room web: no page is open any more; the gateway stops');
         finish(0);
       },
     });
-    const address = gateway.address();
+    // Ctrl-C is handled from before the address is out: whoever reads it may stop us at once.
+    const stop = () => void gateway.close().then(() => finish(0));
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    const address = gateway.address(who);
     cli.out(address);
     cli.err(
       `room web: room ${roomId} as ${who.user} at ${gateway.origin} (the address above opens once); Ctrl-C to stop`,
     );
     if (values['no-open'] !== true) openBrowser(address, cli);
-    const stop = () => void gateway.close().then(() => finish(0));
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
     return finished;
   },
 };

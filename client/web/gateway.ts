@@ -1,13 +1,17 @@
 // The gateway behind `room web`: an HTTP server on 127.0.0.1 (a free port)
 // that serves the page and forwards its API calls to the room's socket. The
 // broker stays the only owner of the room; the gateway holds no state but
-// the one-time secrets, and the token of the user it was started for.
+// the one-time secrets, each good once for one user's token.
 //
 //   GET  /, /app.js, /app.css   the page (strict CSP)
 //   POST /session               {"secret"} → {"token","user","room"}, once per secret
+//   POST /secrets               Bearer token → {"secret"}: a new address, for a second
+//                               `room web` that reuses this gateway (the token proves who)
 //   *    /api/<path>            the broker's /<path>, Bearer token required
 //
-// Every request first passes the Host and Origin checks (guard.ts).
+// Every request first passes the Host and Origin checks (guard.ts). While it
+// runs, the gateway's pid and origin are in the room's gateway record
+// (shared/paths.ts webGatewayPath), removed when it ends.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { RoomError } from '../../shared/errors.ts';
@@ -15,13 +19,12 @@ import type { RoomPaths } from '../../shared/paths.ts';
 import { refusal } from './guard.ts';
 import { Lifetime } from './lifetime.ts';
 import { BrokerProxy, sendError } from './proxy.ts';
-import { OneTimeSecrets } from './secrets.ts';
+import { removeGatewayRecord, writeGatewayRecord } from './record.ts';
+import { type Grant, OneTimeSecrets } from './secrets.ts';
 import { SECURITY_HEADERS, StaticFiles } from './static-files.ts';
 
 export interface GatewayOptions {
   readonly paths: RoomPaths;
-  readonly user: string;
-  readonly token: string;
   /** How long to stay up after the last page closed (ms). */
   readonly lingerMs: number;
   /** Called once when the gateway has closed because no page is left. */
@@ -32,7 +35,7 @@ export interface Gateway {
   /** http://127.0.0.1:<port> */
   readonly origin: string;
   /** A new address to open: the origin with a fresh one-time secret in the fragment. */
-  readonly address: () => string;
+  readonly address: (grant: Grant) => string;
   readonly close: () => Promise<void>;
 }
 
@@ -72,6 +75,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const close = (): Promise<void> =>
     new Promise((resolve) => {
       lifetime.stop();
+      removeGatewayRecord(options.paths);
       server?.close(() => resolve());
       server?.closeAllConnections();
     });
@@ -92,14 +96,25 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const path = url.split('?')[0]!;
     if ((req.method === 'GET' || req.method === 'HEAD') && files.serve(path, req.method, res)) return;
     if (path === '/session' && req.method === 'POST') {
-      const token = secrets.redeem(await readSecret(req));
-      if (token !== undefined) lifetime.active();
-      if (token === undefined)
+      const grant = secrets.redeem(await readSecret(req));
+      if (grant !== undefined) lifetime.active();
+      if (grant === undefined)
         throw new RoomError(
           'invalid_token',
           'this address was already opened, or it expired: run room web again for a new one',
         );
-      sendJson(res, 200, { token, user: options.user, room: options.paths.room });
+      sendJson(res, 200, { token: grant.token, user: grant.user, room: options.paths.room });
+      return;
+    }
+    if (path === '/secrets' && req.method === 'POST') {
+      const token = /^Bearer (\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+      if (token === undefined)
+        throw new RoomError('missing_token', 'a new address needs Authorization: Bearer <token>');
+      const user = await proxy.userOf(token);
+      if (user === undefined)
+        throw new RoomError('invalid_token', `the token is not valid in room ${options.paths.room}`);
+      lifetime.active();
+      sendJson(res, 200, { secret: secrets.issue({ token, user }) });
       return;
     }
     if (path.startsWith('/api/')) {
@@ -120,5 +135,6 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     server!.listen(0, '127.0.0.1', () => resolve());
   });
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { origin, address: () => `${origin}/#${secrets.issue(options.token)}`, close };
+  writeGatewayRecord(options.paths, origin);
+  return { origin, address: (grant) => `${origin}/#${secrets.issue(grant)}`, close };
 }

@@ -1,11 +1,11 @@
 // When the gateway ends: once no page has held a stream or made a call for
 // `lingerMs` (a page that reloads, or reconnects after a broker restart,
-// comes back well within it), or when no page came while an address could
-// be opened.
+// comes back well within it) and no printed address is still waiting to be
+// opened (a browser may take a while to start).
 export interface LifetimeOptions {
-  /** How long the gateway stays up after its last page's stream closed. */
+  /** How long the gateway stays up after its last page went quiet. */
   readonly lingerMs: number;
-  /** Whether a printed address can still be opened (checked while no page came yet). */
+  /** Whether a printed address can still be opened. */
   readonly waiting: () => boolean;
   readonly onIdle: () => void;
 }
@@ -14,7 +14,6 @@ const CHECK_MS = 1000;
 
 export class Lifetime {
   #streams = 0;
-  #seenPage = false;
   #lastActive = Date.now();
   readonly #timer: NodeJS.Timeout;
   readonly #options: LifetimeOptions;
@@ -27,7 +26,7 @@ export class Lifetime {
 
   opened(): void {
     this.#streams++;
-    this.#seenPage = true;
+    this.active();
   }
 
   closed(): void {
@@ -37,7 +36,6 @@ export class Lifetime {
 
   /** A page did something (redeemed its secret, made a call): it is there. */
   active(): void {
-    this.#seenPage = true;
     this.#lastActive = Date.now();
   }
 
@@ -46,9 +44,8 @@ export class Lifetime {
   }
 
   #check(): void {
-    if (this.#streams > 0) return;
-    const idle = this.#seenPage ? Date.now() - this.#lastActive >= this.#options.lingerMs : !this.#options.waiting();
-    if (idle) {
+    if (this.#streams > 0 || this.#options.waiting()) return;
+    if (Date.now() - this.#lastActive >= this.#options.lingerMs) {
       this.stop();
       this.#options.onIdle();
     }

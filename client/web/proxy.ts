@@ -103,6 +103,39 @@ export class BrokerProxy {
     }
   }
 
+  /** The user `token` belongs to, asked of the broker (started if need be); undefined if it refuses the token. */
+  async userOf(token: string): Promise<string | undefined> {
+    const ask = () =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = request(
+          {
+            socketPath: this.#paths.socket,
+            path: '/users',
+            headers: { authorization: `Bearer ${token}` },
+            agent: false,
+          },
+          (res) => {
+            let body = '';
+            res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+            res.on('error', reject);
+          },
+        );
+        req.on('error', reject);
+        req.end();
+      });
+    let answer: { status: number; body: string };
+    try {
+      answer = await ask();
+    } catch (error) {
+      if (!isNobodyListening(error)) throw error;
+      await ensureBroker(this.#paths);
+      answer = await ask();
+    }
+    if (answer.status !== 200) return undefined;
+    return (JSON.parse(answer.body) as { you: string }).you;
+  }
+
   #send(req: IncomingMessage, res: ServerResponse, path: string, body: Buffer): Promise<IncomingMessage> {
     const headers: Record<string, string | number> = { 'content-length': body.length };
     for (const name of REQUEST_HEADERS) {

@@ -8,9 +8,15 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 /** How long a printed address can be opened. */
 export const SECRET_LIFETIME_MS = 10 * 60_000;
 
+/** Who a redeemed secret makes the page speak as. */
+export interface Grant {
+  readonly token: string;
+  readonly user: string;
+}
+
 interface Pending {
   readonly secret: Buffer;
-  readonly token: string;
+  readonly grant: Grant;
   readonly expires: number;
 }
 
@@ -22,15 +28,15 @@ export class OneTimeSecrets {
     this.#now = now;
   }
 
-  /** A new secret (URL-safe, 256 bits) that exchanges once for `token`. */
-  issue(token: string): string {
+  /** A new secret (URL-safe, 256 bits) that exchanges once for `grant`. */
+  issue(grant: Grant): string {
     const secret = randomBytes(32).toString('base64url');
-    this.#pending.push({ secret: Buffer.from(secret), token, expires: this.#now() + SECRET_LIFETIME_MS });
+    this.#pending.push({ secret: Buffer.from(secret), grant, expires: this.#now() + SECRET_LIFETIME_MS });
     return secret;
   }
 
-  /** The token for `secret`, which is used up; undefined for an unknown, used or expired one. */
-  redeem(secret: string): string | undefined {
+  /** What `secret` grants; it is used up. Undefined for an unknown, used or expired one. */
+  redeem(secret: string): Grant | undefined {
     const given = Buffer.from(secret);
     const now = this.#now();
     for (let i = this.#pending.length - 1; i >= 0; i--) {
@@ -41,7 +47,7 @@ export class OneTimeSecrets {
       }
       if (entry.secret.length === given.length && timingSafeEqual(entry.secret, given)) {
         this.#pending.splice(i, 1);
-        return entry.token;
+        return entry.grant;
       }
     }
     return undefined;
