@@ -2,7 +2,7 @@
 // foreign Origin, a call without a token, a secret used twice), the strict
 // headers on the page, forwarding to the broker, and bad arguments.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { test } from 'node:test';
 import { isAlive, RoomDir, sleep, stopProcess } from './helpers.ts';
@@ -216,4 +216,33 @@ test('a second room web for the room reuses its gateway: a new address, for its 
   first.child.kill('SIGINT');
   assert.equal(await first.exited, 0);
   assert.equal(existsSync(dir.file('room-r.web')), false, 'the record goes with the gateway');
+});
+
+test('the browser is opened on a private page that redirects to the address: the secret is not in its argv', async (t) => {
+  const dir = RoomDir.create(t);
+  const browser = dir.file('fake-browser');
+  const seen = dir.file('browser-argv');
+  writeFileSync(browser, `#!/bin/sh\nprintf '%s\\n' "$@" > '${seen}.tmp' && mv '${seen}.tmp' '${seen}'\n`, {
+    mode: 0o700,
+  });
+  const child = dir.spawn(['web', 'r', 'alice'], { env: { BROWSER: browser } });
+  let stdout = '';
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  while (!existsSync(seen)) await sleep(20);
+  const address = stdout.trim();
+  const [origin, secret] = address.split('/#') as [string, string];
+  const argv = readFileSync(seen, 'utf8').trim();
+  assert.equal(argv, `file://${dir.file('room-r.web.html')}`);
+  assert.ok(!argv.includes(secret));
+  const page = dir.file('room-r.web.html');
+  assert.equal(statSync(page).mode & 0o777, 0o600);
+  assert.match(
+    readFileSync(page, 'utf8'),
+    new RegExp(`http-equiv="refresh" content="0;url=${address.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"`),
+  );
+  assert.equal((await redeem(origin, secret)).status, 200);
+  child.kill('SIGTERM');
+  await exited;
+  assert.equal(existsSync(page), false, 'removed with the gateway');
 });

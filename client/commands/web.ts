@@ -3,9 +3,11 @@
 // one-time secret in its fragment, opens a browser where one is available,
 // and runs until its last page has gone (or Ctrl-C).
 import { spawn } from 'node:child_process';
+import { pathToFileURL } from 'node:url';
 import { EXIT, RoomError } from '../../shared/errors.ts';
 import { checkUsername } from '../../shared/names.ts';
-import { roomPaths, type RoomPaths } from '../../shared/paths.ts';
+import { roomPaths, webOpenPagePath, type RoomPaths } from '../../shared/paths.ts';
+import { writeFileAtomic } from '../../shared/safe-fs.ts';
 import { ensureBroker } from '../broker-start.ts';
 import { checkToken, count, parse, TOKEN_OPTIONS, usageError, type Cli, type Command } from '../cli.ts';
 import { readTokenFile } from '../token-record.ts';
@@ -35,8 +37,13 @@ Options:
 
 const DEFAULT_LINGER_SECONDS = 10;
 
-/** Opens `url` in the user's browser, if this machine has one to open; says so on stderr if not. */
-function openBrowser(url: string, cli: Cli): void {
+/**
+ * Opens `address` in the user's browser, if this machine has one to open;
+ * says so on stderr if not. The browser is given a file of the user's own
+ * (0600) that redirects to the address, not the address itself: argv is
+ * visible to other users, and the secret would be theirs to use first.
+ */
+function openBrowser(paths: RoomPaths, address: string, cli: Cli): void {
   const opener =
     cli.env.BROWSER ||
     (process.platform === 'darwin' ? 'open' : cli.env.DISPLAY || cli.env.WAYLAND_DISPLAY ? 'xdg-open' : undefined);
@@ -44,7 +51,14 @@ function openBrowser(url: string, cli: Cli): void {
     cli.err('room web: no browser to open here (no display): open the address above yourself');
     return;
   }
-  const child = spawn(opener, [url], { detached: true, stdio: 'ignore' });
+  const page = webOpenPagePath(paths);
+  const url = address.replaceAll('&', '&amp;').replaceAll('"', '&quot;').replaceAll('<', '&lt;');
+  writeFileAtomic(
+    page,
+    `<!doctype html><meta charset="utf-8"><meta name="referrer" content="no-referrer">` +
+      `<meta http-equiv="refresh" content="0;url=${url}"><title>room</title><a href="${url}">Open the room</a>\n`,
+  );
+  const child = spawn(opener, [pathToFileURL(page).href], { detached: true, stdio: 'ignore' });
   child.on('error', (error) =>
     cli.err(`room web: could not start ${opener}: ${error.message}: open the address yourself`),
   );
@@ -134,7 +148,7 @@ const web: Command = {
       cli.err(
         `room web: room ${roomId} as ${who.user}, through the room's running gateway (the address above opens once)`,
       );
-      if (values['no-open'] !== true) openBrowser(reused, cli);
+      if (values['no-open'] !== true) openBrowser(paths, reused, cli);
       return EXIT.ok;
     }
     const { startGateway } = await import('../web/gateway.ts');
@@ -157,7 +171,7 @@ const web: Command = {
     cli.err(
       `room web: room ${roomId} as ${who.user} at ${gateway.origin} (the address above opens once); Ctrl-C to stop`,
     );
-    if (values['no-open'] !== true) openBrowser(address, cli);
+    if (values['no-open'] !== true) openBrowser(paths, address, cli);
     return finished;
   },
 };

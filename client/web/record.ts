@@ -3,7 +3,7 @@
 // it and asks that gateway for a new address instead of starting another.
 // Like every file of room it is the user's own (0600) and never a symlink.
 import type { RoomPaths } from '../../shared/paths.ts';
-import { webGatewayPath } from '../../shared/paths.ts';
+import { webGatewayPath, webOpenPagePath } from '../../shared/paths.ts';
 import { readFileSafe, removeFile, writeFileAtomic } from '../../shared/safe-fs.ts';
 
 export interface GatewayRecord {
@@ -29,7 +29,9 @@ export function readGatewayRecord(paths: RoomPaths): GatewayRecord | undefined {
   }
 }
 
-/** Removes the record if it is this process's (a newer gateway may have replaced it). */
+/** Removes the record, and the page that opened the browser, if the record is this process's (a newer gateway may have replaced it). */
 export function removeGatewayRecord(paths: RoomPaths): void {
-  if (readGatewayRecord(paths)?.pid === process.pid) removeFile(webGatewayPath(paths));
+  if (readGatewayRecord(paths)?.pid !== process.pid) return;
+  removeFile(webGatewayPath(paths));
+  removeFile(webOpenPagePath(paths));
 }
