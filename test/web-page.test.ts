@@ -200,3 +200,31 @@ test('a reload keeps the session (sessionStorage); the address does not open a s
   assert.match(error, /already opened/);
   assert.equal(await second.evaluate(`sessionStorage.getItem('room.session')`), null);
 });
+
+test("a bad command is explained under the box and the text is kept; the host's /clear empties the page", async (t) => {
+  const { dir, bob, send } = await room(t);
+  await send(bob, 'soon gone');
+  const web = await startWeb(dir, ['r', 'alice']);
+  const page = await openPage(t, browser, web.address);
+  await waitLive(page);
+  await waitForText(page, 'soon gone');
+  await page.type('#input', '/reply zz hi');
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('#error:not([hidden])');
+  assert.match((await page.evaluate(`document.querySelector('#error').textContent`)) as string, /usage: \/reply/);
+  assert.equal(await page.$eval('#input', (n) => (n as unknown as { value: string }).value), '/reply zz hi');
+  // A host-only command from alice: refused by the broker, shown the same way.
+  await page.evaluate(`document.querySelector('#input').value = ''`);
+  await page.type('#input', '/clear');
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(`document.querySelector('#error').textContent.includes('host')`);
+  await waitForText(page, 'soon gone');
+
+  await send(bob, '/clear');
+  await page.waitForFunction(
+    `![...document.querySelectorAll('#log li .body')].some((n) => n.textContent.includes('soon gone'))`,
+  );
+  await page.waitForSelector('#log li.system');
+});

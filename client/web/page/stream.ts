@@ -27,6 +27,12 @@ export interface StreamHandlers {
 /** How many history events the first connection replays. */
 const FIRST_REPLAY = 50;
 const RETRY_MS = [200, 500, 1000, 2000, 3000];
+/**
+ * sse.js reads the stream through XMLHttpRequest, whose responseText keeps
+ * everything received. Past this many characters the page reconnects (from
+ * its last event, so nothing is lost) to let the old text go.
+ */
+const MAX_STREAM_CHARS = 16 * 1024 * 1024;
 const FINAL_REASONS = new Set(['exit', 'kicked', 'revoked']);
 
 export class LiveStream {
@@ -80,6 +86,7 @@ export class LiveStream {
       if (this.#lastSeq !== undefined && event.seq <= this.#lastSeq) return;
       this.#lastSeq = event.seq;
       this.#handlers.onEvent(event);
+      if (source.progress > MAX_STREAM_CHARS) this.#recycle(source);
     });
     source.addEventListener('clear', () => this.#handlers.onClear());
     source.addEventListener('close', (e: SSEvent) => {
@@ -94,6 +101,15 @@ export class LiveStream {
       this.#ended(final, refused);
     });
     source.stream();
+  }
+
+  /** Replaces a stream that has held too much text with a fresh one that resumes after the last event. */
+  #recycle(source: SSE): void {
+    this.#source = undefined;
+    source.close();
+    queueMicrotask(() => {
+      if (!this.#stopped) this.#connect();
+    });
   }
 
   #ended(final: StreamClose | undefined, refused: { status: number; body: string } | undefined): void {
