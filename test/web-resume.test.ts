@@ -3,9 +3,10 @@
 // (client/broker-start.ts), and the stream resumes with Last-Event-ID:
 // every message once, nothing lost, nothing doubled.
 import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import type { Browser } from 'puppeteer-core';
-import { isAlive, RoomDir, sleep } from './helpers.ts';
+import { isAlive, RoomDir, sleep, stopProcess } from './helpers.ts';
 import { bodies, launchBrowser, openPage, startWeb, waitForText, waitLive } from './web-helpers.ts';
 
 let browser: Browser;
@@ -75,4 +76,28 @@ test('messages sent while the page is cut off arrive once it is back', async (t)
   await waitForText(page, 'while away 2', 30_000);
   const shown = (await bodies(page)).filter((b) => b.startsWith('while away'));
   assert.deepEqual(shown, ['while away 1', 'while away 2']);
+});
+
+test('a broker that cannot be started again: the page says why, and recovers once it can', async (t) => {
+  const dir = RoomDir.create(t);
+  const bob = await dir.join('r', 'bob');
+  const web = await startWeb(dir, ['r', 'alice']);
+  const page = await openPage(t, browser, web.address);
+  await waitLive(page);
+  const state = dir.file('room-r.state');
+  const saved = readFileSync(state);
+  const [pid] = dir.brokerPids();
+  await stopProcess(pid!);
+  writeFileSync(state, 'not json');
+  await page.waitForFunction(`document.querySelector('#error').textContent.startsWith('Reconnecting:')`, {
+    timeout: 30_000,
+  });
+  assert.equal(await page.evaluate(`document.querySelector('#conn').dataset.state`), 'reconnecting');
+  const said = (await page.evaluate(`document.querySelector('#error').textContent`)) as string;
+  assert.match(said, /^Reconnecting: the broker for r failed to start: .*room-r\.state/, said);
+  writeFileSync(state, saved);
+  await waitLive(page);
+  await page.waitForSelector('#error[hidden]');
+  assert.equal((await dir.run(['send', 'r', 'back again'], { env: { ROOM_TOKEN: bob } })).code, 0);
+  await waitForText(page, 'back again');
 });

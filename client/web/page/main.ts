@@ -16,6 +16,15 @@ function byId<T extends HTMLElement>(id: string): T {
   return document.getElementById(id) as T;
 }
 
+/** Why the page cannot reconnect, when the gateway said (under the box); undefined clears it. */
+function reconnectNote(text: string | undefined): void {
+  const error = byId('error');
+  if (text !== undefined) {
+    error.textContent = text;
+    error.hidden = false;
+  } else if (error.textContent?.startsWith('Reconnecting:')) error.hidden = true;
+}
+
 function showState(state: StreamState): void {
   const conn = byId('conn');
   conn.dataset.state = state.state;
@@ -25,10 +34,13 @@ function showState(state: StreamState): void {
       break;
     case 'live':
       conn.textContent = 'live';
+      conn.title = '';
+      reconnectNote(undefined);
       break;
     case 'reconnecting':
       conn.textContent = 'reconnecting…';
       conn.title = state.why;
+      if (state.reported) reconnectNote(`Reconnecting: ${state.why}`);
       break;
     case 'closed':
       conn.textContent = 'disconnected';
@@ -159,8 +171,6 @@ async function main(): Promise<void> {
   });
   byId('members-toggle').addEventListener('click', () => byId('members').classList.toggle('open'));
   byId<HTMLTextAreaElement>('input').focus();
-  // For tests and curious people: the page's own state, read-only.
-  Object.assign(window, { room: { me, room, stream, timeline, attention } });
 }
 
 void main();

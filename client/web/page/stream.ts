@@ -15,7 +15,8 @@ import { SSE, type SSEvent } from 'sse.js';
 export type StreamState =
   | { readonly state: 'connecting' }
   | { readonly state: 'live' }
-  | { readonly state: 'reconnecting'; readonly inMs: number; readonly why: string }
+  /** `reported`: the gateway said why the last try failed (a broker that cannot be started again). */
+  | { readonly state: 'reconnecting'; readonly inMs: number; readonly why: string; readonly reported: boolean }
   | { readonly state: 'closed'; readonly why: string; readonly reason: string };
 
 export interface StreamHandlers {
@@ -34,6 +35,16 @@ const RETRY_MS = [200, 500, 1000, 2000, 3000];
  */
 const MAX_STREAM_CHARS = 16 * 1024 * 1024;
 const FINAL_REASONS = new Set(['exit', 'kicked', 'revoked']);
+
+/** The message of an error answer (`{"code","message"}`), if it is one. */
+function messageOf(body: string): string | undefined {
+  try {
+    const message = (JSON.parse(body) as { message?: unknown }).message;
+    return typeof message === 'string' ? message : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 export class LiveStream {
   readonly #authorization: string;
@@ -73,7 +84,9 @@ export class LiveStream {
     let final: StreamClose | undefined;
     let refused: { status: number; body: string } | undefined;
     this.#handlers.onState(
-      this.#failures === 0 ? { state: 'connecting' } : { state: 'reconnecting', inMs: 0, why: 'connecting' },
+      this.#failures === 0
+        ? { state: 'connecting' }
+        : { state: 'reconnecting', inMs: 0, why: 'connecting', reported: false },
     );
     source.addEventListener('open', (e: SSEvent) => {
       if (e.responseCode === 200) {
@@ -118,22 +131,23 @@ export class LiveStream {
       this.#handlers.onState({ state: 'closed', why: final.message, reason: final.reason });
       return;
     }
+    const said = refused === undefined ? undefined : messageOf(refused.body);
     if (refused !== undefined && refused.status === 401) {
       this.#stopped = true;
-      let why = 'the room no longer accepts this token';
-      try {
-        why = (JSON.parse(refused.body) as { message: string }).message;
-      } catch {
-        // keep the plain words
-      }
-      this.#handlers.onState({ state: 'closed', why, reason: 'token' });
+      this.#handlers.onState({
+        state: 'closed',
+        why: said ?? 'the room no longer accepts this token',
+        reason: 'token',
+      });
       return;
     }
     const inMs = RETRY_MS[Math.min(this.#failures, RETRY_MS.length - 1)]!;
     this.#failures++;
     const why =
-      final?.message ?? (refused === undefined ? 'the connection was cut' : `the gateway answered ${refused.status}`);
-    this.#handlers.onState({ state: 'reconnecting', inMs, why });
+      final?.message ??
+      said ??
+      (refused === undefined ? 'the connection was cut' : `the gateway answered ${refused.status}`);
+    this.#handlers.onState({ state: 'reconnecting', inMs, why, reported: said !== undefined });
     this.#timer = setTimeout(() => this.#connect(), inMs);
   }
 }
