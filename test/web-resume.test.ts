@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import type { Browser } from 'puppeteer-core';
-import { isAlive, RoomDir, sleep, stopProcess } from './helpers.ts';
+import { http, isAlive, RoomDir, sleep, stopProcess } from './helpers.ts';
 import { bodies, launchBrowser, openPage, startWeb, waitForText, waitLive } from './web-helpers.ts';
 
 let browser: Browser;
@@ -100,4 +100,10 @@ test('a broker that cannot be started again: the page says why, and recovers onc
   await page.waitForSelector('#error[hidden]');
   assert.equal((await dir.run(['send', 'r', 'back again'], { env: { ROOM_TOKEN: bob } })).code, 0);
   await waitForText(page, 'back again');
+  // One stream, not one per failed try: the page holds a single session.
+  const users = await http(dir.socket('r'), 'GET', '/users', { token: bob });
+  assert.deepEqual(
+    users.json().online.map((u: { user: string; sessions: number }) => [u.user, u.sessions]),
+    [['alice', 1]],
+  );
 });

@@ -95,6 +95,7 @@ export class LiveStream {
       }
     });
     source.addEventListener('message', (e: SSEvent) => {
+      if (source !== this.#source) return; // a replaced stream's last bytes
       const event = JSON.parse(e.data) as RoomEvent;
       if (this.#lastSeq !== undefined && event.seq <= this.#lastSeq) return;
       this.#lastSeq = event.seq;
@@ -109,8 +110,11 @@ export class LiveStream {
       if (e.responseCode !== undefined && e.responseCode >= 400)
         refused = { status: e.responseCode, body: String(e.data ?? '') };
     });
+    // sse.js reports CLOSED twice for an error answer (on its first chunk, then on load): act once.
+    let ended = false;
     source.addEventListener('readystatechange', (e: SSEvent & { readyState: number }) => {
-      if (e.readyState !== SSE.CLOSED || source !== this.#source || this.#stopped) return;
+      if (e.readyState !== SSE.CLOSED || ended || source !== this.#source || this.#stopped) return;
+      ended = true;
       this.#ended(final, refused);
     });
     source.stream();
