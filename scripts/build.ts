@@ -16,12 +16,15 @@
 // builtinsViaRequire); the second, whose start-up is not counted in
 // milliseconds, keeps Node's own ESM imports.
 //
+// - The page of `room web` (client/web/page/), for browsers, into dist/web/:
+//   app.js (one file), app.css and index.html.
+//
 // dist/ is rebuilt in place, never emptied first: a room already running
 // from it (a TUI that loads a chunk lazily, a test spawning the CLI) keeps
 // finding its files. Chunks the new build no longer writes are removed once
 // they are an hour old.
 import { build, type BuildOptions, type Metafile, type Plugin } from 'esbuild';
-import { readdirSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -121,8 +124,33 @@ const split = await build({
   },
 });
 
+const page = await build({
+  absWorkingDir: root,
+  outdir: 'dist/web',
+  bundle: true,
+  format: 'esm',
+  platform: 'browser',
+  target: ['chrome120', 'firefox120', 'safari17'],
+  minify: true,
+  sourcemap: false,
+  legalComments: 'none',
+  logLevel: 'warning',
+  metafile: true,
+  entryPoints: [
+    { in: 'client/web/page/main.ts', out: 'app' },
+    { in: 'client/web/page/app.css', out: 'app' },
+  ],
+});
+mkdirSync(join(dist, 'web'), { recursive: true });
+copyFileSync(join(root, 'client/web/page/index.html'), join(dist, 'web', 'index.html'));
+
 const outputs = (meta: Metafile | undefined) => Object.keys(meta?.outputs ?? {}).map((out) => join(root, out));
-const written = new Set([...outputs(entry.metafile), ...outputs(split.metafile)]);
+const written = new Set([
+  ...outputs(entry.metafile),
+  ...outputs(split.metafile),
+  ...outputs(page.metafile),
+  join(dist, 'web'),
+]);
 for (const name of readdirSync(dist)) {
   const path = join(dist, name);
   if (!written.has(path) && Date.now() - statSync(path).mtimeMs > 3600_000) rmSync(path, { force: true });

@@ -8,6 +8,8 @@
 //   room-<id>.lock          held while a client starts the broker
 //   room-<id>-<user>.token  a user's token record, written by `room join`
 //   room-<id>-<user>.cursor a user's poll/watch cursor
+//   room-<id>.web           the running `room web` gateway: its pid and address
+//   room-<id>.web.html      a page that sends the browser `room web` opens to the address
 import { basename, join } from 'node:path';
 import { RoomError } from './errors.ts';
 import { checkRoomId, checkUsername } from './names.ts';
@@ -63,4 +65,14 @@ export function tokenRecordPath(paths: RoomPaths, user: string): string {
 
 export function cursorPath(paths: RoomPaths, user: string): string {
   return join(paths.dir, `room-${paths.room}-${checkUsername(user)}.cursor`);
+}
+
+/** The record of the room's running `room web` gateway, so a second `room web` reuses it. */
+export function webGatewayPath(paths: RoomPaths): string {
+  return join(paths.dir, `room-${paths.room}.web`);
+}
+
+/** What `room web` hands the browser it opens: a page that redirects to the address, so its secret is not in argv. */
+export function webOpenPagePath(paths: RoomPaths): string {
+  return join(paths.dir, `room-${paths.room}.web.html`);
 }

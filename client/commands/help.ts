@@ -20,6 +20,8 @@ Usage:
   room watch [-t TOKEN | --token-file PATH] <room-id> [--interval S] [--timeout S]
                                                      wait for a message for you, then print what is new
   room init [--room ROOM-ID] [--dir PATH] [--yes]    write the agent protocol into a project's CLAUDE.md
+  room web <room-id> [username] [--no-open] [-t TOKEN | --token-file PATH]
+                                                     open the room in a web browser (a gateway on 127.0.0.1)
   room <command> --help                              help for one command
   room --version
 
