@@ -1,10 +1,10 @@
 // POST /messages (send one event) and GET /messages (read the history).
 import type { FastifyInstance } from 'fastify';
 import type { Inbound } from '../../shared/api.ts';
-import type { Room } from '../room.ts';
+import type { Broker } from '../broker.ts';
 import { bearer, errorResponses, requestUser } from './schema.ts';
 
-export function messageRoutes(room: Room) {
+export function messageRoutes(room: Broker) {
   return async (app: FastifyInstance) => {
     app.post<{ Body: Inbound | string }>(
       '/messages',
