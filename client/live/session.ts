@@ -225,7 +225,12 @@ export class LiveSession {
           return;
         }
         if (message.event === 'epoch') {
-          this.#epoch = (JSON.parse(message.data) as StreamEpoch).epoch;
+          const { epoch } = JSON.parse(message.data) as StreamEpoch;
+          if (resume && this.#epoch !== undefined && epoch !== this.#epoch)
+            this.#options.onWarning?.(
+              `the history of room ${this.#options.paths.room} was replaced (we had seq ${this.lastSeq}): starting over`,
+            );
+          this.#epoch = epoch;
           return;
         }
         if (message.event === 'clear') {
