@@ -113,7 +113,8 @@ export class FileLog implements EventLog {
     // written by hand): it was never acknowledged, so it is ignored, and the
     // next append starts a new line.
     this.#needsNewline = scan.tail > 0;
-    return { events: this.#seqs.length - before, skipped: skipped + scan.overlong, tornTail: scan.tail > 0 };
+    const tornTail = scan.tail > 0;
+    return { events: this.#seqs.length - before, skipped: skipped + scan.overlong + (tornTail ? 1 : 0), tornTail };
   }
 
   /** Adds a line to the index if it is a valid event in sequence; false if skipped. */
