@@ -12,7 +12,7 @@ import { MAX_CONTENT_BYTES, isVisibleTo, type Notice, type RoomEvent } from '../
 import { stripAt } from '../shared/names.ts';
 import { authenticate } from './auth.ts';
 import { type CommandContext, runCommand } from './commands.ts';
-import { HistoryQueries } from './history-queries.ts';
+import { HistoryQueries, type Page, type PageQuery } from './history-queries.ts';
 import { Hub } from './hub.ts';
 import type { EventLog } from './log/event-log.ts';
 import { Presence } from './presence.ts';
@@ -158,8 +158,15 @@ export class Broker implements CommandContext {
     return target.id;
   }
 
-  messages(user: string, since: string | undefined, limit: number): RoomEvent[] {
-    return this.queries.messages(user, since, limit);
+  /** A page of GET /messages; with `waitMs`, an empty page waits that long for a matching event (long-poll). */
+  async page(user: string, query: PageQuery, waitMs = 0): Promise<Page> {
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      const page = this.queries.page(user, query);
+      const left = deadline - Date.now();
+      if (page.events.length > 0 || left <= 0 || this.closing) return page;
+      await this.hub.nextEvent(left);
+    }
   }
 
   openStream(user: string, res: ServerResponse, from: StreamStart): void {

@@ -1,7 +1,13 @@
-// Questions asked of the history on a user's behalf: GET /messages, where a
-// replay of the last n events starts, and which event an id or id prefix
-// names. Every answer holds only events the user may see: a DM between
-// others is "no message", never "more than one" or a hole in a page.
+// Questions asked of the history on a user's behalf: GET /messages (pages
+// both ways, filters), where a replay of the last n events starts, and
+// which event an id or id prefix names. Every answer holds only events the
+// user may see: a DM between others is "no message", never "more than one"
+// or a hole in a page.
+//
+// Positions (PagePosition): a seq (only digits: `42`), a full event id, or
+// a unique prefix of one (at least 4 characters, not all digits). A seq
+// needs no event of its own: `after=0` is the start, `before=<lastSeq+1>`
+// the end.
 import { RoomError } from '../shared/errors.ts';
 import type { RoomEvent } from '../shared/events.ts';
 import { type EventLog, readEvents } from './log/event-log.ts';
@@ -9,6 +15,49 @@ import { type EventLog, readEvents } from './log/event-log.ts';
 const READ_BATCH = 256;
 /** How many ids sharing a prefix are examined (a 4-hex prefix has this many only in a huge history). */
 const PREFIX_CANDIDATES = 1000;
+
+/** A page of GET /messages. */
+export interface PageQuery {
+  /** Events after this position (`since` is the older name of `after`, for an id only). */
+  readonly after?: string;
+  /** Events before this position. */
+  readonly before?: string;
+  readonly limit: number;
+  /** Only events by this user. */
+  readonly user?: string;
+  /** Only events of this type. */
+  readonly type?: string;
+  /** Only events that mention the caller (`@name` in their text) or are DMs to them. */
+  readonly mentionsMe?: boolean;
+}
+
+export interface Page {
+  /** Oldest first. */
+  readonly events: RoomEvent[];
+  /** More matching events lie beyond the page, in the direction it was read. */
+  readonly hasMore: boolean;
+  /** Which way the page was read: forward (`after`) or backward (`before`, or the newest). */
+  readonly direction: 'forward' | 'backward';
+}
+
+const MIN_PREFIX = 4;
+const NAME_CHAR = /[A-Za-z0-9._-]/;
+
+/** Whether `text` names `user` as `@user` (not as part of a longer name). */
+function mentions(text: string, user: string): boolean {
+  const needle = `@${user}`;
+  for (let at = text.indexOf(needle); at !== -1; at = text.indexOf(needle, at + 1)) {
+    const next = text[at + needle.length];
+    if (next === undefined || !NAME_CHAR.test(next)) return true;
+  }
+  return false;
+}
+
+function textOf(event: RoomEvent): string {
+  if ('content' in event && typeof event.content === 'string') return event.content;
+  if (event.type === 'command') return event.params.join(' ');
+  return '';
+}
 
 export interface HistoryQueriesOptions {
   readonly log: EventLog;
@@ -64,25 +113,49 @@ export class HistoryQueries {
     return 0;
   }
 
-  /** Visible events after `since` (the first `limit` of them), or the last `limit` without it. */
-  messages(user: string, since: string | undefined, limit: number): RoomEvent[] {
+  /** The seq a position names (see the file's header); unknown_id for an id or prefix the user cannot see. */
+  seqOf(position: string, user: string): number {
+    if (/^[0-9]{1,15}$/.test(position)) return Number(position);
+    if (position.length < MIN_PREFIX)
+      throw new RoomError(
+        'usage',
+        `position ${position}: give a seq, an event id, or at least ${MIN_PREFIX} characters of one`,
+      );
+    return this.resolve(position, user).seq;
+  }
+
+  /** One page of visible, matching events: after a position, before one, between two, or the newest. */
+  page(user: string, query: PageQuery): Page {
     this.#checkLog();
-    let from: number;
-    if (since === undefined) {
-      from = this.#log.positionAfter(this.seqBeforeLastVisible(limit, user));
-    } else {
-      const event = this.visibleEvent(since.toLowerCase(), user);
-      if (event === undefined) throw new RoomError('unknown_id', `no message with id ${since} in the history`);
-      from = this.#log.positionOf(event.id)! + 1;
+    const matches = (event: RoomEvent): boolean =>
+      this.#canSee(event, user) &&
+      (query.user === undefined || event.user === query.user) &&
+      (query.type === undefined || event.type === query.type) &&
+      (query.mentionsMe !== true || (event.type === 'dm' && event.to === user) || mentions(textOf(event), user));
+    const afterSeq = query.after === undefined ? undefined : this.seqOf(query.after, user);
+    const beforeSeq = query.before === undefined ? undefined : this.seqOf(query.before, user);
+    const log = this.#log;
+    const found: RoomEvent[] = [];
+    const wanted = query.limit + 1; // one more tells whether there is more
+    if (afterSeq !== undefined) {
+      const { count } = log.state;
+      scan: for (let start = log.positionAfter(afterSeq); start < count; start += READ_BATCH) {
+        for (const event of readEvents(log, start, start + READ_BATCH)) {
+          if (beforeSeq !== undefined && event.seq >= beforeSeq) break scan;
+          if (matches(event) && found.push(event) >= wanted) break scan;
+        }
+      }
+      const hasMore = found.length > query.limit;
+      return { events: found.slice(0, query.limit), hasMore, direction: 'forward' };
     }
-    const out: RoomEvent[] = [];
-    const { count } = this.#log.state;
-    for (let start = from; start < count && out.length < limit; start += READ_BATCH) {
-      for (const event of readEvents(this.#log, start, start + READ_BATCH)) {
-        if (this.#canSee(event, user)) out.push(event);
-        if (out.length >= limit) break;
+    const end = beforeSeq === undefined ? log.state.count : log.positionAfter(beforeSeq - 1);
+    scan: for (let stop = end; stop > 0; stop -= READ_BATCH) {
+      const events = readEvents(log, Math.max(0, stop - READ_BATCH), stop);
+      for (let i = events.length - 1; i >= 0; i--) {
+        if (matches(events[i]!) && found.push(events[i]!) >= wanted) break scan;
       }
     }
-    return out;
+    const hasMore = found.length > query.limit;
+    return { events: found.slice(0, query.limit).reverse(), hasMore, direction: 'backward' };
   }
 }

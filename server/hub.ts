@@ -73,6 +73,8 @@ function parseLine(line: string): RoomEvent | null {
 
 export class Hub {
   readonly #subs = new Set<Subscriber>();
+  /** Long-polls (GET /messages?wait=) waiting for the next event. */
+  readonly #waiters = new Set<() => void>();
   readonly #options: HubOptions;
   readonly #heartbeat: NodeJS.Timeout;
 
@@ -106,8 +108,26 @@ export class Hub {
     return sub;
   }
 
+  /** Resolves at the next published event, after `ms`, or when the streams are ended (shutdown). */
+  nextEvent(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.#waiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.#waiters.add(done);
+    });
+  }
+
+  #wakeWaiters(): void {
+    for (const done of [...this.#waiters]) done();
+  }
+
   /** Writes `event` to every live subscriber allowed to see it. */
   publish(event: RoomEvent, line: string): void {
+    this.#wakeWaiters();
     const data = frame(event.seq, line);
     for (const sub of this.#subs) {
       if (!sub.live || sub.closed) continue;
@@ -127,6 +147,7 @@ export class Hub {
 
   /** Ends the matching streams with a final `close` event. */
   end(reason: CloseReason, message: string, which: (sub: Subscriber) => boolean = () => true): void {
+    this.#wakeWaiters();
     const data = `event: close\ndata: ${JSON.stringify({ reason, message })}\n\n`;
     for (const sub of this.#subs) {
       if (sub.closed || !which(sub)) continue;

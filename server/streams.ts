@@ -53,17 +53,21 @@ export class Streams {
     }
     this.#presence.connect(user);
     this.#hub.subscribe(user, res, { after, cleared, epoch: log.epoch });
-    this.#room.publish({ type: 'join', user });
+    this.#announce({ type: 'join', user });
   }
 
   /** A stream ended, however it ended: the user's session count drops, and the room hears the leave. */
   closed(sub: Subscriber): void {
     this.#presence.disconnect(sub.user, this.#room.now());
+    this.#announce({ type: 'leave', user: sub.user });
+  }
+
+  /** A join or leave. When the log cannot take it (disk full) it is lost, and the session opens or ends all the same. */
+  #announce(draft: { type: 'join' | 'leave'; user: string }): void {
     try {
-      this.#room.publish({ type: 'leave', user: sub.user });
+      this.#room.publish(draft);
     } catch (error) {
-      // The log cannot take it (disk full): the leave is lost, the session still ends.
-      console.log(`${new Date().toISOString()} leave of ${sub.user} not stored: ${(error as Error).message}`);
+      console.log(`${new Date().toISOString()} ${draft.type} of ${draft.user} not stored: ${(error as Error).message}`);
     }
   }
 }

@@ -6,7 +6,7 @@ import { bearer, errorResponses, requestUser } from './schema.ts';
 
 export function eventRoutes(room: Broker) {
   return async (app: FastifyInstance) => {
-    app.get<{ Querystring: { n?: number; epoch?: string } }>(
+    app.get<{ Querystring: { n?: number; epoch?: string; after?: number } }>(
       '/events',
       {
         schema: {
@@ -25,6 +25,12 @@ export function eventRoutes(room: Broker) {
             type: 'object',
             properties: {
               n: { type: 'integer', minimum: 0, description: 'how many history events to replay (default: all)' },
+              after: {
+                type: 'integer',
+                minimum: 0,
+                description:
+                  'resume after this seq, as Last-Event-ID does (for clients that cannot set that header; the header wins)',
+              },
               epoch: {
                 type: 'string',
                 maxLength: 64,
@@ -48,7 +54,7 @@ export function eventRoutes(room: Broker) {
       (request, reply) => {
         const user = requestUser(room, request);
         const header = request.headers['last-event-id'];
-        const lastEventId = typeof header === 'string' && header !== '' ? Number(header) : undefined;
+        const lastEventId = typeof header === 'string' && header !== '' ? Number(header) : request.query.after;
         if (room.closing) throw new RoomError('room_closing', 'the room is shutting down');
         reply.hijack();
         room.openStream(user, reply.raw, { n: request.query.n, lastEventId, epoch: request.query.epoch });
