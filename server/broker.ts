@@ -80,6 +80,11 @@ export class Broker implements CommandContext {
     return this.registry.host;
   }
 
+  /** The history's epoch (server/log/event-log.ts). */
+  get epoch(): string {
+    return this.room.log.epoch;
+  }
+
   authenticate(token: string | undefined): string {
     return authenticate(this.registry, token);
   }

@@ -19,6 +19,11 @@
 //   are valid until the next clear() or recovery (a replay re-finds its place
 //   by seq through positionAfter, never by keeping a position).
 //
+// Unlike StreamStore.StoreMsg, the log does not assign seqs: the room
+// stamps them (seq = state.lastSeq + 1) so the stored line, the echo and the
+// stream carry the same bytes. A backend that assigns its own sequence
+// (JetStream) checks it instead (expected-last-sequence on publish).
+//
 // Synchronous on purpose. The broker makes an event, appends it and fans it
 // out in one event-loop turn, which is what keeps every subscriber in
 // history order with no queue. A backend shared between machines (NATS
@@ -51,9 +56,10 @@ export interface LogRecovery {
 
 export interface EventLog {
   /**
-   * Names this history: it changes when the history is replaced, deleted or
-   * cleared, and not otherwise (not across broker restarts). A client that
-   * resumes with a seq from another epoch is told to start over.
+   * Names this history's storage: it changes when the history is replaced,
+   * deleted or recreated, and not otherwise (not across broker restarts, not
+   * on clear(), whose seqs go on). A client that resumes with a seq from
+   * another epoch is told to start over.
    */
   readonly epoch: string;
   readonly state: LogState;
@@ -71,12 +77,14 @@ export interface EventLog {
    * replay holds at a time is bounded by bytes, not only by count.
    */
   readLines(from: number, to: number, maxBytes?: number): string[];
-  /** Empties the log (/clear). lastSeq stays; the epoch changes. */
+  /** Empties the log (/clear). lastSeq and the epoch stay. */
   clear(): void;
   /**
    * Checks the storage against what the log believes and recovers (re-index,
-   * reopen, recreate); says what happened, or null when nothing did. append
-   * runs it itself; readers call it before trusting positions.
+   * reopen, recreate); says what happened, or null when nothing did. The
+   * room runs it before every append (Room.checkLog), and readers before
+   * trusting positions, so an event is never acknowledged into a file that
+   * is no longer the one at the history's path.
    */
   verify(): LogRecovery | null;
   /** Flushes what the durability policy deferred and releases the storage. */

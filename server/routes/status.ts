@@ -13,7 +13,7 @@ export function statusRoutes(room: Broker, version: string) {
           response: { 200: { $ref: 'Health#' } },
         },
       },
-      () => ({ ok: true, room: room.id, version, epoch: room.room.log.epoch }),
+      () => ({ ok: true, room: room.id, version, epoch: room.epoch }),
     );
 
     app.get(
