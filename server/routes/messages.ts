@@ -112,7 +112,25 @@ export function messageRoutes(room: Broker) {
               },
             },
           },
-          response: { 200: { type: 'array', items: { $ref: 'Event#' } }, ...errorResponses(400, 401, 404) },
+          response: {
+            200: {
+              description: 'a page of events, oldest first',
+              type: 'array',
+              items: { $ref: 'Event#' },
+              headers: {
+                'has-more': {
+                  type: 'string',
+                  enum: ['true', 'false'],
+                  description: 'more matching events lie beyond this page, in the direction it was read',
+                },
+                link: {
+                  type: 'string',
+                  description: 'with Has-More: true, `</messages?…>; rel="next"`: the URL of the next page',
+                },
+              },
+            },
+            ...errorResponses(400, 401, 404),
+          },
         },
       },
       async (request, reply) => {
