@@ -22,7 +22,7 @@ import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { RoomDir, SseReader, http, ndjson, stopProcess, waitUntil } from './helpers.ts';
+import { RoomDir, SseReader, http, isAlive, ndjson, stopProcess, waitUntil } from './helpers.ts';
 
 type Event = { type: string; id: string; seq: number; user: string; content?: string };
 
@@ -400,4 +400,38 @@ test('100 readers stalled in replay on a large history: memory stays under a cei
   const after = await room.sent('after the cut');
   await live.waitFor((r) => r.events().some((e) => e.id === after.id));
   console.log(`# peak broker RSS with 100 stalled readers on an 18 MB history: ${peak.toFixed(0)} MiB`);
+});
+
+test('kill -9 during a concurrent burst: every acknowledged event is in the file after a restart, and seqs go on', async (t) => {
+  const room = await setup(t);
+  const [pid] = room.dir.brokerPids();
+  const acknowledged: Event[] = [];
+  let killed = false;
+  const sender = async (n: number) => {
+    for (let i = 0; !killed; i++) {
+      try {
+        const response = await room.post(`burst ${n}.${i}`);
+        if (response.status === 201) acknowledged.push(response.json());
+      } catch {
+        return; // the broker is gone: a send in flight is neither acknowledged nor required
+      }
+      if (acknowledged.length >= 200 && !killed) {
+        killed = true;
+        process.kill(pid!, 'SIGKILL');
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, (_, n) => sender(n)));
+  assert.ok(killed && acknowledged.length >= 200);
+  await waitUntil(() => !isAlive(pid!), 5000, 'the broker to die');
+  await room.dir.join('r', 'bob'); // a new broker, on the same history
+  const file = lines(room.path);
+  const inFile = new Set(file.map((e) => e.id));
+  assert.deepEqual(
+    acknowledged.filter((e) => !inFile.has(e.id)),
+    [],
+    'every 201 is in the file',
+  );
+  const after = await room.sent('after the restart');
+  assert.equal(after.seq, Math.max(...file.map((e) => e.seq)) + 1, 'seqs go on after the last one');
 });
