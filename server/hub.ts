@@ -175,7 +175,14 @@ export class Hub {
   #pump(sub: Subscriber): void {
     const { log, canSee, checkLog } = this.#options;
     if (sub.closed) return;
-    checkLog();
+    try {
+      checkLog();
+    } catch {
+      // The history cannot be reopened (an unsafe file put at its path): the
+      // stream is cut rather than fed from a file that is no longer the room's.
+      this.#drop(sub);
+      return;
+    }
     for (let batches = 0; !sub.live && !sub.closed; batches++) {
       if (sub.res.writableLength >= PUMP_HIGH_WATER) {
         this.#awaitDrain(sub);
