@@ -124,3 +124,17 @@ test('file log: verify notices a file grown, truncated, deleted, replaced', (t) 
   assert.equal(JSON.parse(readFileSync(path, 'utf8')).seq, 3, 'the append went to the file at the path');
   assert.equal(log.verify(), null);
 });
+
+test('file log: a line that straddles a read chunk is indexed with its exact byte range', (t) => {
+  const path = tempFile(t);
+  const one = event(1, 'y'.repeat(60_000));
+  // Garbage up to just before the first 1 MiB chunk ends, so the event's line crosses into the second.
+  writeFileSync(path, `${'x'.repeat((1 << 20) - 100)}\n${JSON.stringify(one)}\n`);
+  const { log, report } = FileLog.open(path, { durability: { policy: 'off' } });
+  t.after(() => log.close());
+  assert.deepEqual(report, { events: 1, skipped: 1, tornTail: false });
+  assert.deepEqual(log.readLines(0, 1), [JSON.stringify(one)]);
+  const two = event(2);
+  log.append(two);
+  assert.deepEqual(log.readLines(0, 2), [JSON.stringify(one), JSON.stringify(two)]);
+});
