@@ -17,6 +17,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   'watch-latency': () => import('./watch-latency.ts'),
   broker: () => import('./fanout.ts'),
   'web-latency': () => import('./web-latency.ts'),
+  'history-load': () => import('./history-load.ts'),
 };
 
 async function main(argv: string[]): Promise<void> {

@@ -10,7 +10,7 @@ import { eventRoutes } from './routes/events.ts';
 import { joinRoutes } from './routes/join.ts';
 import { messageRoutes } from './routes/messages.ts';
 import { statusRoutes } from './routes/status.ts';
-import type { Room } from './room.ts';
+import type { Broker } from './broker.ts';
 
 /** Request bodies larger than this are refused before parsing (413). */
 const BODY_LIMIT = 512 * 1024;
@@ -32,10 +32,11 @@ const SHARED_SCHEMAS = [
   api.Users,
   api.StreamClose,
   api.StreamClear,
+  api.StreamEpoch,
 ];
 
 export interface AppOptions {
-  readonly room: Room;
+  readonly room: Broker;
   readonly version: string;
 }
 

@@ -2,12 +2,45 @@
 // `room send "/..."`, or a `{"type":"command"}` over HTTP). Built-ins answer
 // privately (`/who`, `/help`) or publish a system notice; admin commands are
 // for the host only; any other command is broadcast as a `command` event.
-import { RoomError } from '../shared/errors.ts';
+//
+// Handlers see the broker through CommandContext, a narrow interface of
+// what commands do (the broker implements it; commands.ts imports nothing
+// of it but types). A new command is one more entry in USER_COMMANDS or
+// ADMIN_COMMANDS.
+import type { CloseReason, Inbound, Users } from '../shared/api.ts';
 import { COMMANDS, commandUsage, findCommand } from '../shared/commands.ts';
-import type { RoomEvent } from '../shared/events.ts';
-import type { PostResult, Room } from './room.ts';
+import { RoomError } from '../shared/errors.ts';
+import type { Notice, RoomEvent } from '../shared/events.ts';
+import type { Presence } from './presence.ts';
+import type { Registry } from './registry.ts';
+import type { Draft, PostResult } from './room.ts';
 
-type Handler = (room: Room, user: string, params: readonly string[]) => PostResult;
+/** What a command handler may do. */
+export interface CommandContext {
+  readonly id: string;
+  readonly host: string | null;
+  readonly registry: Registry;
+  readonly presence: Presence;
+  /** Stamps, stores and broadcasts an event. */
+  publish(draft: Draft): RoomEvent;
+  /** A stored notice from the broker to everyone. */
+  system(content: string): RoomEvent;
+  /** A private answer, never stored. */
+  notice(content: string): Notice;
+  /** Posts an inbound event as `user` (what /dm and /reply turn into). */
+  post(user: string, inbound: Inbound): PostResult;
+  /** A username argument (a leading @ allowed) that must have joined this room. */
+  knownUser(arg: string): string;
+  users(you: string): Users;
+  /** Empties the history and tells every open stream (`event: clear`). */
+  clearHistory(): void;
+  /** Ends the matching users' streams with a final `close` event. */
+  endStreams(reason: CloseReason, message: string, which?: (user: string) => boolean): void;
+  /** Asks the broker process to shut down; writes are refused from now on. */
+  requestExit(): void;
+}
+
+type Handler = (room: CommandContext, user: string, params: readonly string[]) => PostResult;
 
 /** A status is one short line: /who lists every status on one line. */
 const MAX_STATUS_CHARS = 256;
@@ -22,7 +55,7 @@ function usage(name: string): never {
 }
 
 /** The single username argument of an admin command. */
-function oneUser(room: Room, name: string, params: readonly string[]): string {
+function oneUser(room: CommandContext, name: string, params: readonly string[]): string {
   if (params.length !== 1 || params[0] === '') usage(name);
   return room.knownUser(params[0]!);
 }
@@ -57,7 +90,7 @@ function ago(then: Date, now: Date): string {
  * users without a live session who were active lately (one-shot commands,
  * or a session that ended), with when.
  */
-function whoText(room: Room, user: string, now: Date): string {
+function whoText(room: CommandContext, user: string, now: Date): string {
   const { host, online, recent } = room.users(user);
   const label = (user: string, status: string) =>
     `${user}${user === host ? ' (host)' : ''}${status === '' ? '' : `: ${status}`}`;
@@ -72,7 +105,7 @@ function whoText(room: Room, user: string, now: Date): string {
   return lines.join('\n');
 }
 
-function helpText(room: Room, user: string): string {
+function helpText(room: CommandContext, user: string): string {
   const isHost = user === room.host;
   const rows = COMMANDS.filter((c) => isHost || !c.admin).map((c) => `${commandUsage(c)} — ${c.description}`);
   return [...rows, 'any other /name args… is broadcast to the room as a command'].join('\n');
@@ -105,7 +138,7 @@ const ADMIN_COMMANDS: Record<string, Handler> = {
     room.registry.kick(name);
     room.presence.forget(name);
     const event = room.system(`${user} kicked ${name} (token invalidated)`);
-    room.hub.end('kicked', `you were kicked from ${room.id} by ${user}`, (sub) => sub.user === name);
+    room.endStreams('kicked', `you were kicked from ${room.id} by ${user}`, (u) => u === name);
     return stored(event);
   },
   reauth: (room, user, params) => {
@@ -120,13 +153,12 @@ const ADMIN_COMMANDS: Record<string, Handler> = {
     noArgs('clear-tokens', params);
     room.registry.clearTokens();
     const event = room.system(`${user} cleared all tokens (all users must rejoin)`);
-    room.hub.end('revoked', `${user} revoked every token in ${room.id}: run room join again`);
+    room.endStreams('revoked', `${user} revoked every token in ${room.id}: run room join again`);
     return stored(event);
   },
   clear: (room, user, params) => {
     noArgs('clear', params);
-    room.history.clear();
-    room.hub.cleared();
+    room.clearHistory();
     return stored(room.system(`${user} cleared chat history`));
   },
   exit: (room, user, params) => {
@@ -137,7 +169,7 @@ const ADMIN_COMMANDS: Record<string, Handler> = {
   },
 };
 
-export function runCommand(room: Room, user: string, cmd: string, params: readonly string[]): PostResult {
+export function runCommand(room: CommandContext, user: string, cmd: string, params: readonly string[]): PostResult {
   // Built-in names match in any case: `/KICK bob` must not be broadcast as a
   // custom command. Other commands keep the name as sent.
   const name = cmd.toLowerCase();

@@ -2,20 +2,28 @@
 //
 // Every subscriber has a position: the seq of the last event it was given
 // (or skipped as invisible). A new or resumed subscriber is "catching up":
-// a pump reads its backlog from the history file batch by batch, writing
-// only as fast as the socket drains. Once it reaches the end it is "live":
-// each published event is written to it directly. Because every event is
-// appended to the history before it is published, a catching-up subscriber
-// misses nothing: the pump finds it in the file. Nothing is buffered per
-// subscriber beyond the socket's own buffer, and a live subscriber whose
-// buffer passes `maxBuffer` is disconnected (it resumes with Last-Event-ID).
+// a pump reads its backlog from the log batch by batch, writing only as fast
+// as the socket drains. Once it reaches the end it is "live": each published
+// event is written to it directly. Because every event is appended to the
+// log before it is published, a catching-up subscriber misses nothing: the
+// pump finds it in the log.
+//
+// What a subscriber can hold is bounded in both phases:
+// - catching up: at most PUMP_HIGH_WATER plus one batch (at most
+//   PUMP_BATCH_BYTES, or one line) is buffered; a reader that does not drain
+//   for `stallMs` is cut (it resumes with Last-Event-ID);
+// - live: a subscriber whose buffer passes `maxBuffer` is cut.
+// A pump also yields to the event loop after PUMP_TURN_BATCHES batches, so
+// a long replay to a fast reader does not hold up everyone else.
 import type { ServerResponse } from 'node:http';
 import type { CloseReason } from '../shared/api.ts';
 import type { RoomEvent } from '../shared/events.ts';
-import type { History } from './history.ts';
+import type { EventLog } from './log/event-log.ts';
 
 const PUMP_BATCH = 256;
+const PUMP_BATCH_BYTES = 256 * 1024;
 const PUMP_HIGH_WATER = 64 * 1024;
+const PUMP_TURN_BATCHES = 16;
 
 export interface Subscriber {
   readonly user: string;
@@ -27,20 +35,46 @@ export interface Subscriber {
 }
 
 export interface HubOptions {
-  readonly history: History;
+  readonly log: EventLog;
   readonly canSee: (event: RoomEvent, user: string) => boolean;
   readonly heartbeatMs: number;
   readonly maxBuffer: number;
+  /** How long a catching-up reader may leave its buffer full before it is cut. */
+  readonly stallMs: number;
+  /** Checks the log's storage before a pump trusts positions (Room.checkLog). */
+  readonly checkLog: () => void;
   /** Called once per subscriber when its stream has ended, however it ended. */
   readonly onClosed: (sub: Subscriber) => void;
+}
+
+/** Where a new stream starts and what it is told first. */
+export interface SubscribeFrom {
+  /** Deliver every visible event after this seq. */
+  readonly after: number;
+  /** Tell the client first that the history it holds is gone (`event: clear`). */
+  readonly cleared: boolean;
+  /** The log's epoch, sent in the stream's first frame (`event: epoch`). */
+  readonly epoch: string;
 }
 
 export const frame = (seq: number, line: string): string => `id: ${seq}\ndata: ${line}\n\n`;
 /** Tells a client the history it holds was emptied (shared/api.ts StreamClear). */
 const CLEAR_FRAME = 'event: clear\ndata: {}\n\n';
+const epochFrame = (epoch: string): string => `event: epoch\ndata: ${JSON.stringify({ epoch })}\n\n`;
+
+/** The seq and event of a history line; null for a line that does not parse (the file was edited under us). */
+function parseLine(line: string): RoomEvent | null {
+  try {
+    return JSON.parse(line) as RoomEvent;
+  } catch {
+    return null;
+  }
+}
 
 export class Hub {
   readonly #subs = new Set<Subscriber>();
+  /** Long-polls (GET /messages?wait=) waiting for the next event. */
+  readonly #waiters = new Set<() => void>();
   readonly #options: HubOptions;
   readonly #heartbeat: NodeJS.Timeout;
 
@@ -55,11 +89,11 @@ export class Hub {
   }
 
   /**
-   * Starts a stream on `res` that delivers every visible event after seq
-   * `after`; `cleared` first tells it the history it holds is gone.
+   * Starts a stream on `res`: first the log's epoch (and `clear` when the
+   * client's history is gone), then every visible event after `from.after`.
    */
-  subscribe(user: string, res: ServerResponse, after: number, cleared = false): Subscriber {
-    const sub: Subscriber = { user, position: after, live: false, closed: false, res };
+  subscribe(user: string, res: ServerResponse, from: SubscribeFrom): Subscriber {
+    const sub: Subscriber = { user, position: from.after, live: false, closed: false, res };
     this.#subs.add(sub);
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
@@ -67,15 +101,33 @@ export class Hub {
       connection: 'keep-alive',
       'x-accel-buffering': 'no',
     });
-    res.write(`retry: 1000\n: connected\n\n${cleared ? CLEAR_FRAME : ''}`);
+    res.write(`retry: 1000\n: connected\n\n${epochFrame(from.epoch)}${from.cleared ? CLEAR_FRAME : ''}`);
     res.on('close', () => this.#closed(sub));
     res.on('error', () => res.destroy());
     this.#pump(sub);
     return sub;
   }
 
+  /** Resolves at the next published event, after `ms`, or when the streams are ended (shutdown). */
+  nextEvent(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.#waiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.#waiters.add(done);
+    });
+  }
+
+  #wakeWaiters(): void {
+    for (const done of [...this.#waiters]) done();
+  }
+
   /** Writes `event` to every live subscriber allowed to see it. */
   publish(event: RoomEvent, line: string): void {
+    this.#wakeWaiters();
     const data = frame(event.seq, line);
     for (const sub of this.#subs) {
       if (!sub.live || sub.closed) continue;
@@ -95,6 +147,7 @@ export class Hub {
 
   /** Ends the matching streams with a final `close` event. */
   end(reason: CloseReason, message: string, which: (sub: Subscriber) => boolean = () => true): void {
+    this.#wakeWaiters();
     const data = `event: close\ndata: ${JSON.stringify({ reason, message })}\n\n`;
     for (const sub of this.#subs) {
       if (sub.closed || !which(sub)) continue;
@@ -118,28 +171,63 @@ export class Hub {
     clearInterval(this.#heartbeat);
   }
 
-  /** Feeds a catching-up subscriber its backlog from the file, as fast as its socket drains. */
+  /** Feeds a catching-up subscriber its backlog from the log, as fast as its socket drains. */
   #pump(sub: Subscriber): void {
-    const { history, canSee } = this.#options;
-    while (!sub.live && !sub.closed) {
+    const { log, canSee, checkLog } = this.#options;
+    if (sub.closed) return;
+    try {
+      checkLog();
+    } catch {
+      // The history cannot be reopened (an unsafe file put at its path): the
+      // stream is cut rather than fed from a file that is no longer the room's.
+      this.#drop(sub);
+      return;
+    }
+    for (let batches = 0; !sub.live && !sub.closed; batches++) {
       if (sub.res.writableLength >= PUMP_HIGH_WATER) {
-        sub.res.once('drain', () => this.#pump(sub));
+        this.#awaitDrain(sub);
         return;
       }
-      const from = history.indexAfterSeq(sub.position);
-      if (from >= history.length) {
+      if (batches >= PUMP_TURN_BATCHES) {
+        setImmediate(() => this.#pump(sub));
+        return;
+      }
+      const from = log.positionAfter(sub.position);
+      const lines = from >= log.state.count ? [] : log.readLines(from, from + PUMP_BATCH, PUMP_BATCH_BYTES);
+      if (lines.length === 0) {
         sub.live = true;
         return;
       }
-      const lines = history.readLines(from, from + PUMP_BATCH);
+      const before = sub.position;
       let chunk = '';
       for (const line of lines) {
-        const event = JSON.parse(line) as RoomEvent;
+        const event = parseLine(line);
+        if (event === null) continue;
         sub.position = event.seq;
         if (canSee(event, sub.user)) chunk += frame(event.seq, line);
       }
       if (chunk !== '') sub.res.write(chunk);
+      // Lines that no longer parse (the file was overwritten in place): cut
+      // the stream rather than spin; it resumes once the log is re-checked.
+      if (sub.position === before) {
+        this.#drop(sub);
+        return;
+      }
     }
+  }
+
+  /** Resumes the pump once the socket drains; cuts a reader that leaves it full for `stallMs`. */
+  #awaitDrain(sub: Subscriber): void {
+    const stalled = setTimeout(() => {
+      sub.res.off('drain', resume);
+      if (!sub.closed) this.#drop(sub);
+    }, this.#options.stallMs);
+    stalled.unref();
+    const resume = () => {
+      clearTimeout(stalled);
+      this.#pump(sub);
+    };
+    sub.res.once('drain', resume);
   }
 
   #ping(): void {

@@ -14,9 +14,10 @@ import { removeFile, writeFileAtomic } from '../shared/safe-fs.ts';
 import { checkSocketPath, probeSocket } from '../shared/socket.ts';
 import { VERSION } from '../shared/version.ts';
 import { buildApp } from './app.ts';
-import { History } from './history.ts';
+import { Broker } from './broker.ts';
+import { describeDurability, durabilityFrom } from './log/durability.ts';
+import { FileLog } from './log/file-log.ts';
 import { Registry } from './registry.ts';
-import { Room } from './room.ts';
 
 const log = (message: string): void => console.log(`${new Date().toISOString()} ${message}`);
 
@@ -25,6 +26,7 @@ interface BrokerConfig {
   readonly chat: string | undefined;
   readonly heartbeatMs: number;
   readonly maxBuffer: number;
+  readonly stallMs: number;
 }
 
 function configFrom(argv: string[], env: NodeJS.ProcessEnv): BrokerConfig {
@@ -40,6 +42,7 @@ function configFrom(argv: string[], env: NodeJS.ProcessEnv): BrokerConfig {
     chat: values.chat,
     heartbeatMs: Number(env.ROOM_HEARTBEAT_MS ?? 15_000),
     maxBuffer: Number(env.ROOM_SSE_MAX_BUFFER ?? 1 << 20),
+    stallMs: Number(env.ROOM_SSE_STALL_MS ?? 30_000),
   };
 }
 
@@ -89,9 +92,12 @@ async function main(): Promise<void> {
   if (existing !== null && config.chat !== undefined && resolve(config.chat) !== existing.chat) {
     log(`room ${paths.room} already uses ${existing.chat}; ignoring --chat ${config.chat}`);
   }
-  const { history, report } = History.open(state.chat);
+  const durability = durabilityFrom(process.env);
+  // ROOM_DEBUG_FSYNC=1 logs every fsync of the history (test/fault-history.test.ts checks `always` with it).
+  const onSync = process.env.ROOM_DEBUG_FSYNC === '1' ? (seq: number) => log(`fsync through seq ${seq}`) : undefined;
+  const { log: history, report } = FileLog.open(state.chat, { durability, onSync });
   log(
-    `history ${state.chat}: ${report.events} events${report.skipped > 0 ? `, ${report.skipped} bad lines skipped` : ''}${report.tornTail ? ' (torn last line ignored)' : ''}`,
+    `history ${state.chat}: ${report.events} events${report.skipped > 0 ? `, ${report.skipped} bad lines skipped` : ''}${report.tornTail ? ' (torn last line ignored)' : ''}; epoch ${history.epoch}; fsync ${describeDurability(durability)}`,
   );
   const saveState = (next: RoomState) =>
     writeFileAtomic(paths.state, `${JSON.stringify(next, null, 2)}\n`, { durable: true });
@@ -100,12 +106,14 @@ async function main(): Promise<void> {
 
   let app: FastifyInstance | undefined;
   let stopping: Promise<void> | undefined;
-  const room = new Room({
+  const room = new Broker({
     id: paths.room,
-    history,
+    log: history,
     registry,
     heartbeatMs: config.heartbeatMs,
     maxBuffer: config.maxBuffer,
+    stallMs: config.stallMs,
+    say: log,
     polledAt: (names) => cursorTimes(paths, names),
     requestExit: () => void stop('exit'),
   });

@@ -1,25 +1,21 @@
 // Generates the API document from the route schemas, without a socket: the
-// broker app is built over a throwaway room. `npm run openapi` writes it to
+// broker app is built over a throwaway room with an in-memory log. `npm run openapi` writes it to
 // openapi/openapi.json; test/openapi.test.ts fails when that file is stale.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { emptyState } from '../shared/room-state.ts';
 import { VERSION } from '../shared/version.ts';
 import { buildApp } from './app.ts';
-import { History } from './history.ts';
+import { Broker } from './broker.ts';
+import { MemoryLog } from './log/memory-log.ts';
 import { Registry } from './registry.ts';
-import { Room } from './room.ts';
 
 export async function generateOpenApi(): Promise<unknown> {
-  const dir = mkdtempSync(join(tmpdir(), 'room-openapi-'));
-  const { history } = History.open(join(dir, 'doc.chat'));
-  const room = new Room({
+  const room = new Broker({
     id: 'doc',
-    history,
-    registry: new Registry(emptyState('doc', join(dir, 'doc.chat')), () => {}),
+    log: new MemoryLog(),
+    registry: new Registry(emptyState('doc', 'doc.chat'), () => {}),
     heartbeatMs: 60_000,
     maxBuffer: 1 << 20,
+    stallMs: 30_000,
     polledAt: () => new Map(),
     requestExit: () => {},
   });
@@ -31,8 +27,6 @@ export async function generateOpenApi(): Promise<unknown> {
     return document;
   } finally {
     room.hub.stop();
-    history.close();
-    rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -8,14 +8,22 @@ import { randomUUID } from 'node:crypto';
 import { RoomError } from '../shared/errors.ts';
 import { BROKER_USER, checkUsername } from '../shared/names.ts';
 import type { RoomState } from '../shared/room-state.ts';
-import { userForToken } from '../shared/room-state.ts';
+
+/** Token → user for every live token of `state` (authentication is a lookup, not a scan). */
+function tokenIndex(state: RoomState): Map<string, string> {
+  const index = new Map<string, string>();
+  for (const [name, record] of Object.entries(state.users)) if (record.token != null) index.set(record.token, name);
+  return index;
+}
 
 export class Registry {
   #state: RoomState;
+  #byToken: Map<string, string>;
   readonly #save: (state: RoomState) => void;
 
   constructor(state: RoomState, save: (state: RoomState) => void) {
     this.#state = state;
+    this.#byToken = tokenIndex(state);
     this.#save = save;
   }
 
@@ -41,7 +49,7 @@ export class Registry {
   }
 
   userFor(token: string): string | null {
-    return userForToken(this.#state, token);
+    return token === '' ? null : (this.#byToken.get(token) ?? null);
   }
 
   /**
@@ -96,5 +104,6 @@ export class Registry {
     change(next);
     this.#save(next);
     this.#state = next;
+    this.#byToken = tokenIndex(next);
   }
 }

@@ -102,8 +102,16 @@ export const ErrorResponse = {
 export const Health = {
   $id: 'Health',
   type: 'object',
-  required: ['ok', 'room', 'version'],
-  properties: { ok: { const: true }, room: { type: 'string' }, version: { type: 'string' } },
+  required: ['ok', 'room', 'version', 'epoch'],
+  properties: {
+    ok: { const: true },
+    room: { type: 'string' },
+    version: { type: 'string' },
+    epoch: {
+      type: 'string',
+      description: "names the room's history; it changes when the history file is replaced or recreated",
+    },
+  },
 } as const;
 
 export const Users = {
@@ -172,6 +180,20 @@ export const StreamClear = {
   description: 'the payload of `event: clear` (an empty object)',
 } as const;
 
+/**
+ * The payload of `event: epoch`, a stream's first frame: the epoch its seqs
+ * belong to. A client resuming sends it back (`GET /events?epoch=`); a seq
+ * from another epoch is answered with `event: clear` and a replay from the start.
+ */
+export const StreamEpoch = {
+  $id: 'StreamEpoch',
+  type: 'object',
+  additionalProperties: false,
+  required: ['epoch'],
+  properties: { epoch: { type: 'string' } },
+  description: 'the payload of `event: epoch`, the first frame of every stream',
+} as const;
+
 export type InMessage = FromSchema<typeof InMessage>;
 export type InReply = FromSchema<typeof InReply>;
 export type InCommand = FromSchema<typeof InCommand>;
@@ -183,4 +205,5 @@ export type ErrorResponse = FromSchema<typeof ErrorResponse>;
 export type Health = FromSchema<typeof Health>;
 export type Users = FromSchema<typeof Users>;
 export type StreamClose = FromSchema<typeof StreamClose>;
+export type StreamEpoch = FromSchema<typeof StreamEpoch>;
 export type CloseReason = StreamClose['reason'];

@@ -52,6 +52,8 @@ export const ERRORS = {
   room_closing: { status: 503, exit: EXIT.unreachable },
   watch_timeout: { status: 408, exit: EXIT.timeout },
   unsafe_path: { status: 500, exit: EXIT.internal },
+  disk_full: { status: 507, exit: EXIT.internal },
+  history_write_failed: { status: 500, exit: EXIT.internal },
   internal: { status: 500, exit: EXIT.internal },
 } as const satisfies Record<string, ErrorSpec>;
 

@@ -140,7 +140,7 @@ test('GET /health needs no token; unknown routes get a not_found error', async (
   const dir = RoomDir.create(t);
   await dir.join('r', 'alice');
   const health = await http(dir.socket('r'), 'GET', '/health');
-  assert.deepEqual(Object.keys(health.json()), ['ok', 'room', 'version']);
+  assert.deepEqual(Object.keys(health.json()), ['ok', 'room', 'version', 'epoch']);
   const missing = await http(dir.socket('r'), 'GET', '/nope');
   assert.equal(missing.status, 404);
   assert.equal(missing.json().code, 'not_found');

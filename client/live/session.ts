@@ -3,6 +3,10 @@
 // - events reach `onEvent` once each, in seq order: after a reconnect the
 //   stream resumes with Last-Event-ID, and anything at or below the last
 //   seq delivered is dropped (unless the history was replaced, see #deliver);
+// - a resume names the epoch its seq belongs to (the stream's first frame,
+//   `event: epoch`); when the broker answers that the history is another
+//   one (`event: clear` before any event), what is held is dropped
+//   (onClear) and the replay that follows is taken from its start;
 // - a stream the broker ends on purpose (`event: close`) with reason exit,
 //   kicked or revoked ends the session; a cut stream (crash) or a shutdown
 //   is retried until `giveUpMs` has passed without a connection. After a cut
@@ -10,7 +14,7 @@
 //   crash); after a shutdown the session only waits for someone to start it
 //   again (whoever stopped it on purpose decides whether it comes back).
 import { createParser } from 'eventsource-parser';
-import type { CloseReason, StreamClose } from '../../shared/api.ts';
+import type { CloseReason, StreamClose, StreamEpoch } from '../../shared/api.ts';
 import { RoomError } from '../../shared/errors.ts';
 import type { RoomEvent } from '../../shared/events.ts';
 import type { RoomPaths } from '../../shared/paths.ts';
@@ -82,6 +86,8 @@ function unlessAborted(promise: Promise<void>, signal: AbortSignal): Promise<voi
 export class LiveSession {
   /** The seq of the last event delivered; resumes from here. */
   lastSeq = 0;
+  /** The epoch of the history `lastSeq` belongs to (from the stream's `event: epoch`). */
+  #epoch: string | undefined;
   readonly #options: LiveSessionOptions;
   readonly #abort = new AbortController();
   #state: ConnectionState = 'connecting';
@@ -197,7 +203,12 @@ export class LiveSession {
   async #readStream(): Promise<StreamOutcome> {
     const { client, token, history } = this.#options;
     const resume = this.lastSeq > 0;
-    const response = await client.send('GET', resume ? '/events' : `/events?n=${history}`, {
+    const path = !resume
+      ? `/events?n=${history}`
+      : this.#epoch === undefined
+        ? '/events'
+        : `/events?epoch=${encodeURIComponent(this.#epoch)}`;
+    const response = await client.send('GET', path, {
       token,
       headers: resume
         ? { 'last-event-id': String(this.lastSeq), accept: 'text/event-stream' }
@@ -213,7 +224,19 @@ export class LiveSession {
           close = JSON.parse(message.data) as StreamClose;
           return;
         }
+        if (message.event === 'epoch') {
+          const { epoch } = JSON.parse(message.data) as StreamEpoch;
+          if (resume && this.#epoch !== undefined && epoch !== this.#epoch)
+            this.#options.onWarning?.(
+              `the history of room ${this.#options.paths.room} was replaced (we had seq ${this.lastSeq}): starting over`,
+            );
+          this.#epoch = epoch;
+          return;
+        }
         if (message.event === 'clear') {
+          // At the start of a resume: our seq meant nothing in this history
+          // (another epoch, or past its end), and the replay starts over.
+          if (first) this.lastSeq = 0;
           this.#options.onClear?.();
           return;
         }

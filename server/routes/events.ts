@@ -1,12 +1,12 @@
 // GET /events: a live session as Server-Sent Events.
 import type { FastifyInstance } from 'fastify';
 import { RoomError } from '../../shared/errors.ts';
-import type { Room } from '../room.ts';
+import type { Broker } from '../broker.ts';
 import { bearer, errorResponses, requestUser } from './schema.ts';
 
-export function eventRoutes(room: Room) {
+export function eventRoutes(room: Broker) {
   return async (app: FastifyInstance) => {
-    app.get<{ Querystring: { n?: number } }>(
+    app.get<{ Querystring: { n?: number; epoch?: string; after?: number } }>(
       '/events',
       {
         schema: {
@@ -17,12 +17,26 @@ export function eventRoutes(room: Room) {
             'Reconnecting with `Last-Event-ID` resumes right after that event. Closing the stream broadcasts a leave. ' +
             'A stream the broker ends on purpose ends with `event: close` and a StreamClose payload. ' +
             "When the host empties the history (/clear), open streams get `event: clear` (a StreamClear payload) before the clear's notice, " +
-            'and so does a stream resumed from before it: drop what you hold of the old history.',
+            'and so does a stream resumed from before it: drop what you hold of the old history. ' +
+            'Every stream starts with `event: epoch` (a StreamEpoch payload) naming the history its seqs belong to; a resume from another epoch ' +
+            '(given as `epoch`), or with a Last-Event-ID past the end of the history, gets `event: clear` and the whole visible history.',
           security: bearer,
           querystring: {
             type: 'object',
             properties: {
               n: { type: 'integer', minimum: 0, description: 'how many history events to replay (default: all)' },
+              after: {
+                type: 'integer',
+                minimum: 0,
+                description:
+                  'resume after this seq, as Last-Event-ID does (for clients that cannot set that header; the header wins)',
+              },
+              epoch: {
+                type: 'string',
+                maxLength: 64,
+                description:
+                  'with Last-Event-ID: the epoch that seq belongs to (from the `event: epoch` frame); another epoch replays from the start after `event: clear`',
+              },
             },
           },
           headers: {
@@ -40,10 +54,10 @@ export function eventRoutes(room: Room) {
       (request, reply) => {
         const user = requestUser(room, request);
         const header = request.headers['last-event-id'];
-        const lastEventId = typeof header === 'string' && header !== '' ? Number(header) : undefined;
+        const lastEventId = typeof header === 'string' && header !== '' ? Number(header) : request.query.after;
         if (room.closing) throw new RoomError('room_closing', 'the room is shutting down');
         reply.hijack();
-        room.openStream(user, reply.raw, { n: request.query.n, lastEventId });
+        room.openStream(user, reply.raw, { n: request.query.n, lastEventId, epoch: request.query.epoch });
       },
     );
   };

@@ -1,10 +1,10 @@
 // POST /join: a username in, a token out.
 import type { FastifyInstance } from 'fastify';
 import type { JoinRequest } from '../../shared/api.ts';
-import type { Room } from '../room.ts';
+import type { Broker } from '../broker.ts';
 import { errorResponses } from './schema.ts';
 
-export function joinRoutes(room: Room) {
+export function joinRoutes(room: Broker) {
   return async (app: FastifyInstance) => {
     app.post<{ Body: JoinRequest }>(
       '/join',

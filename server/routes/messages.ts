@@ -1,10 +1,41 @@
 // POST /messages (send one event) and GET /messages (read the history).
 import type { FastifyInstance } from 'fastify';
 import type { Inbound } from '../../shared/api.ts';
-import type { Room } from '../room.ts';
+import { RoomError } from '../../shared/errors.ts';
+import type { Broker } from '../broker.ts';
 import { bearer, errorResponses, requestUser } from './schema.ts';
 
-export function messageRoutes(room: Room) {
+/** How positions work, for the API description (README "Positions" says the same). */
+const POSITIONS =
+  'A position is a seq (only digits, e.g. `42`: the event with that seq, or the place it would have), a full event id, ' +
+  'or a unique prefix of one (at least 4 characters, not only digits; the UI shows 4). Ids never change; seqs grow by one per event.';
+
+const MAX_WAIT_SECONDS = 60;
+
+type MessagesQuery = {
+  since?: string;
+  after?: string;
+  before?: string;
+  limit: number;
+  user?: string;
+  type?: string;
+  mentions?: 'me';
+  wait?: number;
+};
+
+const MESSAGES_QUERY_KEYS = ['since', 'after', 'before', 'limit', 'user', 'type', 'mentions', 'wait'];
+
+/** Unknown query parameters are a 400: a misspelt filter must not silently return everything. */
+function refuseUnknown(query: Record<string, unknown> | undefined, known: readonly string[]): void {
+  const unknown = Object.keys(query ?? {}).filter((key) => !known.includes(key));
+  if (unknown.length > 0)
+    throw new RoomError(
+      'usage',
+      `unknown query parameter${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}${known.length > 0 ? `; known: ${known.join(', ')}` : ''}`,
+    );
+}
+
+export function messageRoutes(room: Broker) {
   return async (app: FastifyInstance) => {
     app.post<{ Body: Inbound | string }>(
       '/messages',
@@ -38,27 +69,118 @@ export function messageRoutes(room: Room) {
       },
     );
 
-    app.get<{ Querystring: { since?: string; limit: number } }>(
+    app.get<{ Querystring: MessagesQuery }>(
       '/messages',
       {
         schema: {
-          summary: 'Read visible history events',
+          summary: 'Read visible history events, a page at a time',
           description:
-            'With `since`, the first `limit` visible events after that id; without it, the last `limit`. Touches no cursor.',
+            'A page of the visible history, oldest first, as a JSON array. ' +
+            'With `after` (or its older name `since`), the first `limit` matching events after that position; with `before`, the last `limit` before it; ' +
+            'with both, the events between; with neither, the newest `limit`. ' +
+            `Positions: ${POSITIONS} ` +
+            '`Has-More: true` says more matching events lie beyond the page in the direction it was read (forward with `after`, backward otherwise), ' +
+            'and then `Link: <…>; rel="next"` is the URL of the next page (`after=` the last id, or `before=` the first). ' +
+            'With `wait`, an empty page is held until a matching event arrives or `wait` seconds pass (long-poll). ' +
+            'Unknown query parameters are refused (400). Touches no cursor.',
           security: bearer,
           querystring: {
             type: 'object',
             properties: {
-              since: { type: 'string', description: 'an event id' },
+              since: { type: 'string', description: 'the older name of `after` (an event id)' },
+              after: {
+                type: 'string',
+                description: 'events after this position (a seq, an event id, or an id prefix)',
+              },
+              before: {
+                type: 'string',
+                description: 'events before this position (a seq, an event id, or an id prefix)',
+              },
               limit: { type: 'integer', minimum: 1, maximum: 10000, default: 100 },
+              user: { type: 'string', description: 'only events by this user' },
+              type: {
+                type: 'string',
+                enum: ['join', 'leave', 'message', 'reply', 'command', 'system', 'dm'],
+                description: 'only events of this type',
+              },
+              mentions: { const: 'me', description: 'only events that name you (`@you`) or are DMs to you' },
+              wait: {
+                type: 'integer',
+                minimum: 0,
+                maximum: MAX_WAIT_SECONDS,
+                description: 'long-poll: hold an empty page up to this many seconds for a matching event',
+              },
             },
           },
-          response: { 200: { type: 'array', items: { $ref: 'Event#' } }, ...errorResponses(400, 401, 404) },
+          response: {
+            200: {
+              description: 'a page of events, oldest first',
+              type: 'array',
+              items: { $ref: 'Event#' },
+              headers: {
+                'has-more': {
+                  type: 'string',
+                  enum: ['true', 'false'],
+                  description: 'more matching events lie beyond this page, in the direction it was read',
+                },
+                link: {
+                  type: 'string',
+                  description: 'with Has-More: true, `</messages?…>; rel="next"`: the URL of the next page',
+                },
+              },
+            },
+            ...errorResponses(400, 401, 404),
+          },
+        },
+      },
+      async (request, reply) => {
+        const user = requestUser(room, request);
+        const query = request.query;
+        refuseUnknown(query, MESSAGES_QUERY_KEYS);
+        if (query.since !== undefined && query.after !== undefined)
+          throw new RoomError('usage', 'give after or since (its older name), not both');
+        const page = await room.page(
+          user,
+          {
+            after: query.after ?? query.since,
+            before: query.before,
+            limit: query.limit,
+            user: query.user,
+            type: query.type,
+            mentionsMe: query.mentions === 'me',
+          },
+          (query.wait ?? 0) * 1000,
+        );
+        void reply.header('has-more', String(page.hasMore));
+        const edge = page.direction === 'forward' ? page.events.at(-1) : page.events[0];
+        if (page.hasMore && edge !== undefined) {
+          const next = new URLSearchParams();
+          for (const [key, value] of Object.entries(query)) {
+            if (value !== undefined && key !== 'since' && key !== 'after' && key !== 'before')
+              next.set(key, String(value));
+          }
+          next.set(page.direction === 'forward' ? 'after' : 'before', edge.id);
+          void reply.header('link', `</messages?${next}>; rel="next"`);
+        }
+        return page.events;
+      },
+    );
+
+    app.get<{ Params: { id: string } }>(
+      '/messages/:id',
+      {
+        schema: {
+          summary: 'Read one event',
+          description: `The event with this id, or the one event whose id starts with this prefix (at least 4 characters), if you may see it. ${POSITIONS}`,
+          security: bearer,
+          params: { type: 'object', properties: { id: { type: 'string', minLength: 4, maxLength: 36 } } },
+          response: { 200: { $ref: 'Event#' }, ...errorResponses(400, 401, 404) },
         },
       },
       (request) => {
         const user = requestUser(room, request);
-        return room.messages(user, request.query.since, request.query.limit);
+        refuseUnknown(request.query as Record<string, unknown>, []);
+        return room.queries.resolve(request.params.id, user);
       },
     );
   };

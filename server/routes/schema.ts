@@ -1,6 +1,6 @@
 // Pieces of route schemas shared by the routes: auth and error responses.
 import type { FastifyRequest } from 'fastify';
-import type { Room } from '../room.ts';
+import type { Broker } from '../broker.ts';
 
 export const bearer = [{ bearer: [] }];
 
@@ -23,7 +23,7 @@ export function errorResponses(...statuses: number[]): Record<number, unknown> {
 }
 
 /** The user behind the request's `Authorization: Bearer <token>`. */
-export function requestUser(room: Room, request: FastifyRequest): string {
+export function requestUser(room: Broker, request: FastifyRequest): string {
   const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(request.headers.authorization ?? '');
   return room.authenticate(match?.[1]);
 }

@@ -1,9 +1,9 @@
 // GET /health (no auth) and GET /users.
 import type { FastifyInstance } from 'fastify';
-import type { Room } from '../room.ts';
+import type { Broker } from '../broker.ts';
 import { bearer, errorResponses, requestUser } from './schema.ts';
 
-export function statusRoutes(room: Room, version: string) {
+export function statusRoutes(room: Broker, version: string) {
   return async (app: FastifyInstance) => {
     app.get(
       '/health',
@@ -13,7 +13,7 @@ export function statusRoutes(room: Room, version: string) {
           response: { 200: { $ref: 'Health#' } },
         },
       },
-      () => ({ ok: true, room: room.id, version }),
+      () => ({ ok: true, room: room.id, version, epoch: room.epoch }),
     );
 
     app.get(

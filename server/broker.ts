@@ -1,0 +1,218 @@
+// The broker's parts put together, and what the routes call: joining,
+// posting an inbound event (checked, then stored, or run as a command),
+// reading the history, opening a stream. Each concern lives in its own
+// module: the room makes events (room.ts), the log keeps them (log/), the
+// hub fans them out (hub.ts), streams.ts opens and closes live sessions,
+// history-queries.ts answers questions about the history, auth.ts maps
+// tokens to users, commands.ts runs slash commands through CommandContext.
+import type { ServerResponse } from 'node:http';
+import type { CloseReason, Inbound, TokenResponse, Users } from '../shared/api.ts';
+import { RoomError } from '../shared/errors.ts';
+import { MAX_CONTENT_BYTES, isVisibleTo, type Notice, type RoomEvent } from '../shared/events.ts';
+import { stripAt } from '../shared/names.ts';
+import { authenticate } from './auth.ts';
+import { type CommandContext, runCommand } from './commands.ts';
+import { HistoryQueries, type Page, type PageQuery } from './history-queries.ts';
+import { Hub } from './hub.ts';
+import type { EventLog } from './log/event-log.ts';
+import { Presence } from './presence.ts';
+import type { Registry } from './registry.ts';
+import { type Draft, type PostResult, Room } from './room.ts';
+import { type StreamStart, Streams } from './streams.ts';
+
+export interface BrokerOptions {
+  readonly id: string;
+  readonly log: EventLog;
+  readonly registry: Registry;
+  readonly heartbeatMs: number;
+  readonly maxBuffer: number;
+  /** How long a reader catching up on history may stall before it is cut. */
+  readonly stallMs: number;
+  /** When each named user last polled or watched (their cursor file's mtime). */
+  readonly polledAt: (names: readonly string[]) => Map<string, Date>;
+  /** Asks the broker process to shut down (after the current response). */
+  readonly requestExit: () => void;
+  readonly say?: (message: string) => void;
+  readonly now?: () => Date;
+}
+
+export class Broker implements CommandContext {
+  readonly id: string;
+  readonly registry: Registry;
+  readonly presence = new Presence();
+  readonly room: Room;
+  readonly hub: Hub;
+  readonly queries: HistoryQueries;
+  readonly streams: Streams;
+  /** Set once the broker is shutting down: no new streams, no new writes. */
+  closing = false;
+  readonly #requestExit: () => void;
+  readonly #polledAt: BrokerOptions['polledAt'];
+
+  constructor(options: BrokerOptions) {
+    this.id = options.id;
+    this.registry = options.registry;
+    this.#requestExit = options.requestExit;
+    this.#polledAt = options.polledAt;
+    const canSee = (event: RoomEvent, user: string) => isVisibleTo(event, user, this.registry.host);
+    const checkLog = () => this.room.checkLog();
+    this.hub = new Hub({
+      log: options.log,
+      canSee,
+      heartbeatMs: options.heartbeatMs,
+      maxBuffer: options.maxBuffer,
+      stallMs: options.stallMs,
+      checkLog,
+      onClosed: (sub) => this.streams.closed(sub),
+    });
+    this.room = new Room({
+      id: options.id,
+      log: options.log,
+      fanOut: (event, line) => this.hub.publish(event, line),
+      say: options.say,
+      now: options.now,
+    });
+    this.queries = new HistoryQueries({ log: options.log, canSee, checkLog });
+    this.streams = new Streams(this.room, this.hub, this.presence, this.queries);
+  }
+
+  get host(): string | null {
+    return this.registry.host;
+  }
+
+  /** The history's epoch (server/log/event-log.ts). */
+  get epoch(): string {
+    return this.room.log.epoch;
+  }
+
+  authenticate(token: string | undefined): string {
+    return authenticate(this.registry, token);
+  }
+
+  join(name: string): TokenResponse {
+    const token = this.registry.join(name, this.room.now());
+    // Joining is activity: a user who joined to send or watch later is listed by /who.
+    this.presence.touch(name, this.room.now());
+    return { type: 'token', token, username: name };
+  }
+
+  publish(draft: Draft): RoomEvent {
+    return this.room.publish(draft);
+  }
+
+  system(content: string): RoomEvent {
+    return this.room.system(content);
+  }
+
+  notice(content: string): Notice {
+    return this.room.notice(content);
+  }
+
+  /** Handles one inbound event from `user`. Refused once the broker is shutting down (after /exit). */
+  post(user: string, inbound: Inbound): PostResult {
+    if (this.closing) throw new RoomError('room_closing', `${this.id} is shutting down: nothing more is stored`);
+    this.presence.touch(user, this.room.now());
+    switch (inbound.type) {
+      case 'message':
+        return this.#stored({ type: 'message', user, content: checkContent(inbound.content) });
+      case 'reply':
+        return this.#stored({
+          type: 'reply',
+          user,
+          reply_to: this.#replyTarget(inbound.reply_to, user),
+          content: checkContent(inbound.content),
+        });
+      case 'dm':
+        return this.#stored({
+          type: 'dm',
+          user,
+          to: this.knownUser(inbound.to),
+          content: checkContent(inbound.content),
+        });
+      case 'command':
+        for (const p of inbound.params ?? []) checkSize(p);
+        checkSize((inbound.params ?? []).join(' '));
+        return runCommand(this, user, inbound.cmd, inbound.params ?? []);
+    }
+  }
+
+  #stored(draft: Draft): PostResult {
+    return { stored: true, event: this.room.publish(draft) };
+  }
+
+  knownUser(arg: string): string {
+    const name = stripAt(arg);
+    if (!this.registry.has(name)) throw new RoomError('unknown_user', `no user ${name} has joined this room`);
+    return name;
+  }
+
+  /**
+   * The id a reply answers. A DM is refused, even by one of its two users or
+   * the host: a reply is public, so it would show everyone the answer and,
+   * through reply_to, the DM's id.
+   */
+  #replyTarget(ref: string, user: string): string {
+    const target = this.queries.resolve(ref, user);
+    if (target.type === 'dm') {
+      const other = target.user === user ? target.to : target.user;
+      throw new RoomError(
+        'invalid_event',
+        `that message is a direct message: answer it with /dm ${other} …, so it stays private`,
+      );
+    }
+    return target.id;
+  }
+
+  /** A page of GET /messages; with `waitMs`, an empty page waits that long for a matching event (long-poll). */
+  async page(user: string, query: PageQuery, waitMs = 0): Promise<Page> {
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      const page = this.queries.page(user, query);
+      const left = deadline - Date.now();
+      if (page.events.length > 0 || left <= 0 || this.closing) return page;
+      await this.hub.nextEvent(left);
+    }
+  }
+
+  openStream(user: string, res: ServerResponse, from: StreamStart): void {
+    this.streams.open(user, res, from);
+  }
+
+  users(you: string): Users {
+    const names = this.registry.names.filter((name) => !this.registry.isKicked(name));
+    const recent = this.presence.recent(this.#polledAt(names)).filter((u) => !this.registry.isKicked(u.user));
+    // A kicked user's streams end a moment after the kick; they are gone from the list at once.
+    const online = this.presence.online().filter((u) => !this.registry.isKicked(u.user));
+    return { you, host: this.registry.host, online, recent };
+  }
+
+  clearHistory(): void {
+    this.room.log.clear();
+    this.hub.cleared();
+  }
+
+  endStreams(reason: CloseReason, message: string, which: (user: string) => boolean = () => true): void {
+    this.hub.end(reason, message, (sub) => which(sub.user));
+  }
+
+  requestExit(): void {
+    this.closing = true;
+    this.#requestExit();
+  }
+}
+
+/** Message content: not blank, at most 64 KiB of UTF-8. */
+function checkContent(text: string): string {
+  if (text.trim() === '') throw new RoomError('invalid_event', 'content is empty');
+  return checkSize(text);
+}
+
+function checkSize(text: string): string {
+  if (text.length > MAX_CONTENT_BYTES / 4 && Buffer.byteLength(text) > MAX_CONTENT_BYTES) {
+    throw new RoomError(
+      'content_too_large',
+      `content is ${Buffer.byteLength(text)} bytes; at most ${MAX_CONTENT_BYTES} (64 KiB) are allowed`,
+    );
+  }
+  return text;
+}

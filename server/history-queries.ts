@@ -1,0 +1,161 @@
+// Questions asked of the history on a user's behalf: GET /messages (pages
+// both ways, filters), where a replay of the last n events starts, and
+// which event an id or id prefix names. Every answer holds only events the
+// user may see: a DM between others is "no message", never "more than one"
+// or a hole in a page.
+//
+// Positions (PagePosition): a seq (only digits: `42`), a full event id, or
+// a unique prefix of one (at least 4 characters, not all digits). A seq
+// needs no event of its own: `after=0` is the start, `before=<lastSeq+1>`
+// the end.
+import { RoomError } from '../shared/errors.ts';
+import type { RoomEvent } from '../shared/events.ts';
+import { type EventLog, readEvents } from './log/event-log.ts';
+
+const READ_BATCH = 256;
+/** How many ids sharing a prefix are examined (a 4-hex prefix has this many only in a huge history). */
+const PREFIX_CANDIDATES = 1000;
+
+/** A page of GET /messages. */
+export interface PageQuery {
+  /** Events after this position (`since` is the older name of `after`, for an id only). */
+  readonly after?: string;
+  /** Events before this position. */
+  readonly before?: string;
+  readonly limit: number;
+  /** Only events by this user. */
+  readonly user?: string;
+  /** Only events of this type. */
+  readonly type?: string;
+  /** Only events that mention the caller (`@name` in their text) or are DMs to them. */
+  readonly mentionsMe?: boolean;
+}
+
+export interface Page {
+  /** Oldest first. */
+  readonly events: RoomEvent[];
+  /** More matching events lie beyond the page, in the direction it was read. */
+  readonly hasMore: boolean;
+  /** Which way the page was read: forward (`after`) or backward (`before`, or the newest). */
+  readonly direction: 'forward' | 'backward';
+}
+
+const MIN_PREFIX = 4;
+const NAME_CHAR = /[A-Za-z0-9._-]/;
+
+/** Whether `text` names `user` as `@user` (not as part of a longer name). */
+function mentions(text: string, user: string): boolean {
+  const needle = `@${user}`;
+  for (let at = text.indexOf(needle); at !== -1; at = text.indexOf(needle, at + 1)) {
+    const next = text[at + needle.length];
+    if (next === undefined || !NAME_CHAR.test(next)) return true;
+  }
+  return false;
+}
+
+function textOf(event: RoomEvent): string {
+  if ('content' in event && typeof event.content === 'string') return event.content;
+  if (event.type === 'command') return event.params.join(' ');
+  return '';
+}
+
+export interface HistoryQueriesOptions {
+  readonly log: EventLog;
+  readonly canSee: (event: RoomEvent, user: string) => boolean;
+  /** Checks the log's storage before positions are trusted (Room.checkLog). */
+  readonly checkLog: () => void;
+}
+
+export class HistoryQueries {
+  readonly #log: EventLog;
+  readonly #canSee: HistoryQueriesOptions['canSee'];
+  readonly #checkLog: () => void;
+
+  constructor(options: HistoryQueriesOptions) {
+    this.#log = options.log;
+    this.#canSee = options.canSee;
+    this.#checkLog = options.checkLog;
+  }
+
+  /** The event with this id if `user` may see it (one read of its line), else undefined. */
+  visibleEvent(id: string, user: string): RoomEvent | undefined {
+    const position = this.#log.positionOf(id);
+    const event = position === undefined ? undefined : readEvents(this.#log, position, position + 1)[0];
+    return event !== undefined && this.#canSee(event, user) ? event : undefined;
+  }
+
+  /** The event a full id, or a unique prefix of one, names. */
+  resolve(ref: string, user: string): RoomEvent {
+    this.#checkLog();
+    const id = ref.toLowerCase();
+    const exact = this.visibleEvent(id, user);
+    if (exact !== undefined) return exact;
+    const candidates = id.length < 36 ? this.#log.idsWithPrefix(id, PREFIX_CANDIDATES) : [];
+    const found = candidates.map((c) => this.visibleEvent(c, user)).filter((e) => e !== undefined);
+    if (found.length === 1) return found[0]!;
+    if (found.length > 1)
+      throw new RoomError('unknown_id', `id prefix ${ref} matches more than one message: give more characters`);
+    throw new RoomError('unknown_id', `no message with id ${ref} in the history`);
+  }
+
+  /** The seq just before the `n`-th last event `user` can see (0 when there are fewer). */
+  seqBeforeLastVisible(n: number, user: string): number {
+    const { lastSeq, count } = this.#log.state;
+    if (n <= 0) return lastSeq;
+    let seen = 0;
+    for (let end = count; end > 0; end -= READ_BATCH) {
+      const events = readEvents(this.#log, Math.max(0, end - READ_BATCH), end);
+      for (let i = events.length - 1; i >= 0; i--) {
+        const event = events[i]!;
+        if (this.#canSee(event, user) && ++seen === n) return event.seq - 1;
+      }
+    }
+    return 0;
+  }
+
+  /** The seq a position names (see the file's header); unknown_id for an id or prefix the user cannot see. */
+  seqOf(position: string, user: string): number {
+    if (/^[0-9]{1,15}$/.test(position)) return Number(position);
+    if (position.length < MIN_PREFIX)
+      throw new RoomError(
+        'usage',
+        `position ${position}: give a seq, an event id, or at least ${MIN_PREFIX} characters of one`,
+      );
+    return this.resolve(position, user).seq;
+  }
+
+  /** One page of visible, matching events: after a position, before one, between two, or the newest. */
+  page(user: string, query: PageQuery): Page {
+    this.#checkLog();
+    const matches = (event: RoomEvent): boolean =>
+      this.#canSee(event, user) &&
+      (query.user === undefined || event.user === query.user) &&
+      (query.type === undefined || event.type === query.type) &&
+      (query.mentionsMe !== true || (event.type === 'dm' && event.to === user) || mentions(textOf(event), user));
+    const afterSeq = query.after === undefined ? undefined : this.seqOf(query.after, user);
+    const beforeSeq = query.before === undefined ? undefined : this.seqOf(query.before, user);
+    const log = this.#log;
+    const found: RoomEvent[] = [];
+    const wanted = query.limit + 1; // one more tells whether there is more
+    if (afterSeq !== undefined) {
+      const { count } = log.state;
+      scan: for (let start = log.positionAfter(afterSeq); start < count; start += READ_BATCH) {
+        for (const event of readEvents(log, start, start + READ_BATCH)) {
+          if (beforeSeq !== undefined && event.seq >= beforeSeq) break scan;
+          if (matches(event) && found.push(event) >= wanted) break scan;
+        }
+      }
+      const hasMore = found.length > query.limit;
+      return { events: found.slice(0, query.limit), hasMore, direction: 'forward' };
+    }
+    const end = beforeSeq === undefined ? log.state.count : log.positionAfter(beforeSeq - 1);
+    scan: for (let stop = end; stop > 0; stop -= READ_BATCH) {
+      const events = readEvents(log, Math.max(0, stop - READ_BATCH), stop);
+      for (let i = events.length - 1; i >= 0; i--) {
+        if (matches(events[i]!) && found.push(events[i]!) >= wanted) break scan;
+      }
+    }
+    const hasMore = found.length > query.limit;
+    return { events: found.slice(0, query.limit).reverse(), hasMore, direction: 'backward' };
+  }
+}

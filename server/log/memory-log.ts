@@ -1,0 +1,71 @@
+// The event log in memory: for unit tests and for building the broker app
+// without a file (the OpenAPI generator). Same contract as FileLog
+// (server/log/event-log.ts), nothing persisted.
+import { randomUUID } from 'node:crypto';
+import type { RoomEvent } from '../../shared/events.ts';
+import type { EventLog, LogRecovery, LogState } from './event-log.ts';
+
+export class MemoryLog implements EventLog {
+  readonly epoch = randomUUID().replaceAll('-', '').slice(0, 16);
+  #lines: string[] = [];
+  #seqs: number[] = [];
+  #ids = new Map<string, number>();
+  #lastSeq = 0;
+
+  get state(): LogState {
+    return { firstSeq: this.#seqs[0] ?? this.#lastSeq + 1, lastSeq: this.#lastSeq, count: this.#seqs.length };
+  }
+
+  append(event: RoomEvent): string {
+    if (event.seq <= this.#lastSeq) throw new Error(`seq ${event.seq} is not after ${this.#lastSeq}`);
+    const line = JSON.stringify(event);
+    this.#ids.set(event.id, this.#seqs.length);
+    this.#lines.push(line);
+    this.#seqs.push(event.seq);
+    this.#lastSeq = event.seq;
+    return line;
+  }
+
+  positionAfter(seq: number): number {
+    let lo = 0;
+    let hi = this.#seqs.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((this.#seqs[mid] ?? 0) <= seq) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  positionOf(id: string): number | undefined {
+    return this.#ids.get(id);
+  }
+
+  idsWithPrefix(prefix: string, limit: number): string[] {
+    const wanted = prefix.toLowerCase();
+    return [...this.#ids.keys()].filter((id) => id.startsWith(wanted)).slice(0, limit);
+  }
+
+  readLines(from: number, to: number, maxBytes = Number.POSITIVE_INFINITY): string[] {
+    const lines: string[] = [];
+    let bytes = 0;
+    for (let i = from; i < Math.min(to, this.#lines.length) && bytes < maxBytes; i++) {
+      const line = this.#lines[i]!;
+      lines.push(line);
+      bytes += line.length + 1;
+    }
+    return lines;
+  }
+
+  clear(): void {
+    this.#lines = [];
+    this.#seqs = [];
+    this.#ids.clear();
+  }
+
+  verify(): LogRecovery | null {
+    return null;
+  }
+
+  close(): void {}
+}
