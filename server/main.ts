@@ -8,10 +8,11 @@ import { parseArgs } from 'node:util';
 import type { FastifyInstance } from 'fastify';
 import type { CloseReason } from '../shared/api.ts';
 import { RoomError } from '../shared/errors.ts';
-import { cursorPath, roomDirFrom, roomPaths, type RoomPaths } from '../shared/paths.ts';
+import { roomDirFrom, roomPaths, type RoomPaths } from '../shared/paths.ts';
 import { emptyState, readRoomState, type RoomState } from '../shared/room-state.ts';
 import { removeFile, writeFileAtomic } from '../shared/safe-fs.ts';
 import { checkSocketPath, probeSocket } from '../shared/socket.ts';
+import { userFilePath } from '../shared/user-file.ts';
 import { VERSION } from '../shared/version.ts';
 import { buildApp } from './app.ts';
 import { History } from './history.ts';
@@ -48,7 +49,7 @@ function cursorTimes(paths: RoomPaths, names: readonly string[]): Map<string, Da
   const times = new Map<string, Date>();
   for (const name of names) {
     try {
-      times.set(name, lstatSync(cursorPath(paths, name)).mtime);
+      times.set(name, lstatSync(userFilePath(paths, name, 'cursor')).mtime);
     } catch {
       // never polled
     }

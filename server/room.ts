@@ -92,9 +92,10 @@ export class Room {
 
   join(name: string): TokenResponse {
     const token = this.registry.join(name, this.#now());
+    const username = this.registry.resolve(name) ?? name; // the spelling the name first joined with
     // Joining is activity: a user who joined to send or watch later is listed by /who.
-    this.presence.touch(name, this.#now());
-    return { type: 'token', token, username: name };
+    this.presence.touch(username, this.#now());
+    return { type: 'token', token, username };
   }
 
   /** Stamps, persists, then publishes an event. */
@@ -163,8 +164,8 @@ export class Room {
 
   /** A username argument (a leading @ allowed) that must have joined this room. */
   knownUser(arg: string): string {
-    const name = stripAt(arg);
-    if (!this.registry.has(name)) throw new RoomError('unknown_user', `no user ${name} has joined this room`);
+    const name = this.registry.resolve(stripAt(arg)); // in any case, as the user spells it
+    if (name === null) throw new RoomError('unknown_user', `no user ${stripAt(arg)} has joined this room`);
     return name;
   }
 
