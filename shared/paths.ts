@@ -18,6 +18,7 @@
 // that name splits one way only and never equals any pair's seed name: two
 // pairs can never end up in one file. shared/user-file.ts picks between the
 // two names.
+import { statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { RoomError } from './errors.ts';
 import { checkRoomId, checkUsername } from './names.ts';
@@ -43,8 +44,26 @@ export interface RoomPaths {
   readonly pid: string;
 }
 
+/**
+ * Refuses a room directory that every user may write to without the sticky
+ * bit: anyone could then rename or delete room's files there (the history,
+ * the socket) even though they cannot open them. `/tmp` is sticky. A missing
+ * directory is fine (the client creates it 0700).
+ */
+export function checkRoomDir(dir: string): void {
+  const st = statSync(dir, { throwIfNoEntry: false });
+  if (st === undefined || !st.isDirectory()) return;
+  if ((st.mode & 0o002) !== 0 && (st.mode & 0o1000) === 0) {
+    throw new RoomError(
+      'unsafe_path',
+      `refusing ROOM_DIR ${dir}: every user can write to it and it is not sticky, so others could delete or replace room's files; use a private folder, or chmod +t ${dir}`,
+    );
+  }
+}
+
 export function roomPaths(dir: string, roomId: string): RoomPaths {
   checkRoomId(roomId);
+  checkRoomDir(dir);
   const socket = join(dir, `room-${roomId}.sock`);
   if (Buffer.byteLength(socket) > MAX_SOCKET_PATH) {
     throw new RoomError(

@@ -77,7 +77,7 @@ export type LockState =
   | { readonly held: false; readonly holder: LockHolder | null; readonly path: string };
 
 /** The lock's holder if it is alive, null if the file names none yet; undefined if it can be broken. */
-function liveHolder(path: string, text: string, mtimeMs: number): LockHolder | null | undefined {
+function liveHolder(text: string, mtimeMs: number): LockHolder | null | undefined {
   const holder = parseHolder(text);
   if (holder === null) return Date.now() - mtimeMs < GRACE_MS ? null : undefined;
   return isAlive(holder) ? holder : undefined;
@@ -125,7 +125,7 @@ export function tryLock(path: string): LockState {
     if (createFileExclusive(path, format(selfHolder()))) return { held: true };
     const lock = readLock(path);
     if (lock === null) continue; // released meanwhile
-    const holder = liveHolder(path, lock.text, lock.mtimeMs);
+    const holder = liveHolder(lock.text, lock.mtimeMs);
     if (holder !== undefined) return { held: false, holder, path };
     breakLock(path, lock.text);
   }
@@ -135,7 +135,7 @@ export function tryLock(path: string): LockState {
 /** The live holder of the lock at `path`, if any (a lock that can be broken has none). */
 export function lockHolder(path: string): LockHolder | null {
   const lock = readLock(path);
-  return lock === null ? null : (liveHolder(path, lock.text, lock.mtimeMs) ?? null);
+  return lock === null ? null : (liveHolder(lock.text, lock.mtimeMs) ?? null);
 }
 
 /** Releases a lock this process holds; a lock that is not ours (broken and retaken) is left alone. */

@@ -139,3 +139,27 @@ export function refuseSymlink(path: string): void {
 export function removeFile(path: string): void {
   fs.rmSync(path, { force: true });
 }
+
+/**
+ * Refuses a socket path that is a symlink, not a socket, or not ours, before
+ * anything connects to it: whoever listens there would receive our token and
+ * our DMs. Every client connect checks (client/http.ts for one-shots,
+ * client/live/broker-client.ts for each connection of the live clients).
+ * Kept here, not in shared/socket.ts, so that one-shots check without loading
+ * node:net early (client/http.ts). A missing path passes (the connect then fails with ENOENT).
+ *
+ * The peer's credentials (SO_PEERCRED) would prove who accepted the
+ * connection, but Node does not expose them, so this lstat is the check;
+ * the window between it and connect is closed by the directory: another
+ * user cannot replace a file in a private ROOM_DIR, nor one of ours in a
+ * sticky one (/tmp), and a non-sticky world-writable ROOM_DIR is refused
+ * (shared/paths.ts).
+ */
+export function checkSocketPath(path: string): void {
+  const st = fs.lstatSync(path, { throwIfNoEntry: false });
+  if (st === undefined) return;
+  if (st.isSymbolicLink()) refuse(path, 'it is a symbolic link');
+  const uid = process.getuid?.();
+  if (uid !== undefined && st.uid !== uid) refuse(path, 'it belongs to another user');
+  if (!st.isSocket()) refuse(path, 'it is not a socket');
+}
