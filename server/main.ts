@@ -18,7 +18,7 @@ import type { CloseReason } from '../shared/api.ts';
 import { RoomError } from '../shared/errors.ts';
 import { roomDirFrom, roomPaths, type RoomPaths } from '../shared/paths.ts';
 import { emptyState, readRoomState, type RoomState } from '../shared/room-state.ts';
-import { tryLock, unlock } from '../shared/pid-lock.ts';
+import { GRACE_MS, tryLock, unlock } from '../shared/pid-lock.ts';
 import { checkSocketPath, removeFile, writeFileAtomic } from '../shared/safe-fs.ts';
 import { probeSocket } from '../shared/socket.ts';
 import { userFilePath } from '../shared/user-file.ts';
@@ -101,15 +101,24 @@ async function privately<T>(create: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Takes the room for this process's whole life; a second broker for the room refuses to run. */
-function holdRoom(paths: RoomPaths): void {
-  const lock = tryLock(paths.pid);
-  if (!lock.held) {
-    const holder = lock.holder === null ? 'a broker that is starting' : `pid ${lock.holder.pid}`;
-    throw new RoomError(
-      'broker_unreachable',
-      `another broker (${holder}) already runs room ${paths.room} (lock: ${paths.pid})`,
-    );
+/**
+ * Takes the room for this process's whole life; a second broker for the
+ * room refuses to run. A lock file that names no holder (empty, garbage) is
+ * waited on for its grace period, then broken.
+ */
+async function holdRoom(paths: RoomPaths): Promise<void> {
+  const deadline = Date.now() + GRACE_MS * 2;
+  for (;;) {
+    const lock = tryLock(paths.pid);
+    if (lock.held) break;
+    if (lock.holder !== null || Date.now() > deadline) {
+      const holder = lock.holder === null ? 'one that is starting' : `pid ${lock.holder.pid}`;
+      throw new RoomError(
+        'broker_unreachable',
+        `another broker (${holder}) already runs room ${paths.room} (lock: ${paths.pid})`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
   // Released on every exit but SIGKILL; after that the next broker finds the holder dead.
   process.on('exit', () => unlock(paths.pid));
@@ -196,7 +205,7 @@ function watchIdle(app: FastifyInstance, sessions: () => number, idleMs: number,
 async function main(): Promise<void> {
   const config = configFrom(process.argv.slice(2), process.env);
   const { paths } = config;
-  holdRoom(paths);
+  await holdRoom(paths);
   await clearStaleSocket(paths.socket);
 
   const existing = readRoomState(paths);
