@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { RoomError, isErrorCode } from '../shared/errors.ts';
 import type { RoomPaths } from '../shared/paths.ts';
 import { lockHolder, tryLock, unlock } from '../shared/pid-lock.ts';
+import { readRoomState } from '../shared/room-state.ts';
 import { checkSocketPath, openForAppend, readFileSafe } from '../shared/safe-fs.ts';
 import { probeSocket } from '../shared/socket.ts';
 
@@ -193,4 +194,19 @@ export async function ensureBroker(paths: RoomPaths, options: EnsureOptions = {}
     'broker_unreachable',
     `timed out waiting for another client to start the broker for ${paths.room} (lock: ${paths.lock})`,
   );
+}
+
+/**
+ * After a request failed as broker_unreachable: if the room exists (it has a
+ * state file), was not stopped by its host (/exit), and no broker answers (it
+ * stopped idle, or crashed), starts one and returns true, so the caller can
+ * retry a request that never reached any broker. A room nobody created is
+ * not created here.
+ */
+export async function restartStopped(paths: RoomPaths, error: unknown): Promise<boolean> {
+  if (!(error instanceof RoomError) || error.code !== 'broker_unreachable') return false;
+  const state = readRoomState(paths);
+  if (state === null || state.stopped === 'exit' || (await probeSocket(paths.socket)) === 'alive') return false;
+  await ensureBroker(paths);
+  return true;
 }

@@ -220,7 +220,8 @@ async function main(): Promise<void> {
   const saveState = (next: RoomState) =>
     writeFileAtomic(paths.state, `${JSON.stringify(next, null, 2)}\n`, { durable: true });
   const registry = new Registry(state, saveState);
-  if (existing === null) saveState(state); // records the history path for poll, watch and restarts
+  // Records the history path for poll, watch and restarts; clears a previous /exit's mark.
+  if (existing === null || existing.stopped !== undefined) saveState({ ...state, stopped: undefined });
 
   let app: FastifyInstance | undefined;
   let keeper: SocketKeeper | undefined;
@@ -239,6 +240,13 @@ async function main(): Promise<void> {
     stopping ??= (async () => {
       log(`stopping (${reason})`);
       room.closing = true;
+      if (reason === 'exit') {
+        try {
+          registry.markExited();
+        } catch (error) {
+          log(`could not record the /exit in ${paths.state}: ${(error as Error).message}`);
+        }
+      }
       room.hub.end(
         reason,
         reason === 'exit' ? `${paths.room} was shut down by the host` : `the broker of ${paths.room} stopped`,

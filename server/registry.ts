@@ -121,6 +121,11 @@ export class Registry {
     });
   }
 
+  /** Records that the host stopped the room (/exit): `room send` then does not start it again. */
+  markExited(): void {
+    this.#save({ ...this.#stateOf(this.#users, this.#host), stopped: 'exit' });
+  }
+
   #mustHave(name: string): User {
     const user = this.#users.get(nameKey(name));
     if (user === undefined) throw new RoomError('unknown_user', `no user ${name} has joined this room`);

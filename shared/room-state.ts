@@ -25,6 +25,12 @@ export interface RoomState {
   host: string | null;
   /** Keyed by each user's name as they spell it; a null-prototype object, so `__proto__` is a name like any other. */
   users: Record<string, UserRecord>;
+  /**
+   * 'exit' once the host stopped the broker with /exit; cleared when a
+   * broker starts. Such a room is started again by join, the UI or agent
+   * mode, but not by `room send` (which restarts a broker that stopped idle).
+   */
+  stopped?: 'exit';
 }
 
 export function emptyState(room: string, chat: string): RoomState {
