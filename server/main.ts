@@ -179,13 +179,15 @@ class SocketKeeper {
 }
 
 /**
- * Stops the broker once it has had no live session and no request for
+ * Stops the broker once it has had no live session and no connection for
  * `idleMs`. A session's end counts as activity: the clock starts then.
  */
 function watchIdle(app: FastifyInstance, sessions: () => number, idleMs: number, stop: () => void): void {
   if (idleMs === 0) return;
   let lastActive = Date.now();
-  app.server.on('request', () => {
+  // Every connection counts, not only requests: a client's probe just before
+  // its request (client/broker-start.ts) keeps the broker from stopping under it.
+  app.server.on('connection', () => {
     lastActive = Date.now();
   });
   const timer = setInterval(
