@@ -195,7 +195,7 @@ function watchIdle(app: FastifyInstance, sessions: () => number, idleMs: number,
       if (sessions() > 0) lastActive = Date.now();
       else if (Date.now() - lastActive >= idleMs) {
         clearInterval(timer);
-        log(`idle for ${idleMs / 1000} s (no session, no request): stopping`);
+        log(`idle for ${idleMs / 1000} s (no session, no connection): stopping`);
         stop();
       }
     },

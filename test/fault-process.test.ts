@@ -141,7 +141,7 @@ test('an idle broker exits cleanly (socket and lock removed, a log line); the ne
   assert.equal(existsSync(dir.socket('r')), false);
   assert.equal(existsSync(dir.file('room-r.pid')), false);
   const log = readFileSync(dir.file('room-r.log'), 'utf8');
-  assert.match(log, /idle for 0\.3 s \(no session, no request\): stopping/);
+  assert.match(log, /idle for 0\.3 s \(no session, no connection\): stopping/);
   assert.match(log, /stopped\n$/);
 
   // `room send` starts it again (it does not after the host's /exit: test/send-errors.test.ts).
