@@ -1,18 +1,23 @@
 // Starting the broker on demand. Every entry point that needs a live broker
 // (join, the TUI, agent mode) calls ensureBroker: if nobody answers on the
-// socket, one client takes the room's lock file (O_EXCL, holding its pid),
-// checks again, starts the broker detached and waits until it answers.
-// Everyone else waits for the socket. Twenty clients started at once on a
-// fresh room therefore produce exactly one broker. A lock left by a client
-// that died is recognised by its dead pid and removed.
+// socket, one client takes the room's start lock (room-<id>.lock, a pid lock:
+// shared/pid-lock.ts), checks again, starts the broker detached and waits
+// until it answers. Everyone else waits for the socket. Twenty clients
+// started at once on a fresh room therefore produce exactly one broker. A
+// lock left by a client that died is recognised by its dead holder and broken.
+// A broker that is alive (it holds room-<id>.pid) but has no socket right now
+// (deleted under it: it recreates it within a moment) is waited for, never
+// doubled: a second broker would refuse to run anyway.
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RoomError, isErrorCode } from '../shared/errors.ts';
 import type { RoomPaths } from '../shared/paths.ts';
-import { FILE_MODE, openForAppend, readFileSafe } from '../shared/safe-fs.ts';
-import { checkSocketPath, probeSocket } from '../shared/socket.ts';
+import { lockHolder, tryLock, unlock } from '../shared/pid-lock.ts';
+import { readRoomState } from '../shared/room-state.ts';
+import { checkSocketPath, openForAppend, readFileSafe } from '../shared/safe-fs.ts';
+import { probeSocket } from '../shared/socket.ts';
 
 // A broker indexes its whole history before it listens: about 6 s for a
 // million events on this project's 2-core machine (bench/README.md). A broker
@@ -28,43 +33,6 @@ function brokerScript(): string {
     ? new URL('../server/main.ts', import.meta.url)
     : new URL('./broker.js', import.meta.url);
   return fileURLToPath(url);
-}
-
-function tryLock(path: string): boolean {
-  try {
-    const fd = fs.openSync(
-      path,
-      fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW,
-      FILE_MODE,
-    );
-    fs.writeSync(fd, `${process.pid}\n`);
-    fs.closeSync(fd);
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw error;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** Removes the lock if its holder died without releasing it. */
-function breakStaleLock(path: string): void {
-  let pid: number;
-  try {
-    pid = Number.parseInt(readFileSafe(path)?.toString('utf8') ?? '', 10);
-  } catch {
-    return;
-  }
-  // An unreadable pid may be a lock being written right now: leave it.
-  if (Number.isInteger(pid) && pid > 0 && !isAlive(pid)) fs.rmSync(path, { force: true });
 }
 
 /** The broker's last words on a failed start (server/main.ts): `broker failed to start: <code>: <message>`. */
@@ -88,8 +56,10 @@ function startFailure(paths: RoomPaths, offset: number, exitCode: number): RoomE
   );
 }
 
-/** A `-f` history must go in an existing folder: checked here so the user gets a usage error, not a broker crash. */
+/** A `-f` history must be a file in an existing folder: checked here so the user gets a usage error, not a broker crash. */
 function checkChatFolder(chat: string): void {
+  if (fs.statSync(chat, { throwIfNoEntry: false })?.isDirectory() === true)
+    throw new RoomError('usage', `cannot use ${chat} as the history file: it is a folder`);
   const folder = dirname(chat);
   let isDir: boolean;
   try {
@@ -100,17 +70,35 @@ function checkChatFolder(chat: string): void {
   if (!isDir) throw new RoomError('usage', `cannot create the history file ${chat}: ${folder} is not a folder`);
 }
 
+/**
+ * The detached broker's environment: what Node and the broker need, and
+ * room's settings, but no client secret (ROOM_TOKEN, or anything else the
+ * user's shell holds, such as API keys): the broker outlives the client and
+ * its environment is readable in /proc by the user's other processes.
+ */
+export function brokerEnv(env: NodeJS.ProcessEnv, dir: string): NodeJS.ProcessEnv {
+  const kept: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(env)) {
+    const keep =
+      /^(PATH|HOME|USER|LOGNAME|LANG|LANGUAGE|TZ|TMPDIR|LC_[A-Z_]+|NODE_[A-Z0-9_]+)$/.test(name) ||
+      (name.startsWith('ROOM_') && name !== 'ROOM_TOKEN');
+    if (keep) kept[name] = value;
+  }
+  return { ...kept, ROOM_DIR: dir };
+}
+
 /** Spawns the broker detached and waits until it answers on the socket. */
 async function startBroker(paths: RoomPaths, chat: string | undefined, node: string): Promise<void> {
   // `-f` only matters when it creates the room (a broker with state ignores it).
   if (chat !== undefined && !fs.existsSync(paths.state)) checkChatFolder(chat);
   const logFd = openForAppend(paths.log);
   const offset = fs.fstatSync(logFd).size;
-  const args = [brokerScript(), paths.room, ...(chat === undefined ? [] : ['--chat', chat])];
+  // Options, then `--`: a room id may start with `-` (`room join -- -dash x`).
+  const args = [brokerScript(), ...(chat === undefined ? [] : [`--chat=${chat}`]), '--', paths.room];
   const child = spawn(node, args, {
     detached: true,
     stdio: ['ignore', logFd, logFd],
-    env: { ...process.env, ROOM_DIR: paths.dir },
+    env: brokerEnv(process.env, paths.dir),
   });
   fs.closeSync(logFd);
   let exited: number | null = null;
@@ -121,12 +109,32 @@ async function startBroker(paths: RoomPaths, chat: string | undefined, node: str
   const deadline = Date.now() + START_TIMEOUT_MS;
   while (Date.now() < deadline) {
     if ((await probeSocket(paths.socket)) === 'alive') return;
-    if (exited !== null) throw startFailure(paths, offset, exited);
+    if (exited !== null) {
+      // Another broker holds the room (its socket was deleted and is coming back): wait for it.
+      if (lockHolder(paths.pid) !== null) return waitForSocket(paths, deadline);
+      const failure = startFailure(paths, offset, exited);
+      // A first start that failed leaves no log behind (the error says why).
+      if (offset === 0 && !fs.existsSync(paths.state)) fs.rmSync(paths.log, { force: true });
+      throw failure;
+    }
     await sleep(POLL_MS);
   }
   throw new RoomError(
     'broker_unreachable',
     `the broker for ${paths.room} did not answer within ${START_TIMEOUT_MS / 1000} s (log: ${paths.log})`,
+  );
+}
+
+/** Waits for the socket of a broker that holds the room (room-<id>.pid) but is not answering yet. */
+async function waitForSocket(paths: RoomPaths, deadline: number): Promise<void> {
+  while (Date.now() < deadline) {
+    if ((await probeSocket(paths.socket)) === 'alive') return;
+    if (lockHolder(paths.pid) === null) return; // it stopped: the caller starts one
+    await sleep(POLL_MS);
+  }
+  throw new RoomError(
+    'broker_unreachable',
+    `the broker of ${paths.room} (pid lock ${paths.pid}) did not answer within ${START_TIMEOUT_MS / 1000} s`,
   );
 }
 
@@ -165,16 +173,20 @@ export async function ensureBroker(paths: RoomPaths, options: EnsureOptions = {}
   if ((await probeSocket(paths.socket)) === 'alive') return false;
   const deadline = Date.now() + START_TIMEOUT_MS;
   while (Date.now() < deadline) {
-    if (tryLock(paths.lock)) {
+    if (lockHolder(paths.pid) !== null) {
+      await waitForSocket(paths, deadline);
+      if ((await probeSocket(paths.socket)) === 'alive') return false;
+      continue;
+    }
+    if (tryLock(paths.lock).held) {
       try {
         if ((await probeSocket(paths.socket)) === 'alive') return false;
         await startBroker(paths, options.chat, options.node ?? process.execPath);
         return true;
       } finally {
-        fs.rmSync(paths.lock, { force: true });
+        unlock(paths.lock);
       }
     }
-    breakStaleLock(paths.lock);
     if ((await probeSocket(paths.socket)) === 'alive') return false;
     await sleep(POLL_MS);
   }
@@ -182,4 +194,19 @@ export async function ensureBroker(paths: RoomPaths, options: EnsureOptions = {}
     'broker_unreachable',
     `timed out waiting for another client to start the broker for ${paths.room} (lock: ${paths.lock})`,
   );
+}
+
+/**
+ * After a request failed as broker_unreachable: if the room exists (it has a
+ * state file), was not stopped by its host (/exit), and no broker answers (it
+ * stopped idle, or crashed), starts one and returns true, so the caller can
+ * retry a request that never reached any broker. A room nobody created is
+ * not created here.
+ */
+export async function restartStopped(paths: RoomPaths, error: unknown): Promise<boolean> {
+  if (!(error instanceof RoomError) || error.code !== 'broker_unreachable') return false;
+  const state = readRoomState(paths);
+  if (state === null || state.stopped === 'exit' || (await probeSocket(paths.socket)) === 'alive') return false;
+  await ensureBroker(paths);
+  return true;
 }

@@ -1,13 +1,13 @@
 // A user's read position, shared by poll and watch:
-// <dir>/room-<id>-<user>.cursor holds the id of the last event read and the
+// <dir>/room-<id>-<user>.cursor (or room-<id>+<user>.cursor, shared/paths.ts) holds the id of the last event read and the
 // byte range of its line, so the next read starts right there (poll does not
 // slow down as the history grows). The range is verified before use: if the
 // line there no longer holds that id (the history was cleared), the id is
 // looked up from the start, and if it is gone the read starts over.
 // A file holding just an event id (written by hand) is accepted too.
 import type { RoomPaths } from '../shared/paths.ts';
-import { cursorPath } from '../shared/paths.ts';
-import { readFileSafe, writeFileAtomic } from '../shared/safe-fs.ts';
+import { readFileSafe } from '../shared/safe-fs.ts';
+import { userFilePath, writeUserFile } from '../shared/user-file.ts';
 import { entryAt, findEntry, type Entry } from './history-file.ts';
 
 export interface Cursor {
@@ -17,14 +17,19 @@ export interface Cursor {
 }
 
 export class CursorFile {
-  readonly path: string;
+  readonly #paths: RoomPaths;
   readonly #room: string;
   readonly #user: string;
 
   constructor(paths: RoomPaths, user: string) {
-    this.path = cursorPath(paths, user);
+    this.#paths = paths;
     this.#room = paths.room;
     this.#user = user;
+  }
+
+  /** Where the cursor is: decided on each use, as another pair's poll may claim a name meanwhile. */
+  get path(): string {
+    return userFilePath(this.#paths, this.#user, 'cursor');
   }
 
   read(): Cursor | null {
@@ -33,7 +38,7 @@ export class CursorFile {
     if (!text.startsWith('{')) return { id: text, start: -1, end: -1 };
     try {
       const value = JSON.parse(text) as Partial<Cursor & { room: string; user: string }>;
-      // Room "a-b" with user "c" and room "a" with user "b-c" share a file name: keep them apart.
+      // Room "a-b" with user "c" and room "a" with user "b-c" share a seed name: never use the other's.
       if (value.room !== this.#room || value.user !== this.#user || typeof value.id !== 'string') return null;
       return { id: value.id, start: Number(value.start), end: Number(value.end) };
     } catch {
@@ -43,8 +48,10 @@ export class CursorFile {
 
   write(entry: Entry): void {
     const { id } = entry.event;
-    writeFileAtomic(
-      this.path,
+    writeUserFile(
+      this.#paths,
+      this.#user,
+      'cursor',
       `${JSON.stringify({ id, start: entry.start, end: entry.end, room: this.#room, user: this.#user })}\n`,
     );
   }

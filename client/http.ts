@@ -9,6 +9,7 @@
 import { createRequire } from 'node:module';
 import { RoomError, isErrorCode } from '../shared/errors.ts';
 import { roomOfSocket } from '../shared/paths.ts';
+import { checkSocketPath } from '../shared/safe-fs.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -46,6 +47,7 @@ function notRunning(socketPath: string): string {
 }
 
 export function request(socketPath: string, options: RequestOptions): Promise<Response> {
+  checkSocketPath(socketPath); // not a symlink, a socket, ours: else someone else would get our token
   const http = require('node:http') as typeof import('node:http');
   const net = require('node:net') as typeof import('node:net');
   const body = options.json === undefined ? undefined : JSON.stringify(options.json);

@@ -14,6 +14,8 @@ export interface Reader {
   readonly chat: string;
   readonly cursor: CursorFile;
   readonly canSee: (event: RoomEvent) => boolean;
+  /** Re-reads the state file: throws invalid_token if the token was revoked since (a kick, /clear-tokens). */
+  readonly checkToken: () => void;
 }
 
 export function openReader(dir: string, roomId: string, token: string): Reader {
@@ -38,6 +40,17 @@ export function openReader(dir: string, roomId: string, token: string): Reader {
     chat: state.chat,
     cursor: new CursorFile(paths, user),
     canSee: (event) => isVisibleTo(event, user, host),
+    checkToken: () => {
+      const now = readRoomState(paths);
+      if (now !== null && userForToken(now, token) === user) return;
+      const kicked = now?.users[user]?.kicked === true;
+      throw new RoomError(
+        'invalid_token',
+        kicked
+          ? `you were kicked from ${roomId}: your token is revoked`
+          : `your token for room ${roomId} was revoked: run room join ${roomId} <username> for a new one`,
+      );
+    },
   };
 }
 

@@ -1,25 +1,27 @@
-// The token record `<dir>/room-<id>-<user>.token`: a convenience copy of the
-// join answer, written by `room join` and by live sessions that join. It is
+// The token record `<dir>/room-<id>-<user>.token` (or `room-<id>+<user>.token`
+// when another room's user holds that name: shared/paths.ts): a convenience
+// copy of the join answer and the room's id, written by `room join` and by live sessions that join. It is
 // never read implicitly by send, poll or watch; only a live session that
 // finds its name taken reuses it (after checking it is still valid).
 import type { TokenResponse } from '../shared/api.ts';
-import { tokenRecordPath, type RoomPaths } from '../shared/paths.ts';
+import type { RoomPaths } from '../shared/paths.ts';
 import { RoomError } from '../shared/errors.ts';
-import { readFileSafe, writeFileAtomic } from '../shared/safe-fs.ts';
+import { readFileSafe } from '../shared/safe-fs.ts';
+import { userFilePath, writeUserFile } from '../shared/user-file.ts';
 
+/** Writes the record; returns its path. */
 export function writeTokenRecord(paths: RoomPaths, response: TokenResponse): string {
-  const path = tokenRecordPath(paths, response.username);
-  writeFileAtomic(path, `${JSON.stringify(response)}\n`);
-  return path;
+  return writeUserFile(paths, response.username, 'token', `${JSON.stringify({ ...response, room: paths.room })}\n`);
 }
 
 /** The token in a user's record, or null if there is none (or it is not readable as one). */
 export function readTokenRecord(paths: RoomPaths, user: string): string | null {
-  const text = readFileSafe(tokenRecordPath(paths, user))?.toString('utf8');
+  const text = readFileSafe(userFilePath(paths, user, 'token'))?.toString('utf8');
   if (text === undefined) return null;
   try {
-    const value = JSON.parse(text) as Partial<TokenResponse>;
-    return value.username === user && typeof value.token === 'string' ? value.token : null;
+    const value = JSON.parse(text) as Partial<TokenResponse> & { room?: unknown };
+    const ours = value.username === user && (value.room === undefined || value.room === paths.room);
+    return ours && typeof value.token === 'string' ? value.token : null;
   } catch {
     return null;
   }

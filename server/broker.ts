@@ -91,9 +91,10 @@ export class Broker implements CommandContext {
 
   join(name: string): TokenResponse {
     const token = this.registry.join(name, this.room.now());
+    const username = this.registry.resolve(name) ?? name; // the spelling the name first joined with
     // Joining is activity: a user who joined to send or watch later is listed by /who.
-    this.presence.touch(name, this.room.now());
-    return { type: 'token', token, username: name };
+    this.presence.touch(username, this.room.now());
+    return { type: 'token', token, username };
   }
 
   publish(draft: Draft): RoomEvent {
@@ -141,8 +142,8 @@ export class Broker implements CommandContext {
   }
 
   knownUser(arg: string): string {
-    const name = stripAt(arg);
-    if (!this.registry.has(name)) throw new RoomError('unknown_user', `no user ${name} has joined this room`);
+    const name = this.registry.resolve(stripAt(arg)); // in any case, as the user spells it
+    if (name === null) throw new RoomError('unknown_user', `no user ${stripAt(arg)} has joined this room`);
     return name;
   }
 

@@ -1,17 +1,27 @@
-// The broker process: `node dist/broker.js <room-id> [--chat <path>]`.
+// The broker process: `node dist/broker.js [--chat <path>] -- <room-id>`.
 // Clients start it detached (its own process group, output to the room's
 // log file), so closing the terminal that started it does not end the room.
-// SIGTERM, SIGINT and the host's /exit stop it cleanly and remove the socket.
-import { lstatSync, statSync } from 'node:fs';
+// SIGTERM, SIGINT, the host's /exit and idleness stop it cleanly and remove
+// the socket.
+//
+// One broker per room, for its whole life: before anything else it takes
+// the room's pid lock (room-<id>.pid, shared/pid-lock.ts) and keeps it until
+// it exits; a second broker for the room refuses to start. If its socket
+// file is deleted while it runs (a /tmp cleaner, a user), it recreates it
+// at once (SocketKeeper), so clients never see a room without its broker.
+import { lstatSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { FastifyInstance } from 'fastify';
 import type { CloseReason } from '../shared/api.ts';
 import { RoomError } from '../shared/errors.ts';
-import { cursorPath, roomDirFrom, roomPaths, type RoomPaths } from '../shared/paths.ts';
+import { roomDirFrom, roomPaths, type RoomPaths } from '../shared/paths.ts';
 import { emptyState, readRoomState, type RoomState } from '../shared/room-state.ts';
-import { removeFile, writeFileAtomic } from '../shared/safe-fs.ts';
-import { checkSocketPath, probeSocket } from '../shared/socket.ts';
+import { GRACE_MS, tryLock, unlock } from '../shared/pid-lock.ts';
+import { checkSocketPath, removeFile, writeFileAtomic } from '../shared/safe-fs.ts';
+import { probeSocket } from '../shared/socket.ts';
+import { userFilePath } from '../shared/user-file.ts';
 import { VERSION } from '../shared/version.ts';
 import { buildApp } from './app.ts';
 import { Broker } from './broker.ts';
@@ -27,6 +37,19 @@ interface BrokerConfig {
   readonly heartbeatMs: number;
   readonly maxBuffer: number;
   readonly stallMs: number;
+  /** Stop after this long with no live session and no request; 0: never. */
+  readonly idleMs: number;
+}
+
+/** ROOM_IDLE_SECONDS: how long a broker with no live session and no request lives on (README). */
+export const DEFAULT_IDLE_SECONDS = 300;
+
+function idleMsFrom(value: string | undefined): number {
+  if (value === undefined || value === '') return DEFAULT_IDLE_SECONDS * 1000;
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds < 0)
+    throw new RoomError('usage', `ROOM_IDLE_SECONDS must be a number of seconds (0: never), not ${value}`);
+  return seconds * 1000;
 }
 
 function configFrom(argv: string[], env: NodeJS.ProcessEnv): BrokerConfig {
@@ -36,13 +59,14 @@ function configFrom(argv: string[], env: NodeJS.ProcessEnv): BrokerConfig {
     allowPositionals: true,
     strict: true,
   });
-  if (positionals.length !== 1) throw new RoomError('usage', 'usage: broker <room-id> [--chat <path>]');
+  if (positionals.length !== 1) throw new RoomError('usage', 'usage: broker [--chat <path>] -- <room-id>');
   return {
     paths: roomPaths(roomDirFrom(env), positionals[0]!),
     chat: values.chat,
     heartbeatMs: Number(env.ROOM_HEARTBEAT_MS ?? 15_000),
     maxBuffer: Number(env.ROOM_SSE_MAX_BUFFER ?? 1 << 20),
     stallMs: Number(env.ROOM_SSE_STALL_MS ?? 30_000),
+    idleMs: idleMsFrom(env.ROOM_IDLE_SECONDS),
   };
 }
 
@@ -51,7 +75,7 @@ function cursorTimes(paths: RoomPaths, names: readonly string[]): Map<string, Da
   const times = new Map<string, Date>();
   for (const name of names) {
     try {
-      times.set(name, lstatSync(cursorPath(paths, name)).mtime);
+      times.set(name, lstatSync(userFilePath(paths, name, 'cursor')).mtime);
     } catch {
       // never polled
     }
@@ -65,26 +89,128 @@ async function clearStaleSocket(path: string): Promise<void> {
   const state = await probeSocket(path);
   if (state === 'alive') throw new RoomError('broker_unreachable', `a broker is already listening on ${path}`);
   if (state === 'stale') {
-    const st = statSync(path);
-    if (!st.isSocket() && !st.isFile()) throw new RoomError('unsafe_path', `refusing to replace ${path}: not a socket`);
     log(`removing stale socket ${path}`);
     removeFile(path);
   }
 }
 
-async function listen(app: FastifyInstance, path: string): Promise<void> {
-  // umask 0177 while the socket is created: it is born 0600, with no chmod race.
+/** Runs `create` with umask 0177, so a socket it creates is born 0600, with no chmod race. */
+async function privately<T>(create: () => Promise<T>): Promise<T> {
   const previous = process.umask(0o177);
   try {
-    await app.listen({ path });
+    return await create();
   } finally {
     process.umask(previous);
   }
 }
 
+/**
+ * Takes the room for this process's whole life; a second broker for the
+ * room refuses to run. A lock file that names no holder (empty, garbage) is
+ * waited on for its grace period, then broken.
+ */
+async function holdRoom(paths: RoomPaths): Promise<void> {
+  const deadline = Date.now() + GRACE_MS * 2;
+  for (;;) {
+    const lock = tryLock(paths.pid);
+    if (lock.held) break;
+    if (lock.holder !== null || Date.now() > deadline) {
+      const holder = lock.holder === null ? 'one that is starting' : `pid ${lock.holder.pid}`;
+      throw new RoomError(
+        'broker_unreachable',
+        `another broker (${holder}) already runs room ${paths.room} (lock: ${paths.pid})`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  // Released on every exit but SIGKILL; after that the next broker finds the holder dead.
+  process.on('exit', () => unlock(paths.pid));
+}
+
+/** How often the broker checks that its socket file is still there. */
+const SOCKET_CHECK_MS = 250;
+
+/**
+ * Keeps the broker's socket at its path. When the file is gone, a new
+ * listener is bound there whose connections go to the same HTTP server, so
+ * the room keeps its one broker (the pid lock stops any other from starting
+ * meanwhile; a client that finds no socket waits for this one: client/broker-start.ts).
+ * Anything else found at the path (a file our user put there) is left alone.
+ */
+class SocketKeeper {
+  readonly #app: FastifyInstance;
+  readonly #path: string;
+  readonly #timer: NodeJS.Timeout;
+  readonly #extra: Server[] = [];
+  #restoring = false;
+
+  constructor(app: FastifyInstance, path: string) {
+    this.#app = app;
+    this.#path = path;
+    this.#timer = setInterval(() => void this.#check(), SOCKET_CHECK_MS);
+    this.#timer.unref();
+  }
+
+  async #check(): Promise<void> {
+    if (this.#restoring) return;
+    this.#restoring = true;
+    try {
+      if (lstatSync(this.#path, { throwIfNoEntry: false }) !== undefined) return;
+      const server = createServer((connection) => this.#app.server.emit('connection', connection));
+      await privately(
+        () =>
+          new Promise<void>((resolve, reject) => {
+            server.once('error', reject);
+            server.listen(this.#path, resolve);
+          }),
+      );
+      this.#extra.push(server);
+      log(`socket ${this.#path} was deleted: recreated it`);
+    } catch (error) {
+      log(`socket ${this.#path} was deleted and could not be recreated: ${(error as Error).message}`);
+    } finally {
+      this.#restoring = false;
+    }
+  }
+
+  /** Stops listening; resolves when the extra listeners' connections are gone, or after 3 s. */
+  async close(): Promise<void> {
+    clearInterval(this.#timer);
+    const closed = Promise.all(this.#extra.map((server) => new Promise((resolve) => server.close(resolve))));
+    await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 3000).unref())]);
+  }
+}
+
+/**
+ * Stops the broker once it has had no live session and no connection for
+ * `idleMs`. A session's end counts as activity: the clock starts then.
+ */
+function watchIdle(app: FastifyInstance, sessions: () => number, idleMs: number, stop: () => void): void {
+  if (idleMs === 0) return;
+  let lastActive = Date.now();
+  // Every connection counts, not only requests: a client's probe just before
+  // its request (client/broker-start.ts) keeps the broker from stopping under it.
+  app.server.on('connection', () => {
+    lastActive = Date.now();
+  });
+  const timer = setInterval(
+    () => {
+      if (sessions() > 0) lastActive = Date.now();
+      else if (Date.now() - lastActive >= idleMs) {
+        clearInterval(timer);
+        log(`idle for ${idleMs / 1000} s (no session, no connection): stopping`);
+        stop();
+      }
+    },
+    Math.min(Math.max(idleMs / 4, 50), 10_000),
+  );
+  timer.unref();
+}
+
 async function main(): Promise<void> {
   const config = configFrom(process.argv.slice(2), process.env);
   const { paths } = config;
+  await holdRoom(paths);
   await clearStaleSocket(paths.socket);
 
   const existing = readRoomState(paths);
@@ -102,9 +228,11 @@ async function main(): Promise<void> {
   const saveState = (next: RoomState) =>
     writeFileAtomic(paths.state, `${JSON.stringify(next, null, 2)}\n`, { durable: true });
   const registry = new Registry(state, saveState);
-  if (existing === null) saveState(state); // records the history path for poll, watch and restarts
+  // Records the history path for poll, watch and restarts; clears a previous /exit's mark.
+  if (existing === null || existing.stopped !== undefined) saveState({ ...state, stopped: undefined });
 
   let app: FastifyInstance | undefined;
+  let keeper: SocketKeeper | undefined;
   let stopping: Promise<void> | undefined;
   const room = new Broker({
     id: paths.room,
@@ -122,13 +250,22 @@ async function main(): Promise<void> {
     stopping ??= (async () => {
       log(`stopping (${reason})`);
       room.closing = true;
+      if (reason === 'exit') {
+        try {
+          registry.markExited();
+        } catch (error) {
+          log(`could not record the /exit in ${paths.state}: ${(error as Error).message}`);
+        }
+      }
       room.hub.end(
         reason,
         reason === 'exit' ? `${paths.room} was shut down by the host` : `the broker of ${paths.room} stopped`,
       );
       await room.hub.drained(3000);
       room.hub.stop();
+      const keeperClosed = keeper?.close(); // its connections belong to the app, which closes them
       await app?.close();
+      await keeperClosed;
       history.close();
       log('stopped');
       process.exit(0);
@@ -141,7 +278,15 @@ async function main(): Promise<void> {
   process.on('uncaughtException', (error) => log(`uncaught: ${error.stack ?? String(error)}`));
 
   app = await buildApp({ room, version: VERSION });
-  await listen(app, paths.socket);
+  const listening = app;
+  await privately(() => listening.listen({ path: paths.socket }));
+  keeper = new SocketKeeper(app, paths.socket);
+  watchIdle(
+    app,
+    () => room.hub.size,
+    config.idleMs,
+    () => void stop('shutdown'),
+  );
   log(`room ${paths.room} listening on ${paths.socket} (pid ${process.pid}, version ${VERSION})`);
 }
 

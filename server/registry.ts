@@ -4,48 +4,80 @@
 //
 // A kicked name is a flag on the user, never a value in the token space: no
 // string can authenticate as a kicked user.
+//
+// Names are keys in a Map under nameKey (lower case): any string is a safe
+// key (`__proto__`, `constructor`), and `Alice` and `alice` are one user.
+// Each user keeps the spelling they first joined with; every method takes a
+// name in any case and answers with that spelling.
 import { randomUUID } from 'node:crypto';
 import { RoomError } from '../shared/errors.ts';
-import { BROKER_USER, checkUsername } from '../shared/names.ts';
-import type { RoomState } from '../shared/room-state.ts';
+import { BROKER_USER, checkUsername, isBrokerName, nameKey } from '../shared/names.ts';
+import type { RoomState, UserRecord } from '../shared/room-state.ts';
 
-/** Token → user for every live token of `state` (authentication is a lookup, not a scan). */
-function tokenIndex(state: RoomState): Map<string, string> {
+interface User extends UserRecord {
+  /** The name as the user first typed it. */
+  readonly name: string;
+}
+
+type Users = ReadonlyMap<string, User>;
+
+/** Token → user name for every live token (authentication is a lookup, not a scan). */
+function tokenIndex(users: Users): Map<string, string> {
   const index = new Map<string, string>();
-  for (const [name, record] of Object.entries(state.users)) if (record.token != null) index.set(record.token, name);
+  for (const user of users.values()) if (user.token != null) index.set(user.token, user.name);
   return index;
 }
 
+function usersOf(state: RoomState): Map<string, User> {
+  const users = new Map<string, User>();
+  for (const [name, record] of Object.entries(state.users)) {
+    // A state file from before names were case-insensitive may hold two spellings: the first one stays.
+    if (!users.has(nameKey(name))) users.set(nameKey(name), { ...record, name });
+  }
+  return users;
+}
+
 export class Registry {
-  #state: RoomState;
+  #users: Users;
   #byToken: Map<string, string>;
+  #host: string | null;
+  readonly #chat: string;
+  readonly #room: string;
   readonly #save: (state: RoomState) => void;
 
   constructor(state: RoomState, save: (state: RoomState) => void) {
-    this.#state = state;
-    this.#byToken = tokenIndex(state);
+    this.#users = usersOf(state);
+    this.#byToken = tokenIndex(this.#users);
+    this.#host = state.host === null ? null : (this.#users.get(nameKey(state.host))?.name ?? state.host);
+    this.#chat = state.chat;
+    this.#room = state.room;
     this.#save = save;
   }
 
   get host(): string | null {
-    return this.#state.host;
+    return this.#host;
   }
 
   get chatPath(): string {
-    return this.#state.chat;
+    return this.#chat;
   }
 
-  /** Every name that ever joined (kicked ones included). */
+  /** Every name that ever joined (kicked ones included), as each user spells it. */
   get names(): string[] {
-    return Object.keys(this.#state.users);
+    return [...this.#users.values()].map((user) => user.name);
+  }
+
+  /** The joined user `name` (in any case) is, as they spell it; null if nobody joined under it. */
+  resolve(name: string): string | null {
+    return this.#users.get(nameKey(name))?.name ?? null;
   }
 
   has(name: string): boolean {
-    return Object.hasOwn(this.#state.users, name);
+    return this.#users.has(nameKey(name));
   }
 
   isKicked(name: string): boolean {
-    return this.#state.users[name]?.kicked === true;
+    return this.#users.get(nameKey(name))?.kicked === true;
   }
 
   userFor(token: string): string | null {
@@ -54,56 +86,74 @@ export class Registry {
 
   /**
    * Issues a token for `name`. The first name to join a fresh room becomes
-   * its host. A name holding a live token is taken; a kicked name is blocked.
+   * its host. A name holding a live token is taken (in any case); a kicked
+   * name is blocked.
    */
   join(name: string, now: Date): string {
     checkUsername(name);
-    if (name === BROKER_USER) throw new RoomError('name_taken', `the name "${BROKER_USER}" is reserved for the broker`);
-    const record = this.#state.users[name];
+    if (isBrokerName(name)) throw new RoomError('name_taken', `the name "${BROKER_USER}" is reserved for the broker`);
+    const record = this.#users.get(nameKey(name));
+    const shown = record?.name ?? name;
     if (record?.kicked)
-      throw new RoomError('user_kicked', `${name} was kicked from this room; the host can /reauth ${name}`);
-    if (record?.token != null) throw new RoomError('name_taken', `the name ${name} is already taken in this room`);
+      throw new RoomError('user_kicked', `${shown} was kicked from this room; the host can /reauth ${shown}`);
+    if (record?.token != null) {
+      const spelled = shown === name ? '' : ` (as ${shown}; names are unique regardless of case)`;
+      throw new RoomError('name_taken', `the name ${name} is already taken in this room${spelled}`);
+    }
     const token = randomUUID();
-    this.#commit((state) => {
-      state.users[name] = { token, kicked: false, joined: record?.joined ?? now.toISOString() };
-      state.host ??= name;
-    });
+    this.#commit(
+      (users) =>
+        users.set(nameKey(name), { name: shown, token, kicked: false, joined: record?.joined ?? now.toISOString() }),
+      shown,
+    );
     return token;
   }
 
   /** Revokes the user's token and blocks the name until /reauth. */
   kick(name: string): void {
-    this.#mustHave(name);
-    this.#commit((state) => {
-      state.users[name] = { ...state.users[name]!, token: null, kicked: true };
-    });
+    const user = this.#mustHave(name);
+    this.#commit((users) => users.set(nameKey(name), { ...user, token: null, kicked: true }));
   }
 
   /** Lifts a kick: the name may join again and gets a new token then. */
   reauth(name: string): void {
-    this.#mustHave(name);
-    this.#commit((state) => {
-      state.users[name] = { ...state.users[name]!, token: null, kicked: false };
-    });
+    const user = this.#mustHave(name);
+    this.#commit((users) => users.set(nameKey(name), { ...user, token: null, kicked: false }));
   }
 
   /** Revokes every token; the host stays host by name. */
   clearTokens(): void {
-    this.#commit((state) => {
-      for (const record of Object.values(state.users)) record.token = null;
+    this.#commit((users) => {
+      for (const [key, user] of users) users.set(key, { ...user, token: null });
     });
   }
 
-  #mustHave(name: string): void {
-    if (!this.has(name)) throw new RoomError('unknown_user', `no user ${name} has joined this room`);
+  /** Records that the host stopped the room (/exit): `room send` then does not start it again. */
+  markExited(): void {
+    this.#save({ ...this.#stateOf(this.#users, this.#host), stopped: 'exit' });
   }
 
-  /** Applies a change to a copy and adopts it only once it is saved. */
-  #commit(change: (state: RoomState) => void): void {
-    const next = structuredClone(this.#state);
+  #mustHave(name: string): User {
+    const user = this.#users.get(nameKey(name));
+    if (user === undefined) throw new RoomError('unknown_user', `no user ${name} has joined this room`);
+    return user;
+  }
+
+  /** Applies a change to a copy and adopts it only once it is saved. `host` becomes host if there is none. */
+  #commit(change: (users: Map<string, User>) => void, host?: string): void {
+    const next = new Map(this.#users);
     change(next);
-    this.#save(next);
-    this.#state = next;
+    const nextHost = this.#host ?? host ?? null;
+    this.#save(this.#stateOf(next, nextHost));
+    this.#users = next;
     this.#byToken = tokenIndex(next);
+    this.#host = nextHost;
+  }
+
+  #stateOf(users: Users, host: string | null): RoomState {
+    // A null-prototype object: a user named `__proto__` is an own key like any other.
+    const records: Record<string, UserRecord> = Object.create(null);
+    for (const { name, token, kicked, joined } of users.values()) records[name] = { token, kicked, joined };
+    return { version: 1, room: this.#room, chat: this.#chat, host, users: records };
   }
 }

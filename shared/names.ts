@@ -34,3 +34,17 @@ export function checkUsername(name: string): string {
 export function stripAt(name: string): string {
   return name.startsWith('@') ? name.slice(1) : name;
 }
+
+/**
+ * The key a username is unique under: names are unique regardless of case
+ * (`Alice` and `alice` are one user, `Broker` is as reserved as `broker`),
+ * while each user's own spelling is kept for display.
+ */
+export function nameKey(name: string): string {
+  return name.toLowerCase();
+}
+
+/** Is `name` the broker's own (in any case)? Nobody may join as it. */
+export function isBrokerName(name: string): boolean {
+  return nameKey(name) === BROKER_USER;
+}

@@ -5,11 +5,22 @@
 //   <id>.chat               the history (NDJSON); `-f` picks another path at creation
 //   room-<id>.state         broker state: chat path, host, users and tokens
 //   room-<id>.log           the broker's log
-//   room-<id>.lock          held while a client starts the broker
+//   room-<id>.lock          held while a client starts the broker (shared/pid-lock.ts)
+//   room-<id>.pid           held by the room's broker for its whole life (shared/pid-lock.ts)
 //   room-<id>-<user>.token  a user's token record, written by `room join`
 //   room-<id>-<user>.cursor a user's poll/watch cursor
 //   room-<id>.web           the running `room web` gateway: its pid and address
 //   room-<id>.web.html      a page that sends the browser `room web` opens to the address
+//
+// Per-user file names. `room-<id>-<user>` is the seed's name and stays the
+// name in the common case, but it is ambiguous: room `a` user `b-c` and room
+// `a-b` user `c` both give `room-a-b-c`. So each such file also records its
+// room and user inside, and a pair whose name is held by the other pair uses
+// `room-<id>+<user>` instead. `+` is not in the name alphabet (names.ts), so
+// that name splits one way only and never equals any pair's seed name: two
+// pairs can never end up in one file. shared/user-file.ts picks between the
+// two names.
+import { statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { RoomError } from './errors.ts';
 import { checkRoomId, checkUsername } from './names.ts';
@@ -32,10 +43,29 @@ export interface RoomPaths {
   readonly state: string;
   readonly log: string;
   readonly lock: string;
+  readonly pid: string;
+}
+
+/**
+ * Refuses a room directory that every user may write to without the sticky
+ * bit: anyone could then rename or delete room's files there (the history,
+ * the socket) even though they cannot open them. `/tmp` is sticky. A missing
+ * directory is fine (the client creates it 0700).
+ */
+export function checkRoomDir(dir: string): void {
+  const st = statSync(dir, { throwIfNoEntry: false });
+  if (st === undefined || !st.isDirectory()) return;
+  if ((st.mode & 0o002) !== 0 && (st.mode & 0o1000) === 0) {
+    throw new RoomError(
+      'unsafe_path',
+      `refusing ROOM_DIR ${dir}: every user can write to it and it is not sticky, so others could delete or replace room's files; use a private folder, or chmod +t ${dir}`,
+    );
+  }
 }
 
 export function roomPaths(dir: string, roomId: string): RoomPaths {
   checkRoomId(roomId);
+  checkRoomDir(dir);
   const socket = join(dir, `room-${roomId}.sock`);
   if (Buffer.byteLength(socket) > MAX_SOCKET_PATH) {
     throw new RoomError(
@@ -51,6 +81,7 @@ export function roomPaths(dir: string, roomId: string): RoomPaths {
     state: join(dir, `room-${roomId}.state`),
     log: join(dir, `room-${roomId}.log`),
     lock: join(dir, `room-${roomId}.lock`),
+    pid: join(dir, `room-${roomId}.pid`),
   };
 }
 
@@ -59,12 +90,24 @@ export function roomOfSocket(socket: string): string | undefined {
   return /^room-(.+)\.sock$/.exec(basename(socket))?.[1];
 }
 
-export function tokenRecordPath(paths: RoomPaths, user: string): string {
-  return join(paths.dir, `room-${paths.room}-${checkUsername(user)}.token`);
+export type UserFileKind = 'token' | 'cursor';
+
+/** A user's file: the seed's name first, then the unambiguous one used when another pair holds the seed's. */
+export function userFilePaths(
+  paths: RoomPaths,
+  user: string,
+  kind: UserFileKind,
+): { readonly seed: string; readonly unambiguous: string } {
+  checkUsername(user);
+  return {
+    seed: join(paths.dir, `room-${paths.room}-${user}.${kind}`),
+    unambiguous: join(paths.dir, `room-${paths.room}+${user}.${kind}`),
+  };
 }
 
-export function cursorPath(paths: RoomPaths, user: string): string {
-  return join(paths.dir, `room-${paths.room}-${checkUsername(user)}.cursor`);
+/** The seed's name of a user's token record (shared/user-file.ts says which name is in use). */
+export function tokenRecordPath(paths: RoomPaths, user: string): string {
+  return userFilePaths(paths, user, 'token').seed;
 }
 
 /** The record of the room's running `room web` gateway, so a second `room web` reuses it. */

@@ -23,11 +23,18 @@ export interface RoomState {
   chat: string;
   /** The first user to join the room; never changes afterwards. */
   host: string | null;
+  /** Keyed by each user's name as they spell it; a null-prototype object, so `__proto__` is a name like any other. */
   users: Record<string, UserRecord>;
+  /**
+   * 'exit' once the host stopped the broker with /exit; cleared when a
+   * broker starts. Such a room is started again by join, the UI or agent
+   * mode, but not by `room send` (which restarts a broker that stopped idle).
+   */
+  stopped?: 'exit';
 }
 
 export function emptyState(room: string, chat: string): RoomState {
-  return { version: 1, room, chat, host: null, users: {} };
+  return { version: 1, room, chat, host: null, users: Object.create(null) };
 }
 
 /** Reads the state file; `null` when the room was never started. */
@@ -48,6 +55,8 @@ export function readRoomState(paths: RoomPaths): RoomState | null {
   ) {
     throw new RoomError('internal', `unrecognised room state file ${paths.state}`);
   }
+  // JSON.parse makes `"__proto__"` an own key; keep it one (no prototype, no setter) from here on.
+  state.users = Object.assign(Object.create(null), state.users) as Record<string, UserRecord>;
   return state;
 }
 

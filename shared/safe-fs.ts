@@ -1,12 +1,16 @@
 // File access for everything room keeps in its directory (by default the
 // shared, world-writable /tmp). Invariants:
 // - a symlink planted at one of our paths is refused, never followed (O_NOFOLLOW, lstat);
-// - a file we read or write must be a regular file owned by the current user;
+// - a file we read or write must be a regular file owned by the current user,
+//   checked with fstat on the opened descriptor (no race between check and use);
+// - opening never blocks: O_NONBLOCK, so a FIFO planted at one of our paths
+//   is opened at once and then refused, instead of hanging the broker, poll
+//   or watch (a plain open of a FIFO waits for a writer forever);
 // - every file we create is 0600.
 import * as fs from 'node:fs';
 import { RoomError } from './errors.ts';
 
-const { O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_EXCL, O_APPEND, O_NOFOLLOW } = fs.constants;
+const { O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_EXCL, O_APPEND, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
 
 export const FILE_MODE = 0o600;
 
@@ -30,12 +34,39 @@ function checkOwnedRegular(fd: number, path: string): void {
 
 function open(path: string, flags: number): number {
   try {
-    const fd = fs.openSync(path, flags | O_NOFOLLOW, FILE_MODE);
+    const fd = fs.openSync(path, flags | O_NOFOLLOW | O_NONBLOCK, FILE_MODE);
     checkOwnedRegular(fd, path);
     return fd;
   } catch (error) {
     if (errno(error) === 'ELOOP') refuse(path, 'it is a symbolic link');
+    // A FIFO with no reader, opened for writing without blocking; a socket file.
+    if (errno(error) === 'ENXIO' || errno(error) === 'EOPNOTSUPP') refuse(path, 'it is not a regular file');
     throw error;
+  }
+}
+
+/**
+ * Creates `path` holding `data`, only if nothing is there: false when it
+ * exists. Readers never see it half-written: the data goes to a temporary
+ * file first, which is then hard-linked into place (link fails on an
+ * existing target, and never follows a symlink there).
+ */
+export function createFileExclusive(path: string, data: string | Buffer): boolean {
+  const tmp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  const fd = fs.openSync(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, FILE_MODE);
+  try {
+    fs.writeFileSync(fd, data);
+  } finally {
+    fs.closeSync(fd);
+  }
+  try {
+    fs.linkSync(tmp, path);
+    return true;
+  } catch (error) {
+    if (errno(error) === 'EEXIST') return false;
+    throw error;
+  } finally {
+    fs.rmSync(tmp, { force: true });
   }
 }
 
@@ -107,4 +138,28 @@ export function refuseSymlink(path: string): void {
 /** Removes a file if present, never following a symlink (unlink removes the link itself). */
 export function removeFile(path: string): void {
   fs.rmSync(path, { force: true });
+}
+
+/**
+ * Refuses a socket path that is a symlink, not a socket, or not ours, before
+ * anything connects to it: whoever listens there would receive our token and
+ * our DMs. Every client connect checks (client/http.ts for one-shots,
+ * client/live/broker-client.ts for each connection of the live clients).
+ * Kept here, not in shared/socket.ts, so that one-shots check without loading
+ * node:net early (client/http.ts). A missing path passes (the connect then fails with ENOENT).
+ *
+ * The peer's credentials (SO_PEERCRED) would prove who accepted the
+ * connection, but Node does not expose them, so this lstat is the check;
+ * the window between it and connect is closed by the directory: another
+ * user cannot replace a file in a private ROOM_DIR, nor one of ours in a
+ * sticky one (/tmp), and a non-sticky world-writable ROOM_DIR is refused
+ * (shared/paths.ts).
+ */
+export function checkSocketPath(path: string): void {
+  const st = fs.lstatSync(path, { throwIfNoEntry: false });
+  if (st === undefined) return;
+  if (st.isSymbolicLink()) refuse(path, 'it is a symbolic link');
+  const uid = process.getuid?.();
+  if (uid !== undefined && st.uid !== uid) refuse(path, 'it belongs to another user');
+  if (!st.isSocket()) refuse(path, 'it is not a socket');
 }

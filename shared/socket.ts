@@ -1,7 +1,7 @@
 // Is a broker answering on a socket path? Used by clients before starting a
-// broker and by a broker before replacing a leftover socket file.
+// broker and by a broker before replacing a leftover socket file. Check the
+// path first (checkSocketPath in shared/safe-fs.ts).
 import { connect } from 'node:net';
-import { lstatSync } from 'node:fs';
 import { RoomError } from './errors.ts';
 
 export type SocketState = 'alive' | 'stale' | 'missing';
@@ -29,18 +29,4 @@ export function probeSocket(path: string, timeoutMs = 1000): Promise<SocketState
       else reject(new RoomError('broker_unreachable', `cannot connect to ${path}: ${error.message}`));
     });
   });
-}
-
-/** Refuses a socket path that is a symlink or not ours, before anything connects to it. */
-export function checkSocketPath(path: string): void {
-  let st: ReturnType<typeof lstatSync>;
-  try {
-    st = lstatSync(path);
-  } catch {
-    return;
-  }
-  if (st.isSymbolicLink()) throw new RoomError('unsafe_path', `refusing ${path}: it is a symbolic link`);
-  const uid = process.getuid?.();
-  if (uid !== undefined && st.uid !== uid)
-    throw new RoomError('unsafe_path', `refusing ${path}: it belongs to another user`);
 }

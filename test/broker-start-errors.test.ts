@@ -47,7 +47,10 @@ test('a symlinked history is refused by the broker; the client reports its unsaf
 test('an unexpected broker failure is exit 3 with the error itself, not a line of its stack trace', async (t) => {
   const dir = RoomDir.create(t);
   mkdirSync(dir.file('adir'));
-  const result = await dir.run(['join', 'r', 'a', '-f', dir.file('adir')]);
+  // A room whose recorded history is a folder (-f <folder> itself is a usage error before any start).
+  const state = { version: 1, room: 'r', chat: dir.file('adir'), host: null, users: {} };
+  writeFileSync(dir.file('room-r.state'), JSON.stringify(state), { mode: 0o600 });
+  const result = await dir.run(['join', 'r', 'a']);
   refused(
     result,
     3,
@@ -55,7 +58,7 @@ test('an unexpected broker failure is exit 3 with the error itself, not a line o
       `^room: the broker for r failed to start: EISDIR: illegal operation on a directory, open '${dir.file('adir')}' \\(log: ${dir.file('room-r.log')}\\)\n$`,
     ),
   );
-  assert.equal(existsSync(dir.file('room-r.state')), false);
+  assert.equal(existsSync(dir.file('room-r-a.token')), false);
 });
 
 test('a ROOM_DIR whose parent is missing is refused (exit 2), not created; a missing leaf is created 0700', async (t) => {

@@ -17,8 +17,8 @@ test('join starts the broker, prints the token JSON and writes a 0600 token reco
   assert.match(token.token, UUID);
   const record = dir.file('room-r-alice.token');
   assert.match(result.stderr, new RegExp(`Token written to ${record}`));
-  assert.deepEqual(JSON.parse(readFileSync(record, 'utf8')), token);
-  for (const name of ['room-r-alice.token', 'room-r.sock', 'room-r.state', 'r.chat', 'room-r.log']) {
+  assert.deepEqual(JSON.parse(readFileSync(record, 'utf8')), { ...token, room: 'r' });
+  for (const name of ['room-r-alice.token', 'room-r.sock', 'room-r.state', 'r.chat', 'room-r.log', 'room-r.pid']) {
     assert.equal(lstatSync(dir.file(name)).mode & 0o777, 0o600, `${name} is 0600`);
   }
   const health = await http(dir.socket('r'), 'GET', '/health');

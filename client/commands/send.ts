@@ -49,7 +49,13 @@ const send: Command = {
     if (text.trim() === '') throw usageError('empty message', USAGE);
     const inbound: Inbound =
       values.to === undefined ? parseInput(text, { json: true }) : { type: 'dm', to: values.to, content: text };
-    const { body } = await call(paths.socket, { method: 'POST', path: '/messages', token, json: inbound });
+    const post = () => call(paths.socket, { method: 'POST', path: '/messages', token, json: inbound });
+    // A broker that stopped (idle, or /exit) is started again; the message had reached no broker, so it goes once.
+    const { body } = await post().catch(async (error: unknown) => {
+      const { restartStopped } = await import('../broker-start.ts');
+      if (await restartStopped(paths, error)) return post();
+      throw error;
+    });
     cli.out(body);
     return EXIT.ok;
   },

@@ -22,7 +22,10 @@ Options:
                      read the token from PATH: the record room join wrote
                      (<dir>/room-<room-id>-<user>.token) or a file holding only the token
       --interval S   fallback check interval in seconds (default 5)
-      --timeout S    give up after S seconds: exit 6, print nothing, cursor unchanged`;
+      --timeout S    give up after S seconds: exit 6, print nothing, cursor unchanged
+
+If your token is revoked while it waits (the host kicks you, or clears the
+tokens), it stops at once: exit 4, nothing printed, cursor unchanged.`;
 
 /** Does this event call for the watcher's attention? */
 export function wakes(event: RoomEvent, user: string): boolean {
@@ -86,6 +89,8 @@ async function waitForNews(reader: Reader, fd: number, signal: ChangeSignal, sta
   let position = start?.end ?? 0;
   let seen: Entry[] = [];
   for (;;) {
+    // A kick (or /clear-tokens) ends the watch at once: it is in the state file before the history says so.
+    reader.checkToken();
     const before = seen.length;
     position = scanEntries(fd, position, (entry) => seen.push(entry));
     const check = anchor ?? seen[before];

@@ -1,9 +1,10 @@
 // HTTP to the broker for long-lived clients (TUI, agent mode), on undici
 // over the room's socket. Its ~90 ms load is paid once per session.
-import { Agent, request, type Dispatcher } from 'undici';
+import { Agent, buildConnector, request, type Dispatcher } from 'undici';
 import type { Inbound, TokenResponse, Users } from '../../shared/api.ts';
 import { RoomError, isErrorCode } from '../../shared/errors.ts';
 import type { Notice, RoomEvent } from '../../shared/events.ts';
+import { checkSocketPath } from '../../shared/safe-fs.ts';
 
 export type PostAnswer =
   | { readonly stored: true; readonly event: RoomEvent }
@@ -31,7 +32,21 @@ export class BrokerClient {
 
   constructor(socketPath: string) {
     this.socketPath = socketPath;
-    this.dispatcher = new Agent({ connect: { socketPath } });
+    // Every connection, reconnects after a broker restart included, checks
+    // the socket first (shared/safe-fs.ts): a socket planted by another user
+    // while the broker was away must not receive our token.
+    const connector = buildConnector({ socketPath });
+    this.dispatcher = new Agent({
+      connect: (options, callback) => {
+        try {
+          checkSocketPath(socketPath);
+        } catch (error) {
+          callback(error as Error, null);
+          return;
+        }
+        connector(options, callback);
+      },
+    });
   }
 
   /** Sends a request; a non-2xx answer becomes the broker's RoomError, a transport failure `broker_unreachable`. */
@@ -57,7 +72,7 @@ export class BrokerClient {
         signal: options.signal,
       });
     } catch (error) {
-      if ((error as Error).name === 'AbortError') throw error;
+      if ((error as Error).name === 'AbortError' || error instanceof RoomError) throw error;
       throw unreachable(this.socketPath, error);
     }
     if (response.statusCode >= 200 && response.statusCode < 300) return response;
