@@ -6,6 +6,7 @@
 //   room-<id>.state         broker state: chat path, host, users and tokens
 //   room-<id>.log           the broker's log
 //   room-<id>.lock          held while a client starts the broker
+//   room-<id>.claims        the open claims (JSON), written by the broker
 //   room-<id>-<user>.token  a user's token record, written by `room join`
 //   room-<id>-<user>.cursor a user's poll/watch cursor
 import { basename, join } from 'node:path';
@@ -30,6 +31,7 @@ export interface RoomPaths {
   readonly state: string;
   readonly log: string;
   readonly lock: string;
+  readonly claims: string;
 }
 
 export function roomPaths(dir: string, roomId: string): RoomPaths {
@@ -49,6 +51,7 @@ export function roomPaths(dir: string, roomId: string): RoomPaths {
     state: join(dir, `room-${roomId}.state`),
     log: join(dir, `room-${roomId}.log`),
     lock: join(dir, `room-${roomId}.lock`),
+    claims: join(dir, `room-${roomId}.claims`),
   };
 }
 
