@@ -69,6 +69,8 @@ function whoText(room: Room, user: string, now: Date): string {
       `recently active — ${recent.map((u) => `${label(u.user, u.status)} (${ago(new Date(u.last_active), now)})`).join(', ')}`,
     );
   }
+  const claims = room.claims.whoLine();
+  if (claims !== null) lines.push(claims);
   return lines.join('\n');
 }
 
@@ -94,6 +96,9 @@ const USER_COMMANDS: Record<string, Handler> = {
     if (params.length < 2) usage('reply');
     return room.post(user, { type: 'reply', reply_to: params[0]!, content: params.slice(1).join(' ') });
   },
+  claim: (room, user, params) => room.claims.claim(user, params),
+  release: (room, user, params) => room.claims.release(user, params),
+  claims: (room) => room.claims.answer(),
 };
 
 const ADMIN_COMMANDS: Record<string, Handler> = {
@@ -105,6 +110,7 @@ const ADMIN_COMMANDS: Record<string, Handler> = {
     room.registry.kick(name);
     room.presence.forget(name);
     const event = room.system(`${user} kicked ${name} (token invalidated)`);
+    room.claims.endAllOf(name, `${name} was kicked`);
     room.hub.end('kicked', `you were kicked from ${room.id} by ${user}`, (sub) => sub.user === name);
     return stored(event);
   },

@@ -14,6 +14,7 @@ import { removeFile, writeFileAtomic } from '../shared/safe-fs.ts';
 import { checkSocketPath, probeSocket } from '../shared/socket.ts';
 import { VERSION } from '../shared/version.ts';
 import { buildApp } from './app.ts';
+import { claimSettingsFrom } from './claims.ts';
 import { History } from './history.ts';
 import { Registry } from './registry.ts';
 import { Room } from './room.ts';
@@ -108,6 +109,7 @@ async function main(): Promise<void> {
     maxBuffer: config.maxBuffer,
     polledAt: (names) => cursorTimes(paths, names),
     requestExit: () => void stop('exit'),
+    claims: claimSettingsFrom(process.env, paths.claims),
   });
 
   const stop = (reason: CloseReason): Promise<void> => {
@@ -120,6 +122,7 @@ async function main(): Promise<void> {
       );
       await room.hub.drained(3000);
       room.hub.stop();
+      room.claims.stop();
       await app?.close();
       history.close();
       log('stopped');

@@ -31,6 +31,7 @@ export async function generateOpenApi(): Promise<unknown> {
     return document;
   } finally {
     room.hub.stop();
+    room.claims.stop();
     history.close();
     rmSync(dir, { recursive: true, force: true });
   }

@@ -10,6 +10,7 @@ import type { Inbound, TokenResponse, Users } from '../shared/api.ts';
 import { RoomError } from '../shared/errors.ts';
 import { MAX_CONTENT_BYTES, isVisibleTo, type Notice, type RoomEvent } from '../shared/events.ts';
 import { BROKER_USER, stripAt } from '../shared/names.ts';
+import { Claims, claimSettingsFrom, type ClaimSettings } from './claims.ts';
 import { runCommand } from './commands.ts';
 import type { History } from './history.ts';
 import { Hub } from './hub.ts';
@@ -35,6 +36,8 @@ export interface RoomOptions {
   /** Asks the broker process to shut down (after the current response). */
   readonly requestExit: () => void;
   readonly now?: () => Date;
+  /** Where claims are kept and how long their leases last (default: in memory, default leases). */
+  readonly claims?: ClaimSettings;
 }
 
 const REPLAY_BATCH = 256;
@@ -47,6 +50,7 @@ export class Room {
   readonly registry: Registry;
   readonly presence = new Presence();
   readonly hub: Hub;
+  readonly claims: Claims;
   readonly requestExit: () => void;
   /** Set once the broker is shutting down: no new streams are accepted. */
   closing = false;
@@ -66,6 +70,15 @@ export class Room {
       heartbeatMs: options.heartbeatMs,
       maxBuffer: options.maxBuffer,
       onClosed: (sub) => this.#streamClosed(sub.user),
+    });
+    this.claims = new Claims(options.claims ?? claimSettingsFrom({}, null), {
+      publish: (draft) => this.publish(draft),
+      system: (content) => this.system(content),
+      notice: (content) => this.notice(content),
+      host: () => this.registry.host,
+      isPresent: (user) => this.presence.isOnline(user),
+      polledAt: (user) => this.#polledAt([user]).get(user),
+      now: this.#now,
     });
   }
 
@@ -133,6 +146,7 @@ export class Room {
   /** Handles one inbound event from `user`. */
   post(user: string, inbound: Inbound): PostResult {
     this.presence.touch(user, this.#now());
+    this.claims.touch(user);
     switch (inbound.type) {
       case 'message':
         return this.#stored({ type: 'message', user, content: checkContent(inbound.content) });
@@ -231,7 +245,7 @@ export class Room {
   }
 
   #streamClosed(user: string): void {
-    this.presence.disconnect(user, this.#now());
+    if (this.presence.disconnect(user, this.#now())) this.claims.left(user);
     this.publish({ type: 'leave', user });
   }
 

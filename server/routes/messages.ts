@@ -25,7 +25,7 @@ export function messageRoutes(room: Room) {
           response: {
             201: { description: 'the broadcast record', $ref: 'Event#' },
             200: { description: 'a private answer', $ref: 'Notice#' },
-            ...errorResponses(400, 401, 403, 404, 413, 415),
+            ...errorResponses(400, 401, 403, 404, 409, 413, 415),
           },
         },
       },
