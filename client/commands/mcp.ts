@@ -16,8 +16,9 @@ needed, joins when the client connects (it is online while connected) and
 leaves when the client closes stdin. Diagnostics go to stderr.
 
 Options:
-      --room ROOM-ID  the room (default: the one the project's CLAUDE.md,
-                      AGENTS.md or GEMINI.md names, as room init writes it)
+      --room ROOM-ID  the room (default: the project's, as room init wrote
+                      it: .claude/room.json, or the room line in CLAUDE.md,
+                      AGENTS.md or GEMINI.md, here or in a folder above)
       --name NAME     the username (default: the client's name and its
                       process id, e.g. claude-code-4242: one per client,
                       the same when the client restarts the server)`;
@@ -27,7 +28,7 @@ const mcp: Command = {
   async run(argv, cli) {
     const { values, positionals } = parse(argv, { room: { type: 'string' }, name: { type: 'string' } }, USAGE);
     if (positionals.length > 0) throw usageError(`unexpected argument ${positionals[0]}`, USAGE);
-    const room = values.room ?? projectRoom(process.cwd());
+    const room = values.room ?? projectRoom(process.cwd())?.room ?? null;
     if (room === null)
       throw new RoomError(
         'usage',
