@@ -20,6 +20,8 @@ Usage:
   room watch [-t TOKEN | --token-file PATH] <room-id> [--interval S] [--timeout S]
                                                      wait for a message for you, then print what is new
   room init [--room ROOM-ID] [--dir PATH] [--yes]    write the agent protocol into a project's CLAUDE.md
+  room mcp [--room ROOM-ID] [--name NAME]            an MCP server on stdio for agents (tools, room resource)
+  room edit-check [--room ROOM-ID] [--user NAME]     PreToolUse hook: ask before editing a file others claimed
   room <command> --help                              help for one command
   room --version
 
