@@ -153,7 +153,7 @@ test("a lease ends once, announced, a grace period after the holder's session is
   await room.sent('bob', '/claim src/a.ts');
   agent.child.kill('SIGKILL');
   const ended = (e: Event) => e.type === 'system' && /^bob's claims ended/.test(e.content ?? '');
-  await watcher.waitFor((r) => r.events<Event>().some(ended), 5000);
+  await watcher.waitFor((r) => r.events<Event>().some(ended), 15_000);
   const notice = watcher.events<Event>().find(ended)!;
   assert.match(notice.content!, /^bob's claims ended \(bob left \d+s ago and did not come back\): src\/a\.ts$/);
   const seen = watcher.events<Event>();
@@ -181,7 +181,7 @@ test('a holder who comes back within the grace period keeps the claim', async (t
   // carol leaves after bob did: once her lease has ended, bob's would have too.
   other.child.kill('SIGKILL');
   const ended = (e: Event) => e.type === 'system' && / claims ended/.test(e.content ?? '');
-  await watcher.waitFor((r) => r.events<Event>().some(ended), 5000);
+  await watcher.waitFor((r) => r.events<Event>().some(ended), 15_000);
   assert.deepEqual(
     watcher
       .events<Event>()
@@ -197,7 +197,7 @@ test('without a live session, a claim ends after the TTL of inactivity, announce
   const watcher = await room.stream('alice');
   await room.sent('bob', '/claim the release notes');
   const ended = (e: Event) => e.type === 'system' && /^bob's claims ended/.test(e.content ?? '');
-  await watcher.waitFor((r) => r.events<Event>().some(ended), 5000);
+  await watcher.waitFor((r) => r.events<Event>().some(ended), 15_000);
   assert.match(
     watcher.events<Event>().find(ended)!.content!,
     /^bob's claims ended \(no activity from bob since \d\d:\d\d:\d\d UTC\): the release notes$/,
