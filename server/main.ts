@@ -14,7 +14,7 @@ import { removeFile, writeFileAtomic } from '../shared/safe-fs.ts';
 import { checkSocketPath, probeSocket } from '../shared/socket.ts';
 import { VERSION } from '../shared/version.ts';
 import { buildApp } from './app.ts';
-import { claimSettingsFrom } from './claims.ts';
+import { claimSettingsFrom, type ClaimSettings } from './claims.ts';
 import { History } from './history.ts';
 import { Registry } from './registry.ts';
 import { Room } from './room.ts';
@@ -26,6 +26,7 @@ interface BrokerConfig {
   readonly chat: string | undefined;
   readonly heartbeatMs: number;
   readonly maxBuffer: number;
+  readonly claims: ClaimSettings;
 }
 
 function configFrom(argv: string[], env: NodeJS.ProcessEnv): BrokerConfig {
@@ -36,11 +37,14 @@ function configFrom(argv: string[], env: NodeJS.ProcessEnv): BrokerConfig {
     strict: true,
   });
   if (positionals.length !== 1) throw new RoomError('usage', 'usage: broker <room-id> [--chat <path>]');
+  const paths = roomPaths(roomDirFrom(env), positionals[0]!);
   return {
-    paths: roomPaths(roomDirFrom(env), positionals[0]!),
+    paths,
     chat: values.chat,
     heartbeatMs: Number(env.ROOM_HEARTBEAT_MS ?? 15_000),
     maxBuffer: Number(env.ROOM_SSE_MAX_BUFFER ?? 1 << 20),
+    // Checked here, before any file is touched: a bad setting changes nothing.
+    claims: claimSettingsFrom(env, paths.claims),
   };
 }
 
@@ -109,7 +113,7 @@ async function main(): Promise<void> {
     maxBuffer: config.maxBuffer,
     polledAt: (names) => cursorTimes(paths, names),
     requestExit: () => void stop('exit'),
-    claims: claimSettingsFrom(process.env, paths.claims),
+    claims: config.claims,
   });
 
   const stop = (reason: CloseReason): Promise<void> => {

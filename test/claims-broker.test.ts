@@ -4,11 +4,11 @@
 // session is SIGKILLed or after a TTL of inactivity (each announced once),
 // kick, and a broker restart keeping the table.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { test, type TestContext } from 'node:test';
 import { AgentProcess } from './agent-process.ts';
 import { ROOM, TestRoom, fence, type Event } from './commands-room.ts';
-import { http, isAlive, waitUntil } from './helpers.ts';
+import { RoomDir, http, isAlive, waitUntil } from './helpers.ts';
 
 type Claim = { what: string; kind: 'path' | 'topic'; user: string; since: string; text: string };
 
@@ -238,4 +238,21 @@ test('claims survive a broker restart, in their own 0600 file', async (t) => {
   assert.equal(refused.code, 7);
   assert.match(refused.stderr, /claimed by bob .*"src\/a\.ts fixing"/);
   assert.deepEqual(holders(await claims(room, 'carol')), [['src/a.ts', 'bob']]);
+});
+
+test('a bad lease setting stops the broker from starting, with a clear error, before it touches the room', async (t) => {
+  const dir = RoomDir.create(t);
+  for (const [name, value] of [
+    ['ROOM_CLAIM_GRACE_MS', 'soon'],
+    ['ROOM_CLAIM_TTL_MS', '0'],
+  ] as const) {
+    const result = await dir.run(['join', ROOM, 'alice'], { env: { [name]: value } });
+    assert.equal(result.code, 2, result.stderr);
+    assert.match(
+      result.stderr,
+      new RegExp(`^room: ${name} must be a positive whole number of milliseconds, not ${value}\\n$`),
+    );
+    assert.equal(existsSync(dir.file(`${ROOM}.chat`)), false);
+    assert.equal(existsSync(dir.file(`room-${ROOM}.state`)), false);
+  }
 });
