@@ -5,7 +5,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { parseAgents, writeAgentConfig, AGENT_TOOLS } from '../client/mcp/agent-configs.ts';
+import { parseAgents, setUpAgents, writeAgentConfig, AGENT_TOOLS } from '../client/mcp/agent-configs.ts';
+import { findProtocolRoom } from '../client/protocol-section.ts';
 import { RoomError } from '../shared/errors.ts';
 
 function project(t: TestContext): string {
@@ -88,4 +89,28 @@ test('--agents names are checked', () => {
   assert.deepEqual(parseAgents('claude, Codex,gemini,cursor,claude'), ['claude', 'codex', 'gemini', 'cursor']);
   assert.throws(() => parseAgents('claude,vim'), /unknown agent vim: use claude, codex, gemini, cursor/);
   assert.throws(() => parseAgents(''), /unknown agent \(none\)/);
+});
+
+test('setUpAgents: each tool its config, and the protocol section once in each instructions file', (t) => {
+  const dir = project(t);
+  writeFileSync(join(dir, 'AGENTS.md'), '# Our agents\n');
+  const done = setUpAgents(dir, 'dev', ['claude', 'codex', 'cursor', 'gemini']);
+  assert.deepEqual(
+    done.map((d) => [d.config.tool, d.config.action, d.instructions.file, d.instructions.action]),
+    [
+      ['claude', 'created', 'CLAUDE.md', 'created'],
+      ['codex', 'created', 'AGENTS.md', 'added'],
+      ['cursor', 'created', 'AGENTS.md', 'added'],
+      ['gemini', 'created', 'GEMINI.md', 'created'],
+    ],
+  );
+  const agents = readFileSync(join(dir, 'AGENTS.md'), 'utf8');
+  assert.ok(agents.startsWith('# Our agents\n\n<!-- room:protocol room=dev'), 'appended after what was there');
+  assert.equal(agents.split('<!-- room:protocol').length, 2, 'once');
+  for (const file of ['CLAUDE.md', 'GEMINI.md'])
+    assert.equal(findProtocolRoom(readFileSync(join(dir, file), 'utf8')), 'dev');
+  assert.deepEqual(
+    setUpAgents(dir, 'dev', ['codex']).map((d) => [d.config.action, d.instructions.action]),
+    [['kept', 'kept']],
+  );
 });

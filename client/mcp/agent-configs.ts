@@ -13,6 +13,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { RoomError } from '../../shared/errors.ts';
 import { checkRoomId } from '../../shared/names.ts';
+import { findProtocolRoom, protocolSection } from '../protocol-section.ts';
 
 export const AGENT_TOOLS = ['claude', 'codex', 'gemini', 'cursor'] as const;
 export type AgentTool = (typeof AGENT_TOOLS)[number];
@@ -100,4 +101,42 @@ export function writeAgentConfig(projectDir: string, tool: AgentTool, room: stri
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, merged.text);
   return { tool, file, action: existed ? 'added' : 'created' };
+}
+
+export interface AgentSetUp {
+  readonly config: ConfigResult;
+  /** The instructions file (relative) and whether the protocol section was written to it or already there. */
+  readonly instructions: { readonly file: string; readonly action: 'created' | 'added' | 'kept' };
+}
+
+/**
+ * What `room init --agents …` does for each tool: its MCP config, and the
+ * protocol section in the file it reads as instructions (appended after what
+ * the file holds, once: a file that has a section already is left alone).
+ */
+export function setUpAgents(projectDir: string, room: string, tools: readonly AgentTool[]): AgentSetUp[] {
+  const done = new Map<string, AgentSetUp['instructions']>();
+  return tools.map((tool) => {
+    const config = writeAgentConfig(projectDir, tool, room);
+    const file = INSTRUCTIONS_FILE[tool];
+    let instructions = done.get(file);
+    if (instructions === undefined) {
+      instructions = { file, action: writeSection(join(projectDir, file), room) };
+      done.set(file, instructions);
+    }
+    return { config, instructions };
+  });
+}
+
+function writeSection(path: string, room: string): 'created' | 'added' | 'kept' {
+  const existing = existsSync(path) ? readFileSync(path, 'utf8') : null;
+  if (existing !== null && findProtocolRoom(existing) !== null) return 'kept';
+  const section = protocolSection(room);
+  if (existing === null) {
+    writeFileSync(path, section, { flag: 'wx' });
+    return 'created';
+  }
+  const sep = existing === '' || existing.endsWith('\n\n') ? '' : existing.endsWith('\n') ? '\n' : '\n\n';
+  writeFileSync(path, `${existing}${sep}${section}`);
+  return 'added';
 }
