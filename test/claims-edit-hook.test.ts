@@ -104,6 +104,7 @@ test('the plugin script runs it, and nothing blocks an edit: bad input, no room,
       child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
       child.on('error', reject);
       child.on('close', (code) => resolve({ code, stdout }));
+      child.stdin.on('error', () => {}); // a script that exits without reading its input
       child.stdin.end(input);
     });
   const asked = await run(hookInput(dir, 'Edit', 'src/a.ts'), { PATH: path });
