@@ -19,6 +19,8 @@ const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
   help: () => import('./commands/help.ts'),
   init: () => import('./commands/init.ts'),
   web: () => import('./commands/web.ts'),
+  mcp: () => import('./commands/mcp.ts'),
+  'edit-check': () => import('./commands/edit-check.ts'),
 };
 
 function makeCli(): Cli {

@@ -6,6 +6,7 @@ import * as api from '../shared/api.ts';
 import { RoomError } from '../shared/errors.ts';
 import * as events from '../shared/events.ts';
 import { MAX_CONTENT_BYTES } from '../shared/events.ts';
+import { claimRoutes } from './routes/claims.ts';
 import { eventRoutes } from './routes/events.ts';
 import { joinRoutes } from './routes/join.ts';
 import { messageRoutes } from './routes/messages.ts';
@@ -119,6 +120,7 @@ export async function buildApp({ room, version }: AppOptions): Promise<FastifyIn
   await app.register(joinRoutes(room));
   await app.register(messageRoutes(room));
   await app.register(eventRoutes(room));
+  await app.register(claimRoutes(room));
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
   return app;
 }

@@ -11,6 +11,7 @@ import { RoomError } from '../shared/errors.ts';
 import { MAX_CONTENT_BYTES, isVisibleTo, type Notice, type RoomEvent } from '../shared/events.ts';
 import { stripAt } from '../shared/names.ts';
 import { authenticate } from './auth.ts';
+import { Claims, type ClaimSettings, claimSettingsFrom } from './claims.ts';
 import { type CommandContext, runCommand } from './commands.ts';
 import { HistoryQueries, type Page, type PageQuery } from './history-queries.ts';
 import { Hub } from './hub.ts';
@@ -34,6 +35,8 @@ export interface BrokerOptions {
   readonly requestExit: () => void;
   readonly say?: (message: string) => void;
   readonly now?: () => Date;
+  /** Where claims are kept and how long their leases last (default: in memory, default leases). */
+  readonly claims?: ClaimSettings;
 }
 
 export class Broker implements CommandContext {
@@ -44,6 +47,7 @@ export class Broker implements CommandContext {
   readonly hub: Hub;
   readonly queries: HistoryQueries;
   readonly streams: Streams;
+  readonly claims: Claims;
   /** Set once the broker is shutting down: no new streams, no new writes. */
   closing = false;
   readonly #requestExit: () => void;
@@ -63,7 +67,9 @@ export class Broker implements CommandContext {
       maxBuffer: options.maxBuffer,
       stallMs: options.stallMs,
       checkLog,
-      onClosed: (sub) => this.streams.closed(sub),
+      onClosed: (sub) => {
+        if (this.streams.closed(sub)) this.claims.left(sub.user);
+      },
     });
     this.room = new Room({
       id: options.id,
@@ -74,6 +80,15 @@ export class Broker implements CommandContext {
     });
     this.queries = new HistoryQueries({ log: options.log, canSee, checkLog });
     this.streams = new Streams(this.room, this.hub, this.presence, this.queries);
+    this.claims = new Claims(options.claims ?? claimSettingsFrom({}, null), {
+      publish: (draft) => this.room.publish(draft),
+      system: (content) => this.room.system(content),
+      notice: (content) => this.room.notice(content),
+      host: () => this.registry.host,
+      isPresent: (user) => this.presence.isOnline(user),
+      polledAt: (user) => this.#polledAt([user]).get(user),
+      now: () => this.room.now(),
+    });
   }
 
   get host(): string | null {
@@ -113,6 +128,7 @@ export class Broker implements CommandContext {
   post(user: string, inbound: Inbound): PostResult {
     if (this.closing) throw new RoomError('room_closing', `${this.id} is shutting down: nothing more is stored`);
     this.presence.touch(user, this.room.now());
+    this.claims.touch(user);
     switch (inbound.type) {
       case 'message':
         return this.#stored({ type: 'message', user, content: checkContent(inbound.content) });

@@ -11,6 +11,7 @@ import type { CloseReason, Inbound, Users } from '../shared/api.ts';
 import { COMMANDS, commandUsage, findCommand } from '../shared/commands.ts';
 import { RoomError } from '../shared/errors.ts';
 import type { Notice, RoomEvent } from '../shared/events.ts';
+import type { Claims } from './claims.ts';
 import type { Presence } from './presence.ts';
 import type { Registry } from './registry.ts';
 import type { Draft, PostResult } from './room.ts';
@@ -21,6 +22,8 @@ export interface CommandContext {
   readonly host: string | null;
   readonly registry: Registry;
   readonly presence: Presence;
+  /** The claim table (/claim, /release, /claims, leases). */
+  readonly claims: Claims;
   /** Stamps, stores and broadcasts an event. */
   publish(draft: Draft): RoomEvent;
   /** A stored notice from the broker to everyone. */
@@ -102,6 +105,8 @@ function whoText(room: CommandContext, user: string, now: Date): string {
       `recently active — ${recent.map((u) => `${label(u.user, u.status)} (${ago(new Date(u.last_active), now)})`).join(', ')}`,
     );
   }
+  const claims = room.claims.whoLine();
+  if (claims !== null) lines.push(claims);
   return lines.join('\n');
 }
 
@@ -127,6 +132,9 @@ const USER_COMMANDS: Record<string, Handler> = {
     if (params.length < 2) usage('reply');
     return room.post(user, { type: 'reply', reply_to: params[0]!, content: params.slice(1).join(' ') });
   },
+  claim: (room, user, params) => room.claims.claim(user, params),
+  release: (room, user, params) => room.claims.release(user, params),
+  claims: (room) => room.claims.answer(),
 };
 
 const ADMIN_COMMANDS: Record<string, Handler> = {
@@ -138,6 +146,7 @@ const ADMIN_COMMANDS: Record<string, Handler> = {
     room.registry.kick(name);
     room.presence.forget(name);
     const event = room.system(`${user} kicked ${name} (token invalidated)`);
+    room.claims.endAllOf(name, `${name} was kicked`);
     room.endStreams('kicked', `you were kicked from ${room.id} by ${user}`, (u) => u === name);
     return stored(event);
   },

@@ -25,6 +25,7 @@ import { userFilePath } from '../shared/user-file.ts';
 import { VERSION } from '../shared/version.ts';
 import { buildApp } from './app.ts';
 import { Broker } from './broker.ts';
+import { claimSettingsFrom, type ClaimSettings } from './claims.ts';
 import { describeDurability, durabilityFrom } from './log/durability.ts';
 import { FileLog } from './log/file-log.ts';
 import { Registry } from './registry.ts';
@@ -39,6 +40,7 @@ interface BrokerConfig {
   readonly stallMs: number;
   /** Stop after this long with no live session and no request; 0: never. */
   readonly idleMs: number;
+  readonly claims: ClaimSettings;
 }
 
 /** ROOM_IDLE_SECONDS: how long a broker with no live session and no request lives on (README). */
@@ -60,13 +62,16 @@ function configFrom(argv: string[], env: NodeJS.ProcessEnv): BrokerConfig {
     strict: true,
   });
   if (positionals.length !== 1) throw new RoomError('usage', 'usage: broker [--chat <path>] -- <room-id>');
+  const paths = roomPaths(roomDirFrom(env), positionals[0]!);
   return {
-    paths: roomPaths(roomDirFrom(env), positionals[0]!),
+    paths,
     chat: values.chat,
     heartbeatMs: Number(env.ROOM_HEARTBEAT_MS ?? 15_000),
     maxBuffer: Number(env.ROOM_SSE_MAX_BUFFER ?? 1 << 20),
     stallMs: Number(env.ROOM_SSE_STALL_MS ?? 30_000),
     idleMs: idleMsFrom(env.ROOM_IDLE_SECONDS),
+    // Checked here, before any file is touched: a bad setting changes nothing.
+    claims: claimSettingsFrom(env, paths.claims),
   };
 }
 
@@ -244,6 +249,7 @@ async function main(): Promise<void> {
     say: log,
     polledAt: (names) => cursorTimes(paths, names),
     requestExit: () => void stop('exit'),
+    claims: config.claims,
   });
 
   const stop = (reason: CloseReason): Promise<void> => {
@@ -263,6 +269,7 @@ async function main(): Promise<void> {
       );
       await room.hub.drained(3000);
       room.hub.stop();
+      room.claims.stop();
       const keeperClosed = keeper?.close(); // its connections belong to the app, which closes them
       await app?.close();
       await keeperClosed;

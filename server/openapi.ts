@@ -27,6 +27,7 @@ export async function generateOpenApi(): Promise<unknown> {
     return document;
   } finally {
     room.hub.stop();
+    room.claims.stop();
   }
 }
 

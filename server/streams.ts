@@ -56,10 +56,14 @@ export class Streams {
     this.#announce({ type: 'join', user });
   }
 
-  /** A stream ended, however it ended: the user's session count drops, and the room hears the leave. */
-  closed(sub: Subscriber): void {
-    this.#presence.disconnect(sub.user, this.#room.now());
+  /**
+   * A stream ended, however it ended: the user's session count drops, and the
+   * room hears the leave. True when it was the user's last live session.
+   */
+  closed(sub: Subscriber): boolean {
+    const last = this.#presence.disconnect(sub.user, this.#room.now());
     this.#announce({ type: 'leave', user: sub.user });
+    return last;
   }
 
   /** A join or leave. When the log cannot take it (disk full) it is lost, and the session opens or ends all the same. */

@@ -20,7 +20,19 @@ export const COMMANDS: readonly CommandInfo[] = [
     admin: false,
   },
   { name: 'reply', args: '<id-prefix> <message…>', description: 'answer an earlier message', admin: false },
-  { name: 'claim', args: '<what…>', description: 'tell the room what you are taking on (broadcast)', admin: false },
+  {
+    name: 'claim',
+    args: '<what…> [--force]',
+    description: 'claim paths, a glob or a topic (broadcast); refused while someone else holds it',
+    admin: false,
+  },
+  {
+    name: 'release',
+    args: '[what…]',
+    description: 'end your claim on what (with nothing: all of yours)',
+    admin: false,
+  },
+  { name: 'claims', args: '', description: 'the open claims (only you see the answer)', admin: false },
   { name: 'help', args: '', description: 'list the commands (only you see the answer)', admin: false },
   {
     name: 'kick',

@@ -22,7 +22,7 @@ export const EXIT_CODE_HELP: ReadonlyArray<readonly [number, string]> = [
   [EXIT.auth, 'bad token (missing, unknown or revoked)'],
   [EXIT.nameUnavailable, 'name taken, or blocked by the host'],
   [EXIT.timeout, 'watch timed out with nothing new'],
-  [EXIT.denied, 'permission denied (host-only command)'],
+  [EXIT.denied, 'permission denied (host-only command), or a claim someone else holds'],
 ];
 
 interface ErrorSpec {
@@ -46,6 +46,8 @@ export const ERRORS = {
   missing_token: { status: 401, exit: EXIT.auth },
   invalid_token: { status: 401, exit: EXIT.auth },
   name_taken: { status: 409, exit: EXIT.nameUnavailable },
+  claim_conflict: { status: 409, exit: EXIT.denied },
+  claim_not_found: { status: 404, exit: EXIT.usage },
   user_kicked: { status: 403, exit: EXIT.nameUnavailable },
   permission_denied: { status: 403, exit: EXIT.denied },
   broker_unreachable: { status: 503, exit: EXIT.unreachable },

@@ -7,6 +7,7 @@
 //   room-<id>.log           the broker's log
 //   room-<id>.lock          held while a client starts the broker (shared/pid-lock.ts)
 //   room-<id>.pid           held by the room's broker for its whole life (shared/pid-lock.ts)
+//   room-<id>.claims        the open claims (JSON), written by the broker
 //   room-<id>-<user>.token  a user's token record, written by `room join`
 //   room-<id>-<user>.cursor a user's poll/watch cursor
 //   room-<id>.web           the running `room web` gateway: its pid and address
@@ -44,6 +45,7 @@ export interface RoomPaths {
   readonly log: string;
   readonly lock: string;
   readonly pid: string;
+  readonly claims: string;
 }
 
 /**
@@ -82,6 +84,7 @@ export function roomPaths(dir: string, roomId: string): RoomPaths {
     log: join(dir, `room-${roomId}.log`),
     lock: join(dir, `room-${roomId}.lock`),
     pid: join(dir, `room-${roomId}.pid`),
+    claims: join(dir, `room-${roomId}.claims`),
   };
 }
 

@@ -60,7 +60,7 @@ test('built-in command names match in any case; other names are kept as sent', a
   assert.equal(who.seq, undefined, 'private');
   const dm = await room.sent('bob', '/DM', 'alice', 'hi');
   assert.deepEqual([dm.type, dm.to, dm.content], ['dm', 'alice', 'hi']);
-  assert.equal((await room.sent('bob', '/Claim', 'x')).cmd, 'Claim');
+  assert.equal((await room.sent('bob', '/Deploy', 'x')).cmd, 'Deploy');
   const kick = await room.send('bob', '/KICK', 'alice');
   assert.equal(kick.code, 7, 'an admin command in capitals is still refused, not broadcast');
   assert.deepEqual(

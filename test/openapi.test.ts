@@ -19,6 +19,7 @@ test('the document is valid OpenAPI 3.1 and documents every route', async () => 
   await SwaggerParser.validate(structuredClone(document));
   assert.equal(document.openapi, '3.1.0');
   assert.deepEqual(Object.keys(document.paths).sort(), [
+    '/claims',
     '/events',
     '/health',
     '/join',

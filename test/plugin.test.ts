@@ -76,7 +76,9 @@ test('marketplace.json at the repository root lists the plugin at ./plugin', () 
 });
 
 test('the plugin holds only its manifest, skills, commands and README; no CLAUDE.md at its root', () => {
-  assert.deepEqual(readdirSync(PLUGIN).sort(), ['.claude-plugin', 'README.md', 'commands', 'skills']);
+  assert.deepEqual(readdirSync(PLUGIN).sort(), ['.claude-plugin', 'README.md', 'commands', 'hooks', 'skills']);
+  assert.deepEqual(readdirSync(join(PLUGIN, 'hooks')), ['edit-check']);
+  assert.ok((statSync(join(PLUGIN, 'hooks', 'edit-check')).mode & 0o111) !== 0, 'the hook script is executable');
   assert.deepEqual(readdirSync(join(PLUGIN, '.claude-plugin')), ['plugin.json']);
   assert.deepEqual(readdirSync(join(PLUGIN, 'skills')), ['room']);
   assert.deepEqual(readdirSync(join(PLUGIN, 'commands')).sort(), ['check.md', 'send.md']);

@@ -16,7 +16,7 @@ test('/ lists the commands with their descriptions; admin ones only for the host
   assert.equal(forGuest.kind, 'command');
   assert.deepEqual(
     forGuest.items.map((i) => i.insert),
-    ['/who', '/set_status ', '/dm ', '/reply ', '/claim ', '/help'],
+    ['/who', '/set_status ', '/dm ', '/reply ', '/claim ', '/release ', '/claims', '/help'],
   );
   assert.match(forGuest.items[0]!.detail, /who is online/);
   const forHost = labels(at('/'), host)!;
@@ -27,12 +27,17 @@ test('/ lists the commands with their descriptions; admin ones only for the host
 
 test('filtering: prefix matches first, then other matches; nothing matching closes it', () => {
   assert.deepEqual(labels(at('/s'), guest), ['/set_status [text…]']);
-  assert.deepEqual(labels(at('/e'), guest), ['/set_status [text…]', '/reply <id-prefix> <message…>', '/help']);
+  assert.deepEqual(labels(at('/e'), guest), [
+    '/set_status [text…]',
+    '/reply <id-prefix> <message…>',
+    '/release [what…]',
+    '/help',
+  ]);
   assert.deepEqual(labels(at('/e'), host)!.slice(0, 1), ['/exit'], 'a prefix match comes first');
-  assert.deepEqual(labels(at('/cl'), host), ['/claim <what…>', '/clear-tokens', '/clear']);
+  assert.deepEqual(labels(at('/cl'), host), ['/claim <what…> [--force]', '/claims', '/clear-tokens', '/clear']);
   assert.deepEqual(
     labels(at('/c'), host),
-    ['/claim <what…>', '/clear-tokens', '/clear'],
+    ['/claim <what…> [--force]', '/claims', '/clear-tokens', '/clear'],
     'one character that starts names: no inner matches (/kick)',
   );
   assert.deepEqual(labels(at('/clear'), host), ['/clear', '/clear-tokens'], 'an exact match comes first');

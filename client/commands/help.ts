@@ -22,6 +22,8 @@ Usage:
   room init [--room ROOM-ID] [--dir PATH] [--yes]    write the agent protocol into a project's CLAUDE.md
   room web <room-id> [username] [--no-open] [-t TOKEN | --token-file PATH]
                                                      open the room in a web browser (a gateway on 127.0.0.1)
+  room mcp [--room ROOM-ID] [--name NAME]            an MCP server on stdio for agents (tools, room resource)
+  room edit-check [--room ROOM-ID] [--user NAME]     PreToolUse hook: ask before editing a file others claimed
   room <command> --help                              help for one command
   room --version
 

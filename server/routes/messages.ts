@@ -56,7 +56,7 @@ export function messageRoutes(room: Broker) {
           response: {
             201: { description: 'the broadcast record', $ref: 'Event#' },
             200: { description: 'a private answer', $ref: 'Notice#' },
-            ...errorResponses(400, 401, 403, 404, 413, 415),
+            ...errorResponses(400, 401, 403, 404, 409, 413, 415),
           },
         },
       },

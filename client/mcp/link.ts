@@ -1,0 +1,128 @@
+// The MCP server's connection to its room: it starts the broker if needed,
+// takes its identity (joining the name, or reusing that name's token record,
+// so a client that reconnects under the same name keeps it), and holds a live
+// session while the client is connected: the server counts as present, and
+// every event reaches the inbox (and the resource's subscribers) as it arrives.
+import type { Inbound } from '../../shared/api.ts';
+import type { Claim } from '../../shared/claims.ts';
+import { RoomError } from '../../shared/errors.ts';
+import type { RoomEvent } from '../../shared/events.ts';
+import type { RoomPaths } from '../../shared/paths.ts';
+import { ensureBroker } from '../broker-start.ts';
+import { BrokerClient, type PostAnswer } from '../live/broker-client.ts';
+import { resolveIdentity } from '../live/identity.ts';
+import { LiveSession, type SessionEnd } from '../live/session.ts';
+import { Inbox } from './inbox.ts';
+
+/** History events shown as unread on the first connection: some context for the first read. */
+const FIRST_HISTORY = 10;
+/** Events kept for the room resource. */
+const RECENT = 50;
+
+export interface LinkOptions {
+  readonly paths: RoomPaths;
+  readonly username: string;
+  /** The name was made up (not --name): if someone is online under it, try `<name>-2`, `<name>-3`, … */
+  readonly derived: boolean;
+  readonly giveUpMs: number;
+  /** Called for each event that is news for the client (not its own, not a join or leave). */
+  readonly onNews: () => void;
+  readonly onEnd: (end: SessionEnd) => void;
+}
+
+/** Distinct names tried for a made-up name before giving up. */
+const MAX_SUFFIX = 20;
+
+/** Joins (or takes back, from its token record) the name; a made-up name someone is online under is skipped. */
+async function identity(client: BrokerClient, options: LinkOptions): Promise<{ user: string; token: string }> {
+  for (let n = 1; ; n++) {
+    const user = n === 1 ? options.username : `${options.username}-${n}`;
+    let token: string;
+    try {
+      ({ token } = await resolveIdentity(client, options.paths, user, undefined));
+    } catch (error) {
+      // A made-up name taken by someone whose token we do not have: try the next.
+      if (!options.derived || !(error instanceof RoomError) || error.code !== 'name_taken' || n === MAX_SUFFIX)
+        throw error;
+      continue;
+    }
+    if (!options.derived) return { user, token };
+    const { online } = await client.users(token);
+    if (!online.some((u) => u.user === user)) return { user, token };
+    if (n === MAX_SUFFIX)
+      throw new RoomError('name_taken', `${options.username} and ${MAX_SUFFIX - 1} variants are online: pass --name`);
+  }
+}
+
+export class RoomLink {
+  readonly user: string;
+  readonly inbox: Inbox;
+  readonly #client: BrokerClient;
+  readonly #token: string;
+  readonly #session: LiveSession;
+  readonly #running: Promise<SessionEnd>;
+  readonly #recent: RoomEvent[] = [];
+
+  private constructor(options: LinkOptions, client: BrokerClient, user: string, token: string) {
+    this.user = user;
+    this.inbox = new Inbox(user);
+    this.#client = client;
+    this.#token = token;
+    this.#session = new LiveSession({
+      client,
+      paths: options.paths,
+      token,
+      history: FIRST_HISTORY,
+      giveUpMs: options.giveUpMs,
+      onEvent: (event) => {
+        this.#recent.push(event);
+        if (this.#recent.length > RECENT) this.#recent.shift();
+        if (this.inbox.add(event)) options.onNews();
+      },
+    });
+    this.#running = this.#session.run().then((end) => {
+      options.onEnd(end);
+      return end;
+    });
+  }
+
+  static async open(options: LinkOptions): Promise<RoomLink> {
+    await ensureBroker(options.paths);
+    const client = new BrokerClient(options.paths.socket);
+    try {
+      const { user, token } = await identity(client, options);
+      const link = new RoomLink(options, client, user, token);
+      await link.#session.whenLive();
+      if (link.#session.ended) throw new RoomError('broker_unreachable', 'the live session ended as it started');
+      return link;
+    } catch (error) {
+      await client.close();
+      throw error;
+    }
+  }
+
+  get ended(): boolean {
+    return this.#session.ended;
+  }
+
+  /** The last events of the room, oldest first (for the room resource). */
+  recent(): readonly RoomEvent[] {
+    return this.#recent;
+  }
+
+  post(inbound: Inbound): Promise<PostAnswer> {
+    return this.#client.post(this.#token, inbound);
+  }
+
+  async claims(): Promise<Claim[]> {
+    const response = await this.#client.send('GET', '/claims', { token: this.#token });
+    return ((await response.body.json()) as { claims: Claim[] }).claims;
+  }
+
+  /** Ends the live session (the broker then broadcasts the leave) and the connection. */
+  async close(): Promise<void> {
+    this.#session.stop();
+    await this.#running;
+    await this.#client.close();
+  }
+}

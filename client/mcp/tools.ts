@@ -1,0 +1,142 @@
+// The MCP tools: a lean set, since every description costs each agent
+// context on every turn (test/mcp-server.test.ts measures the whole list in
+// tokens). Each tool answers in short text; a broker error becomes a tool
+// error whose text starts with the broker's code (`claim_conflict: …`).
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+import type { Inbound } from '../../shared/api.ts';
+import { RoomError } from '../../shared/errors.ts';
+import { parseInput } from '../../shared/input.ts';
+import { compactLine } from './format.ts';
+import type { RoomLink } from './link.ts';
+
+const MAX_WAIT_SECONDS = 600;
+
+const text = (value: string): CallToolResult => ({ content: [{ type: 'text', text: value }] });
+
+function failure(error: unknown): CallToolResult {
+  const message =
+    error instanceof RoomError ? `${error.code}: ${error.message}` : `internal: ${(error as Error).message}`;
+  return { isError: true, content: [{ type: 'text', text: message }] };
+}
+
+/** Runs a tool against the link once it is up; any error becomes a tool error. */
+function guarded<A>(
+  link: () => Promise<RoomLink>,
+  run: (link: RoomLink, args: A, signal: AbortSignal) => Promise<string>,
+): (args: A, extra: { signal: AbortSignal }) => Promise<CallToolResult> {
+  return async (args, extra) => {
+    try {
+      return text(await run(await link(), args, extra.signal));
+    } catch (error) {
+      return failure(error);
+    }
+  };
+}
+
+async function posted(link: RoomLink, inbound: Inbound): Promise<string> {
+  const answer = await link.post(inbound);
+  if (!answer.stored) return answer.notice.content;
+  return `ok [${answer.event.id.slice(0, 8)}] #${answer.event.seq}`;
+}
+
+function unread(link: RoomLink, limit: number): string {
+  const { events, dropped, left } = link.inbox.take(limit);
+  if (events.length === 0) return 'nothing new';
+  const lines = events.map(compactLine);
+  if (dropped > 0) lines.unshift(`(${dropped} older events dropped)`);
+  if (left > 0) lines.push(`(${left} more: read again)`);
+  return lines.join('\n');
+}
+
+export function registerTools(server: McpServer, link: () => Promise<RoomLink>): void {
+  server.registerTool(
+    'send',
+    {
+      description:
+        'Post to the room: a message, or a command such as /set_status text or /who. Give to for a DM, reply_to to answer an event.',
+      inputSchema: {
+        text: z.string().min(1),
+        to: z.string().optional().describe('username'),
+        reply_to: z.string().optional().describe('event id or its first 8 characters'),
+      },
+    },
+    guarded(link, (l, args: { text: string; to?: string; reply_to?: string }) => {
+      if (args.to !== undefined) return posted(l, { type: 'dm', to: args.to, content: args.text });
+      if (args.reply_to !== undefined) return posted(l, { type: 'reply', reply_to: args.reply_to, content: args.text });
+      return posted(l, parseInput(args.text, { json: false }));
+    }),
+  );
+
+  server.registerTool(
+    'read',
+    {
+      description:
+        "What is new from others since your last read or wait, oldest first, one line each: '[id] time user: text'.",
+      inputSchema: { limit: z.number().int().min(1).max(200).optional().describe('default 50') },
+    },
+    guarded(link, async (l, args: { limit?: number }) => unread(l, args.limit ?? 50)),
+  );
+
+  server.registerTool(
+    'wait',
+    {
+      description: 'Block until something new arrives from others, then return it as read does.',
+      inputSchema: {
+        seconds: z.number().int().min(1).max(MAX_WAIT_SECONDS).optional().describe('give up after; default 30'),
+      },
+    },
+    guarded(link, async (l, args: { seconds?: number }, signal) => {
+      const seconds = args.seconds ?? 30;
+      await l.inbox.whenAny(AbortSignal.any([signal, AbortSignal.timeout(seconds * 1000)]));
+      return l.inbox.size > 0 ? unread(l, 50) : `nothing new after ${seconds}s`;
+    }),
+  );
+
+  server.registerTool(
+    'who',
+    { description: 'Who is in the room, with status and claims.', inputSchema: {} },
+    guarded(link, (l) => posted(l, { type: 'command', cmd: 'who', params: [] })),
+  );
+
+  server.registerTool(
+    'claim',
+    {
+      description:
+        'Claim files, folders, globs or a topic before working on them. Refused if someone else holds an overlapping claim.',
+      inputSchema: {
+        what: z.string().min(1).describe('paths/globs, optional note after; or a topic'),
+        force: z.boolean().optional().describe('take it over from its holder'),
+      },
+    },
+    guarded(link, (l, args: { what: string; force?: boolean }) =>
+      posted(l, { type: 'command', cmd: 'claim', params: [...words(args.what), ...(args.force ? ['--force'] : [])] }),
+    ),
+  );
+
+  server.registerTool(
+    'release',
+    {
+      description: 'Release your claim when done.',
+      inputSchema: { what: z.string().optional().describe('omit for all yours') },
+    },
+    guarded(link, (l, args: { what?: string }) =>
+      posted(l, { type: 'command', cmd: 'release', params: words(args.what ?? '') }),
+    ),
+  );
+
+  server.registerTool(
+    'claims',
+    { description: 'The open claims: what, holder, since when, their note.', inputSchema: {} },
+    guarded(link, async (l) => {
+      const claims = await l.claims();
+      if (claims.length === 0) return 'no open claims';
+      return claims.map((c) => `${c.what} — ${c.user} since ${c.since.slice(11, 16)}: ${c.text}`).join('\n');
+    }),
+  );
+}
+
+function words(text: string): string[] {
+  return text.split(/\s+/).filter((w) => w !== '');
+}
