@@ -1,21 +1,47 @@
 // POST /messages (send one event) and GET /messages (read the history).
 import type { FastifyInstance } from 'fastify';
-import type { Inbound } from '../../shared/api.ts';
+import { type Inbound, MAX_BODY_BYTES } from '../../shared/api.ts';
+import { roomError } from '../../shared/errors.ts';
+import { fingerprintOf, IDEMPOTENCY_KEY_PATTERN, type IdempotencyCache, type StoredAnswer } from '../idempotency.ts';
 import type { Room } from '../room.ts';
 import { bearer, errorResponses, requestUser } from './schema.ts';
 
-export function messageRoutes(room: Room) {
+export function messageRoutes(room: Room, idempotency: IdempotencyCache) {
+  /** Posts one inbound event; the answer's body is the JSON line sent (for a 201, the history line). */
+  const post = (user: string, inbound: Inbound): StoredAnswer => {
+    const result = room.post(user, inbound);
+    return result.stored
+      ? { status: 201, body: `${JSON.stringify(result.event)}\n` }
+      : { status: 200, body: `${JSON.stringify(result.notice)}\n` };
+  };
+
   return async (app: FastifyInstance) => {
-    app.post<{ Body: Inbound | string }>(
+    app.post<{ Body: Inbound | string | undefined; Headers: { 'idempotency-key'?: string } }>(
       '/messages',
       {
         schema: {
+          operationId: 'postMessage',
+          tags: ['messages'],
           summary: 'Send a message, reply, command or DM',
           description:
-            'The body is one inbound event, exactly as agent mode reads it from stdin; a text/plain body is a plain message. ' +
-            'A stored event answers 201 with the broadcast record, the same JSON that went into the history. ' +
-            'A private answer (/who, /help) answers 200 with a notice that is not stored.',
+            'The body is one inbound event, exactly as agent mode reads it from stdin; a text/plain body (UTF-8) is a plain message. ' +
+            'A stored event answers 201 with the broadcast record, the same JSON line that went into the history. ' +
+            'A private answer (/who, /help) answers 200 with a notice that is not stored. ' +
+            `Bodies are at most ${MAX_BODY_BYTES} bytes. ` +
+            'With an `Idempotency-Key`, a retry of the same request by the same user (within an hour, for the last 1000 keys) ' +
+            'answers the original status and body and writes nothing; the same key with a different request is a 422. ' +
+            'Keys are held in memory: a broker that restarts forgets them.',
           security: bearer,
+          headers: {
+            type: 'object',
+            properties: {
+              'idempotency-key': {
+                type: 'string',
+                pattern: IDEMPOTENCY_KEY_PATTERN,
+                description: 'a unique key per message (e.g. a UUID), reused only to retry that message',
+              },
+            },
+          },
           body: {
             content: {
               'application/json': { schema: { $ref: 'Inbound#' } },
@@ -25,16 +51,24 @@ export function messageRoutes(room: Room) {
           response: {
             201: { description: 'the broadcast record', $ref: 'Event#' },
             200: { description: 'a private answer', $ref: 'Notice#' },
-            ...errorResponses(400, 401, 403, 404, 413, 415),
+            ...errorResponses(400, 401, 403, 404, 413, 415, 422, 503),
           },
         },
       },
       async (request, reply) => {
         const user = requestUser(room, request);
         const body = request.body;
+        if (body === undefined || body === null)
+          throw roomError('invalid_event', {
+            detail: 'no body: send an event as application/json or a message as text/plain',
+          });
         const inbound: Inbound = typeof body === 'string' ? { type: 'message', content: body } : body;
-        const result = room.post(user, inbound);
-        return result.stored ? reply.code(201).send(result.event) : reply.code(200).send(result.notice);
+        const key = request.headers['idempotency-key'];
+        const answer =
+          key === undefined
+            ? post(user, inbound)
+            : await idempotency.run(user, key, fingerprintOf(inbound), () => post(user, inbound));
+        return reply.code(answer.status).type('application/json; charset=utf-8').send(answer.body);
       },
     );
 
@@ -42,6 +76,8 @@ export function messageRoutes(room: Room) {
       '/messages',
       {
         schema: {
+          operationId: 'listMessages',
+          tags: ['messages'],
           summary: 'Read visible history events',
           description:
             'With `since`, the first `limit` visible events after that id; without it, the last `limit`. Touches no cursor.',
@@ -53,7 +89,10 @@ export function messageRoutes(room: Room) {
               limit: { type: 'integer', minimum: 1, maximum: 10000, default: 100 },
             },
           },
-          response: { 200: { type: 'array', items: { $ref: 'Event#' } }, ...errorResponses(400, 401, 404) },
+          response: {
+            200: { description: 'visible events, oldest first', type: 'array', items: { $ref: 'Event#' } },
+            ...errorResponses(400, 401, 404),
+          },
         },
       },
       (request) => {
