@@ -7,7 +7,7 @@ import * as api from '../shared/api.ts';
 import { MAX_BODY_BYTES } from '../shared/api.ts';
 import { roomError } from '../shared/errors.ts';
 import * as events from '../shared/events.ts';
-import { answerClientError, toRoomError } from './http-errors.ts';
+import { answerClientError, sendError, toRoomError } from './http-errors.ts';
 import { IdempotencyCache } from './idempotency.ts';
 import { addDiscriminatorMappings } from './openapi-finish.ts';
 import { RouteMethods } from './route-methods.ts';
@@ -84,8 +84,7 @@ export async function buildApp({ room, version, requestTimeoutMs }: AppOptions):
     http: { headersTimeout: timeoutMs, connectionsCheckingInterval: Math.min(1000, Math.max(50, timeoutMs / 4)) },
     clientErrorHandler: (error, socket) => answerClientError(error, socket, timeoutMs),
     frameworkErrors: (error, _request, reply) => {
-      const roomErr = toRoomError(error);
-      void (reply as FastifyReply).code(roomErr.status).send({ code: roomErr.code, message: roomErr.message });
+      void sendError(reply as FastifyReply, toRoomError(error));
     },
     schemaController: { compilersFactory: { buildValidator: buildValidator as never } },
   });
@@ -151,22 +150,17 @@ export async function buildApp({ room, version, requestTimeoutMs }: AppOptions):
     const roomErr = toRoomError(error);
     // A client that hung up mid-body is bad_request, answered into the void, not logged.
     if (roomErr.code === 'internal') console.error(`[room] internal error on ${request.method} ${request.url}:`, error);
-    if (roomErr.status === 401) {
-      const why = roomErr.code === 'missing_token' ? '' : ', error="invalid_token"';
-      void reply.header('www-authenticate', `Bearer realm="room"${why}`);
-    }
-    void reply.code(roomErr.status).send({ code: roomErr.code, message: roomErr.message });
+    void sendError(reply, roomErr);
   });
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?', 1)[0] ?? '';
     const allow = methods.allowed(request.url);
     if (allow.length > 0) {
       const error = roomError('method_not_allowed', { method: request.method, path, allow: allow.join(', ') });
-      void reply.code(405).header('allow', allow.join(', ')).send({ code: error.code, message: error.message });
+      void sendError(reply, error, { allow: allow.join(', ') });
       return;
     }
-    const error = roomError('not_found', { method: request.method, path });
-    void reply.code(404).send({ code: error.code, message: error.message });
+    void sendError(reply, roomError('not_found', { method: request.method, path }));
   });
 
   await app.register(statusRoutes(room, version));

@@ -5,7 +5,7 @@
 // oversized headers, request timeout).
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
-import type { FastifyError } from 'fastify';
+import type { FastifyError, FastifyReply } from 'fastify';
 import { MAX_BODY_BYTES } from '../shared/api.ts';
 import { RoomError, roomError } from '../shared/errors.ts';
 import { MAX_CONTENT_BYTES } from '../shared/events.ts';
@@ -13,6 +13,19 @@ import { MAX_CONTENT_BYTES } from '../shared/events.ts';
 /** The body of every error response: one JSON line. */
 export function errorBody(error: RoomError): string {
   return `${JSON.stringify({ code: error.code, message: error.message })}\n`;
+}
+
+/**
+ * Sends a room error as the answer: `{code, message}` and a newline; a 401
+ * says how to authenticate (WWW-Authenticate), extra headers (Allow) as given.
+ */
+export function sendError(reply: FastifyReply, error: RoomError, headers: Record<string, string> = {}): FastifyReply {
+  if (error.status === 401) {
+    const why = error.code === 'missing_token' ? '' : ', error="invalid_token"';
+    void reply.header('www-authenticate', `Bearer realm="room"${why}`);
+  }
+  for (const [name, value] of Object.entries(headers)) void reply.header(name, value);
+  return reply.code(error.status).type('application/json; charset=utf-8').send(errorBody(error));
 }
 
 /** A request the client gave up on while sending it: nobody is left to answer, nothing to log. */

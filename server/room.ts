@@ -97,12 +97,12 @@ export class Room {
     return { type: 'token', token, username: name };
   }
 
-  /** Stamps, persists, then publishes an event. */
-  publish(draft: Draft): RoomEvent {
+  /** Stamps, persists, then publishes an event (with `id` when given: see server/idempotency.ts). */
+  publish(draft: Draft, id: string = randomUUID()): RoomEvent {
     const { type, user, ...fields } = draft;
     const event = {
       type,
-      id: randomUUID(),
+      id,
       room: this.id,
       user,
       ts: this.#now().toISOString(),
@@ -130,26 +130,32 @@ export class Room {
     return this.publish({ type: 'system', user: BROKER_USER, content });
   }
 
-  /** Handles one inbound event from `user`. */
-  post(user: string, inbound: Inbound): PostResult {
+  /** Handles one inbound event from `user`; a stored message, reply or DM gets `id` when given. */
+  post(user: string, inbound: Inbound, id?: string): PostResult {
     this.presence.touch(user, this.#now());
     switch (inbound.type) {
       case 'message':
-        return this.#stored({ type: 'message', user, content: checkContent(inbound.content) });
+        return this.#stored({ type: 'message', user, content: checkContent(inbound.content) }, id);
       case 'reply':
-        return this.#stored({
-          type: 'reply',
-          user,
-          reply_to: this.#replyTarget(inbound.reply_to, user),
-          content: checkContent(inbound.content),
-        });
+        return this.#stored(
+          {
+            type: 'reply',
+            user,
+            reply_to: this.#replyTarget(inbound.reply_to, user),
+            content: checkContent(inbound.content),
+          },
+          id,
+        );
       case 'dm':
-        return this.#stored({
-          type: 'dm',
-          user,
-          to: this.knownUser(inbound.to),
-          content: checkContent(inbound.content),
-        });
+        return this.#stored(
+          {
+            type: 'dm',
+            user,
+            to: this.knownUser(inbound.to),
+            content: checkContent(inbound.content),
+          },
+          id,
+        );
       case 'command':
         for (const p of inbound.params ?? []) checkSize(p);
         checkSize((inbound.params ?? []).join(' '));
@@ -157,8 +163,8 @@ export class Room {
     }
   }
 
-  #stored(draft: Draft): PostResult {
-    return { stored: true, event: this.publish(draft) };
+  #stored(draft: Draft, id?: string): PostResult {
+    return { stored: true, event: this.publish(draft, id) };
   }
 
   /** A username argument (a leading @ allowed) that must have joined this room. */

@@ -2,17 +2,38 @@
 import type { FastifyInstance } from 'fastify';
 import { type Inbound, MAX_BODY_BYTES } from '../../shared/api.ts';
 import { roomError } from '../../shared/errors.ts';
-import { fingerprintOf, IDEMPOTENCY_KEY_PATTERN, type IdempotencyCache, type StoredAnswer } from '../idempotency.ts';
+import {
+  eventIdFor,
+  fingerprintOf,
+  IDEMPOTENCY_KEY_PATTERN,
+  type IdempotencyCache,
+  type StoredAnswer,
+  storedAs,
+} from '../idempotency.ts';
 import type { Room } from '../room.ts';
 import { bearer, errorResponses, requestUser } from './schema.ts';
 
 export function messageRoutes(room: Room, idempotency: IdempotencyCache) {
   /** Posts one inbound event; the answer's body is the JSON line sent (for a 201, the history line). */
-  const post = (user: string, inbound: Inbound): StoredAnswer => {
-    const result = room.post(user, inbound);
+  const post = (user: string, inbound: Inbound, id?: string): StoredAnswer => {
+    const result = room.post(user, inbound, id);
     return result.stored
       ? { status: 201, body: `${JSON.stringify(result.event)}\n` }
       : { status: 200, body: `${JSON.stringify(result.notice)}\n` };
+  };
+
+  /**
+   * A keyed post. Its event id comes from the key, so a retry that the
+   * broker's memory does not know (it restarted) finds the event in the
+   * history and answers that line instead of storing it again.
+   */
+  const postOnce = (user: string, key: string, inbound: Inbound): StoredAnswer => {
+    const id = eventIdFor(user, key);
+    const index = room.history.indexOfId(id);
+    if (index === undefined) return post(user, inbound, id);
+    const [event] = room.history.read(index, index + 1);
+    if (event === undefined || !storedAs(event, inbound)) throw roomError('idempotency_key_reused', { key });
+    return { status: 201, body: `${room.history.readLines(index, index + 1)[0]}\n` };
   };
 
   return async (app: FastifyInstance) => {
@@ -28,9 +49,10 @@ export function messageRoutes(room: Room, idempotency: IdempotencyCache) {
             'A stored event answers 201 with the broadcast record, the same JSON line that went into the history. ' +
             'A private answer (/who, /help) answers 200 with a notice that is not stored. ' +
             `Bodies are at most ${MAX_BODY_BYTES} bytes. ` +
-            'With an `Idempotency-Key`, a retry of the same request by the same user (within an hour, for the last 1000 keys) ' +
-            'answers the original status and body and writes nothing; the same key with a different request is a 422. ' +
-            'Keys are held in memory: a broker that restarts forgets them.',
+            'With an `Idempotency-Key`, a retry of the same request by the same user answers the original status and body ' +
+            'and writes nothing; the same key with a different request is a 422 (idempotency_key_reused). The broker ' +
+            "remembers each user's last 1000 keys for an hour; a keyed message, reply or DM is also found in the history " +
+            'after a broker restart, for as long as it is there. Commands are remembered only until the broker stops.',
           security: bearer,
           headers: {
             type: 'object',
@@ -67,7 +89,7 @@ export function messageRoutes(room: Room, idempotency: IdempotencyCache) {
         const answer =
           key === undefined
             ? post(user, inbound)
-            : await idempotency.run(user, key, fingerprintOf(inbound), () => post(user, inbound));
+            : await idempotency.run(user, key, fingerprintOf(inbound), () => postOnce(user, key, inbound));
         return reply.code(answer.status).type('application/json; charset=utf-8').send(answer.body);
       },
     );
