@@ -32,6 +32,8 @@ interface ErrorSpec {
   readonly meaning: string;
   /** The default message; `{name}` is filled from the values given to `roomError`. */
   readonly template: string;
+  /** Made by clients only, never answered by the broker (left out of the API's error responses). */
+  readonly clientOnly?: true;
 }
 
 // Modelled on fastify's lib/errors.js and NATS's server/errors.json: one row
@@ -163,8 +165,9 @@ export const ERRORS = {
   broker_unreachable: {
     status: 503,
     exit: EXIT.unreachable,
-    meaning: 'no broker answers on the socket (client side only)',
+    meaning: 'no broker answers on the socket',
     template: 'cannot reach the broker on {socket}',
+    clientOnly: true,
   },
   room_closing: {
     status: 503,
@@ -175,8 +178,9 @@ export const ERRORS = {
   watch_timeout: {
     status: 408,
     exit: EXIT.timeout,
-    meaning: 'room watch timed out with nothing new (client side only)',
+    meaning: 'room watch timed out with nothing new',
     template: 'nothing new within {seconds} s',
+    clientOnly: true,
   },
   unsafe_path: {
     status: 500,

@@ -9,7 +9,10 @@ export const bearer = [{ bearer: [] }];
 export function errorResponses(...statuses: number[]): Record<number, unknown> {
   return Object.fromEntries(
     statuses.map((status) => {
-      const codes = ERROR_CODES.filter((code) => ERRORS[code].status === status);
+      const codes = ERROR_CODES.filter((code) => {
+        const spec: { status: number; clientOnly?: true } = ERRORS[code];
+        return spec.status === status && spec.clientOnly !== true;
+      });
       const description = codes.map((code) => `\`${code}\`: ${ERRORS[code].meaning}`).join('; ');
       return [status, { description, $ref: 'ErrorResponse#' }];
     }),
