@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { test } from 'node:test';
-import { ERROR_CODES } from '../shared/errors.ts';
+import { ERROR_CODES, ERRORS } from '../shared/errors.ts';
 import { RoomDir, http, waitUntil } from './helpers.ts';
 
 async function setup(t: Parameters<typeof RoomDir.create>[0]) {
@@ -245,4 +245,16 @@ test('a client that hangs up in the middle of a body is not logged as an interna
 test('the error table is the ErrorResponse enum of the OpenAPI document', () => {
   const document = JSON.parse(readFileSync(new URL('../openapi/openapi.json', import.meta.url), 'utf8'));
   assert.deepEqual(document.components.schemas.ErrorResponse.properties.code.enum, ERROR_CODES);
+});
+
+test("the README's error table lists every code the broker answers, with its status and meaning", () => {
+  const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+  const table = readme.slice(readme.indexOf('<!-- error-codes'));
+  const rows = [...table.matchAll(/^\| `([a-z_]+)` \| (\d{3}) \| (.+) \|$/gm)].map((m) => [m[1], Number(m[2]), m[3]]);
+  const expected = ERROR_CODES.filter((code) => !(ERRORS[code] as { clientOnly?: true }).clientOnly).map((code) => [
+    code,
+    ERRORS[code].status,
+    ERRORS[code].meaning,
+  ]);
+  assert.deepEqual(rows, expected);
 });
