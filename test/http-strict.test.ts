@@ -210,7 +210,9 @@ test('a 401 carries WWW-Authenticate: Bearer; a non-Bearer Authorization is name
   assert.match(String(basic.headers['www-authenticate']), /^Bearer /);
 });
 
-test('HEAD /events checks the token and answers without opening a session (no join, no leave)', async (t) => {
+test('HEAD /events checks the token and answers without opening a session (no join, no leave)', {
+  timeout: 20_000,
+}, async (t) => {
   const { socket, alice, history } = await setup(t);
   const head = await http(socket, 'HEAD', '/events', { token: alice });
   assert.equal(head.status, 200);
