@@ -4,8 +4,9 @@
 // The clients use it: room send --retry, and the live clients' post.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { test } from 'node:test';
+import { BrokerClient } from '../client/live/broker-client.ts';
 import { IdempotencyCache, eventIdFor } from '../server/idempotency.ts';
 import { RoomDir, http, waitUntil } from './helpers.ts';
 
@@ -146,6 +147,48 @@ test('room send --retry waits for the broker and sends once', async (t) => {
   assert.equal(JSON.parse(stdout).content, 'patient');
   assert.equal(stdout.split('\n').filter(Boolean).length, 1, 'one NDJSON line');
   assert.equal(lines().filter((line) => line.includes('patient')).length, 1);
+});
+
+/**
+ * A Unix-socket relay in front of the broker that loses the first answer:
+ * it forwards the first request, waits until the broker has answered, then
+ * cuts the client's connection without passing the answer on. Later
+ * connections are relayed as they are.
+ */
+function answerLosingRelay(t: Parameters<typeof RoomDir.create>[0], dir: RoomDir, target: string): string {
+  const path = dir.file('relay.sock');
+  let first = true;
+  const server = createServer((client) => {
+    const broker = connect({ path: target });
+    const lose = first;
+    first = false;
+    client.on('error', () => {});
+    broker.on('error', () => {});
+    client.on('data', (chunk) => broker.write(chunk));
+    broker.on('data', (chunk) => {
+      if (lose) {
+        client.destroy();
+        broker.destroy();
+      } else {
+        client.write(chunk);
+      }
+    });
+    client.on('close', () => broker.destroy());
+    broker.on('close', () => client.destroy());
+  });
+  server.listen(path);
+  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  return path;
+}
+
+test('a live client whose answer is lost retries with the same key and gets the stored record', async (t) => {
+  const { dir, socket, alice, lines } = await setup(t);
+  const client = new BrokerClient(answerLosingRelay(t, dir, socket));
+  t.after(() => client.close());
+  const answer = await client.post(alice, { type: 'message', content: 'lost answer' });
+  assert.equal(answer.stored, true);
+  assert.equal(lines().length, 1, 'stored once');
+  assert.equal(answer.stored && JSON.stringify(answer.event), lines()[0]);
 });
 
 test('the cache is bounded: count, bytes and time; a failed post is forgotten', async () => {
