@@ -44,10 +44,10 @@ export interface AppOptions {
   readonly version: string;
   /**
    * How long a request (headers and body) may take to arrive before it is
-   * cut with a 408 (default: $ROOM_REQUEST_TIMEOUT_MS, else 10 s). It ends
-   * once the request is in, so SSE streams are not cut by it.
+   * cut with a 408 (default 10 s; the broker takes $ROOM_REQUEST_TIMEOUT_MS).
+   * It ends once the request is in, so SSE streams are not cut by it.
    */
-  readonly requestTimeoutMs?: number;
+  readonly requestTimeoutMs?: number | undefined;
 }
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
@@ -73,7 +73,10 @@ function charsetOf(contentType: string | undefined): string | undefined {
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 export async function buildApp({ room, version, requestTimeoutMs }: AppOptions): Promise<FastifyInstance> {
-  const timeoutMs = requestTimeoutMs ?? (Number(process.env.ROOM_REQUEST_TIMEOUT_MS) || DEFAULT_REQUEST_TIMEOUT_MS);
+  const timeoutMs =
+    requestTimeoutMs !== undefined && Number.isFinite(requestTimeoutMs) && requestTimeoutMs > 0
+      ? requestTimeoutMs
+      : DEFAULT_REQUEST_TIMEOUT_MS;
   const app = Fastify({
     logger: false,
     bodyLimit: MAX_BODY_BYTES,

@@ -25,6 +25,7 @@ interface BrokerConfig {
   readonly chat: string | undefined;
   readonly heartbeatMs: number;
   readonly maxBuffer: number;
+  readonly requestTimeoutMs: number | undefined;
 }
 
 function configFrom(argv: string[], env: NodeJS.ProcessEnv): BrokerConfig {
@@ -40,6 +41,7 @@ function configFrom(argv: string[], env: NodeJS.ProcessEnv): BrokerConfig {
     chat: values.chat,
     heartbeatMs: Number(env.ROOM_HEARTBEAT_MS ?? 15_000),
     maxBuffer: Number(env.ROOM_SSE_MAX_BUFFER ?? 1 << 20),
+    requestTimeoutMs: env.ROOM_REQUEST_TIMEOUT_MS === undefined ? undefined : Number(env.ROOM_REQUEST_TIMEOUT_MS),
   };
 }
 
@@ -132,7 +134,7 @@ async function main(): Promise<void> {
   process.on('SIGHUP', () => {});
   process.on('uncaughtException', (error) => log(`uncaught: ${error.stack ?? String(error)}`));
 
-  app = await buildApp({ room, version: VERSION });
+  app = await buildApp({ room, version: VERSION, requestTimeoutMs: config.requestTimeoutMs });
   await listen(app, paths.socket);
   log(`room ${paths.room} listening on ${paths.socket} (pid ${process.pid}, version ${VERSION})`);
 }
