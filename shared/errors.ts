@@ -1,7 +1,8 @@
 // Every error room can report, in one table: a stable machine-readable code,
 // the HTTP status the broker answers with, the exit code of the CLI, what it
-// means (the OpenAPI document's ErrorResponse enum and the README's table are
-// generated from it) and a message template (`roomError` fills it). Callers
+// means (the OpenAPI document's ErrorResponse enum is generated from it, the
+// README's table is tested against it) and a message template (`roomError`
+// fills it). Callers
 // branch on `code`, never on message text. Codes are never reused.
 
 /** The CLI's exit codes. `room --help` prints this table; the README copies it. */
