@@ -149,7 +149,10 @@ export async function buildApp({ room, version, requestTimeoutMs }: AppOptions):
   // other charset would be mangled, so it is refused before the body is read.
   app.addHook('onRequest', async (request) => {
     if (room.closing) throw roomError('room_closing');
-    const charset = charsetOf(request.headers['content-type']);
+    const hasBody =
+      request.headers['transfer-encoding'] !== undefined ||
+      (request.headers['content-length'] !== undefined && request.headers['content-length'] !== '0');
+    const charset = hasBody ? charsetOf(request.headers['content-type']) : undefined;
     if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') throw roomError('unsupported_media_type');
   });
   app.addContentTypeParser('text/plain', { parseAs: 'buffer' }, (_request, body: Buffer, done) => {

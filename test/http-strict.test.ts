@@ -80,6 +80,8 @@ test('text/plain is UTF-8: another charset is a 415, bytes that are not UTF-8 a 
     contentType: 'application/json; charset=utf-16',
   });
   assert.equal(json16.status, 415);
+  const noBody = await http(socket, 'GET', '/health', { headers: { 'content-type': 'text/plain; charset=latin1' } });
+  assert.equal(noBody.status, 200, 'a request with no body has no charset to refuse');
   const bad = parseRaw(
     await raw(
       socket,
@@ -141,6 +143,7 @@ test('malformed HTTP gets a {code, message} body too: request line, length, chun
       400,
       'bad_request',
     ],
+    ['bad URL encoding', 'GET /messages%zz HTTP/1.1\r\nHost: room\r\n\r\n', 400, 'bad_request'],
     [
       'oversized headers',
       `GET /health HTTP/1.1\r\nHost: room\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`,
