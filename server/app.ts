@@ -145,8 +145,9 @@ export async function buildApp({ room, version, requestTimeoutMs }: AppOptions):
   });
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
 
-  // JSON must be UTF-8 (RFC 8259) and text/plain is decoded as UTF-8: any
-  // other charset would be mangled, so it is refused before the body is read.
+  // A closing room takes nothing more. JSON must be UTF-8 (RFC 8259) and
+  // text/plain is decoded as UTF-8: a body in any other charset would be
+  // mangled, so it is refused before it is read.
   app.addHook('onRequest', async (request) => {
     if (room.closing) throw roomError('room_closing');
     const hasBody =
