@@ -7,7 +7,8 @@
 // compiling that IPv6 pattern costs a one-shot ~1.5 ms (bench/README.md).
 // The long-lived clients (TUI, agent mode) use undici instead.
 import { createRequire } from 'node:module';
-import { RoomError, isErrorCode } from '../shared/errors.ts';
+import { RoomError } from '../shared/errors.ts';
+import { errorFromResponse } from '../shared/error-response.ts';
 import { roomOfSocket } from '../shared/paths.ts';
 import { checkSocketPath } from '../shared/safe-fs.ts';
 
@@ -23,20 +24,12 @@ export interface RequestOptions {
   readonly path: string;
   readonly token?: string;
   readonly json?: unknown;
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** Turns an error response (`{code, message}`) into a RoomError. */
 export function errorFrom(response: Response): RoomError {
-  try {
-    const { code, message } = JSON.parse(response.body) as { code?: unknown; message?: unknown };
-    if (isErrorCode(code) && typeof message === 'string') return new RoomError(code, message);
-  } catch {
-    // not JSON: fall through
-  }
-  return new RoomError(
-    'internal',
-    `unexpected response ${response.status} from the broker: ${response.body.slice(0, 200)}`,
-  );
+  return errorFromResponse(response.status, response.body);
 }
 
 /** What to say when nobody listens: how to bring the room back, on one line. */
@@ -51,7 +44,7 @@ export function request(socketPath: string, options: RequestOptions): Promise<Re
   const http = require('node:http') as typeof import('node:http');
   const net = require('node:net') as typeof import('node:net');
   const body = options.json === undefined ? undefined : JSON.stringify(options.json);
-  const headers: Record<string, string> = { connection: 'close' };
+  const headers: Record<string, string> = { ...options.headers, connection: 'close' };
   if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
   if (body !== undefined) {
     headers['content-type'] = 'application/json';
@@ -78,12 +71,17 @@ export function request(socketPath: string, options: RequestOptions): Promise<Re
   });
 }
 
-/** Sends a request and returns the parsed body of a 2xx answer; throws the broker's error otherwise. */
+/**
+ * Sends a request and returns the parsed body of a 2xx answer; throws the
+ * broker's error otherwise. `body` is the answer's JSON line without its
+ * final newline, ready to print as one line of NDJSON.
+ */
 export async function call<T>(
   socketPath: string,
   options: RequestOptions,
 ): Promise<{ status: number; body: string; value: T }> {
   const response = await request(socketPath, options);
   if (response.status < 200 || response.status >= 300) throw errorFrom(response);
-  return { ...response, value: JSON.parse(response.body) as T };
+  const body = response.body.endsWith('\n') ? response.body.slice(0, -1) : response.body;
+  return { status: response.status, body, value: JSON.parse(body) as T };
 }

@@ -1,11 +1,16 @@
 // The broker's HTTP app, kept apart from listening (server/main.ts) so the
 // OpenAPI generator can build it without a socket.
+import AjvCompiler from '@fastify/ajv-compiler';
 import swagger from '@fastify/swagger';
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import * as api from '../shared/api.ts';
-import { RoomError } from '../shared/errors.ts';
+import { MAX_BODY_BYTES } from '../shared/api.ts';
+import { roomError } from '../shared/errors.ts';
 import * as events from '../shared/events.ts';
-import { MAX_CONTENT_BYTES } from '../shared/events.ts';
+import { answerClientError, sendError, toRoomError } from './http-errors.ts';
+import { IdempotencyCache } from './idempotency.ts';
+import { addDiscriminatorMappings } from './openapi-finish.ts';
+import { RouteMethods } from './route-methods.ts';
 import { claimRoutes } from './routes/claims.ts';
 import { eventRoutes } from './routes/events.ts';
 import { joinRoutes } from './routes/join.ts';
@@ -13,11 +18,7 @@ import { messageRoutes } from './routes/messages.ts';
 import { statusRoutes } from './routes/status.ts';
 import type { Broker } from './broker.ts';
 
-/** Request bodies larger than this are refused before parsing (413). */
-const BODY_LIMIT = 512 * 1024;
-
 const SHARED_SCHEMAS = [
-  events.Name,
   ...events.EVENT_SCHEMAS,
   events.Event,
   events.Notice,
@@ -34,54 +35,83 @@ const SHARED_SCHEMAS = [
   api.StreamClose,
   api.StreamClear,
   api.StreamEpoch,
+  api.EventFrame,
+  api.CloseFrame,
+  api.ClearFrame,
+  api.StreamFrame,
 ];
 
 export interface AppOptions {
   readonly room: Broker;
   readonly version: string;
+  /**
+   * How long a request (headers and body) may take to arrive before it is
+   * cut with a 408 (default 10 s; the broker takes $ROOM_REQUEST_TIMEOUT_MS).
+   * It ends once the request is in, so SSE streams are not cut by it.
+   */
+  readonly requestTimeoutMs?: number | undefined;
 }
 
-/** Maps Fastify's own errors (parsing, validation, limits) onto room's error table. */
-function toRoomError(error: FastifyError): RoomError {
-  if (error instanceof RoomError) return error;
-  if (error.validation !== undefined) {
-    const unknownType = error.validation.some((v) => v.keyword === 'discriminator');
-    if (unknownType) return new RoomError('unknown_type', 'unknown event type: use message, reply, command or dm');
-    if (error.validation.some((v) => v.keyword === 'maxLength' || v.keyword === 'maxItems')) {
-      return new RoomError(
-        'content_too_large',
-        `content is too large: at most ${MAX_CONTENT_BYTES} bytes (64 KiB) per message (${error.message})`,
-      );
-    }
-    const part = error.validationContext ?? 'request';
-    return new RoomError(part === 'body' ? 'invalid_event' : 'usage', `invalid ${part}: ${error.message}`);
-  }
-  switch (error.code) {
-    case 'FST_ERR_CTP_INVALID_JSON_BODY':
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return new RoomError('invalid_json', `invalid JSON body: ${error.message}`);
-    case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new RoomError('body_too_large', `request body too large (at most ${BODY_LIMIT} bytes)`);
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new RoomError('unsupported_media_type', 'send application/json (an event) or text/plain (a message)');
-  }
-  if (error.statusCode === 400 && typeof error.message === 'string' && /JSON/.test(error.message)) {
-    return new RoomError('invalid_json', `invalid JSON body: ${error.message}`);
-  }
-  return new RoomError('internal', 'internal error', { cause: error });
+const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+
+/**
+ * Bodies are validated strictly (no coercion: `content: 123` is a 400);
+ * query strings and headers are text on the wire, so their numbers are
+ * converted, by a second Ajv. One pool per app: it keeps one Ajv per set of
+ * schemas and options, as Fastify's own does. The second Ajv does not check
+ * schemas against the meta-schema (the first does, for the shared ones; the
+ * OpenAPI linters check them all): that check costs a fresh Ajv ~50 ms of
+ * CPU at the broker's start.
+ */
+function validatorFactory() {
+  const pool = AjvCompiler();
+  const strictOptions = { customOptions: { coerceTypes: false, discriminator: true } } as const;
+  const coercingOptions = {
+    customOptions: { coerceTypes: 'array', discriminator: true, validateSchema: false },
+  } as const;
+  return (externalSchemas: Parameters<typeof pool>[0]) => {
+    const strict = pool(externalSchemas, strictOptions);
+    const coercing = pool(externalSchemas, coercingOptions);
+    // Fastify calls the compiler with the route's schema and its HTTP part (the typings say otherwise).
+    return (route: { httpPart?: string }) => (route.httpPart === 'body' ? strict : coercing)(route as never);
+  };
 }
 
-export async function buildApp({ room, version }: AppOptions): Promise<FastifyInstance> {
+/** The `charset` parameter of a Content-Type, lower-cased; undefined when absent. */
+function charsetOf(contentType: string | undefined): string | undefined {
+  const match = /;\s*charset\s*=\s*"?([^";\s]+)"?/i.exec(contentType ?? '');
+  return match?.[1]?.toLowerCase();
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+export async function buildApp({ room, version, requestTimeoutMs }: AppOptions): Promise<FastifyInstance> {
+  const timeoutMs =
+    requestTimeoutMs !== undefined && Number.isFinite(requestTimeoutMs) && requestTimeoutMs > 0
+      ? requestTimeoutMs
+      : DEFAULT_REQUEST_TIMEOUT_MS;
   const app = Fastify({
     logger: false,
-    bodyLimit: BODY_LIMIT,
-    return503OnClosing: true,
-    ajv: { customOptions: { discriminator: true } },
+    bodyLimit: MAX_BODY_BYTES,
+    // room_closing is answered by the onRequest hook below, as {code, message}.
+    return503OnClosing: false,
+    requestTimeout: timeoutMs,
+    // Node checks request deadlines every connectionsCheckingInterval (30 s by default).
+    http: { headersTimeout: timeoutMs, connectionsCheckingInterval: Math.min(1000, Math.max(50, timeoutMs / 4)) },
+    clientErrorHandler: (error, socket) => answerClientError(error, socket, timeoutMs),
+    frameworkErrors: (error, _request, reply) => {
+      void sendError(reply as FastifyReply, toRoomError(error));
+    },
+    schemaController: { compilersFactory: { buildValidator: validatorFactory() as never } },
   });
-  // Responses are written with JSON.stringify, so an echoed event is
-  // byte-for-byte the line that went into the history. Response schemas
-  // document the API; they do not reshape output.
-  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  // Responses are written with JSON.stringify and a final newline, so an
+  // echoed event is byte-for-byte the line that went into the history.
+  // Response schemas document the API; they do not reshape output.
+  const serialize = (data: unknown) => `${JSON.stringify(data)}\n`;
+  app.setSerializerCompiler(() => serialize);
+  app.setReplySerializer(serialize);
+  const methods = new RouteMethods();
+  app.addHook('onRoute', (route) => methods.add(route));
 
   await app.register(swagger, {
     openapi: {
@@ -93,6 +123,12 @@ export async function buildApp({ room, version }: AppOptions): Promise<FastifyIn
           "HTTP over the room's Unix socket (`curl --unix-socket /tmp/room-<id>.sock http://room/...`). Events fan out as Server-Sent Events on `GET /events`.",
         license: { name: 'MIT', identifier: 'MIT' },
       },
+      tags: [
+        { name: 'status', description: 'is the broker up' },
+        { name: 'users', description: 'joining, and who is here' },
+        { name: 'messages', description: 'sending events and reading the history' },
+        { name: 'events', description: 'the live stream (Server-Sent Events)' },
+      ],
       servers: [{ url: 'http://room', description: "any host name; the connection goes to the room's Unix socket" }],
       components: {
         securitySchemes: {
@@ -100,25 +136,56 @@ export async function buildApp({ room, version }: AppOptions): Promise<FastifyIn
         },
       },
     },
+    transformObject: (document) => {
+      if (!('openapiObject' in document)) throw new Error('expected an OpenAPI 3 document');
+      addDiscriminatorMappings(document.openapiObject as Parameters<typeof addDiscriminatorMappings>[0]);
+      return document.openapiObject;
+    },
     refResolver: {
       buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`),
     },
   });
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
 
+  // A closing room takes nothing more. JSON must be UTF-8 (RFC 8259) and
+  // text/plain is decoded as UTF-8: a body in any other charset would be
+  // mangled, so it is refused before it is read.
+  app.addHook('onRequest', async (request) => {
+    if (room.closing) throw roomError('room_closing');
+    const hasBody =
+      request.headers['transfer-encoding'] !== undefined ||
+      (request.headers['content-length'] !== undefined && request.headers['content-length'] !== '0');
+    const charset = hasBody ? charsetOf(request.headers['content-type']) : undefined;
+    if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') throw roomError('unsupported_media_type');
+  });
+  app.addContentTypeParser('text/plain', { parseAs: 'buffer' }, (_request, body: Buffer, done) => {
+    try {
+      done(null, utf8.decode(body));
+    } catch {
+      done(roomError('invalid_event', { detail: 'a text/plain body must be valid UTF-8' }), undefined);
+    }
+  });
+
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const roomError = toRoomError(error);
-    if (roomError.code === 'internal')
-      console.error(`[room] internal error on ${request.method} ${request.url}:`, error);
-    void reply.code(roomError.status).send({ code: roomError.code, message: roomError.message });
+    const roomErr = toRoomError(error);
+    // A client that hung up mid-body is bad_request, answered into the void, not logged.
+    if (roomErr.code === 'internal') console.error(`[room] internal error on ${request.method} ${request.url}:`, error);
+    void sendError(reply, roomErr);
   });
   app.setNotFoundHandler((request, reply) => {
-    void reply.code(404).send({ code: 'not_found', message: `no route ${request.method} ${request.url}` });
+    const path = request.url.split('?', 1)[0] ?? '';
+    const allow = methods.allowed(request.url);
+    if (allow.length > 0) {
+      const error = roomError('method_not_allowed', { method: request.method, path, allow: allow.join(', ') });
+      void sendError(reply, error, { allow: allow.join(', ') });
+      return;
+    }
+    void sendError(reply, roomError('not_found', { method: request.method, path }));
   });
 
   await app.register(statusRoutes(room, version));
   await app.register(joinRoutes(room));
-  await app.register(messageRoutes(room));
+  await app.register(messageRoutes(room, new IdempotencyCache()));
   await app.register(eventRoutes(room));
   await app.register(claimRoutes(room));
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());

@@ -124,28 +124,34 @@ export class Broker implements CommandContext {
     return this.room.notice(content);
   }
 
-  /** Handles one inbound event from `user`. Refused once the broker is shutting down (after /exit). */
-  post(user: string, inbound: Inbound): PostResult {
+  /** Handles one inbound event from `user` (a stored message, reply or DM gets `id` when given: server/idempotency.ts). Refused once the broker is shutting down (after /exit). */
+  post(user: string, inbound: Inbound, id?: string): PostResult {
     if (this.closing) throw new RoomError('room_closing', `${this.id} is shutting down: nothing more is stored`);
     this.presence.touch(user, this.room.now());
     this.claims.touch(user);
     switch (inbound.type) {
       case 'message':
-        return this.#stored({ type: 'message', user, content: checkContent(inbound.content) });
+        return this.#stored({ type: 'message', user, content: checkContent(inbound.content) }, id);
       case 'reply':
-        return this.#stored({
-          type: 'reply',
-          user,
-          reply_to: this.#replyTarget(inbound.reply_to, user),
-          content: checkContent(inbound.content),
-        });
+        return this.#stored(
+          {
+            type: 'reply',
+            user,
+            reply_to: this.#replyTarget(inbound.reply_to, user),
+            content: checkContent(inbound.content),
+          },
+          id,
+        );
       case 'dm':
-        return this.#stored({
-          type: 'dm',
-          user,
-          to: this.knownUser(inbound.to),
-          content: checkContent(inbound.content),
-        });
+        return this.#stored(
+          {
+            type: 'dm',
+            user,
+            to: this.knownUser(inbound.to),
+            content: checkContent(inbound.content),
+          },
+          id,
+        );
       case 'command':
         for (const p of inbound.params ?? []) checkSize(p);
         checkSize((inbound.params ?? []).join(' '));
@@ -153,8 +159,8 @@ export class Broker implements CommandContext {
     }
   }
 
-  #stored(draft: Draft): PostResult {
-    return { stored: true, event: this.room.publish(draft) };
+  #stored(draft: Draft, id?: string): PostResult {
+    return { stored: true, event: this.room.publish(draft, id) };
   }
 
   knownUser(arg: string): string {

@@ -46,7 +46,8 @@ export interface CommandContext {
 type Handler = (room: CommandContext, user: string, params: readonly string[]) => PostResult;
 
 /** A status is one short line: /who lists every status on one line. */
-const MAX_STATUS_CHARS = 256;
+/** A status is at most this many bytes of UTF-8 (like every size limit of room, counted in bytes). */
+const MAX_STATUS_BYTES = 1024;
 
 const stored = (event: RoomEvent): PostResult => ({ stored: true, event });
 const lookup = (table: Record<string, Handler>, cmd: string): Handler | undefined =>
@@ -71,10 +72,11 @@ function noArgs(name: string, params: readonly string[]): void {
 /** The status text: every param, whitespace runs (newlines too) collapsed to one space. */
 function statusText(params: readonly string[]): string {
   const text = params.join(' ').replace(/\s+/g, ' ').trim();
-  if ([...text].length > MAX_STATUS_CHARS) {
+  const bytes = Buffer.byteLength(text);
+  if (bytes > MAX_STATUS_BYTES) {
     throw new RoomError(
       'content_too_large',
-      `a status is at most ${MAX_STATUS_CHARS} characters; this one has ${[...text].length}`,
+      `a status is at most ${MAX_STATUS_BYTES} bytes of UTF-8; this one has ${bytes}`,
     );
   }
   return text;

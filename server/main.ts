@@ -41,6 +41,7 @@ interface BrokerConfig {
   /** Stop after this long with no live session and no request; 0: never. */
   readonly idleMs: number;
   readonly claims: ClaimSettings;
+  readonly requestTimeoutMs: number | undefined;
 }
 
 /** ROOM_IDLE_SECONDS: how long a broker with no live session and no request lives on (README). */
@@ -72,6 +73,7 @@ function configFrom(argv: string[], env: NodeJS.ProcessEnv): BrokerConfig {
     idleMs: idleMsFrom(env.ROOM_IDLE_SECONDS),
     // Checked here, before any file is touched: a bad setting changes nothing.
     claims: claimSettingsFrom(env, paths.claims),
+    requestTimeoutMs: env.ROOM_REQUEST_TIMEOUT_MS === undefined ? undefined : Number(env.ROOM_REQUEST_TIMEOUT_MS),
   };
 }
 
@@ -284,7 +286,7 @@ async function main(): Promise<void> {
   process.on('SIGHUP', () => {});
   process.on('uncaughtException', (error) => log(`uncaught: ${error.stack ?? String(error)}`));
 
-  app = await buildApp({ room, version: VERSION });
+  app = await buildApp({ room, version: VERSION, requestTimeoutMs: config.requestTimeoutMs });
   const listening = app;
   await privately(() => listening.listen({ path: paths.socket }));
   keeper = new SocketKeeper(app, paths.socket);

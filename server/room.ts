@@ -45,17 +45,20 @@ export class Room {
     this.now = options.now ?? (() => new Date());
   }
 
-  /** Stamps, appends, then publishes an event. Throws (and publishes nothing) if the append fails. */
-  publish(draft: Draft): RoomEvent {
+  /**
+   * Stamps, appends, then publishes an event. Throws (and publishes nothing)
+   * if the append fails. `id` is given for a keyed post (server/idempotency.ts).
+   */
+  publish(draft: Draft, id?: string): RoomEvent {
     this.checkLog();
-    return this.#publish(draft);
+    return this.#publish(draft, id);
   }
 
-  #publish(draft: Draft): RoomEvent {
+  #publish(draft: Draft, id: string = randomUUID()): RoomEvent {
     const { type, user, ...fields } = draft;
     const event = {
       type,
-      id: randomUUID(),
+      id,
       room: this.id,
       user,
       ts: this.now().toISOString(),

@@ -2,14 +2,18 @@
 // exactly what agent mode reads from stdin and `room send` posts; the broker
 // assigns `id`, `room`, `user`, `ts` and `seq`.
 import type { FromSchema } from 'json-schema-to-ts';
+import { ERROR_CODES, ERRORS } from './errors.ts';
 import { MAX_CONTENT_BYTES } from './events.ts';
 import { NAME_PATTERN } from './names.ts';
+
+/** Request bodies larger than this many bytes are refused before they are parsed (413, body_too_large). */
+export const MAX_BODY_BYTES = 512 * 1024;
 
 const content = {
   type: 'string',
   minLength: 1,
   maxLength: MAX_CONTENT_BYTES,
-  description: 'not blank; at most 64 KiB of UTF-8',
+  description: `not blank; at most ${MAX_CONTENT_BYTES} bytes of UTF-8 (checked in bytes by the broker)`,
 } as const;
 const userArg = {
   type: 'string',
@@ -79,6 +83,7 @@ export const JoinRequest = {
 
 export const TokenResponse = {
   $id: 'TokenResponse',
+  description: 'the token of the new user: a password, keep it secret',
   type: 'object',
   additionalProperties: false,
   required: ['type', 'token', 'username'],
@@ -89,18 +94,26 @@ export const TokenResponse = {
   },
 } as const;
 
+const errorTable = ERROR_CODES.map((code) => `- \`${code}\` (${ERRORS[code].status}): ${ERRORS[code].meaning}`);
+
+/** The body of every error response; `code` is one of shared/errors.ts's table. */
 export const ErrorResponse = {
   $id: 'ErrorResponse',
   type: 'object',
   required: ['code', 'message'],
   properties: {
-    code: { type: 'string', description: "stable machine-readable code (see the README's error table)" },
-    message: { type: 'string', description: 'for humans' },
+    code: {
+      type: 'string',
+      enum: ERROR_CODES,
+      description: `stable machine-readable code; branch on it, never on the message:\n${errorTable.join('\n')}`,
+    },
+    message: { type: 'string', description: 'for humans; may change between versions' },
   },
 } as const;
 
 export const Health = {
   $id: 'Health',
+  description: 'the broker is up',
   type: 'object',
   required: ['ok', 'room', 'version', 'epoch'],
   properties: {
@@ -116,6 +129,7 @@ export const Health = {
 
 export const Users = {
   $id: 'Users',
+  description: 'who is here',
   type: 'object',
   additionalProperties: false,
   required: ['you', 'host', 'online', 'recent'],
@@ -157,12 +171,21 @@ export const Users = {
  */
 export const StreamClose = {
   $id: 'StreamClose',
+  description:
+    'the payload of `event: close`, the last frame of a stream the broker ends on purpose. ' +
+    'A client must close its connection on it and not reconnect, unless `reason` is `shutdown` ' +
+    '(then it may reconnect later): a standard EventSource otherwise reconnects once, into a 401. ' +
+    'A stream that ends with no `close` frame was cut: reconnect with Last-Event-ID.',
   type: 'object',
   additionalProperties: false,
   required: ['reason', 'message'],
   properties: {
-    reason: { enum: ['exit', 'kicked', 'revoked', 'shutdown'] },
-    message: { type: 'string' },
+    reason: {
+      enum: ['exit', 'kicked', 'revoked', 'shutdown'],
+      description:
+        'exit: the host shut the room down; kicked/revoked: this token is dead; shutdown: the broker stopped',
+    },
+    message: { type: 'string', description: 'for humans' },
   },
 } as const;
 
@@ -177,7 +200,55 @@ export const StreamClear = {
   type: 'object',
   additionalProperties: false,
   properties: {},
-  description: 'the payload of `event: clear` (an empty object)',
+  description:
+    'the payload of `event: clear` (an empty object): the host emptied the history (/clear). ' +
+    'A client must drop every event it holds from before this frame; the stream goes on, and the ' +
+    "clear's system notice follows as an ordinary event.",
+} as const;
+
+/**
+ * One SSE message of `GET /events`, for the OpenAPI document only (the
+ * stream is written by the broker, not validated): `event` is the SSE
+ * `event:` field (absent on the wire for `message`), `id` the `id:` field,
+ * `data` the parsed `data:` field.
+ */
+export const StreamFrame = {
+  $id: 'StreamFrame',
+  description:
+    'one Server-Sent Events message, shown as its fields: `event` (the `event:` line; none on the wire means `message`), ' +
+    '`id` (the `id:` line) and `data` (the JSON of the `data:` line). Lines starting with `:` are keep-alive comments.',
+  type: 'object',
+  required: ['event'],
+  discriminator: { propertyName: 'event' },
+  oneOf: [{ $ref: 'EventFrame#' }, { $ref: 'CloseFrame#' }, { $ref: 'ClearFrame#' }],
+} as const;
+
+export const EventFrame = {
+  $id: 'EventFrame',
+  description: 'an event of the room (no `event:` line): `id` is its seq, to resume from with Last-Event-ID',
+  type: 'object',
+  required: ['event', 'id', 'data'],
+  properties: {
+    event: { const: 'message' },
+    id: { type: 'string', pattern: '^[0-9]+$' },
+    data: { $ref: 'Event#' },
+  },
+} as const;
+
+export const CloseFrame = {
+  $id: 'CloseFrame',
+  description: '`event: close`: the last frame; see StreamClose for what a client must do',
+  type: 'object',
+  required: ['event', 'data'],
+  properties: { event: { const: 'close' }, data: { $ref: 'StreamClose#' } },
+} as const;
+
+export const ClearFrame = {
+  $id: 'ClearFrame',
+  description: '`event: clear`: the history was emptied; see StreamClear for what a client must do',
+  type: 'object',
+  required: ['event', 'data'],
+  properties: { event: { const: 'clear' }, data: { $ref: 'StreamClear#' } },
 } as const;
 
 /**

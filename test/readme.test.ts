@@ -52,7 +52,7 @@ test('every curl example in the README works against a real broker', async (t) =
     .trim()
     .split('\n')
     .map((l) => JSON.parse(l).type);
-  assert.deepEqual(history, ['message', 'message', 'reply', 'command', 'dm', 'join', 'leave']);
+  assert.deepEqual(history, ['message', 'message', 'message', 'reply', 'command', 'dm', 'join', 'leave']);
 });
 
 test('the README exit-code table matches the error table and room --help', async (t) => {

@@ -4,14 +4,17 @@
 //   comes before anything they send, and nothing is posted into a restart;
 // - a post that fails because the broker is gone is retried (same line,
 //   still first in the queue) once the session has reconnected, so lines
-//   typed during a restart are sent afterwards, in order. (A broker that
-//   stored a post and died before answering would get it twice: a crash
-//   between the write and the answer is the one gap.)
+//   typed during a restart are sent afterwards, in order. Every try of a line
+//   carries the same Idempotency-Key, so a broker that stored it and died
+//   before answering answers the retry with the stored record instead of
+//   storing it twice (for a command, only if the broker did not restart:
+//   see server/idempotency.ts).
 // - a post the broker refuses (permission_denied, unknown_user…) is reported
 //   and dropped; the session goes on;
 // - stored events are not printed here: they come back through the stream.
 //   Private answers (`/who`) exist only as the post's answer, so they are,
 //   after the echoes of the lines before them.
+import { randomUUID } from 'node:crypto';
 import type { Inbound } from '../../shared/api.ts';
 import { RoomError } from '../../shared/errors.ts';
 import type { Notice } from '../../shared/events.ts';
@@ -30,6 +33,8 @@ export interface OutboxOptions {
 
 interface Outgoing {
   readonly inbound: Inbound;
+  /** The Idempotency-Key of every try of this line. */
+  readonly key: string;
   /** The stdin line it came from, for diagnostics. */
   readonly number: number;
 }
@@ -59,7 +64,7 @@ export class Outbox {
   }
 
   push(inbound: Inbound, number: number): void {
-    this.#queue.push({ inbound, number });
+    this.#queue.push({ inbound, number, key: randomUUID() });
     this.#draining ??= this.#drain().finally(() => {
       this.#draining = null;
     });
@@ -86,7 +91,7 @@ export class Outbox {
       await session.whenLive();
       if (session.ended) return false;
       try {
-        const answer = await client.post(token, item.inbound);
+        const answer = await client.post(token, item.inbound, item.key);
         if (answer.stored) {
           this.lastStoredSeq = Math.max(this.lastStoredSeq, answer.event.seq);
         } else {

@@ -1,6 +1,6 @@
 // `room send`: deliver one message and print the broadcast record.
 import type { Inbound } from '../../shared/api.ts';
-import { EXIT } from '../../shared/errors.ts';
+import { EXIT, RoomError } from '../../shared/errors.ts';
 import { parseInput } from '../../shared/input.ts';
 import { roomPaths } from '../../shared/paths.ts';
 import { parse, TOKEN_OPTIONS, tokenFrom, usageError, type Command } from '../cli.ts';
@@ -21,7 +21,13 @@ Options:
       --token-file PATH
                      read the token from PATH: the record room join wrote
                      (<dir>/room-<room-id>-<user>.token) or a file holding only the token
-      --to USER      send a direct message to USER (seen only by you, USER and the host)`;
+      --to USER      send a direct message to USER (seen only by you, USER and the host)
+      --retry        if the broker cannot be reached, try again for a few seconds;
+                     every try carries the same Idempotency-Key, so a message the
+                     broker stored before the answer was lost is not stored twice`;
+
+/** Waits between the tries of --retry (about 6 s in all). */
+const RETRY_DELAYS_MS = [200, 400, 800, 1600, 3200];
 
 async function readStdin(stdin: NodeJS.ReadStream): Promise<string> {
   let text = '';
@@ -33,7 +39,11 @@ async function readStdin(stdin: NodeJS.ReadStream): Promise<string> {
 const send: Command = {
   usage: USAGE,
   async run(argv, cli) {
-    const { values, positionals } = parse(argv, { ...TOKEN_OPTIONS, to: { type: 'string' } }, USAGE);
+    const { values, positionals } = parse(
+      argv,
+      { ...TOKEN_OPTIONS, to: { type: 'string' }, retry: { type: 'boolean' } },
+      USAGE,
+    );
     const [roomId, ...words] = positionals;
     if (roomId === undefined) throw usageError('expected <room-id>', USAGE);
     const paths = roomPaths(cli.dir, roomId);
@@ -49,15 +59,34 @@ const send: Command = {
     if (text.trim() === '') throw usageError('empty message', USAGE);
     const inbound: Inbound =
       values.to === undefined ? parseInput(text, { json: true }) : { type: 'dm', to: values.to, content: text };
-    const post = () => call(paths.socket, { method: 'POST', path: '/messages', token, json: inbound });
+    const request = { method: 'POST', path: '/messages', token, json: inbound } as const;
+    const once = (headers?: Record<string, string>) =>
+      call(paths.socket, headers === undefined ? request : { ...request, headers });
     // A broker that stopped (idle, or /exit) is started again; the message had reached no broker, so it goes once.
-    const { body } = await post().catch(async (error: unknown) => {
-      const { restartStopped } = await import('../broker-start.ts');
-      if (await restartStopped(paths, error)) return post();
-      throw error;
-    });
-    cli.out(body);
-    return EXIT.ok;
+    const post = (headers?: Record<string, string>) =>
+      once(headers).catch(async (error: unknown) => {
+        const { restartStopped } = await import('../broker-start.ts');
+        if (await restartStopped(paths, error)) return once(headers);
+        throw error;
+      });
+    if (values.retry !== true) {
+      cli.out((await post()).body);
+      return EXIT.ok;
+    }
+    const headers = { 'idempotency-key': crypto.randomUUID() };
+    for (const delay of [...RETRY_DELAYS_MS, undefined]) {
+      try {
+        cli.out((await post(headers)).body);
+        return EXIT.ok;
+      } catch (error) {
+        const retryable =
+          error instanceof RoomError && (error.code === 'broker_unreachable' || error.code === 'room_closing');
+        if (!retryable || delay === undefined) throw error;
+        cli.err(`room: ${error.message}; trying again in ${delay} ms`);
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+    return EXIT.unreachable; // not reached: the last try returns or throws
   },
 };
 

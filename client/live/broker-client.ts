@@ -1,8 +1,10 @@
 // HTTP to the broker for long-lived clients (TUI, agent mode), on undici
 // over the room's socket. Its ~90 ms load is paid once per session.
+import { randomUUID } from 'node:crypto';
 import { Agent, buildConnector, request, type Dispatcher } from 'undici';
 import type { Inbound, TokenResponse, Users } from '../../shared/api.ts';
-import { RoomError, isErrorCode } from '../../shared/errors.ts';
+import { RoomError } from '../../shared/errors.ts';
+import { errorFromResponse } from '../../shared/error-response.ts';
 import type { Notice, RoomEvent } from '../../shared/events.ts';
 import { checkSocketPath } from '../../shared/safe-fs.ts';
 
@@ -23,7 +25,20 @@ function unreachable(socketPath: string, error: unknown): RoomError {
     code === 'ENOENT' || code === 'ECONNREFUSED'
       ? 'no broker is running'
       : `connection failed (${code ?? (error as Error).message})`;
-  return new RoomError('broker_unreachable', `${why} on ${socketPath}`);
+  return new RoomError('broker_unreachable', `${why} on ${socketPath}`, { cause: error });
+}
+
+/** How many times a post whose connection was cut is sent again, with the same Idempotency-Key. */
+const CUT_RETRIES = 2;
+
+/**
+ * A connection cut after it was made (the broker may have stored the post
+ * before the answer was lost), as opposed to nobody listening.
+ */
+function wasCut(error: unknown): boolean {
+  if (!(error instanceof RoomError) || error.code !== 'broker_unreachable') return false;
+  const code = (error.cause as { code?: string } | undefined)?.code;
+  return code !== 'ENOENT' && code !== 'ECONNREFUSED';
 }
 
 export class BrokerClient {
@@ -76,16 +91,7 @@ export class BrokerClient {
       throw unreachable(this.socketPath, error);
     }
     if (response.statusCode >= 200 && response.statusCode < 300) return response;
-    const text = await response.body.text().catch(() => '');
-    let parsed: { code?: unknown; message?: unknown } = {};
-    try {
-      parsed = JSON.parse(text) as typeof parsed;
-    } catch {
-      // not JSON
-    }
-    if (isErrorCode(parsed.code) && typeof parsed.message === 'string')
-      throw new RoomError(parsed.code, parsed.message);
-    throw new RoomError('internal', `unexpected answer ${response.statusCode} from the broker: ${text.slice(0, 200)}`);
+    throw errorFromResponse(response.statusCode, await response.body.text().catch(() => ''));
   }
 
   async join(username: string): Promise<TokenResponse> {
@@ -104,12 +110,27 @@ export class BrokerClient {
     return (await response.body.json()) as RoomEvent[];
   }
 
-  async post(token: string, inbound: Inbound): Promise<PostAnswer> {
-    const response = await this.send('POST', '/messages', { token, json: inbound });
-    const value = (await response.body.json()) as RoomEvent | Notice;
-    return response.statusCode === 201
-      ? { stored: true, event: value as RoomEvent }
-      : { stored: false, notice: value as Notice };
+  /**
+   * Posts one event with an Idempotency-Key (a new one unless given: give the
+   * same key to retry the same event later). A post whose connection is cut
+   * is sent again at once, up to CUT_RETRIES times, with the same key: the
+   * broker answers a retry it has already stored with the original record.
+   */
+  async post(token: string, inbound: Inbound, idempotencyKey: string = randomUUID()): Promise<PostAnswer> {
+    const headers = { 'idempotency-key': idempotencyKey };
+    for (let attempt = 0; ; attempt++) {
+      let response: Dispatcher.ResponseData;
+      try {
+        response = await this.send('POST', '/messages', { token, json: inbound, headers });
+      } catch (error) {
+        if (attempt < CUT_RETRIES && wasCut(error)) continue;
+        throw error;
+      }
+      const value = (await response.body.json()) as RoomEvent | Notice;
+      return response.statusCode === 201
+        ? { stored: true, event: value as RoomEvent }
+        : { stored: false, notice: value as Notice };
+    }
   }
 
   async close(): Promise<void> {

@@ -10,16 +10,21 @@ export function eventRoutes(room: Broker) {
       '/events',
       {
         schema: {
+          operationId: 'openStream',
+          tags: ['events'],
           summary: 'Open a live session (Server-Sent Events)',
           description:
             "Sends the visible history (the last `n` events, or all), then the caller's own join (broadcast to everyone), " +
             'then every new event live. Each message is `id: <seq>` and `data: <event JSON>`; comments keep idle streams alive. ' +
             'Reconnecting with `Last-Event-ID` resumes right after that event. Closing the stream broadcasts a leave. ' +
-            'A stream the broker ends on purpose ends with `event: close` and a StreamClose payload. ' +
-            "When the host empties the history (/clear), open streams get `event: clear` (a StreamClear payload) before the clear's notice, " +
+            'The frames are typed by StreamFrame. A stream the broker ends on purpose ends with `event: close` (StreamClose): ' +
+            'close the connection and do not reconnect (unless its reason is `shutdown`); a standard EventSource would ' +
+            'otherwise reconnect once, into a 401. ' +
+            "When the host empties the history (/clear), open streams get `event: clear` (StreamClear) before the clear's notice, " +
             'and so does a stream resumed from before it: drop what you hold of the old history. ' +
             'Every stream starts with `event: epoch` (a StreamEpoch payload) naming the history its seqs belong to; a resume from another epoch ' +
-            '(given as `epoch`), or with a Last-Event-ID past the end of the history, gets `event: clear` and the whole visible history.',
+            '(given as `epoch`), or with a Last-Event-ID past the end of the history, gets `event: clear` and the whole visible history. ' +
+            '`HEAD /events` checks the token and answers the headers without opening a session.',
           security: bearer,
           querystring: {
             type: 'object',
@@ -46,13 +51,18 @@ export function eventRoutes(room: Broker) {
             },
           },
           response: {
-            200: { description: 'an event stream', content: { 'text/event-stream': { schema: { $ref: 'Event#' } } } },
+            200: {
+              description: 'an event stream: one StreamFrame per SSE message',
+              content: { 'text/event-stream': { schema: { $ref: 'StreamFrame#' } } },
+            },
             ...errorResponses(400, 401, 503),
           },
         },
       },
       (request, reply) => {
         const user = requestUser(room, request);
+        // HEAD (Fastify's automatic HEAD route) answers the headers only: no session, no join.
+        if (request.method === 'HEAD') return reply.code(200).type('text/event-stream').send('');
         const header = request.headers['last-event-id'];
         const lastEventId = typeof header === 'string' && header !== '' ? Number(header) : request.query.after;
         if (room.closing) throw new RoomError('room_closing', 'the room is shutting down');

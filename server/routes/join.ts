@@ -10,11 +10,14 @@ export function joinRoutes(room: Broker) {
       '/join',
       {
         schema: {
+          operationId: 'join',
+          tags: ['users'],
           summary: 'Register a username and get its token',
           description:
             'The first user to join a fresh room becomes its host. 409 when the name holds a live token; 403 when the host kicked it.',
+          security: [],
           body: { $ref: 'JoinRequest#' },
-          response: { 201: { $ref: 'TokenResponse#' }, ...errorResponses(400, 403, 409) },
+          response: { 201: { $ref: 'TokenResponse#' }, ...errorResponses(400, 403, 409, 413, 415, 503) },
         },
       },
       async (request, reply) => {

@@ -1,8 +1,17 @@
 // POST /messages (send one event) and GET /messages (read the history).
 import type { FastifyInstance } from 'fastify';
-import type { Inbound } from '../../shared/api.ts';
-import { RoomError } from '../../shared/errors.ts';
+import { type Inbound, MAX_BODY_BYTES } from '../../shared/api.ts';
+import { RoomError, roomError } from '../../shared/errors.ts';
 import type { Broker } from '../broker.ts';
+import {
+  eventIdFor,
+  fingerprintOf,
+  IDEMPOTENCY_KEY_PATTERN,
+  type IdempotencyCache,
+  type StoredAnswer,
+  storedAs,
+} from '../idempotency.ts';
+import { readEvents } from '../log/event-log.ts';
 import { bearer, errorResponses, requestUser } from './schema.ts';
 
 /** How positions work, for the API description (README "Positions" says the same). */
@@ -35,18 +44,58 @@ function refuseUnknown(query: Record<string, unknown> | undefined, known: readon
     );
 }
 
-export function messageRoutes(room: Broker) {
+export function messageRoutes(room: Broker, idempotency: IdempotencyCache) {
+  /** Posts one inbound event; the answer's body is the JSON line sent (for a 201, the history line). */
+  const post = (user: string, inbound: Inbound, id?: string): StoredAnswer => {
+    const result = room.post(user, inbound, id);
+    return result.stored
+      ? { status: 201, body: `${JSON.stringify(result.event)}\n` }
+      : { status: 200, body: `${JSON.stringify(result.notice)}\n` };
+  };
+
+  /**
+   * A keyed post. Its event id comes from the key, so a retry that the
+   * broker's memory does not know (it restarted) finds the event in the
+   * history and answers that line instead of storing it again.
+   */
+  const postOnce = (user: string, key: string, inbound: Inbound): StoredAnswer => {
+    const id = eventIdFor(user, key);
+    const log = room.room.log;
+    const index = log.positionOf(id);
+    if (index === undefined) return post(user, inbound, id);
+    const [event] = readEvents(log, index, index + 1);
+    if (event === undefined || !storedAs(event, inbound)) throw roomError('idempotency_key_reused', { key });
+    return { status: 201, body: `${log.readLines(index, index + 1)[0]}\n` };
+  };
+
   return async (app: FastifyInstance) => {
-    app.post<{ Body: Inbound | string }>(
+    app.post<{ Body: Inbound | string | undefined; Headers: { 'idempotency-key'?: string } }>(
       '/messages',
       {
         schema: {
+          operationId: 'postMessage',
+          tags: ['messages'],
           summary: 'Send a message, reply, command or DM',
           description:
-            'The body is one inbound event, exactly as agent mode reads it from stdin; a text/plain body is a plain message. ' +
-            'A stored event answers 201 with the broadcast record, the same JSON that went into the history. ' +
-            'A private answer (/who, /help) answers 200 with a notice that is not stored.',
+            'The body is one inbound event, exactly as agent mode reads it from stdin; a text/plain body (UTF-8) is a plain message. ' +
+            'A stored event answers 201 with the broadcast record, the same JSON line that went into the history. ' +
+            'A private answer (/who, /help) answers 200 with a notice that is not stored. ' +
+            `Bodies are at most ${MAX_BODY_BYTES} bytes. ` +
+            'With an `Idempotency-Key`, a retry of the same request by the same user answers the original status and body ' +
+            'and writes nothing; the same key with a different request is a 422 (idempotency_key_reused). The broker ' +
+            "remembers each user's last 1000 keys for an hour; a keyed message, reply or DM is also found in the history " +
+            'after a broker restart, for as long as it is there. Commands are remembered only until the broker stops.',
           security: bearer,
+          headers: {
+            type: 'object',
+            properties: {
+              'idempotency-key': {
+                type: 'string',
+                pattern: IDEMPOTENCY_KEY_PATTERN,
+                description: 'a unique key per message (e.g. a UUID), reused only to retry that message',
+              },
+            },
+          },
           body: {
             content: {
               'application/json': { schema: { $ref: 'Inbound#' } },
@@ -56,16 +105,24 @@ export function messageRoutes(room: Broker) {
           response: {
             201: { description: 'the broadcast record', $ref: 'Event#' },
             200: { description: 'a private answer', $ref: 'Notice#' },
-            ...errorResponses(400, 401, 403, 404, 409, 413, 415),
+            ...errorResponses(400, 401, 403, 404, 409, 413, 415, 422, 503, 507),
           },
         },
       },
       async (request, reply) => {
         const user = requestUser(room, request);
         const body = request.body;
+        if (body === undefined || body === null)
+          throw roomError('invalid_event', {
+            detail: 'no body: send an event as application/json or a message as text/plain',
+          });
         const inbound: Inbound = typeof body === 'string' ? { type: 'message', content: body } : body;
-        const result = room.post(user, inbound);
-        return result.stored ? reply.code(201).send(result.event) : reply.code(200).send(result.notice);
+        const key = request.headers['idempotency-key'];
+        const answer =
+          key === undefined
+            ? post(user, inbound)
+            : await idempotency.run(user, key, fingerprintOf(inbound), () => postOnce(user, key, inbound));
+        return reply.code(answer.status).type('application/json; charset=utf-8').send(answer.body);
       },
     );
 
@@ -73,6 +130,8 @@ export function messageRoutes(room: Broker) {
       '/messages',
       {
         schema: {
+          operationId: 'listMessages',
+          tags: ['messages'],
           summary: 'Read visible history events, a page at a time',
           description:
             'A page of the visible history, oldest first, as a JSON array. ' +
@@ -170,6 +229,8 @@ export function messageRoutes(room: Broker) {
       '/messages/:id',
       {
         schema: {
+          operationId: 'getMessage',
+          tags: ['messages'],
           summary: 'Read one event',
           description: `The event with this id, or the one event whose id starts with this prefix (at least 4 characters), if you may see it. ${POSITIONS}`,
           security: bearer,

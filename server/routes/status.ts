@@ -9,8 +9,13 @@ export function statusRoutes(room: Broker, version: string) {
       '/health',
       {
         schema: {
+          operationId: 'health',
+          tags: ['status'],
           summary: 'Is the broker up? (no auth)',
-          response: { 200: { $ref: 'Health#' } },
+          description:
+            "Answers as long as the broker runs, with the room's id and the broker's version. Needs no token.",
+          security: [],
+          response: { 200: { $ref: 'Health#' }, ...errorResponses(503) },
         },
       },
       () => ({ ok: true, room: room.id, version, epoch: room.epoch }),
@@ -20,9 +25,13 @@ export function statusRoutes(room: Broker, version: string) {
       '/users',
       {
         schema: {
+          operationId: 'listUsers',
+          tags: ['users'],
           summary: 'Who is online, with status; and who used one-shot commands lately',
+          description:
+            'The caller, the host, the users with a live session (and their status), and the users of one-shot commands, most recent first.',
           security: bearer,
-          response: { 200: { $ref: 'Users#' }, ...errorResponses(401) },
+          response: { 200: { $ref: 'Users#' }, ...errorResponses(401, 503) },
         },
       },
       (request) => {

@@ -1,0 +1,100 @@
+// Every failure the broker answers becomes one of room's errors, sent as
+// `{code, message}` with a final newline: errors from routes, from Fastify
+// (parsing, validation, limits), and malformed HTTP that never reaches
+// Fastify (Node's `clientError`: bad request line, bad length or chunking,
+// oversized headers, request timeout).
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import type { FastifyError, FastifyReply } from 'fastify';
+import { MAX_BODY_BYTES } from '../shared/api.ts';
+import { RoomError, roomError } from '../shared/errors.ts';
+import { MAX_CONTENT_BYTES } from '../shared/events.ts';
+
+/** The body of every error response: one JSON line. */
+export function errorBody(error: RoomError): string {
+  return `${JSON.stringify({ code: error.code, message: error.message })}\n`;
+}
+
+/**
+ * Sends a room error as the answer: `{code, message}` and a newline; a 401
+ * says how to authenticate (WWW-Authenticate), extra headers (Allow) as given.
+ */
+export function sendError(reply: FastifyReply, error: RoomError, headers: Record<string, string> = {}): FastifyReply {
+  if (error.status === 401) {
+    const why = error.code === 'missing_token' ? '' : ', error="invalid_token"';
+    void reply.header('www-authenticate', `Bearer realm="room"${why}`);
+  }
+  for (const [name, value] of Object.entries(headers)) void reply.header(name, value);
+  return reply.code(error.status).type('application/json; charset=utf-8').send(errorBody(error));
+}
+
+/** A request the client gave up on while sending it: nobody is left to answer, nothing to log. */
+export function isClientHangUp(error: unknown): boolean {
+  const e = error as { code?: unknown; message?: unknown };
+  return e.code === 'ECONNRESET' || e.code === 'ECONNABORTED' || e.message === 'aborted';
+}
+
+/** Maps Fastify's own errors (parsing, validation, limits) onto room's error table. */
+export function toRoomError(error: FastifyError): RoomError {
+  if (error instanceof RoomError) return error;
+  if (error.validation !== undefined) {
+    if (error.validation.some((v) => v.keyword === 'discriminator')) return roomError('unknown_type');
+    // Ajv counts characters, so this catches what is surely too long; the
+    // broker then checks the exact limit in bytes.
+    if (error.validation.some((v) => v.keyword === 'maxLength'))
+      return roomError('content_too_large', { limit: MAX_CONTENT_BYTES });
+    const part = error.validationContext ?? 'request';
+    if (part === 'body') return roomError('invalid_event', { detail: error.message });
+    return roomError('usage', { detail: `invalid ${part}: ${error.message}` });
+  }
+  switch (error.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return roomError('invalid_json', { detail: error.message });
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return roomError('body_too_large', { limit: MAX_BODY_BYTES });
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return roomError('unsupported_media_type');
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return roomError('bad_request', { detail: 'the body is not as long as Content-Length says' });
+  }
+  if (isClientHangUp(error)) return roomError('bad_request', { detail: 'the client hung up while sending' });
+  if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500)
+    return roomError('bad_request', { detail: error.message });
+  return roomError('internal', {}, { cause: error });
+}
+
+/** Node's parser errors (llhttp `HPE_*`) and timeouts, as room errors. */
+function fromParserError(error: NodeJS.ErrnoException, requestTimeoutMs: number): RoomError {
+  switch (error.code) {
+    case 'HPE_HEADER_OVERFLOW':
+      return roomError('headers_too_large');
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return roomError('request_timeout', { ms: requestTimeoutMs });
+  }
+  const reason = (error as { reason?: unknown }).reason;
+  return roomError('bad_request', { detail: typeof reason === 'string' ? reason : (error.code ?? error.message) });
+}
+
+/**
+ * Answers malformed HTTP on the raw socket (`clientError`), then closes it.
+ * A socket whose response has already started gets nothing more: writing
+ * there would corrupt it.
+ */
+export function answerClientError(error: NodeJS.ErrnoException, socket: Socket, requestTimeoutMs: number): void {
+  if (isClientHangUp(error) || socket.destroyed) return;
+  const pending = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (!socket.writable || pending?.headersSent === true) {
+    socket.destroy();
+    return;
+  }
+  const roomErr = fromParserError(error, requestTimeoutMs);
+  const body = errorBody(roomErr);
+  socket.end(
+    `HTTP/1.1 ${roomErr.status} ${STATUS_CODES[roomErr.status]}\r\n` +
+      'Content-Type: application/json; charset=utf-8\r\n' +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+      'Connection: close\r\n\r\n' +
+      body,
+  );
+}

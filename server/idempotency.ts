@@ -1,0 +1,159 @@
+// Idempotency-Key for POST /messages: a client that lost the answer to a send
+// (connection cut, timeout) retries with the same key and gets the original
+// answer, same status and same bytes, and nothing is written twice.
+//
+// Invariants:
+// - keys are per user: another user's key never matches;
+// - the same key with a different request is refused (422), never replayed;
+// - an answer is remembered from the moment the request is accepted, as a
+//   promise, so a retry racing the original waits for it instead of posting;
+// - a request that failed is forgotten (nothing was written: retrying is safe);
+// - memory is bounded: per user at most MAX_KEYS answers and MAX_BYTES of
+//   bodies, each for at most TTL_MS, oldest dropped first.
+// - a keyed message, reply or DM is stored under an id derived from the user
+//   and the key (eventIdFor), so the history itself remembers it: after a
+//   broker restart (kill -9 between the write and the answer) the retry
+//   finds that event and answers it instead of writing it again. Commands
+//   are remembered in memory only.
+import { createHash } from 'node:crypto';
+import type { Inbound } from '../shared/api.ts';
+import { roomError } from '../shared/errors.ts';
+import type { RoomEvent } from '../shared/events.ts';
+
+export interface StoredAnswer {
+  readonly status: number;
+  /** The response body exactly as sent. */
+  readonly body: string;
+}
+
+interface Entry {
+  readonly fingerprint: string;
+  readonly answer: Promise<StoredAnswer>;
+  readonly at: number;
+  bytes: number;
+}
+
+export interface IdempotencyLimits {
+  readonly maxKeys: number;
+  readonly maxBytes: number;
+  readonly ttlMs: number;
+}
+
+const DEFAULT_LIMITS: IdempotencyLimits = { maxKeys: 1000, maxBytes: 8 * 1024 * 1024, ttlMs: 60 * 60 * 1000 };
+
+/** A valid key: 1-255 visible ASCII characters (a UUID is the usual choice). */
+export const IDEMPOTENCY_KEY_PATTERN = '^[\\x21-\\x7E]{1,255}$';
+
+/** A digest of the request, so a reused key with another body is recognised. */
+export function fingerprintOf(request: unknown): string {
+  return createHash('sha256').update(JSON.stringify(request)).digest('base64url');
+}
+
+/**
+ * The id a keyed message gets: a digest of the user and the key, shaped as a
+ * UUID v4 (version and variant bits set) so it is like any other event id.
+ */
+export function eventIdFor(user: string, key: string): string {
+  const bytes = createHash('sha256').update(`room idempotency\0${user}\0${key}`).digest().subarray(0, 16);
+  bytes[6] = (bytes[6]! & 0x0f) | 0x40;
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** Whether a stored event is what `inbound` would have stored (for a key found in the history). */
+export function storedAs(event: RoomEvent, inbound: Inbound): boolean {
+  switch (inbound.type) {
+    case 'message':
+      return event.type === 'message' && event.content === inbound.content;
+    case 'reply':
+      return (
+        event.type === 'reply' &&
+        event.content === inbound.content &&
+        event.reply_to.startsWith(inbound.reply_to.toLowerCase())
+      );
+    case 'dm':
+      return event.type === 'dm' && event.content === inbound.content && event.to === inbound.to.replace(/^@/, '');
+    case 'command':
+      return false;
+  }
+}
+
+class UserKeys {
+  readonly entries = new Map<string, Entry>();
+  bytes = 0;
+}
+
+export class IdempotencyCache {
+  readonly #users = new Map<string, UserKeys>();
+  readonly #limits: IdempotencyLimits;
+  readonly #now: () => number;
+
+  constructor(limits: Partial<IdempotencyLimits> = {}, now: () => number = Date.now) {
+    this.#limits = { ...DEFAULT_LIMITS, ...limits };
+    this.#now = now;
+  }
+
+  /**
+   * The remembered answer for `user`'s `key`, or the answer `perform` gives
+   * (remembered when it succeeds). Throws idempotency_key_reused when the key
+   * was used with another fingerprint.
+   */
+  async run(
+    user: string,
+    key: string,
+    fingerprint: string,
+    perform: () => StoredAnswer | Promise<StoredAnswer>,
+  ): Promise<StoredAnswer> {
+    let keys = this.#users.get(user);
+    if (keys === undefined) {
+      keys = new UserKeys();
+      this.#users.set(user, keys);
+    }
+    this.#expire(keys);
+    const known = keys.entries.get(key);
+    if (known !== undefined) {
+      if (known.fingerprint !== fingerprint) throw roomError('idempotency_key_reused', { key });
+      return known.answer;
+    }
+    const answer = Promise.resolve().then(perform);
+    const entry: Entry = { fingerprint, answer, at: this.#now(), bytes: 0 };
+    keys.entries.set(key, entry);
+    const userKeys = keys;
+    try {
+      const stored = await answer;
+      entry.bytes = Buffer.byteLength(stored.body) + key.length;
+      userKeys.bytes += entry.bytes;
+      this.#trim(userKeys);
+      return stored;
+    } catch (error) {
+      if (userKeys.entries.get(key) === entry) userKeys.entries.delete(key);
+      throw error;
+    }
+  }
+
+  /** Keys held for `user` (for tests and diagnostics). */
+  size(user: string): number {
+    return this.#users.get(user)?.entries.size ?? 0;
+  }
+
+  #expire(keys: UserKeys): void {
+    const oldest = this.#now() - this.#limits.ttlMs;
+    for (const [key, entry] of keys.entries) {
+      if (entry.at > oldest) break; // insertion order is time order
+      this.#drop(keys, key, entry);
+    }
+  }
+
+  #trim(keys: UserKeys): void {
+    for (const [key, entry] of keys.entries) {
+      if (keys.entries.size <= this.#limits.maxKeys && keys.bytes <= this.#limits.maxBytes) break;
+      this.#drop(keys, key, entry);
+    }
+  }
+
+  #drop(keys: UserKeys, key: string, entry: Entry): void {
+    keys.entries.delete(key);
+    keys.bytes -= entry.bytes;
+  }
+}

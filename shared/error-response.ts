@@ -1,0 +1,16 @@
+// The one decoder of the broker's error bodies, for both HTTP clients
+// (client/http.ts on node:http, client/live/broker-client.ts on undici):
+// `{code, message}` with a known code becomes that RoomError; anything else
+// (a proxy's page, a truncated body, a code this client does not know) is
+// an `internal` error quoting the start of the body.
+import { isErrorCode, RoomError } from './errors.ts';
+
+export function errorFromResponse(status: number, body: string): RoomError {
+  try {
+    const { code, message } = JSON.parse(body) as { code?: unknown; message?: unknown };
+    if (isErrorCode(code) && typeof message === 'string') return new RoomError(code, message);
+  } catch {
+    // not JSON: fall through
+  }
+  return new RoomError('internal', `unexpected answer ${status} from the broker: ${body.trim().slice(0, 200)}`);
+}
