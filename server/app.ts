@@ -8,6 +8,7 @@ import * as events from '../shared/events.ts';
 import { MAX_CONTENT_BYTES } from '../shared/events.ts';
 import { eventRoutes } from './routes/events.ts';
 import { joinRoutes } from './routes/join.ts';
+import { listenRoutes } from './routes/listen.ts';
 import { messageRoutes } from './routes/messages.ts';
 import { statusRoutes } from './routes/status.ts';
 import type { Room } from './room.ts';
@@ -118,6 +119,7 @@ export async function buildApp({ room, version }: AppOptions): Promise<FastifyIn
   await app.register(joinRoutes(room));
   await app.register(messageRoutes(room));
   await app.register(eventRoutes(room));
+  await app.register(listenRoutes(room));
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
   return app;
 }

@@ -12,7 +12,7 @@ import { MAX_CONTENT_BYTES, isVisibleTo, type Notice, type RoomEvent } from '../
 import { BROKER_USER, stripAt } from '../shared/names.ts';
 import { runCommand } from './commands.ts';
 import type { History } from './history.ts';
-import { Hub } from './hub.ts';
+import { Hub, type Subscriber } from './hub.ts';
 import { Presence } from './presence.ts';
 import type { Registry } from './registry.ts';
 
@@ -51,6 +51,8 @@ export class Room {
   /** Set once the broker is shutting down: no new streams are accepted. */
   closing = false;
   readonly #polledAt: RoomOptions['polledAt'];
+  /** Listening streams (GET /listen): they count as listening, and announce no join or leave. */
+  readonly #listeners = new WeakSet<Subscriber>();
   readonly #now: () => Date;
 
   constructor(options: RoomOptions) {
@@ -65,7 +67,7 @@ export class Room {
       canSee: (event, user) => this.canSee(event, user),
       heartbeatMs: options.heartbeatMs,
       maxBuffer: options.maxBuffer,
-      onClosed: (sub) => this.#streamClosed(sub.user),
+      onClosed: (sub) => this.#streamClosed(sub),
     });
   }
 
@@ -230,9 +232,23 @@ export class Room {
     this.publish({ type: 'join', user });
   }
 
-  #streamClosed(user: string): void {
-    this.presence.disconnect(user, this.#now());
-    this.publish({ type: 'leave', user });
+  /**
+   * Opens a listening stream: every new visible event from now on, no
+   * history, no join or leave broadcast; the user counts as listening while
+   * it is open. Kick, revocation and shutdown end it like any stream.
+   */
+  openListener(user: string, res: ServerResponse): void {
+    this.presence.listen(user);
+    this.#listeners.add(this.hub.subscribe(user, res, this.history.lastSeq));
+  }
+
+  #streamClosed(sub: Subscriber): void {
+    if (this.#listeners.has(sub)) {
+      this.presence.unlisten(sub.user, this.#now());
+      return;
+    }
+    this.presence.disconnect(sub.user, this.#now());
+    this.publish({ type: 'leave', user: sub.user });
   }
 
   /** The seq just before the `n`-th last event `user` can see (0 when there are fewer). */
@@ -274,7 +290,8 @@ export class Room {
     const recent = this.presence.recent(this.#polledAt(names)).filter((u) => !this.registry.isKicked(u.user));
     // A kicked user's streams end a moment after the kick; they are gone from the list at once.
     const online = this.presence.online().filter((u) => !this.registry.isKicked(u.user));
-    return { you, host: this.registry.host, online, recent };
+    const listening = this.presence.listening().filter((u) => !this.registry.isKicked(u.user));
+    return { you, host: this.registry.host, online, listening, recent };
   }
 }
 
