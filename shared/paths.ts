@@ -8,6 +8,7 @@
 //   room-<id>.lock          held while a client starts the broker
 //   room-<id>-<user>.token  a user's token record, written by `room join`
 //   room-<id>-<user>.cursor a user's poll/watch cursor
+//   room-<id>-<user>.cursor.lock  held while follow or a hook delivers from the cursor
 import { basename, join } from 'node:path';
 import { RoomError } from './errors.ts';
 import { checkRoomId, checkUsername } from './names.ts';
@@ -63,4 +64,8 @@ export function tokenRecordPath(paths: RoomPaths, user: string): string {
 
 export function cursorPath(paths: RoomPaths, user: string): string {
   return join(paths.dir, `room-${paths.room}-${checkUsername(user)}.cursor`);
+}
+
+export function cursorLockPath(paths: RoomPaths, user: string): string {
+  return `${cursorPath(paths, user)}.lock`;
 }

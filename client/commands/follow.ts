@@ -11,7 +11,9 @@ import type { CloseReason } from '../../shared/api.ts';
 import { EXIT } from '../../shared/errors.ts';
 import { openForRead } from '../../shared/safe-fs.ts';
 import { readRoomState } from '../../shared/room-state.ts';
+import { cursorLockPath } from '../../shared/paths.ts';
 import { ChangeSignal } from '../change-signal.ts';
+import { withCursorLock } from '../cursor-lock.ts';
 import { parse, seconds, TOKEN_OPTIONS, tokenFrom, usageError, type Command } from '../cli.ts';
 import type { Cursor } from '../cursor.ts';
 import { boundedLines, readUnseen } from '../delivery.ts';
@@ -165,10 +167,17 @@ const follow: Command = {
         end ??= revoked(reader, token);
         fd ??= openForRead(reader.chat);
         if (fd !== null) {
-          const unseen = readUnseen(fd, reader, position.read(), (e) => isForYou(e, reader.user, mentionsOnly));
-          const lines = values.json === true ? unseen.picked.map((p) => p.json) : boundedLines(unseen, MAX_LINES, room);
-          if (lines.length > 0) cli.write(`${lines.join('\n')}\n`);
-          if (unseen.last !== null) position.write(unseen.last);
+          const history = fd;
+          const deliver = () => {
+            const unseen = readUnseen(history, reader, position.read(), (e) => isForYou(e, reader.user, mentionsOnly));
+            const lines =
+              values.json === true ? unseen.picked.map((p) => p.json) : boundedLines(unseen, MAX_LINES, room);
+            if (lines.length > 0) cli.write(`${lines.join('\n')}\n`);
+            if (unseen.last !== null) position.write(unseen.last);
+          };
+          // With the shared cursor, a hook delivering at the same moment waits for us (and we for it).
+          if (mentionsOnly) deliver();
+          else withCursorLock(cursorLockPath(reader.paths, reader.user), deliver);
         }
         if (end !== null) {
           if (values.json === true) cli.out(JSON.stringify({ type: 'end', content: end.message }));
