@@ -17,6 +17,7 @@ const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
   poll: () => import('./commands/poll.ts'),
   watch: () => import('./commands/watch.ts'),
   follow: () => import('./commands/follow.ts'),
+  hook: () => import('./commands/hook.ts'),
   help: () => import('./commands/help.ts'),
   init: () => import('./commands/init.ts'),
 };
