@@ -70,13 +70,13 @@ const start = (id: string, source = 'startup') => ({
 });
 const promptInput = (id: string) => ({ session_id: id, hook_event_name: 'UserPromptSubmit', prompt: 'go on' });
 
-/** The additionalContext of a hook's output, checking the documented shape. */
-function context(result: RunResult, event: string): string {
+/** The additionalContext of a hook's output, checking the documented shape (plus systemMessage where expected). */
+function context(result: RunResult, event: string, keys = ['hookSpecificOutput']): string {
   assert.equal(result.code, 0, result.stderr);
   const output = JSON.parse(result.stdout) as {
     hookSpecificOutput: { hookEventName: string; additionalContext: string };
   };
-  assert.deepEqual(Object.keys(output), ['hookSpecificOutput']);
+  assert.deepEqual(Object.keys(output).sort(), [...keys].sort());
   assert.equal(output.hookSpecificOutput.hookEventName, event);
   assert.equal(typeof output.hookSpecificOutput.additionalContext, 'string');
   return output.hookSpecificOutput.additionalContext;
