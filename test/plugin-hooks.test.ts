@@ -58,6 +58,7 @@ function runHook(args: string[], input: string, env: NodeJS.ProcessEnv): Promise
     child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
     child.on('error', reject);
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+    child.stdin.on('error', () => {}); // a hook with nothing to do may exit before reading its input
     child.stdin.end(input);
   });
 }
