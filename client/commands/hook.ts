@@ -51,6 +51,8 @@ const START_LINES = 8;
 const PROMPT_LINES = 10;
 /** How long the monitor waits for session-start to have joined. */
 const MONITOR_WAIT_MS = 60_000;
+/** How often the monitor checks that Claude Code (its parent) is still there. */
+const ORPHAN_CHECK_MS = 2000;
 
 interface HookInput {
   session_id?: string;
@@ -277,6 +279,12 @@ async function monitor(cli: Cli): Promise<number> {
   const settle = Date.now() + 5000;
   while (!existsSync(cursorPath(s.paths, s.name)) && Date.now() < settle)
     await new Promise((resolve) => setTimeout(resolve, 100));
+  // Claude Code may end without stopping its monitors (killed, its terminal closed): a follower
+  // whose parent is gone stops too, so the session is not listed as listening after it ended.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) process.exit(EXIT.ok);
+  }, ORPHAN_CHECK_MS).unref();
   const follow = (await import('./follow.ts')).default;
   return follow.run([s.project.room, '--token-file', s.record], cli);
 }
