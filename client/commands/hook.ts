@@ -70,10 +70,16 @@ interface Session {
   readonly record: string;
 }
 
+/** The hook's JSON from stdin, read synchronously from fd 0 (no stream: it runs on every prompt). */
 async function readInput(cli: Cli): Promise<HookInput> {
-  if (cli.stdin.isTTY) return {};
   let text = '';
-  for await (const chunk of cli.stdin) text += String(chunk);
+  try {
+    text = readFileSync(0, 'utf8');
+  } catch (error) {
+    // A non-blocking stdin with nothing yet (EAGAIN) is read as a stream; a closed or missing one is empty.
+    if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') return {};
+    for await (const chunk of cli.stdin) text += String(chunk);
+  }
   try {
     const value = JSON.parse(text) as unknown;
     return typeof value === 'object' && value !== null ? (value as HookInput) : {};
