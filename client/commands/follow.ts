@@ -57,8 +57,8 @@ interface End {
   readonly message: string;
 }
 
-/** The stream the follower keeps open while a broker runs, reopened after it stops. */
-class Presence {
+/** The listening stream the follower keeps open while a broker runs, reopened after it stops. */
+class ListeningStream {
   #listener: Listener | null = null;
   #timer: NodeJS.Timeout | null = null;
   #closed = false;
@@ -80,18 +80,22 @@ class Presence {
     this.#open();
   }
 
+  /** Is the stream open now (the broker will say why it ends it)? */
+  get open(): boolean {
+    return this.#listener !== null;
+  }
+
   #open(): void {
     if (this.#closed) return;
     this.#listener = listen(this.socket, this.token, {
       onEvent: this.onEvent,
-      onEnd: ({ reason, message, error }) => {
+      onEnd: ({ reason, message }) => {
         this.#listener = null;
         if (reason === 'kicked' || reason === 'revoked' || reason === 'exit') {
           this.onFinal(reason, message);
           return;
         }
-        // A refused token is noticed from the state file as well; either way, try again later.
-        void error;
+        // Cut, shut down, refused or no broker: try again later (a revoked token is seen in the state file).
         this.onEvent(); // a broker going away may have written its last events
         this.#timer = setTimeout(() => this.#open(), RECONNECT_MS);
       },
@@ -144,13 +148,18 @@ const follow: Command = {
     };
 
     let end: End | null = null;
+    let brokerSaid: () => void = () => {};
+    const final = new Promise<void>((resolve) => {
+      brokerSaid = resolve;
+    });
     const signal = new ChangeSignal(reader.chat, intervalS * 1000);
-    const presence = new Presence(
+    const stream = new ListeningStream(
       reader.paths.socket,
       token,
       () => signal.poke(),
       (reason, message) => {
         end ??= { code: reason === 'exit' ? EXIT.ok : EXIT.auth, message: `${message}: room follow stopped` };
+        brokerSaid();
         signal.poke();
       },
     );
@@ -164,7 +173,10 @@ const follow: Command = {
     let fd: number | null = null;
     try {
       for (;;) {
-        end ??= revoked(reader, token);
+        const lost: End | null = end === null ? revoked(reader, token) : null;
+        // The state file may show a kick before the broker's own word on it ("… by alice") arrives.
+        if (lost !== null && stream.open) await Promise.race([final, new Promise((r) => setTimeout(r, 500))]);
+        end ??= lost;
         fd ??= openForRead(reader.chat);
         if (fd !== null) {
           const history = fd;
@@ -188,7 +200,7 @@ const follow: Command = {
           return EXIT.ok;
       }
     } finally {
-      presence.close();
+      stream.close();
       signal.close();
       if (fd !== null) closeSync(fd);
     }

@@ -314,8 +314,12 @@ const hook: Command = {
     try {
       return await handler(cli, input);
     } catch (error) {
-      // A hook never fails the session: say it on stderr (Claude Code shows it in verbose mode) and go on.
-      cli.err(`room hook ${event}: ${error instanceof Error ? error.message : String(error)}`);
+      // A hook never fails the session: say it on stderr (Claude Code shows it in verbose mode) and go
+      // on; at session start the model is told too, in one line.
+      const why = error instanceof Error ? error.message : String(error);
+      cli.err(`room hook ${event}: ${why}`);
+      if (event === 'session-start')
+        answer(cli, 'SessionStart', `room: this project's room is not available in this session (${why}).`);
       return EXIT.ok;
     }
   },
