@@ -156,6 +156,31 @@ test('a kick ends the follower with one line and exit 4', async (t) => {
   assert.equal(follower.lines[0], '[room] you were kicked from demo by alice: room follow stopped');
 });
 
+test('/clear-tokens ends the follower with one line and exit 4', async (t) => {
+  const { dir, send, bobListens } = await setup(t);
+  const follower = new Follower(dir, ['demo', ...TF(dir, 'bob')]);
+  await bobListens();
+  await send('alice', '/clear-tokens');
+  assert.equal(await follower.exit(), 4);
+  assert.deepEqual(follower.lines, [
+    '[room] alice revoked every token in demo: run room join again: room follow stopped',
+  ]);
+});
+
+test('a listener announces nothing: no join or leave in the history', async (t) => {
+  const { dir, send, bobListens } = await setup(t);
+  const follower = new Follower(dir, ['demo', ...TF(dir, 'bob')]);
+  await bobListens();
+  await send('alice', 'hi');
+  await follower.waitForLines(1);
+  await follower.stop();
+  const history = await dir.run(['poll', 'demo', ...TF(dir, 'alice')]);
+  assert.deepEqual(
+    ndjson(history.stdout).filter((e) => e.user === 'bob'),
+    [],
+  );
+});
+
 test("the host's /exit ends the follower with one line and exit 0", async (t) => {
   const { dir, send, bobListens } = await setup(t);
   const follower = new Follower(dir, ['demo', ...TF(dir, 'bob')]);
