@@ -18,7 +18,14 @@ test('the document is valid OpenAPI 3.1 and documents every route', async () => 
   const document = JSON.parse(readFileSync(committedPath, 'utf8'));
   await SwaggerParser.validate(structuredClone(document));
   assert.equal(document.openapi, '3.1.0');
-  assert.deepEqual(Object.keys(document.paths).sort(), ['/events', '/health', '/join', '/listen', '/messages', '/users']);
+  assert.deepEqual(Object.keys(document.paths).sort(), [
+    '/events',
+    '/health',
+    '/join',
+    '/listen',
+    '/messages',
+    '/users',
+  ]);
   assert.deepEqual(Object.keys(document.paths['/messages']).sort(), ['get', 'post']);
 });
 
