@@ -121,6 +121,20 @@ const server = createServer((req: IncomingMessage, res: ServerResponse) => {
       aliceSpoke = true;
       room('send', 'e2e', '--token-file', aliceFile, 'a new message while you work, @claude-1a2b3c4d');
     }
+    if (turns === 1)
+      // The session's own room command: no token option (ROOM_TOKEN_FILE from $CLAUDE_ENV_FILE), no prompt.
+      return sse(
+        res,
+        [
+          {
+            type: 'tool_use',
+            id: 'toolu_send',
+            name: 'Bash',
+            input: { command: 'room send e2e "hello from the session"', description: 'say hello' },
+          },
+        ],
+        'tool_use',
+      );
     if (turns <= 4)
       return sse(
         res,
@@ -153,6 +167,7 @@ const claudeArgs = [
   '1a2b3c4d-1111-4222-8333-444455556666',
   '--allowedTools',
   'Bash(sleep *)',
+  'Bash(room send *)',
 ];
 let out = '';
 let err = '';
@@ -192,7 +207,10 @@ if (interactive) {
   }
   await new Promise((resolve) => setTimeout(resolve, 1000));
   out = tmux('capture-pane', '-p').stdout;
+  const whoDuring = room('send', 'e2e', '--token-file', aliceFile, '/who');
+  console.log(`/who during the session: ${JSON.parse(whoDuring.stdout || '{}').content}`);
   tmux('kill-server');
+  await new Promise((resolve) => setTimeout(resolve, 3000)); // the monitor's follower notices its parent is gone
 } else {
   const child = spawn(
     claude,
@@ -242,11 +260,16 @@ console.log(`\nFrom SessionStart ("room: in this session you are"):\n${seen(/roo
 console.log(
   `\nFrom the monitor or a hook (the message alice sent mid-session):\n${seen(/a new message while you work/)}`,
 );
+const history = room('poll', 'e2e', '--token-file', aliceFile).stdout;
+const hello = history.split('\n').find((l) => l.includes('hello from the session'));
+console.log(
+  `\nThe session's own \`room send e2e "hello from the session"\` (no token option): ${hello ?? '(not in the history)'}`,
+);
 const tokenRecord = join(roomDir, 'room-e2e-claude-1a2b3c4d.token');
 const who = room('send', 'e2e', '--token-file', aliceFile, '/who');
-console.log(`\n/who after the session: ${JSON.parse(who.stdout || '{}').content}`);
+console.log(`\n/who 3 s after the session was killed: ${JSON.parse(who.stdout || '{}').content}`);
 console.log(
-  `\nstream-json events: ${out.split('\n').filter((l) => l.trim() !== '').length} lines; stderr: ${err.trim().slice(0, 500) || '(empty)'}`,
+  `\noutput: ${out.split('\n').filter((l) => l.trim() !== '').length} lines; stderr: ${err.trim().slice(0, 500) || '(empty)'}`,
 );
 console.log(`session token record: ${tokenRecord}`);
 if (flags.includes('--events')) console.log(out);
