@@ -251,3 +251,13 @@ test('a room that cannot be reached at session start: one line, exit 0; the prom
   const prompt = await p.hook('prompt', promptInput(SESSION_A), broken);
   assert.deepEqual([prompt.code, prompt.stdout], [0, '']);
 });
+
+test('room hook without an event, or with an unknown one, is a usage error (exit 2)', async (t) => {
+  const dir = RoomDir.create(t);
+  for (const args of [['hook'], ['hook', 'PreCompact'], ['hook', 'prompt', 'extra']]) {
+    const result = await dir.run(args);
+    assert.equal(result.code, 2, args.join(' '));
+    assert.match(result.stderr, /Usage: room hook/);
+    assert.equal(result.stdout, '');
+  }
+});
