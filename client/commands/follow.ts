@@ -22,7 +22,7 @@ import { isForYou } from '../for-you.ts';
 import { listen, type Listener } from '../listen.ts';
 import { openReader, type Reader } from '../reader.ts';
 
-const USAGE = `Usage: room follow [-t TOKEN | --token-file PATH] <room-id> [--mentions] [--json]
+const USAGE = `Usage: room follow [-t TOKEN | --token-file PATH] <room-id> [--mentions] [--json] [--interval S]
 
 Runs until stopped, printing one line per new event meant for you, as it
 arrives: messages, replies and commands from others, and DMs to you. A line
