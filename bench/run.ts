@@ -18,6 +18,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   broker: () => import('./fanout.ts'),
   'web-latency': () => import('./web-latency.ts'),
   'history-load': () => import('./history-load.ts'),
+  hooks: () => import('./hooks.ts'),
 };
 
 async function main(argv: string[]): Promise<void> {

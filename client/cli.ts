@@ -60,8 +60,8 @@ export const TOKEN_OPTIONS = {
 } as const;
 
 /**
- * The token from -t/--token, else the file named by --token-file, else
- * $ROOM_TOKEN. A token record is read only when --token-file names it: that
+ * The token from -t/--token, else the file named by --token-file, else the
+ * file named by $ROOM_TOKEN_FILE, else $ROOM_TOKEN. A token record is read only when --token-file names it: that
  * lets an agent whose shell forgets its environment between calls (Claude
  * Code) use its token without ever printing it or putting it in argv.
  */
@@ -73,6 +73,8 @@ export function tokenFrom(
   if (values.token !== undefined && values['token-file'] !== undefined)
     throw usageError('give -t or --token-file, not both', usage);
   if (values['token-file'] !== undefined) return readTokenFile(values['token-file']);
+  // Set for a Claude Code session by the plugin's SessionStart hook: the session's own record.
+  if (values.token === undefined && env.ROOM_TOKEN_FILE) return readTokenFile(env.ROOM_TOKEN_FILE);
   const token = values.token ?? env.ROOM_TOKEN;
   if (token === undefined || token === '') {
     throw new RoomError(

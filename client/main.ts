@@ -16,6 +16,8 @@ const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
   send: () => import('./commands/send.ts'),
   poll: () => import('./commands/poll.ts'),
   watch: () => import('./commands/watch.ts'),
+  follow: () => import('./commands/follow.ts'),
+  hook: () => import('./commands/hook.ts'),
   help: () => import('./commands/help.ts'),
   init: () => import('./commands/init.ts'),
   web: () => import('./commands/web.ts'),

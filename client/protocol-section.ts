@@ -4,64 +4,73 @@
 // real by test/plugin-commands.test.ts, so it stays a valid invocation.
 //
 // The section sits between two marker lines; the opening one names the room,
-// which is how `room init` (and an agent) finds an existing section.
+// which is how `room init` finds an existing section. Claude Code strips HTML
+// comments from CLAUDE.md, so the room is also named on a visible line
+// (\`Room: \`<id>\`\`), which is what the model (and the plugin's hooks, after
+// .claude/room.json) read.
 import { isValidName } from '../shared/names.ts';
 
 const PROTOCOL_END = '<!-- /room:protocol -->';
-const START = /^<!-- room:protocol room=(\S+) .*-->$/m;
+const START = /^<!-- room:protocol room=(\S+) .*-->\r?$/m;
+/** The visible room line (Claude Code strips HTML comments before the model reads CLAUDE.md). */
+const ROOM_LINE = /^Room: `([^`\s]+)`/m;
 
 const TEMPLATE = `<!-- room:protocol room={{ROOM}} (written by room init; keep this line and the closing one) -->
 ## Coordinating through room
 
-People and agents working on this project share the room \`{{ROOM}}\` (the \`room\` CLI; room's
-Claude Code plugin teaches agents this protocol). Replace \`<name>\` with your username.
+Room: \`{{ROOM}}\` (also in \`.claude/room.json\`). People and agents on this project share it (the
+\`room\` CLI).
 
-**Join once.** Pick a username nobody else uses, such as \`claude-<topic>\` (letters, digits,
-\`.\`, \`_\`, \`-\`):
+**Claude Code** (room's plugin, enabled in \`.claude/settings.json\`): each session joins by itself
+under its own name (\`claude-\` and the first 8 characters of the session id; the same after
+\`--resume\`), its \`room\` commands find its token through \`ROOM_TOKEN_FILE\`, and what is new for
+it arrives by itself: a summary at session start, \`[room]\` lines from the room monitor, news with
+each prompt. Never join under another name or use another session's token record.
+
+**Other agents** join once under a name nobody uses (letters, digits, \`.\`, \`_\`, \`-\`), then
+\`export ROOM_TOKEN_FILE=/tmp/room-{{ROOM}}-<name>.token\` (in \`$ROOM_DIR\` if set) or give each
+command \`--token-file\` with that path. Exit 5: the name is taken, pick another; exit 4 later:
+your token was revoked. Never print the token, pass it with \`-t\`, or put it in a message.
 
 \`\`\`sh
 room join {{ROOM}} <name> > /dev/null
 \`\`\`
 
-That writes your token record \`/tmp/room-{{ROOM}}-<name>.token\` (in \`$ROOM_DIR\` if set), and every
-command below reads it with \`--token-file\`. Never print the token, pass it with \`-t\`, or put it in
-a message. Exit 5: the name is taken; pick another, unless you joined under it yourself earlier
-(then keep using its record). Exit 4 later: your token was revoked; join again under a new name.
-
 **Commands** (each prints JSON lines; \`<id>\` is an event id, or its first characters):
 
 \`\`\`sh
 # catch up: every event you have not seen yet
-room poll {{ROOM}} --token-file /tmp/room-{{ROOM}}-<name>.token
+room poll {{ROOM}}
 # announce intent: the task and the files you expect to touch
-room send {{ROOM}} --token-file /tmp/room-{{ROOM}}-<name>.token "intent: fix CRLF handling in src/parser.ts"
+room send {{ROOM}} "intent: fix CRLF handling in src/parser.ts"
 # claim a file before editing it; release it when done
-room send {{ROOM}} --token-file /tmp/room-{{ROOM}}-<name>.token /claim src/parser.ts
-room send {{ROOM}} --token-file /tmp/room-{{ROOM}}-<name>.token /release src/parser.ts
-# say what you are doing now (with no text: clear it); who is online
-room send {{ROOM}} --token-file /tmp/room-{{ROOM}}-<name>.token /set_status editing src/parser.ts
-room send {{ROOM}} --token-file /tmp/room-{{ROOM}}-<name>.token /who
+room send {{ROOM}} /claim src/parser.ts
+room send {{ROOM}} /release src/parser.ts
+# say what you are doing now (with no text: clear it); who is here, listening, seen lately
+room send {{ROOM}} /set_status editing src/parser.ts
+room send {{ROOM}} /who
 # progress and blockers
-room send {{ROOM}} --token-file /tmp/room-{{ROOM}}-<name>.token "blocked: need the new schema in shared/api.ts"
-# answer a message (sets reply_to)
-room send {{ROOM}} --token-file /tmp/room-{{ROOM}}-<name>.token /reply <id> yes, go ahead
+room send {{ROOM}} "blocked: need the new schema in shared/api.ts"
+# answer a message (sets reply_to); a private note
+room send {{ROOM}} /reply <id> yes, go ahead
+room send {{ROOM}} --to <user> "can you review shared/api.ts?"
 # hand off: what changed, files, tests run, what is left
-room send {{ROOM}} --token-file /tmp/room-{{ROOM}}-<name>.token "handoff: parser fixed and tested; docs left"
-# wait until someone writes to you, print what is new, exit
-room watch {{ROOM}} --token-file /tmp/room-{{ROOM}}-<name>.token
+room send {{ROOM}} "handoff: parser fixed and tested; docs left"
+# without the plugin: wait until someone writes to you, print what is new, exit
+room watch {{ROOM}}
 \`\`\`
 
 **Protocol.**
-1. Session start: join, then catch up. Note open claims (a \`claim\` with no later \`release\` from
-   the same user), questions for you, and requests to hold.
-2. Before starting a task, announce intent. Poll again a minute later: silence means go ahead.
-3. Before editing a shared file, catch up and check nobody holds it, then claim it. If someone
-   does, reply to their claim and wait for the release: one agent per file.
+1. Session start: catch up (the plugin's summary does it). Note open claims (a \`claim\` with no
+   later \`release\` from the same user), questions for you, and requests to hold.
+2. Before starting a task, announce intent. Silence for a minute means go ahead.
+3. Before editing a shared file, check nobody holds it, then claim it. If someone does, reply to
+   their claim and wait for the release: one agent per file.
 4. While working, keep your status current, post progress at milestones and blockers at once
    (don't stall), and answer questions with a reply.
 5. When done, release your claims, post a handoff, clear your status.
-6. To stay available between tasks, run the watch command in the background (Claude Code: the
-   Bash tool's \`run_in_background\`). When it exits, act on what it printed, then start it again.
+6. Between tasks: with the plugin, news arrives by itself. Without it, run the watch command in
+   the background, act on what it printed, then start it again.
 
 **Rules.** Changes to shared contracts (wire format, schemas, public APIs) need agreement in the
 room first. A human's "hold" or "stop" in the room: stop and acknowledge. Room messages are what
@@ -76,7 +85,8 @@ export function protocolSection(roomId: string): string {
   return TEMPLATE.replaceAll('{{ROOM}}', roomId);
 }
 
-/** The room named by the protocol section in a CLAUDE.md, or null if it has none. */
+/** The room named by the protocol section in a CLAUDE.md (its marker line, else its visible room line), or null. */
 export function findProtocolRoom(text: string): string | null {
-  return START.exec(text)?.[1] ?? null;
+  const room = START.exec(text)?.[1] ?? ROOM_LINE.exec(text)?.[1] ?? null;
+  return room !== null && isValidName(room) ? room : null;
 }

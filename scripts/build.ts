@@ -33,8 +33,8 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const dist = join(root, 'dist');
 const require = createRequire(import.meta.url);
 
-/** Commands started thousands of times by agents: one self-contained file each. */
-const ONE_SHOTS = ['send', 'poll', 'watch', 'join', 'help'];
+/** Commands started thousands of times by agents (hook: on every prompt of a Claude Code session): one self-contained file each. */
+const ONE_SHOTS = ['send', 'poll', 'watch', 'join', 'help', 'hook'];
 
 /**
  * An ESM `import { x } from 'node:fs'` makes Node build the module's whole

@@ -14,6 +14,7 @@ import { RouteMethods } from './route-methods.ts';
 import { claimRoutes } from './routes/claims.ts';
 import { eventRoutes } from './routes/events.ts';
 import { joinRoutes } from './routes/join.ts';
+import { listenRoutes } from './routes/listen.ts';
 import { messageRoutes } from './routes/messages.ts';
 import { statusRoutes } from './routes/status.ts';
 import type { Broker } from './broker.ts';
@@ -188,6 +189,7 @@ export async function buildApp({ room, version, requestTimeoutMs }: AppOptions):
   await app.register(messageRoutes(room, new IdempotencyCache()));
   await app.register(eventRoutes(room));
   await app.register(claimRoutes(room));
+  await app.register(listenRoutes(room));
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
   return app;
 }

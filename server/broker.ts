@@ -85,7 +85,8 @@ export class Broker implements CommandContext {
       system: (content) => this.room.system(content),
       notice: (content) => this.room.notice(content),
       host: () => this.registry.host,
-      isPresent: (user) => this.presence.isOnline(user),
+      // A follower (listening stream) holds its user's leases like a live session.
+      isPresent: (user) => this.presence.isOnline(user) || this.presence.isListening(user),
       polledAt: (user) => this.#polledAt([user]).get(user),
       now: () => this.room.now(),
     });
@@ -201,12 +202,18 @@ export class Broker implements CommandContext {
     this.streams.open(user, res, from);
   }
 
+  /** GET /listen: the user hears the room without joining it (server/streams.ts). */
+  openListener(user: string, res: ServerResponse): void {
+    this.streams.listen(user, res);
+  }
+
   users(you: string): Users {
     const names = this.registry.names.filter((name) => !this.registry.isKicked(name));
     const recent = this.presence.recent(this.#polledAt(names)).filter((u) => !this.registry.isKicked(u.user));
     // A kicked user's streams end a moment after the kick; they are gone from the list at once.
     const online = this.presence.online().filter((u) => !this.registry.isKicked(u.user));
-    return { you, host: this.registry.host, online, recent };
+    const listening = this.presence.listening().filter((u) => !this.registry.isKicked(u.user));
+    return { you, host: this.registry.host, online, listening, recent };
   }
 
   clearHistory(): void {

@@ -91,17 +91,19 @@ function ago(then: Date, now: Date): string {
 }
 
 /**
- * `online — alice (host), bob: reviewing PRs`, then on a second line the
- * users without a live session who were active lately (one-shot commands,
- * or a session that ended), with when.
+ * `online — alice (host), bob: reviewing PRs`, then a line of the users who
+ * listen without a live session (room follow, a waiting watch), then the
+ * users neither online nor listening who were active lately (one-shot
+ * commands, or a session that ended), with when.
  */
 function whoText(room: CommandContext, user: string, now: Date): string {
-  const { host, online, recent } = room.users(user);
+  const { host, online, listening = [], recent } = room.users(user);
   const label = (user: string, status: string) =>
     `${user}${user === host ? ' (host)' : ''}${status === '' ? '' : `: ${status}`}`;
   const lines = [
     online.length === 0 ? 'no users online' : `online — ${online.map((u) => label(u.user, u.status)).join(', ')}`,
   ];
+  if (listening.length > 0) lines.push(`listening — ${listening.map((u) => label(u.user, u.status)).join(', ')}`);
   if (recent.length > 0) {
     lines.push(
       `recently active — ${recent.map((u) => `${label(u.user, u.status)} (${ago(new Date(u.last_active), now)})`).join(', ')}`,

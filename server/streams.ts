@@ -25,6 +25,8 @@ export interface StreamStart {
 }
 
 export class Streams {
+  /** Listening streams (GET /listen): they count as listening, and announce no join or leave. */
+  readonly #listeners = new WeakSet<Subscriber>();
   readonly #room: Room;
   readonly #hub: Hub;
   readonly #presence: Presence;
@@ -57,13 +59,31 @@ export class Streams {
   }
 
   /**
-   * A stream ended, however it ended: the user's session count drops, and the
-   * room hears the leave. True when it was the user's last live session.
+   * Opens a listening stream: every new visible event from now on, no
+   * history, no join or leave broadcast; the user counts as listening while
+   * it is open. Kick, revocation and shutdown end it like any stream.
+   */
+  listen(user: string, res: ServerResponse): void {
+    this.#room.checkLog();
+    const log = this.#room.log;
+    this.#presence.listen(user);
+    this.#listeners.add(this.#hub.subscribe(user, res, { after: log.state.lastSeq, cleared: false, epoch: log.epoch }));
+  }
+
+  /**
+   * A stream ended, however it ended: the user's session (or listener) count
+   * drops, and the room hears the leave of a session. True when the user has
+   * no live session and no listening stream left.
    */
   closed(sub: Subscriber): boolean {
-    const last = this.#presence.disconnect(sub.user, this.#room.now());
-    this.#announce({ type: 'leave', user: sub.user });
-    return last;
+    const now = this.#room.now();
+    if (this.#listeners.has(sub)) {
+      this.#presence.unlisten(sub.user, now);
+    } else {
+      this.#presence.disconnect(sub.user, now);
+      this.#announce({ type: 'leave', user: sub.user });
+    }
+    return !this.#presence.isOnline(sub.user) && !this.#presence.isListening(sub.user);
   }
 
   /** A join or leave. When the log cannot take it (disk full) it is lost, and the session opens or ends all the same. */

@@ -146,9 +146,21 @@ export const Users = {
         properties: { user: { type: 'string' }, status: { type: 'string' }, sessions: { type: 'integer' } },
       },
     },
+    listening: {
+      type: 'array',
+      description:
+        'users with no live session who hear the room: a `room follow`, a waiting `room watch`, a Claude Code session whose monitor runs (GET /listen). Always sent by this broker; optional for older ones',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['user', 'status', 'listeners'],
+        properties: { user: { type: 'string' }, status: { type: 'string' }, listeners: { type: 'integer' } },
+      },
+    },
     recent: {
       type: 'array',
-      description: 'users of one-shot commands only (send, poll, watch), most recent first',
+      description:
+        'users neither online nor listening who were active lately (one-shot commands, ended sessions), most recent first',
       items: {
         type: 'object',
         additionalProperties: false,

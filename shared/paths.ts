@@ -12,6 +12,7 @@
 //   room-<id>-<user>.cursor a user's poll/watch cursor
 //   room-<id>.web           the running `room web` gateway: its pid and address
 //   room-<id>.web.html      a page that sends the browser `room web` opens to the address
+//   room-<id>-<user>.cursor.lock  held while follow or a hook delivers from the cursor
 //
 // Per-user file names. `room-<id>-<user>` is the seed's name and stays the
 // name in the common case, but it is ambiguous: room `a` user `b-c` and room
@@ -121,4 +122,9 @@ export function webGatewayPath(paths: RoomPaths): string {
 /** What `room web` hands the browser it opens: a page that redirects to the address, so its secret is not in argv. */
 export function webOpenPagePath(paths: RoomPaths): string {
   return join(paths.dir, `room-${paths.room}.web.html`);
+}
+
+/** The lock beside a user's cursor file (the path shared/user-file.ts picked for it). */
+export function cursorLockPath(cursorFile: string): string {
+  return `${cursorFile}.lock`;
 }

@@ -168,3 +168,85 @@ test('cancelling the prompt (Ctrl-C) writes nothing', async (t) => {
   assert.match(tmux('capture-pane', '-p'), /Nothing changed/);
   assert.equal(existsSync(claude), false);
 });
+
+test('it writes .claude/room.json and merges .claude/settings.json without replacing anything there', async (t) => {
+  const { dir, path } = project(t);
+  mkdirSync(join(path, '.claude'));
+  const settings = join(path, '.claude', 'settings.json');
+  writeFileSync(
+    settings,
+    JSON.stringify({
+      model: 'opus',
+      permissions: { allow: ['Bash(npm test *)', 'Bash(room poll *)'], deny: ['Bash(rm *)'] },
+      enabledPlugins: { 'other@market': true },
+    }),
+  );
+  const result = await dir.run(['init', '--room', 'team', '--dir', path, '--marketplace', 'acme/room']);
+  assert.equal(result.code, 0, result.stderr);
+  assert.deepEqual(JSON.parse(readFileSync(join(path, '.claude', 'room.json'), 'utf8')), { room: 'team' });
+  assert.deepEqual(JSON.parse(readFileSync(settings, 'utf8')), {
+    model: 'opus',
+    permissions: {
+      allow: ['Bash(npm test *)', 'Bash(room poll *)', 'Bash(room send *)', 'Bash(room watch *)', 'Bash(room join *)'],
+      deny: ['Bash(rm *)'],
+    },
+    enabledPlugins: { 'other@market': true, 'room@room': true },
+    extraKnownMarketplaces: { room: { source: { source: 'github', repo: 'acme/room' } } },
+  });
+  const again = await dir.run(['init', '--room', 'team', '--dir', path]);
+  assert.match(again.stdout, /already has the room protocol for room team: nothing changed/);
+});
+
+test('a project whose CLAUDE.md has the section gets the settings; a plugin someone turned off stays off', async (t) => {
+  const { dir, path, claude } = project(t);
+  writeFileSync(claude, protocolSection('team'));
+  mkdirSync(join(path, '.claude'));
+  writeFileSync(join(path, '.claude', 'settings.json'), '{"enabledPlugins": {"room@room": false}}');
+  const result = await dir.run(['init', '--dir', path]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stdout, /already has the room protocol for room team\. Added .*room\.json \(room team\) and /);
+  const settings = JSON.parse(readFileSync(join(path, '.claude', 'settings.json'), 'utf8'));
+  assert.equal(settings.enabledPlugins['room@room'], false);
+  assert.deepEqual(settings.extraKnownMarketplaces.room.source, { source: 'directory', path: ROOT.replace(/\/$/, '') });
+  assert.equal(readFileSync(claude, 'utf8'), protocolSection('team'));
+});
+
+test('settings that are not JSON, or a room.json naming another room: exit 2, nothing changed', async (t) => {
+  const { dir, path, claude } = project(t);
+  mkdirSync(join(path, '.claude'));
+  const settings = join(path, '.claude', 'settings.json');
+  writeFileSync(settings, '{"permissions": ');
+  const bad = await dir.run(['init', '--room', 'team', '--dir', path]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /settings\.json is not valid settings JSON .*Nothing changed/);
+  assert.equal(existsSync(claude), false);
+  assert.equal(existsSync(join(path, '.claude', 'room.json')), false);
+  writeFileSync(settings, '{"permissions": {"allow": "Bash(*)"}}');
+  assert.match(
+    (await dir.run(['init', '--room', 'team', '--dir', path])).stderr,
+    /"permissions.allow" has an unexpected shape/,
+  );
+  writeFileSync(settings, '{}');
+  writeFileSync(join(path, '.claude', 'room.json'), '{"room": "other"}');
+  const other = await dir.run(['init', '--room', 'team', '--dir', path]);
+  assert.equal(other.code, 2);
+  assert.match(other.stderr, /room\.json names room other, not team/);
+  assert.equal(readFileSync(settings, 'utf8'), '{}');
+  assert.equal(existsSync(claude), false);
+});
+
+test('appending to a CRLF CLAUDE.md keeps CRLF line endings throughout', async (t) => {
+  const { dir, path, claude } = project(t);
+  writeFileSync(claude, '# Windows project\r\n\r\nBuild with msbuild.\r\n');
+  const result = await dir.run(['init', '--room', 'team', '--dir', path]);
+  assert.equal(result.code, 0, result.stderr);
+  const text = readFileSync(claude, 'utf8');
+  assert.equal(
+    text,
+    `# Windows project\r\n\r\nBuild with msbuild.\r\n\r\n${protocolSection('team').replaceAll('\n', '\r\n')}`,
+  );
+  assert.equal(text.replaceAll('\r\n', '').includes('\n'), false, 'no bare LF');
+  assert.equal(findProtocolRoom(text), 'team');
+  const again = await dir.run(['init', '--room', 'team', '--dir', path]);
+  assert.match(again.stdout, /nothing changed/);
+});

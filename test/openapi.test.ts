@@ -23,6 +23,7 @@ test('the document is valid OpenAPI 3.1 and documents every route', async () => 
     '/events',
     '/health',
     '/join',
+    '/listen',
     '/messages',
     '/messages/{id}',
     '/users',

@@ -5,6 +5,8 @@
 // fails here. The lines must also be simple commands an agent can run with
 // a `Bash(room <command> *)` permission: no pipes, substitutions or
 // variables, no token in argv, and `room join`'s stdout (the token) thrown away.
+// Lines without --token-file run as a plugin session runs them: with
+// ROOM_TOKEN_FILE naming the agent's token record.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -118,7 +120,9 @@ async function checkLines(
     const args = [command, ...rest.map((w) => w.replace(/^\/tmp\//, `${dir.path}/`))];
     if (command === 'watch') await say('a message to wake the watch');
     const cwd = command === 'init' ? mkdtempSync(join(dir.path, 'project-')) : undefined;
-    const result = await dir.run(args, { cwd, timeoutMs: 10_000 });
+    // As in a Claude Code session with the plugin: ROOM_TOKEN_FILE names the agent's record.
+    const env = { ROOM_TOKEN_FILE: join(dir.path, `room-${room}-agent.token`) };
+    const result = await dir.run(args, { cwd, timeoutMs: 10_000, env });
     if (result.code !== 0) fail(`exit ${result.code}: ${result.stderr.trim()}`);
     if (command === 'join' && result.code === 0) tokens.push((JSON.parse(result.stdout) as { token: string }).token);
     else if (tokens.some((token) => result.stdout.includes(token))) fail('prints the token');

@@ -75,10 +75,18 @@ test('marketplace.json at the repository root lists the plugin at ./plugin', () 
   assert.equal(typeof entry.description, 'string');
 });
 
-test('the plugin holds only its manifest, skills, commands and README; no CLAUDE.md at its root', () => {
-  assert.deepEqual(readdirSync(PLUGIN).sort(), ['.claude-plugin', 'README.md', 'commands', 'hooks', 'skills']);
-  assert.deepEqual(readdirSync(join(PLUGIN, 'hooks')), ['edit-check']);
+test('the plugin holds only its manifest, skills, commands, hooks, monitors and README; no CLAUDE.md at its root', () => {
+  assert.deepEqual(readdirSync(PLUGIN).sort(), [
+    '.claude-plugin',
+    'README.md',
+    'commands',
+    'hooks',
+    'monitors',
+    'skills',
+  ]);
+  assert.deepEqual(readdirSync(join(PLUGIN, 'hooks')).sort(), ['edit-check', 'hooks.json', 'room-hook']);
   assert.ok((statSync(join(PLUGIN, 'hooks', 'edit-check')).mode & 0o111) !== 0, 'the hook script is executable');
+  assert.deepEqual(readdirSync(join(PLUGIN, 'monitors')), ['monitors.json']);
   assert.deepEqual(readdirSync(join(PLUGIN, '.claude-plugin')), ['plugin.json']);
   assert.deepEqual(readdirSync(join(PLUGIN, 'skills')), ['room']);
   assert.deepEqual(readdirSync(join(PLUGIN, 'commands')).sort(), ['check.md', 'send.md']);
@@ -120,6 +128,9 @@ test('SKILL.md: its name is its folder, its description says when it applies', (
     /Hand off/,
     /run_in_background/,
     /--token-file/,
+    /ROOM_TOKEN_FILE/,
+    /never join under another/,
+    /arrive without\npolling/,
   ]) {
     assert.match(body, topic);
   }
@@ -142,6 +153,37 @@ test('commands: a description, an argument hint, $ARGUMENTS, and only the room c
     assert.match(body, /\$ARGUMENTS/, `${file} uses its arguments`);
   }
   assert.equal(frontmatter('plugin/commands/send.md').data['argument-hint'], '<message>');
+});
+
+test('hooks.json: the four events, each running plugin/hooks/room-hook with its event; the script is executable', () => {
+  const hooks = json('plugin/hooks/hooks.json');
+  assert.equal(typeof hooks.description, 'string');
+  const expected: Record<string, string> = {
+    SessionStart: 'session-start',
+    UserPromptSubmit: 'prompt',
+    Stop: 'stop',
+    SessionEnd: 'session-end',
+  };
+  assert.deepEqual(Object.keys(hooks.hooks).sort(), Object.keys(expected).sort());
+  for (const [event, arg] of Object.entries(expected)) {
+    const [group] = hooks.hooks[event];
+    const [handler] = group.hooks;
+    assert.equal(handler.type, 'command');
+    assert.equal(handler.command, `"\${CLAUDE_PLUGIN_ROOT}/hooks/room-hook" ${arg}`, event);
+    assert.ok(Number.isInteger(handler.timeout) && handler.timeout <= 30, `${event}: a short timeout`);
+  }
+  assert.equal(hooks.hooks.SessionStart[0].matcher, 'startup|resume|clear|compact');
+  assert.ok(statSync(join(PLUGIN, 'hooks', 'room-hook')).mode & 0o111, 'room-hook is executable');
+});
+
+test('monitors.json: one monitor, always armed, running room follow for the session through room-hook', () => {
+  const monitors = json('plugin/monitors/monitors.json') as unknown as Json[];
+  assert.equal(monitors.length, 1);
+  const [monitor] = monitors;
+  assert.deepEqual(Object.keys(monitor!).sort(), ['command', 'description', 'name', 'when']);
+  assert.equal(monitor!.name, 'room');
+  assert.equal(monitor!.when, 'always');
+  assert.equal(monitor!.command, `"\${CLAUDE_PLUGIN_ROOT}/hooks/room-hook" monitor`);
 });
 
 test('the frontmatter check rejects malformed YAML (which the real validator lets through)', () => {

@@ -39,6 +39,11 @@ test('every curl example in the README works against a real broker', async (t) =
       assert.match(out, /^id: \d+\ndata: \{"type":"join"/m);
       continue;
     }
+    if (line.includes('/listen')) {
+      assert.equal(status, 28, 'the listening example ends at --max-time');
+      assert.match(out, /^: connected$/m);
+      continue;
+    }
     assert.equal(status, 0, line);
     if (line.includes('openapi.json')) {
       assert.equal(out, 'room broker API');

@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { RoomDir, ndjson, sleep, type RunResult } from './helpers.ts';
+import type { Users } from '../shared/api.ts';
+import { http, RoomDir, ndjson, sleep, waitUntil, type RunResult } from './helpers.ts';
 
 type Event = { id: string; type: string; user: string; content?: string };
 
@@ -145,3 +146,33 @@ test('a /clear while watch waits: the new history is printed from its start, eve
   assert.equal(cursor.id, ndjson<Event>(stdout).at(-1)!.id, 'the cursor is at the last event printed');
   assert.equal((await dir.run(['poll', '-t', bob, 'r'])).stdout, '', 'nothing left unseen');
 });
+
+test('watch --mentions sleeps through messages for the room, wakes on a mention, prints everything unseen', async (t) => {
+  const { dir, alice, bob, send, watch } = await setup(t);
+  const watching = watch(bob, '--mentions', '--timeout', '20');
+  await waitUntil(async () => (await usersAs(dir, bob)).listening?.some((u) => u.user === 'bob') === true);
+  await send(alice, 'for the room');
+  await send(alice, '/set_status', 'busy');
+  await send(alice, 'over to you @Bob');
+  const result = await watching;
+  assert.equal(result.code, 0, result.stderr);
+  assert.deepEqual(
+    ndjson<Event>(result.stdout)
+      .filter((e) => e.type === 'message')
+      .map((e) => e.content),
+    ['for the room', 'over to you @Bob'],
+  );
+});
+
+test('a waiting watch is listed as listening; once it has printed, it is not', async (t) => {
+  const { dir, alice, bob, send, watch } = await setup(t);
+  const watching = watch(bob, '--timeout', '20');
+  await waitUntil(async () => (await usersAs(dir, alice)).listening?.some((u) => u.user === 'bob') === true);
+  await send(alice, 'done waiting?');
+  assert.equal((await watching).code, 0);
+  await waitUntil(async () => (await usersAs(dir, alice)).listening?.length === 0);
+});
+
+async function usersAs(dir: RoomDir, token: string): Promise<Users> {
+  return (await http(dir.socket('r'), 'GET', '/users', { token })).json<Users>();
+}

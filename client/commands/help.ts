@@ -17,9 +17,11 @@ Usage:
                                                      send one message (the words, or stdin)
   room poll [-t TOKEN | --token-file PATH] <room-id> [--since ID]
                                                      print unseen events (reads the history; no broker needed)
-  room watch [-t TOKEN | --token-file PATH] <room-id> [--interval S] [--timeout S]
+  room watch [-t TOKEN | --token-file PATH] <room-id> [--mentions] [--interval S] [--timeout S]
                                                      wait for a message for you, then print what is new
-  room init [--room ROOM-ID] [--dir PATH] [--yes]    write the agent protocol into a project's CLAUDE.md
+  room follow [-t TOKEN | --token-file PATH] <room-id> [--mentions] [--json]
+                                                     print a line per new event for you, as it arrives
+  room init [--room ROOM-ID] [--dir PATH] [--yes]    set a project up: CLAUDE.md protocol, .claude settings
   room web <room-id> [username] [--no-open] [-t TOKEN | --token-file PATH]
                                                      open the room in a web browser (a gateway on 127.0.0.1)
   room mcp [--room ROOM-ID] [--name NAME]            an MCP server on stdio for agents (tools, room resource)
@@ -30,6 +32,8 @@ Usage:
 Environment:
   ROOM_TOKEN  the token for send, poll, watch, the UI (safer than -t: argv is visible to other processes;
               --token-file PATH reads it from a file, e.g. the record room join wrote)
+  ROOM_TOKEN_FILE
+              a token record to read the token from (the Claude Code plugin sets it per session)
   ROOM_DIR    where sockets, history and state live (default /tmp)
 
 Exit codes:

@@ -1,30 +1,48 @@
 // `room init`: write the agent coordination protocol, naming the project's
-// room, into the project's CLAUDE.md, then say how to install the Claude Code
-// plugin. It only ever creates the file or appends to it: whatever the file
-// already holds is never changed, and a file that already has the section
-// (found by its marker line) is left alone.
-import { appendFileSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+// room, into the project's CLAUDE.md, the room into .claude/room.json (what
+// the plugin's hooks read), and room's entries into .claude/settings.json
+// (permission rules, the plugin enabled, its marketplace), then say how to
+// install the Claude Code plugin. CLAUDE.md is only ever created or appended
+// to, in its own line endings: whatever it holds is never changed, and a file
+// that already has the section (found by its marker line) is left alone. The
+// settings are merged: nothing there is replaced. Everything is checked
+// before anything is written.
+import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EXIT, RoomError } from '../../shared/errors.ts';
 import { checkRoomId, isValidName, NAME_RULE } from '../../shared/names.ts';
 import { parse, usageError, type Cli, type Command } from '../cli.ts';
+import { PROJECT_FILE } from '../claude/project.ts';
+import { marketplaceSource, mergeSettings } from '../claude/settings.ts';
 import { findProtocolRoom, protocolSection } from '../protocol-section.ts';
 
-const USAGE = `Usage: room init [--room ROOM-ID] [--dir PATH] [--yes]
+const USAGE = `Usage: room init [--room ROOM-ID] [--dir PATH] [--yes] [--marketplace SOURCE]
 
-Writes the agent coordination protocol (how agents join, announce intent,
-claim files, hand off; with the exact room commands) for the project's room
-into PATH/CLAUDE.md: creates the file, or appends the section to it. What the
-file holds is never changed; if it already has the section, nothing is
-written. Then prints how to install room's Claude Code plugin.
+Sets a project up for its room:
+- PATH/CLAUDE.md: the agent coordination protocol (how agents join, announce
+  intent, claim files, hand off; with the exact room commands) for the room:
+  creates the file, or appends the section in the file's own line endings.
+  What the file holds is never changed; a file with the section is left alone.
+- PATH/.claude/room.json: {"room": "<room-id>"}, which the Claude Code
+  plugin's hooks read (optional keys: "prefix" for session names, default
+  "claude"; "deliverOnStop": true to deliver news when a turn ends).
+- PATH/.claude/settings.json, merged (nothing there is replaced):
+  permissions.allow rules for the room commands the protocol runs (so no
+  session stops on an approval prompt), enabledPlugins room@room, and
+  extraKnownMarketplaces room (so teammates are offered the plugin).
+Then prints how to install room's Claude Code plugin.
 
 In a terminal it asks for the room id. Elsewhere give --room, or --yes.
 
 Options:
       --room ROOM-ID  the project's room (default: the folder's name)
       --dir PATH      the project folder (default: the current directory)
-  -y, --yes           ask nothing: use the folder's name as the room id`;
+  -y, --yes           ask nothing: use the folder's name as the room id
+      --marketplace SOURCE
+                      where teammates get the plugin: a GitHub owner/repo, a
+                      git URL, or a folder (default: this copy of room, if it
+                      has the marketplace; else none is written)`;
 
 /** A room id made from a folder's name ("My App" → "My-App"), or null if nothing usable is left. */
 function roomIdFromFolder(dir: string): string | null {
@@ -83,10 +101,66 @@ function readClaudeMd(file: string): string | null {
   return readFileSync(file, 'utf8');
 }
 
-/** Appends the section after what the file holds, separated by one blank line. */
-function separator(existing: string): string {
-  if (existing === '' || existing.endsWith('\n\n')) return '';
-  return existing.endsWith('\n') ? '\n' : '\n\n';
+/** Appends the section after what the file holds, separated by one blank line, in the file's line endings. */
+function separator(existing: string, nl: string): string {
+  if (existing === '' || existing.endsWith(nl + nl)) return '';
+  return existing.endsWith(nl) ? nl : nl + nl;
+}
+
+function readIfFile(file: string): string | null {
+  if (!existsSync(file)) return null;
+  if (!statSync(file).isFile()) throw new RoomError('usage', `${file} is not a regular file. Nothing changed.`);
+  return readFileSync(file, 'utf8');
+}
+
+/** The project's .claude/room.json with the room, or null when it already names it. Another room is refused. */
+function roomFile(file: string, roomId: string): string | null {
+  const text = readIfFile(file);
+  if (text === null) return `${JSON.stringify({ room: roomId }, null, 2)}\n`;
+  let value: Record<string, unknown>;
+  try {
+    value = JSON.parse(text) as Record<string, unknown>;
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('not a JSON object');
+  } catch (error) {
+    throw new RoomError(
+      'usage',
+      `${file} is not valid JSON (${(error as Error).message}): fix or delete it. Nothing changed.`,
+    );
+  }
+  if (value.room === roomId) return null;
+  if (value.room !== undefined)
+    throw new RoomError(
+      'usage',
+      `${file} names room ${String(value.room)}, not ${roomId}: edit or delete it. Nothing changed.`,
+    );
+  return `${JSON.stringify({ room: roomId, ...value }, null, 2)}\n`;
+}
+
+/** Writes room.json and settings.json (checked first); returns what was added. */
+function writeClaudeSettings(dir: string, roomId: string, marketplace: string | undefined): string[] {
+  const claudeDir = join(dir, '.claude');
+  if (existsSync(claudeDir) && !statSync(claudeDir).isDirectory())
+    throw new RoomError('usage', `${claudeDir} is not a folder. Nothing changed.`);
+  const roomJson = join(dir, PROJECT_FILE);
+  const settingsFile = join(claudeDir, 'settings.json');
+  const room = roomFile(roomJson, roomId);
+  const source = marketplace ?? marketplaceRoot();
+  const { settings, changes } = mergeSettings(
+    settingsFile,
+    readIfFile(settingsFile),
+    source === null ? null : marketplaceSource(source),
+  );
+  mkdirSync(claudeDir, { recursive: true });
+  const added: string[] = [];
+  if (room !== null) {
+    writeFileSync(roomJson, room);
+    added.push(`${roomJson} (room ${roomId})`);
+  }
+  if (changes.length > 0) {
+    writeFileSync(settingsFile, `${JSON.stringify(settings, null, 2)}\n`);
+    added.push(`${settingsFile} (${changes.join('; ')})`);
+  }
+  return added;
 }
 
 async function run(argv: string[], cli: Cli): Promise<number> {
@@ -96,6 +170,7 @@ async function run(argv: string[], cli: Cli): Promise<number> {
       room: { type: 'string' },
       dir: { type: 'string' },
       yes: { type: 'boolean', short: 'y' },
+      marketplace: { type: 'string' },
     },
     USAGE,
   );
@@ -107,8 +182,12 @@ async function run(argv: string[], cli: Cli): Promise<number> {
   const present = existing === null ? null : findProtocolRoom(existing);
   if (values.room !== undefined) checkRoomId(values.room);
 
+  if (values.marketplace !== undefined && values.marketplace.trim() === '')
+    throw usageError('--marketplace needs a GitHub owner/repo, a git URL or a folder', USAGE);
   if (present !== null && (values.room === undefined || values.room === present)) {
-    cli.out(`${file} already has the room protocol for room ${present}: nothing changed.`);
+    const added = writeClaudeSettings(dir, present, values.marketplace);
+    if (added.length === 0) cli.out(`${file} already has the room protocol for room ${present}: nothing changed.`);
+    else cli.out(`${file} already has the room protocol for room ${present}. Added ${added.join(' and ')}.`);
     cli.out(pluginHelp(present));
     return EXIT.ok;
   }
@@ -138,10 +217,13 @@ async function run(argv: string[], cli: Cli): Promise<number> {
     roomId = answer;
   }
 
-  const section = protocolSection(roomId);
+  // A file in CRLF line endings gets the section in CRLF too: one file, one kind of line ending.
+  const nl = existing?.includes('\r\n') === true ? '\r\n' : '\n';
+  const section = protocolSection(roomId).replaceAll('\n', nl);
+  const added = writeClaudeSettings(dir, roomId, values.marketplace);
   if (existing === null) writeFileSync(file, section, { flag: 'wx' });
-  else appendFileSync(file, separator(existing) + section);
-  const done = `${existing === null ? 'Created' : 'Added the room protocol to'} ${file} (room ${roomId}).`;
+  else appendFileSync(file, separator(existing, nl) + section);
+  const done = `${existing === null ? 'Created' : 'Added the room protocol to'} ${file} (room ${roomId})${added.length === 0 ? '' : `, and ${added.join(' and ')}`}.`;
   if (interactive) {
     const prompts = await import('@clack/prompts');
     prompts.note(pluginHelp(roomId), 'Next');

@@ -1,18 +1,21 @@
 // `room watch`: block until something arrives for you, then print what is new.
-import { closeSync, watch as watchFile, type FSWatcher } from 'node:fs';
+import { closeSync } from 'node:fs';
 import { EXIT } from '../../shared/errors.ts';
-import type { RoomEvent } from '../../shared/events.ts';
 import { parse, seconds, TOKEN_OPTIONS, tokenFrom, usageError, type Command } from '../cli.ts';
 import { locate } from '../cursor.ts';
+import { ChangeSignal } from '../change-signal.ts';
+import { isForYou } from '../for-you.ts';
 import { entryAt, scanEntries, type Entry } from '../history-file.ts';
+import { listen } from '../listen.ts';
 import { openHistory, openReader, type Reader } from '../reader.ts';
 
-const USAGE = `Usage: room watch [-t TOKEN | --token-file PATH] <room-id> [--interval S] [--timeout S]
+const USAGE = `Usage: room watch [-t TOKEN | --token-file PATH] <room-id> [--mentions] [--interval S] [--timeout S]
 
 Waits until an unseen event from another user is for you (a message, reply or
 command, or a DM to you; not joins, leaves or system notices), then prints
 every unseen visible event except your own as NDJSON and exits 0. Shares the
-cursor with poll: nothing is printed twice, nothing is skipped unseen. Wakes
+cursor with poll and follow: nothing is printed twice, nothing is skipped unseen.
+While it waits it is listed as listening by /who (when a broker runs). Wakes
 within milliseconds of the write (file notifications), checking every
 --interval seconds as a fallback. Reads the history file: no broker needed.
 
@@ -21,54 +24,13 @@ Options:
       --token-file PATH
                      read the token from PATH: the record room join wrote
                      (<dir>/room-<room-id>-<user>.token) or a file holding only the token
+      --mentions     wake only on a DM to you or a message that mentions you (@name);
+                     then print every unseen event, as without it
       --interval S   fallback check interval in seconds (default 5)
       --timeout S    give up after S seconds: exit 6, print nothing, cursor unchanged
 
 If your token is revoked while it waits (the host kicks you, or clears the
 tokens), it stops at once: exit 4, nothing printed, cursor unchanged.`;
-
-/** Does this event call for the watcher's attention? */
-export function wakes(event: RoomEvent, user: string): boolean {
-  if (event.user === user) return false;
-  if (event.type === 'dm') return event.to === user;
-  return event.type === 'message' || event.type === 'reply' || event.type === 'command';
-}
-
-/** Resolves on the next change to the file, the fallback interval, or never once closed. */
-class ChangeSignal {
-  #wake: (() => void) | null = null;
-  readonly #watcher: FSWatcher | null;
-  readonly #timer: NodeJS.Timeout;
-
-  constructor(path: string, intervalMs: number) {
-    let watcher: FSWatcher | null = null;
-    try {
-      watcher = watchFile(path, { persistent: true }, () => this.#fire());
-      watcher.on('error', () => {}); // the interval still runs
-    } catch {
-      // no notifications here (or no file yet): the interval does the work
-    }
-    this.#watcher = watcher;
-    this.#timer = setInterval(() => this.#fire(), intervalMs);
-  }
-
-  #fire(): void {
-    const wake = this.#wake;
-    this.#wake = null;
-    wake?.();
-  }
-
-  next(): Promise<void> {
-    return new Promise((resolve) => {
-      this.#wake = resolve;
-    });
-  }
-
-  close(): void {
-    this.#watcher?.close();
-    clearInterval(this.#timer);
-  }
-}
 
 /** Is `entry` still at its byte range? Gone means the history was cleared (truncated, then perhaps regrown). */
 function stillThere(fd: number, entry: Entry): boolean {
@@ -84,7 +46,13 @@ function stillThere(fd: number, entry: Entry): boolean {
  * must still be at its byte range. If not, the history was replaced while we
  * held or read it: we start over from 0 holding nothing.
  */
-async function waitForNews(reader: Reader, fd: number, signal: ChangeSignal, start: Entry | null): Promise<Entry[]> {
+async function waitForNews(
+  reader: Reader,
+  fd: number,
+  signal: ChangeSignal,
+  start: Entry | null,
+  mentionsOnly: boolean,
+): Promise<Entry[]> {
   let anchor = start; // the last entry read: the next scan continues after it
   let position = start?.end ?? 0;
   let seen: Entry[] = [];
@@ -101,7 +69,7 @@ async function waitForNews(reader: Reader, fd: number, signal: ChangeSignal, sta
       continue; // read the new history at once
     }
     anchor = seen.at(-1) ?? anchor;
-    if (seen.some((e) => reader.canSee(e.event) && wakes(e.event, reader.user))) return seen;
+    if (seen.some((e) => reader.canSee(e.event) && isForYou(e.event, reader.user, mentionsOnly))) return seen;
     await signal.next();
   }
 }
@@ -115,16 +83,20 @@ const watch: Command = {
         ...TOKEN_OPTIONS,
         interval: { type: 'string' },
         timeout: { type: 'string' },
+        mentions: { type: 'boolean' },
       },
       USAGE,
     );
     if (positionals.length !== 1) throw usageError('expected <room-id>', USAGE);
     const intervalS = seconds(values.interval, 'interval', 5, USAGE)!;
     const timeoutS = seconds(values.timeout, 'timeout', undefined, USAGE);
-    const reader = openReader(cli.dir, positionals[0]!, tokenFrom(values, cli.env, USAGE));
+    const token = tokenFrom(values, cli.env, USAGE);
+    const reader = openReader(cli.dir, positionals[0]!, token);
 
     let fd = openHistory(reader);
     const signal = new ChangeSignal(reader.chat, intervalS * 1000);
+    // While it waits, the watcher counts as listening (if a broker runs; none is started for it).
+    const listener = listen(reader.paths.socket, token, { onEvent: () => signal.poke(), onEnd: () => {} });
     const timeout = new Promise<'timeout'>((resolve) => {
       if (timeoutS !== undefined) setTimeout(() => resolve('timeout'), timeoutS * 1000).unref();
     });
@@ -136,7 +108,7 @@ const watch: Command = {
       }
       const cursor = reader.cursor.read();
       const start = cursor === null ? null : locate(fd, cursor);
-      const news = await Promise.race([waitForNews(reader, fd, signal, start), timeout]);
+      const news = await Promise.race([waitForNews(reader, fd, signal, start, values.mentions === true), timeout]);
       if (news === 'timeout') return EXIT.timeout;
       cli.write(
         news
@@ -147,6 +119,7 @@ const watch: Command = {
       reader.cursor.write(news.at(-1)!);
       return EXIT.ok;
     } finally {
+      listener.close();
       signal.close();
       if (fd !== null) closeSync(fd);
     }

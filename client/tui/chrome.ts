@@ -17,11 +17,11 @@ const CONNECTION: Record<State['connection'], Segment> = {
   ended: seg('✕ disconnected', { color: 'red' }),
 };
 
-/** `[ myroom ]  2 online: alice (host), bob: reviewing      ● live` */
+/** `[ myroom ]  1 listening ·  2 online: alice (host), bob: reviewing      ● live` (listening only when some are) */
 export function titleLine(state: State, width: number): Line {
   const left: Segment[] = [
     seg(` ${state.room} `, { bold: true, inverse: true }),
-    seg(`  ${state.online.length} online`, DIM),
+    seg(`${state.listening > 0 ? `  ${state.listening} listening ·` : ''}  ${state.online.length} online`, DIM),
   ];
   const right = CONNECTION[state.connection];
   const room = width - lineWidth(left) - widthOf(right.text) - 2;

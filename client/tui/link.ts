@@ -9,6 +9,7 @@ import { parseInput } from '../../shared/input.ts';
 import type { RoomPaths } from '../../shared/paths.ts';
 import { isUnreachable, type BrokerClient } from '../live/broker-client.ts';
 import { LiveSession, type ConnectionState, type SessionEnd } from '../live/session.ts';
+import { Attention } from './attention.ts';
 import { Batcher } from './batcher.ts';
 import { messageArea } from './layout.ts';
 import { resolveReply } from './reply.ts';
@@ -41,9 +42,11 @@ export class RoomLink {
   readonly #outbox: string[] = [];
   #sending: Promise<void> | undefined;
   #ended = false;
+  readonly #attention: Attention;
 
   constructor(options: LinkOptions) {
     this.#options = options;
+    this.#attention = new Attention(options.paths.room, options.store.getState().me);
     this.#events = new Batcher((events) => options.store.dispatch({ type: 'events', events }), FLUSH_MS);
     const { client, paths, token, history, giveUpMs } = options;
     this.#session = new LiveSession({
@@ -83,6 +86,7 @@ export class RoomLink {
   }
 
   #queue(event: RoomEvent): void {
+    this.#attention.notice(event);
     this.#events.push(event);
     if (event.type === 'join' || event.type === 'leave' || event.type === 'system') this.refreshUsers();
   }

@@ -31,6 +31,8 @@ export interface State {
   readonly host: string | null;
   readonly entries: readonly Entry[];
   readonly online: readonly OnlineUser[];
+  /** Users who listen without a live session (room follow, a waiting watch). */
+  readonly listening: number;
   /** Every username seen in the room, sorted (for completion). */
   readonly names: readonly string[];
   readonly connection: Connection;
@@ -79,6 +81,7 @@ export function initialState(room: string, me: string, host: string | null, size
     size,
     entries: [],
     online: [],
+    listening: 0,
     names: [me],
     connection: 'connecting',
     scroll: 0,
@@ -167,7 +170,7 @@ export function reduce(state: State, action: Action): State {
         ...users.recent.map((u) => u.user),
         ...(users.host === null ? [] : [users.host]),
       ]);
-      return { ...state, online, names, host: users.host };
+      return { ...state, online, listening: users.listening?.length ?? 0, names, host: users.host };
     }
     case 'connection':
       return { ...state, connection: action.connection };

@@ -1,0 +1,60 @@
+// Mutual exclusion for "read from the cursor, print, move the cursor", so two
+// deliverers of one user (the follower a Claude Code monitor runs, and a hook
+// firing at the same moment) never print the same event. The lock is a file
+// created exclusively, holding the holder's pid; a lock whose holder is gone,
+// or that is older than STALE_MS, is broken. Waiting is bounded: after
+// WAIT_MS the work runs anyway (a hook must never hang a session).
+import * as fs from 'node:fs';
+import { FILE_MODE } from '../shared/safe-fs.ts';
+
+const STALE_MS = 10_000;
+const WAIT_MS = 3_000;
+const STEP_MS = 5;
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function tryTake(path: string): boolean {
+  try {
+    const fd = fs.openSync(path, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, FILE_MODE);
+    fs.writeSync(fd, String(process.pid));
+    fs.closeSync(fd);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    return false;
+  }
+}
+
+function breakIfStale(path: string): void {
+  try {
+    const pid = Number(fs.readFileSync(path, 'utf8'));
+    const old = Date.now() - fs.lstatSync(path).mtimeMs > STALE_MS;
+    if (old || !Number.isInteger(pid) || pid <= 0 || !alive(pid)) fs.rmSync(path, { force: true });
+  } catch {
+    // gone already, or being written: look again on the next step
+  }
+}
+
+/** Runs `work` holding the lock at `path` (synchronously: the critical section never awaits). */
+export function withCursorLock<T>(path: string, work: () => T): T {
+  const deadline = Date.now() + WAIT_MS;
+  let held = tryTake(path);
+  while (!held && Date.now() < deadline) {
+    breakIfStale(path);
+    Atomics.wait(pause, 0, 0, STEP_MS);
+    held = tryTake(path);
+  }
+  try {
+    return work();
+  } finally {
+    if (held) fs.rmSync(path, { force: true });
+  }
+}
