@@ -93,7 +93,7 @@ async function main(argv: string[]): Promise<number> {
   const load = Object.hasOwn(COMMANDS, first) ? COMMANDS[first] : undefined;
   if (load !== undefined) {
     const command = (await load()).default;
-    if (wantsHelp(rest)) {
+    if (wantsHelp(command.optionPart?.(rest) ?? rest)) {
       cli.out(command.usage);
       return EXIT.ok;
     }
