@@ -19,10 +19,10 @@ export interface Entry {
 
 /**
  * Calls `visit` for every valid event on a complete line from byte `from`
- * to the end of the file, reading a chunk at a time; returns the offset just
- * after the last complete line.
+ * to the end of the file, reading a chunk at a time, until `visit` returns
+ * false; returns the offset just after the last line read.
  */
-export function scanEntries(fd: number, from: number, visit: (entry: Entry) => void): number {
+export function scanEntries(fd: number, from: number, visit: (entry: Entry) => unknown): number {
   const chunk = Buffer.allocUnsafe(CHUNK);
   let carry = Buffer.alloc(0);
   let position = from;
@@ -35,7 +35,8 @@ export function scanEntries(fd: number, from: number, visit: (entry: Entry) => v
     for (let nl = data.indexOf(NEWLINE); nl !== -1; nl = data.indexOf(NEWLINE, lineStart)) {
       const line = data.toString('utf8', lineStart, nl);
       const event = line === '' ? null : parseEvent(line);
-      if (event !== null) visit({ event, line, start: base + lineStart, end: base + nl + 1 });
+      if (event !== null && visit({ event, line, start: base + lineStart, end: base + nl + 1 }) === false)
+        return base + nl + 1;
       lineStart = nl + 1;
     }
     carry = Buffer.from(data.subarray(lineStart));

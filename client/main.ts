@@ -18,6 +18,7 @@ const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
   watch: () => import('./commands/watch.ts'),
   help: () => import('./commands/help.ts'),
   init: () => import('./commands/init.ts'),
+  log: () => import('./commands/log.ts'),
 };
 
 function makeCli(): Cli {
