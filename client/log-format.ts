@@ -16,11 +16,21 @@ function clean(text: string): string {
 
 const two = (n: number) => (n < 10 ? `0${n}` : String(n));
 
-/** `YYYY-MM-DD HH:MM:SS` in local time. */
+/** The local `YYYY-MM-DD HH:MM` of the last UTC minute converted: a history's events come in runs of one minute. */
+let minute = { utc: '', local: '' };
+
+/** `YYYY-MM-DD HH:MM:SS` in local time (time zones differ from UTC by whole minutes, so seconds carry over). */
 export function localTime(ts: string): string {
-  const d = new Date(ts);
-  if (Number.isNaN(d.getTime())) return ts;
-  return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
+  const utc = ts.slice(0, 16);
+  if (utc !== minute.utc) {
+    const d = new Date(`${utc}:00Z`);
+    if (Number.isNaN(d.getTime()) || ts[16] !== ':') return ts;
+    minute = {
+      utc,
+      local: `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}`,
+    };
+  }
+  return `${minute.local}:${ts.slice(17, 19)}`;
 }
 
 /** What the event says, as one string: its content, or the command as typed. */

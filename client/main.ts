@@ -19,6 +19,7 @@ const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
   help: () => import('./commands/help.ts'),
   init: () => import('./commands/init.ts'),
   log: () => import('./commands/log.ts'),
+  stop: () => import('./commands/stop.ts'),
 };
 
 function makeCli(): Cli {
