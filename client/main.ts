@@ -20,6 +20,7 @@ const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
   init: () => import('./commands/init.ts'),
   log: () => import('./commands/log.ts'),
   stop: () => import('./commands/stop.ts'),
+  ls: () => import('./commands/ls.ts'),
 };
 
 function makeCli(): Cli {
