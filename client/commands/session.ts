@@ -1,9 +1,12 @@
 // `room <room-id> <username>`: a live session, as the terminal UI or, with
 // --agent, as JSON lines on stdin and stdout.
 import { resolve } from 'node:path';
-import { checkUsername } from '../../shared/names.ts';
+import { existsSync } from 'node:fs';
+import { RoomError } from '../../shared/errors.ts';
+import { checkUsername, isValidName } from '../../shared/names.ts';
 import { roomPaths } from '../../shared/paths.ts';
-import { checkToken, count, parse, usageError, type Command } from '../cli.ts';
+import { commandTypo } from '../command-typo.ts';
+import { checkToken, count, parse, usageError, type Cli, type Command } from '../cli.ts';
 
 const USAGE = `Usage: room <room-id> <username> [--agent] [-n N] [-f PATH] [-t TOKEN]
 
@@ -42,41 +45,65 @@ export interface SessionOptions {
   readonly token: string | undefined;
 }
 
+/**
+ * A first word that looks like a mistyped command (`room sned myroom`) is
+ * refused, unless the room exists or `--` says it is a room id on purpose:
+ * in a terminal always, elsewhere when the arguments do not fit a session
+ * (a script's `room sned myroom hi`), each time saying which command was meant.
+ */
+async function checkTypo(argv: string[], cli: Cli, open: () => Promise<number>): Promise<number> {
+  const first = argv[0] ?? '';
+  const meant = argv[0] === '--' ? undefined : commandTypo(first);
+  if (meant === undefined || (isValidName(first) && existsSync(roomPaths(cli.dir, first).state))) return open();
+  const hint = `did you mean room ${meant}? (to open a new room named ${first}: room -- ${argv.join(' ')})`;
+  if (cli.stdin.isTTY === true && cli.stdout.isTTY === true)
+    throw new RoomError('usage', `${first} is not a command: ${hint}`);
+  try {
+    return await open();
+  } catch (error) {
+    if (error instanceof RoomError && (error.code === 'usage' || error.code === 'invalid_name'))
+      throw new RoomError(error.code, `${error.message}\n${hint}`);
+    throw error;
+  }
+}
+
 const session: Command = {
   usage: USAGE,
-  async run(argv, cli) {
-    const { values, positionals } = parse(
-      argv,
-      {
-        agent: { type: 'boolean' },
-        n: { type: 'string', short: 'n' },
-        file: { type: 'string', short: 'f' },
-        token: { type: 'string', short: 't' },
-      },
-      USAGE,
-    );
-    if (positionals.length !== 2) throw usageError('expected <room-id> <username>', USAGE);
-    const [roomId, username] = positionals as [string, string];
-    roomPaths(cli.dir, roomId);
-    checkUsername(username);
-    const token = values.token ?? (cli.env.ROOM_TOKEN || undefined);
-    const options: SessionOptions = {
-      roomId,
-      username,
-      history: count(values.n, '-n', 20, USAGE),
-      chat: values.file === undefined ? undefined : resolve(values.file),
-      // With no token, a session whose name is taken reads its record itself (client/live/identity.ts).
-      token:
-        token === undefined
-          ? undefined
-          : checkToken(
-              token,
-              'pass its "token" field, or no token at all (a taken name\'s record is then read by the session)',
-            ),
-    };
-    if (values.agent === true) return (await import('../agent/main.ts')).runAgent(options, cli);
-    return (await import('../tui/main.ts')).runTui(options, cli);
-  },
+  run: (argv, cli) => checkTypo(argv, cli, () => open(argv, cli)),
 };
+
+async function open(argv: string[], cli: Cli): Promise<number> {
+  const { values, positionals } = parse(
+    argv,
+    {
+      agent: { type: 'boolean' },
+      n: { type: 'string', short: 'n' },
+      file: { type: 'string', short: 'f' },
+      token: { type: 'string', short: 't' },
+    },
+    USAGE,
+  );
+  if (positionals.length !== 2) throw usageError('expected <room-id> <username>', USAGE);
+  const [roomId, username] = positionals as [string, string];
+  roomPaths(cli.dir, roomId);
+  checkUsername(username);
+  const token = values.token ?? (cli.env.ROOM_TOKEN || undefined);
+  const options: SessionOptions = {
+    roomId,
+    username,
+    history: count(values.n, '-n', 20, USAGE),
+    chat: values.file === undefined ? undefined : resolve(values.file),
+    // With no token, a session whose name is taken reads its record itself (client/live/identity.ts).
+    token:
+      token === undefined
+        ? undefined
+        : checkToken(
+            token,
+            'pass its "token" field, or no token at all (a taken name\'s record is then read by the session)',
+          ),
+  };
+  if (values.agent === true) return (await import('../agent/main.ts')).runAgent(options, cli);
+  return (await import('../tui/main.ts')).runTui(options, cli);
+}
 
 export default session;
