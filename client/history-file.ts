@@ -20,9 +20,15 @@ export interface Entry {
 /**
  * Calls `visit` for every valid event on a complete line from byte `from`
  * to the end of the file, reading a chunk at a time, until `visit` returns
- * false; returns the offset just after the last line read.
+ * false; returns the offset just after the last line read. `parse` turns a
+ * line into an event, or null to skip it (default: the full schema check).
  */
-export function scanEntries(fd: number, from: number, visit: (entry: Entry) => unknown): number {
+export function scanEntries(
+  fd: number,
+  from: number,
+  visit: (entry: Entry) => unknown,
+  parse: (line: string) => RoomEvent | null = parseEvent,
+): number {
   const chunk = Buffer.allocUnsafe(CHUNK);
   let carry = Buffer.alloc(0);
   let position = from;
@@ -34,7 +40,7 @@ export function scanEntries(fd: number, from: number, visit: (entry: Entry) => u
     let lineStart = 0;
     for (let nl = data.indexOf(NEWLINE); nl !== -1; nl = data.indexOf(NEWLINE, lineStart)) {
       const line = data.toString('utf8', lineStart, nl);
-      const event = line === '' ? null : parseEvent(line);
+      const event = line === '' ? null : parse(line);
       if (event !== null && visit({ event, line, start: base + lineStart, end: base + nl + 1 }) === false)
         return base + nl + 1;
       lineStart = nl + 1;

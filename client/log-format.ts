@@ -10,7 +10,10 @@ export type LogFormat = (typeof LOG_FORMATS)[number];
 
 const CONTROL = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g;
 
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
 function clean(text: string): string {
+  if (PRINTABLE_ASCII.test(text)) return text;
   return stripVTControlCharacters(text).replace(/\r\n?/g, '\n').replace(/\t/g, '    ').replace(CONTROL, '');
 }
 

@@ -193,4 +193,8 @@ test('a usage error prints the error and the one-line usage, and never echoes a 
   assert.match(lines[0]!, /^room: unknown option --x{58}… \(100002 characters\)/);
   assert.match(lines[1]!, /^Usage: room send .*\(more: room send --help\)$/);
   assert.ok(result.stderr.length < 400);
+  const longId = await dir.run(['send', '-t', alice, 'r'.repeat(100_000), 'hi']);
+  assert.equal(longId.code, 2);
+  assert.match(longId.stderr, /^room: invalid room id "r{60}…" \(100000 characters\): use /);
+  assert.ok(longId.stderr.length < 400);
 });
