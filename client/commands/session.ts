@@ -3,6 +3,7 @@
 import { resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import { RoomError } from '../../shared/errors.ts';
+import { clipped } from '../../shared/quote.ts';
 import { checkUsername, isValidName } from '../../shared/names.ts';
 import { roomPaths, type RoomPaths } from '../../shared/paths.ts';
 import { commandTypo } from '../command-typo.ts';
@@ -61,7 +62,7 @@ async function checkTypo(argv: string[], cli: Cli, open: () => Promise<number>):
   const first = argv[0] ?? '';
   const meant = argv[0] === '--' ? undefined : commandTypo(first);
   if (meant === undefined || (isValidName(first) && existsSync(roomPaths(cli.dir, first).state))) return open();
-  const hint = `did you mean room ${meant}? (to open a new room named ${first}: room -- ${argv.join(' ')})`;
+  const hint = `did you mean room ${meant}? (to open a new room named ${first}: room -- ${clipped(argv.join(' '))})`;
   if (cli.stdin.isTTY === true && cli.stdout.isTTY === true)
     throw new RoomError('usage', `${first} is not a command: ${hint}`);
   try {
@@ -88,6 +89,7 @@ const session: Command = {
 function envToken(cli: Cli, paths: RoomPaths, username: string): string | undefined {
   const token = cli.env.ROOM_TOKEN;
   if (token === undefined || token === '') return undefined;
+  if (token.trimStart().startsWith('{')) return token; // a token record's JSON: refused below, with how to pass it
   const state = readRoomState(paths);
   const owner = state === null ? null : userForToken(state, token.trim());
   if (owner === username) return token;
@@ -114,8 +116,10 @@ async function open(argv: string[], cli: Cli): Promise<number> {
   const [roomId, username] = positionals as [string, string];
   const paths = roomPaths(cli.dir, roomId);
   checkUsername(username);
-  const given = values.token !== undefined || values['token-file'] !== undefined;
-  const token = given ? tokenFrom(values, {}, USAGE) : envToken(cli, paths, username);
+  const token =
+    values['token-file'] !== undefined
+      ? tokenFrom(values, {}, USAGE)
+      : (values.token ?? envToken(cli, paths, username));
   const options: SessionOptions = {
     roomId,
     username,
