@@ -82,6 +82,8 @@ test('filters: --since and --until by id or time, --user, --grep', async (t) => 
     ids.slice(at(first.id) + 1, at(second.id) + 1),
   );
   assert.deepEqual(await log('--since', second.id.toUpperCase(), '--user', 'ALICE'), [last.id]);
+  assert.deepEqual(await log('--since', second.id, '--until', first.id), [], '--until before --since');
+  assert.deepEqual(await log('--since', first.id, '--until', first.id), []);
   assert.deepEqual(await log('--since', second.ts), ids.slice(at(second.id)), 'a time: at or after it');
   assert.deepEqual(await log('--until', second.ts), ids.slice(0, at(second.id)), 'a time: before it');
   assert.deepEqual(await log('--since', '1d'), ids, 'an age');

@@ -137,6 +137,7 @@ const log: Command = {
         const entry = fd === null ? null : findEntry(fd, until.id);
         if (entry === null || !reader.canSee(entry.event))
           throw new RoomError('unknown_id', `no event with id ${until.id} in the history`);
+        if (entry.end <= from) return EXIT.ok; // --until before --since: nothing between them
       }
       if (fd === null) return EXIT.ok;
       const render = (line: string, event: RoomEvent): string =>
