@@ -1,9 +1,10 @@
 // room log: the visible history with filters and formats, read from the file
 // (no broker needed), touching no cursor.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { test, type TestContext } from 'node:test';
-import { RoomDir, ndjson, waitUntil } from './helpers.ts';
+import { ROOM_BIN, RoomDir, ndjson, waitUntil } from './helpers.ts';
 
 /** alice (host), bob and carol; a few messages, a reply, a command and DMs. */
 async function room(t: TestContext) {
@@ -150,4 +151,24 @@ test('bad input: a clear error, its exit code, nothing printed or written', asyn
   }
   assert.deepEqual(readdirSync(dir.path).sort(), before);
   assert.ok(!existsSync(dir.file('room-r-bob.cursor')));
+});
+
+test('the default format is text on a terminal, ndjson otherwise', async (t) => {
+  const { dir, bob, first } = await room(t);
+  const piped = await dir.run(['log', '-t', bob, 'r', '--user', 'alice']);
+  assert.equal(JSON.parse(lines(piped.stdout)[0]!).id, first.id);
+  // script(1) gives the command a terminal.
+  const terminal = spawnSync('script', ['-qec', `'${ROOM_BIN}' log -t ${bob} r --user alice`, '/dev/null'], {
+    env: dir.env,
+    encoding: 'utf8',
+    timeout: 15_000,
+  });
+  assert.equal(terminal.status, 0, terminal.stdout);
+  assert.match(
+    terminal.stdout,
+    new RegExp(
+      `^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d ${first.id.slice(0, 4)}  alice  first: the parser is flaky\\r?$`,
+      'm',
+    ),
+  );
 });

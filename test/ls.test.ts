@@ -1,5 +1,6 @@
 // room ls: the rooms under ROOM_DIR, running or not, with users and last activity.
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { RoomDir, ndjson } from './helpers.ts';
 
@@ -64,4 +65,18 @@ test('a room id or an unknown option is a usage error', async (t) => {
     assert.equal(result.code, 2, args.join(' '));
     assert.match(result.stderr, /Usage: room ls/);
   }
+});
+
+test('a room whose state file cannot be read is listed with the reason', async (t) => {
+  const dir = RoomDir.create(t);
+  await dir.join('good', 'alice');
+  writeFileSync(dir.file('room-broken.state'), '{ not json', { mode: 0o600 });
+  const json = await dir.run(['ls', '--json']);
+  assert.equal(json.code, 0, json.stderr);
+  const [broken, good] = ndjson(json.stdout);
+  assert.equal(broken?.room, 'broken');
+  assert.match(String(broken?.error), /corrupt room state file/);
+  assert.equal(good?.room, 'good');
+  const text = await dir.run(['ls']);
+  assert.match(text.stdout, /^broken +unreadable +corrupt room state file/m);
 });
