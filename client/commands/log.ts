@@ -57,7 +57,9 @@ function bound(value: string | undefined, name: string, now: number): Bound | un
   if (value === undefined) return undefined;
   if (UUID.test(value)) return { id: value.toLowerCase() };
   const age = AGE.exec(value);
-  const ms = age !== null ? now - Number(age[1]) * UNIT_MS[age[2] as keyof typeof UNIT_MS] : Date.parse(value);
+  // A date alone is local midnight, like a date and time without an offset (Date.parse would take it as UTC).
+  const local = /^\d{4}-\d\d-\d\d$/.test(value) ? `${value}T00:00` : value;
+  const ms = age !== null ? now - Number(age[1]) * UNIT_MS[age[2] as keyof typeof UNIT_MS] : Date.parse(local);
   if (Number.isNaN(ms) || (age === null && !/^\d{4}-\d\d/.test(value)))
     throw usageError(`--${name} takes an event id, a time or an age (15m, 2h, 7d), not ${quoted(value)}`, USAGE);
   return { ts: new Date(ms).toISOString() };
