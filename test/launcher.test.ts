@@ -55,6 +55,17 @@ test('ROOM_NODE older than the floor: one line naming the Node needed and ROOM_N
   }
 });
 
+test('a ROOM_NODE that does not run is named as such (exit 1)', async (t) => {
+  const dir = RoomDir.create(t);
+  const missing = dir.file('no-such-node');
+  const result = await dir.run(['--version'], { env: { ROOM_NODE: missing, XDG_CACHE_HOME: dir.file('cache') } });
+  assert.equal(result.code, 1);
+  assert.equal(
+    result.stderr,
+    `room: needs Node.js 22.19 or newer, but ${missing} is not a working node: set ROOM_NODE=/path/to/a/newer/node\n`,
+  );
+});
+
 test('without the pinned Node, the node on PATH is checked; a good one is checked once', (t) => {
   const dir = RoomDir.create(t);
   const launcher = bareCopy(dir);
