@@ -37,7 +37,7 @@ export const summary = 'room poll with a valid cursor: 1,000,000-event history v
 const USERS = ['alice', 'bob', 'carol', 'dave'];
 const NEW_EVENTS = 3;
 
-interface Room {
+export interface Room {
   readonly id: string;
   readonly events: number;
   readonly token: string;
@@ -48,7 +48,7 @@ interface Room {
 }
 
 /** Writes `<id>.chat` and `room-<id>.state` for `count` events; the reader is bob. */
-function makeRoom(dir: BenchDir, id: string, count: number): Room {
+export function makeRoom(dir: BenchDir, id: string, count: number): Room {
   const chat = dir.file(`${id}.chat`);
   const fd = openSync(chat, 'w', 0o600);
   const start = Date.UTC(2026, 0, 1);

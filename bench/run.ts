@@ -14,6 +14,7 @@ interface Bench {
 const BENCHES: Record<string, () => Promise<Bench>> = {
   coldstart: () => import('./cold-start.ts'),
   'poll-scale': () => import('./poll-scale.ts'),
+  'log-scale': () => import('./log-scale.ts'),
   'watch-latency': () => import('./watch-latency.ts'),
   broker: () => import('./fanout.ts'),
   'web-latency': () => import('./web-latency.ts'),

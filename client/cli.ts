@@ -3,6 +3,7 @@
 // nothing deeper reads process.env or process.argv.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { RoomError } from '../shared/errors.ts';
+import { clipped, quoted } from '../shared/quote.ts';
 import { readTokenFile } from './token-record.ts';
 
 export interface Cli {
@@ -23,24 +24,62 @@ export interface Cli {
 export interface Command {
   readonly usage: string;
   readonly run: (argv: string[], cli: Cli) => Promise<number>;
+  /** The part of argv that holds options, for a command whose other words are free text (send); default: all of it. */
+  readonly optionPart?: (argv: string[]) => string[];
 }
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
-/** node:util parseArgs, with its errors turned into usage errors that show the command's usage. */
+/** node:util parseArgs, with its errors turned into usage errors that show the command's usage line. */
 export function parse<O extends Options>(argv: string[], options: O, usage: string) {
   try {
     return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (error) {
-    throw new RoomError('usage', `${parseArgsMessage((error as Error).message)}\n\n${usage}`);
+    throw usageError(parseArgsMessage((error as Error).message), usage);
   }
+}
+
+/**
+ * Where the options of a command that takes free text end: options go before
+ * the leading positionals (the room id) or right after them; the first word
+ * after those starts the text, and every word from there on is text, even one
+ * that looks like an option (`room send r run it with -n 5`). A `--` ends the
+ * options early. Returns the part for `parse` and the text's words.
+ */
+export function splitText(argv: string[], options: Options, leading: number): { head: string[]; words: string[] } {
+  let seen = 0;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--') {
+      const rest = argv.slice(i + 1);
+      const needed = Math.max(0, leading - seen);
+      return { head: [...argv.slice(0, i), '--', ...rest.slice(0, needed)], words: rest.slice(needed) };
+    }
+    if (arg.startsWith('-') && arg !== '-') {
+      if (takesValue(arg, options)) i++;
+      continue;
+    }
+    if (seen === leading) return { head: argv.slice(0, i), words: argv.slice(i) };
+    seen++;
+  }
+  return { head: argv, words: [] };
+}
+
+/** Whether `arg` is a string option given without its value inline (`--to bob`, `-t X`, not `--to=bob`, `-tX`). */
+function takesValue(arg: string, options: Options): boolean {
+  if (arg.startsWith('--')) {
+    if (arg.includes('=')) return false;
+    return options[arg.slice(2)]?.type === 'string';
+  }
+  const short = arg.slice(1, 2);
+  const option = Object.values(options).find((o) => o.short === short);
+  return option?.type === 'string' && arg.length === 2;
 }
 
 /** parseArgs's wording for two common slips, said plainly (its own hint for them is garbled). */
 function parseArgsMessage(message: string): string {
   const unknown = /^Unknown option '([^']+)'/.exec(message);
-  if (unknown !== null)
-    return `unknown option ${unknown[1]} (text that starts with '-' goes after --, as in: -- ${unknown[1]})`;
+  if (unknown !== null) return `unknown option ${clipped(unknown[1]!)} (text that starts with '-' goes after --)`;
   const dashed = /^Option '([^']+)' argument is ambiguous/.exec(message);
   if (dashed !== null) {
     const [, option] = dashed as unknown as [string, string];
@@ -49,8 +88,17 @@ function parseArgsMessage(message: string): string {
   return message;
 }
 
+/** A usage error: the problem, then the command's one-line usage (its --help has the rest). */
 export function usageError(message: string, usage: string): RoomError {
-  return new RoomError('usage', `${message}\n\n${usage}`);
+  return new RoomError('usage', `${message}\n${usageLine(usage)}`);
+}
+
+/** The first line of a command's usage text, with where to read the rest. */
+export function usageLine(usage: string): string {
+  const first = usage.split('\n', 1)[0]!;
+  const command = /^Usage: room (\w+)/.exec(first)?.[1];
+  const more = command === undefined ? 'room --help' : `room ${command} --help`;
+  return `${first}  (more: ${more})`;
 }
 
 /** The options that name a token, shared by send, poll and watch. */
@@ -102,13 +150,13 @@ export function seconds(
   if (value === undefined) return fallback;
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0)
-    throw usageError(`--${name} must be a positive number of seconds, not ${JSON.stringify(value)}`, usage);
+    throw usageError(`--${name} must be a positive number of seconds, not ${quoted(value)}`, usage);
   return n;
 }
 
 /** A non-negative integer option (e.g. -n 20). */
 export function count(value: string | undefined, name: string, fallback: number, usage: string): number {
   if (value === undefined) return fallback;
-  if (!/^\d{1,9}$/.test(value)) throw usageError(`${name} must be a whole number, not ${JSON.stringify(value)}`, usage);
+  if (!/^\d{1,9}$/.test(value)) throw usageError(`${name} must be a whole number, not ${quoted(value)}`, usage);
   return Number(value);
 }

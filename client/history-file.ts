@@ -20,15 +20,21 @@ export interface Entry {
 
 /**
  * Calls `visit` for every valid event on a complete line from byte `from`
- * to the end of the file, reading a chunk at a time; returns the offset just
- * after the last complete line.
+ * to the end of the file, reading a chunk at a time, until `visit` returns
+ * false; returns the offset just after the last line read. `parse` turns a
+ * line into an event, or null to skip it (default: the full schema check).
  */
-export function scanEntries(fd: number, from: number, visit: (entry: Entry) => void): number {
+export function scanEntries(
+  fd: number,
+  from: number,
+  visit: (entry: Entry) => unknown,
+  parse: (line: string) => RoomEvent | null = parseEvent,
+): number {
   return scanLines(fd, from, (buffer, start, end) => {
     const line = buffer.toString('utf8');
-    const event = parseEvent(line);
-    if (event !== null) visit({ event, line, start, end });
-    return true;
+    const event = parse(line);
+    // `visit` returning false stops the scan after this entry.
+    return event === null || visit({ event, line, start, end }) !== false;
   }).end;
 }
 

@@ -23,6 +23,9 @@ const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
   web: () => import('./commands/web.ts'),
   mcp: () => import('./commands/mcp.ts'),
   'edit-check': () => import('./commands/edit-check.ts'),
+  log: () => import('./commands/log.ts'),
+  stop: () => import('./commands/stop.ts'),
+  ls: () => import('./commands/ls.ts'),
 };
 
 function makeCli(): Cli {
@@ -98,7 +101,7 @@ async function main(argv: string[]): Promise<number> {
   const load = Object.hasOwn(COMMANDS, first) ? COMMANDS[first] : undefined;
   if (load !== undefined) {
     const command = (await load()).default;
-    if (wantsHelp(rest)) {
+    if (wantsHelp(command.optionPart?.(rest) ?? rest)) {
       cli.out(command.usage);
       return EXIT.ok;
     }

@@ -1,7 +1,7 @@
 // What a line typed by a person or an agent means, the same way everywhere:
 // the TUI's input box, agent mode's stdin and `room send`.
 //
-//   {"type":"message",...}   a JSON envelope (only where JSON is accepted)
+//   {"type":"message",...}   a JSON envelope (only where JSON is accepted; see ParseOptions)
 //   /dm bob hi there         a direct message; the text keeps its spacing
 //   /reply 3f2a ack          a reply to the event whose id starts with 3f2a
 //   /claim the auth module   any other command; params split on whitespace
@@ -52,6 +52,18 @@ export function parseSlash(text: string): Inbound {
   return { type: 'command', cmd: name, params: rest === '' ? [] : rest.split(/\s+/) };
 }
 
+/** `text` as an inbound event if it is a JSON object with a known `type`, else null. */
+function envelopeOrNull(text: string): Inbound | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  const type = value !== null && typeof value === 'object' ? (value as { type?: unknown }).type : undefined;
+  return !Array.isArray(value) && typeof type === 'string' && INBOUND_TYPES.has(type) ? (value as Inbound) : null;
+}
+
 /** Interprets a JSON object as an inbound event (the broker validates the rest). */
 function parseEnvelope(text: string): Inbound {
   let value: unknown;
@@ -74,12 +86,22 @@ function parseEnvelope(text: string): Inbound {
 }
 
 export interface ParseOptions {
-  /** Treat text that starts with `{` as a JSON envelope (agent mode, `room send`). */
-  readonly json: boolean;
+  /**
+   * What text that starts with `{` is:
+   * - true: a JSON envelope, or an error saying why it is not one (agent mode, `room send --json`);
+   * - 'auto': an envelope only when it is one (a JSON object with a known `type`), else text (`room send`);
+   * - false: text (the UI).
+   */
+  readonly json: boolean | 'auto';
 }
 
 export function parseInput(text: string, options: ParseOptions): Inbound {
-  if (options.json && text.trimStart().startsWith('{')) return parseEnvelope(text.trim());
+  if (options.json !== false && text.trimStart().startsWith('{')) {
+    if (options.json === true) return parseEnvelope(text.trim());
+    const envelope = envelopeOrNull(text.trim());
+    if (envelope !== null) return envelope;
+    return { type: 'message', content: text };
+  }
   if (text.startsWith('//')) return { type: 'message', content: text.slice(1) };
   if (text.startsWith('/')) return parseSlash(text);
   return { type: 'message', content: text };

@@ -2,6 +2,7 @@
 // they are checked before any path is built: no separators, no leading dot
 // (which also rules out `.` and `..`), nothing outside a small safe alphabet.
 import { RoomError } from './errors.ts';
+import { quoted } from './quote.ts';
 
 export const NAME_PATTERN = '^(?!\\.)[A-Za-z0-9._-]{1,64}$';
 const NAME_RE = new RegExp(NAME_PATTERN);
@@ -18,14 +19,14 @@ export function isValidName(name: string): boolean {
 
 export function checkRoomId(id: string): string {
   if (!isValidName(id)) {
-    throw new RoomError('invalid_name', `invalid room id ${JSON.stringify(id)}: use ${NAME_RULE}`);
+    throw new RoomError('invalid_name', `invalid room id ${quoted(id)}: use ${NAME_RULE}`);
   }
   return id;
 }
 
 export function checkUsername(name: string): string {
   if (!isValidName(name)) {
-    throw new RoomError('invalid_name', `invalid username ${JSON.stringify(name)}: use ${NAME_RULE}`);
+    throw new RoomError('invalid_name', `invalid username ${quoted(name)}: use ${NAME_RULE}`);
   }
   return name;
 }

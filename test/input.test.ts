@@ -111,3 +111,15 @@ test('/reply with an id that is not a hex prefix says what an id looks like', ()
   }
   assert.deepEqual(parseInput('/reply 3F2A-b ok', text), { type: 'reply', reply_to: '3F2A-b', content: 'ok' });
 });
+
+test("room send's rule: text starting with { is an envelope only when it is one", () => {
+  const auto = { json: 'auto' } as const;
+  assert.deepEqual(parseInput('{"type":"command","cmd":"claim","params":["x"]}', auto), {
+    type: 'command',
+    cmd: 'claim',
+    params: ['x'],
+  });
+  for (const line of ['{braces} at start', '{"type":', '{"type":"bogus"}', '{"content":"x"}', '{}', '{"type":1}'])
+    assert.deepEqual(parseInput(line, auto), { type: 'message', content: line }, line);
+  assert.deepEqual(parseInput('/who', auto), { type: 'command', cmd: 'who', params: [] });
+});

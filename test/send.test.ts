@@ -106,9 +106,11 @@ test('bad input gets a clear error and its exit code, and writes nothing', async
     [['send', '-t', 'not-a-token', 'r', 'hi'], 4, /invalid or revoked token/],
     [['send', '-t', alice, 'r'], 2, /empty message/],
     [['send', '-t', alice, 'r', '   '], 2, /empty message/],
-    [['send', '-t', alice, 'r', '{"type":"bogus"}'], 2, /unknown event type/],
-    [['send', '-t', alice, 'r', '{"type":"message"'], 2, /invalid JSON/],
+    [['send', '-t', alice, 'r', '--json', '{"type":"bogus"}'], 2, /unknown event type/],
+    [['send', '-t', alice, 'r', '--json', '{"type":"message"'], 2, /invalid JSON/],
+    [['send', '--json', '-t', alice, 'r', '{braces} at start'], 2, /invalid JSON/],
     [['send', '-t', alice, 'r', '{"type":"message"}'], 2, /content/],
+    [['send', '-t', alice, 'r', '--json', '--to', 'bob', '{}'], 2, /--json or --to, not both/],
     [['send', '-t', alice, 'r', '/'], 2, /empty command/],
     [['send', '-t', alice, 'r', '/dm bob'], 2, /usage: \/dm/],
     [['send', '-t', alice, 'r', '/dm nobody hi'], 2, /no user nobody/],
@@ -135,4 +137,64 @@ test('content over 64 KiB is refused with 413 content_too_large; 64 KiB exactly 
   const atLimit = await dir.run(['send', '-t', alice, 'r'], { input: 'x'.repeat(64 * 1024) });
   assert.equal(atLimit.code, 0, atLimit.stderr);
   assert.equal(history().length, 1);
+});
+
+test('options end where the message begins: later words that look like options are text', async (t) => {
+  const { dir, alice, history } = await room(t);
+  const cases: Array<[string[], string]> = [
+    [['send', 'r', 'pass', '-t', 'to', 'it'], 'pass -t to it'],
+    [['send', 'r', 'run', 'it', 'with', '-n', '5'], 'run it with -n 5'],
+    [['send', 'r', 'see', '--help', 'and', '--to', 'x'], 'see --help and --to x'],
+    [['send', 'r', '--', '-5', 'degrees'], '-5 degrees'],
+    [['send', '--', 'r', '--json', 'is', 'text', 'here'], '--json is text here'],
+  ];
+  for (const [args, content] of cases) {
+    const result = await dir.run(args, { env: { ROOM_TOKEN: alice } });
+    assert.equal(result.code, 0, `${args.join(' ')}: ${result.stderr}`);
+    assert.equal(JSON.parse(result.stdout).content, content);
+  }
+  // Options right after the room id still count, and before it.
+  const dm = await dir.run(['send', 'r', '--to', 'alice', 'note', '-t', 'x'], { env: { ROOM_TOKEN: alice } });
+  assert.equal(dm.code, 0, dm.stderr);
+  assert.deepEqual([JSON.parse(dm.stdout).type, JSON.parse(dm.stdout).content], ['dm', 'note -t x']);
+  const before = await dir.run(['send', '-t', alice, 'r', 'hi']);
+  assert.equal(before.code, 0, before.stderr);
+  assert.equal(history().length, cases.length + 2);
+});
+
+test('text that starts with { is a message unless it is an envelope; --json insists on one', async (t) => {
+  const { dir, alice, history } = await room(t);
+  for (const text of ['{braces} at start', '{"type":"bogus"}', '{"type":"message"', '{"not":"an envelope"}']) {
+    const result = await dir.run(['send', '-t', alice, 'r', text]);
+    assert.equal(result.code, 0, `${text}: ${result.stderr}`);
+    const event = JSON.parse(result.stdout);
+    assert.deepEqual([event.type, event.content], ['message', text]);
+  }
+  const envelope = await dir.run([
+    'send',
+    '--json',
+    '-t',
+    alice,
+    'r',
+    '{"type":"command","cmd":"claim","params":["x"]}',
+  ]);
+  assert.equal(envelope.code, 0, envelope.stderr);
+  assert.equal(JSON.parse(envelope.stdout).type, 'command');
+  assert.equal(history().length, 5);
+});
+
+test('a usage error prints the error and the one-line usage, and never echoes a huge argument', async (t) => {
+  const { dir, alice } = await room(t);
+  const huge = `--${'x'.repeat(100_000)}`;
+  const result = await dir.run(['send', '-t', alice, huge, 'r', 'hi']);
+  assert.equal(result.code, 2);
+  const lines = result.stderr.trimEnd().split('\n');
+  assert.equal(lines.length, 2, result.stderr.slice(0, 500));
+  assert.match(lines[0]!, /^room: unknown option --x{58}… \(100002 characters\)/);
+  assert.match(lines[1]!, /^Usage: room send .*\(more: room send --help\)$/);
+  assert.ok(result.stderr.length < 400);
+  const longId = await dir.run(['send', '-t', alice, 'r'.repeat(100_000), 'hi']);
+  assert.equal(longId.code, 2);
+  assert.match(longId.stderr, /^room: invalid room id "r{60}…" \(100000 characters\): use /);
+  assert.ok(longId.stderr.length < 400);
 });

@@ -7,14 +7,15 @@ export const EXIT_CODES = EXIT_CODE_HELP.map(([code, meaning]) => `  ${code}  ${
 const USAGE = `room: a local group chat for humans and AI agents
 
 Usage:
-  room <room-id> <username> [-n N] [-f PATH] [-t TOKEN]
+  room <room-id> <username> [-n N] [-f PATH] [-t TOKEN | --token-file PATH]
                                                      open the terminal UI (starts the broker if needed)
-  room <room-id> <username> --agent [-n N] [-f PATH] [-t TOKEN]
+  room <room-id> <username> --agent [-n N] [-f PATH] [-t TOKEN | --token-file PATH]
                                                      agent mode: JSON lines on stdin and stdout
   room                                               in a terminal: pick a room and a name, open the UI
   room join <room-id> <username> [-f PATH]           register a name, print its token (starts the broker)
-  room send [-t TOKEN | --token-file PATH] <room-id> [--to USER] [MESSAGE...]
-                                                     send one message (the words, or stdin)
+  room send [OPTIONS] <room-id> [OPTIONS] [MESSAGE...]
+                                                     send one message (the words, or stdin); options:
+                                                     -t TOKEN | --token-file PATH, --to USER, --json
   room poll [-t TOKEN | --token-file PATH] <room-id> [--since ID]
                                                      print unseen events (reads the history; no broker needed)
   room watch [-t TOKEN | --token-file PATH] <room-id> [--mentions] [--interval S] [--timeout S]
@@ -26,6 +27,11 @@ Usage:
                                                      open the room in a web browser (a gateway on 127.0.0.1)
   room mcp [--room ROOM-ID] [--name NAME]            an MCP server on stdio for agents (tools, room resource)
   room edit-check [--room ROOM-ID] [--user NAME]     PreToolUse hook: ask before editing a file others claimed
+  room log [-t TOKEN | --token-file PATH] <room-id> [--since X] [--until X] [--user U] [--grep RE]
+           [--format text|ndjson|markdown]           the visible history, filtered (no broker, no cursor)
+  room ls [--json]                                   your rooms in the room directory, running or not
+  room stop <room-id>                                stop the room's broker, as the host's /exit does
+  room -- <room-id> <username>                       a room id that looks like a mistyped command
   room <command> --help                              help for one command
   room --version
 
@@ -35,6 +41,7 @@ Environment:
   ROOM_TOKEN_FILE
               a token record to read the token from (the Claude Code plugin sets it per session)
   ROOM_DIR    where sockets, history and state live (default /tmp)
+  ROOM_NODE   the node that runs room (default: the package's own Node 24, else node on PATH; at least 22.19)
 
 Exit codes:
 ${EXIT_CODES}`;

@@ -1,14 +1,15 @@
 // `room join <room-id> <username>`: register a name and print its token.
 import { resolve } from 'node:path';
 import type { TokenResponse } from '../../shared/api.ts';
-import { EXIT } from '../../shared/errors.ts';
+import { EXIT, RoomError } from '../../shared/errors.ts';
 import { checkUsername } from '../../shared/names.ts';
-import { roomPaths, tokenRecordPath } from '../../shared/paths.ts';
+import { roomPaths, tokenRecordPath, type RoomPaths } from '../../shared/paths.ts';
+import { readRoomState, userForToken } from '../../shared/room-state.ts';
 import { refuseSymlink } from '../../shared/safe-fs.ts';
 import { ensureBroker } from '../broker-start.ts';
 import { parse, usageError, type Command } from '../cli.ts';
 import { call } from '../http.ts';
-import { writeTokenRecord } from '../token-record.ts';
+import { readTokenRecord, writeTokenRecord } from '../token-record.ts';
 
 const USAGE = `Usage: room join <room-id> <username> [-f PATH]
 
@@ -17,10 +18,34 @@ Registers <username> in the room and prints its token as JSON:
 Starts the room's broker if none is running. Writes the token record
 <dir>/room-<room-id>-<username>.token (0600) and says where on stderr.
 Pass the token to send, poll and watch with -t or ROOM_TOKEN; the record is
-never read implicitly. Fails (exit 5) if the name is taken or blocked.
+never read implicitly. Fails (exit 5) if the name is taken or blocked; when
+the name's token record still holds its valid token, the error says how to
+use it instead.
 
 Options:
   -f, --file PATH  the history file, when this creates the room (default <dir>/<room-id>.chat)`;
+
+/**
+ * A second `room join myroom bot` (the quick start run twice) fails, and
+ * `ROOM_TOKEN=$(room join …)` is then empty: if bot's token record still
+ * holds bot's valid token (per the room's state file), say so and how to use it.
+ */
+function withRecordHint(error: RoomError, paths: RoomPaths, username: string): RoomError {
+  const record = tokenRecordPath(paths, username);
+  let token: string | null = null;
+  let state: ReturnType<typeof readRoomState> = null;
+  try {
+    token = readTokenRecord(paths, username);
+    state = readRoomState(paths);
+  } catch {
+    return error; // an unsafe or unreadable file: the plain error is the safe answer
+  }
+  if (token === null || state === null || userForToken(state, token) !== username) return error;
+  return new RoomError(
+    error.code,
+    `${error.message}; if it is yours, its token record ${record} is still valid: pass --token-file ${record} to send, poll and watch, or run: export ROOM_TOKEN=$(jq -r .token ${record})`,
+  );
+}
 
 const join: Command = {
   usage: USAGE,
@@ -37,6 +62,8 @@ const join: Command = {
       method: 'POST',
       path: '/join',
       json: { username },
+    }).catch((error: unknown) => {
+      throw error instanceof RoomError && error.code === 'name_taken' ? withRecordHint(error, paths, username) : error;
     });
     cli.out(body);
     cli.err(`Token written to ${writeTokenRecord(paths, value)}`);

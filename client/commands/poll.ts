@@ -1,6 +1,7 @@
 // `room poll`: print the unseen visible events and advance the cursor.
 import { closeSync } from 'node:fs';
 import { EXIT, RoomError } from '../../shared/errors.ts';
+import { clipped } from '../../shared/quote.ts';
 import { parse, TOKEN_OPTIONS, tokenFrom, usageError, type Command } from '../cli.ts';
 import { locate } from '../cursor.ts';
 import { findEntry, scanEntries, type Entry } from '../history-file.ts';
@@ -33,7 +34,7 @@ const poll: Command = {
     const fd = openHistory(reader);
     if (fd === null) {
       if (values.since !== undefined)
-        throw new RoomError('unknown_id', `no event ${values.since}: the room has no history yet`);
+        throw new RoomError('unknown_id', `no event ${clipped(values.since)}: the room has no history yet`);
       return EXIT.ok;
     }
     try {
@@ -45,7 +46,7 @@ const poll: Command = {
         // An event the caller cannot see (a DM between others) is unknown, as for GET /messages?since=:
         // otherwise poll would confirm that it exists.
         if (from === null || !reader.canSee(from.event))
-          throw new RoomError('unknown_id', `no event with id ${values.since} in the history`);
+          throw new RoomError('unknown_id', `no event with id ${clipped(values.since)} in the history`);
       } else if (cursor !== null) {
         from = locate(fd, cursor); // gone (cleared history): start over
       }

@@ -3,15 +3,19 @@ import type { Inbound } from '../../shared/api.ts';
 import { EXIT, RoomError } from '../../shared/errors.ts';
 import { parseInput } from '../../shared/input.ts';
 import { roomPaths } from '../../shared/paths.ts';
-import { parse, TOKEN_OPTIONS, tokenFrom, usageError, type Command } from '../cli.ts';
+import { parse, splitText, TOKEN_OPTIONS, tokenFrom, usageError, type Command } from '../cli.ts';
 import { call } from '../http.ts';
 
-const USAGE = `Usage: room send [-t TOKEN | --token-file PATH] <room-id> [--to USER] [MESSAGE...]
+const USAGE = `Usage: room send [OPTIONS] <room-id> [OPTIONS] [MESSAGE...]
 
 Sends one message and prints the broadcast record (the JSON line written to
 the history; its "id" works as a --since for poll). The words are joined with
 spaces; with no words the message is read from stdin, newlines kept.
-  - a JSON envelope is sent as that event: '{"type":"command","cmd":"claim","params":["auth"]}'
+Options go before the room id or right after it: from the first word of the
+message on, every word is message text (room send r run it with -n 5).
+  - a JSON envelope (an object with a known "type") is sent as that event:
+    '{"type":"command","cmd":"claim","params":["auth"]}'; other text starting
+    with { is sent as text, unless --json is given
   - text starting with / is a command: /who, /set_status reviewing PRs, /dm bob hi, /reply <id> ok
     (/who and /help print a private answer that is not stored)
   - start with // to send text beginning with a single /
@@ -22,12 +26,21 @@ Options:
                      read the token from PATH: the record room join wrote
                      (<dir>/room-<room-id>-<user>.token) or a file holding only the token
       --to USER      send a direct message to USER (seen only by you, USER and the host)
+      --json         the message must be a JSON envelope: malformed JSON or an unknown
+                     type is an error (exit 2) instead of being sent as text
       --retry        if the broker cannot be reached, try again for a few seconds;
                      every try carries the same Idempotency-Key, so a message the
                      broker stored before the answer was lost is not stored twice`;
 
 /** Waits between the tries of --retry (about 6 s in all). */
 const RETRY_DELAYS_MS = [200, 400, 800, 1600, 3200];
+
+const OPTIONS = {
+  ...TOKEN_OPTIONS,
+  to: { type: 'string' },
+  json: { type: 'boolean' },
+  retry: { type: 'boolean' },
+} as const;
 
 async function readStdin(stdin: NodeJS.ReadStream): Promise<string> {
   let text = '';
@@ -38,14 +51,14 @@ async function readStdin(stdin: NodeJS.ReadStream): Promise<string> {
 
 const send: Command = {
   usage: USAGE,
+  optionPart: (argv) => splitText(argv, OPTIONS, 1).head,
   async run(argv, cli) {
-    const { values, positionals } = parse(
-      argv,
-      { ...TOKEN_OPTIONS, to: { type: 'string' }, retry: { type: 'boolean' } },
-      USAGE,
-    );
-    const [roomId, ...words] = positionals;
+    const { head, words } = splitText(argv, OPTIONS, 1);
+    const { values, positionals } = parse(head, OPTIONS, USAGE);
+    const [roomId] = positionals;
     if (roomId === undefined) throw usageError('expected <room-id>', USAGE);
+    if (values.json === true && values.to !== undefined)
+      throw usageError('give --json or --to, not both (a dm envelope names its recipient)', USAGE);
     const paths = roomPaths(cli.dir, roomId);
     const token = tokenFrom(values, cli.env, USAGE);
     let text: string;
@@ -58,7 +71,9 @@ const send: Command = {
     }
     if (text.trim() === '') throw usageError('empty message', USAGE);
     const inbound: Inbound =
-      values.to === undefined ? parseInput(text, { json: true }) : { type: 'dm', to: values.to, content: text };
+      values.to === undefined
+        ? parseInput(text, { json: values.json === true ? true : 'auto' })
+        : { type: 'dm', to: values.to, content: text };
     const request = { method: 'POST', path: '/messages', token, json: inbound } as const;
     const once = (headers?: Record<string, string>) =>
       call(paths.socket, headers === undefined ? request : { ...request, headers });

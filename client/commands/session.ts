@@ -1,16 +1,23 @@
 // `room <room-id> <username>`: a live session, as the terminal UI or, with
 // --agent, as JSON lines on stdin and stdout.
 import { resolve } from 'node:path';
-import { checkUsername } from '../../shared/names.ts';
-import { roomPaths } from '../../shared/paths.ts';
-import { checkToken, count, parse, usageError, type Command } from '../cli.ts';
+import { existsSync } from 'node:fs';
+import { RoomError } from '../../shared/errors.ts';
+import { clipped } from '../../shared/quote.ts';
+import { checkUsername, isValidName } from '../../shared/names.ts';
+import { roomPaths, type RoomPaths } from '../../shared/paths.ts';
+import { commandTypo } from '../command-typo.ts';
+import { readRoomState, userForToken } from '../../shared/room-state.ts';
+import { checkToken, count, parse, TOKEN_OPTIONS, tokenFrom, usageError, type Cli, type Command } from '../cli.ts';
 
-const USAGE = `Usage: room <room-id> <username> [--agent] [-n N] [-f PATH] [-t TOKEN]
+const USAGE = `Usage: room <room-id> <username> [--agent] [-n N] [-f PATH] [-t TOKEN | --token-file PATH]
 
 Opens a live session in the room, starting its broker if none is running.
-Identity: the token from -t or ROOM_TOKEN; else the name is joined (writing
-its token record); else, if the name is taken, the token in that user's
-token record is reused while it is still valid.
+Identity: the token from -t or --token-file (it must be <username>'s);
+else ROOM_TOKEN if it is <username>'s (a ROOM_TOKEN of another user is set
+aside, with a line on stderr); else the name is joined (writing its token
+record); else, if the name is taken, the token in that user's token record
+is reused while it is still valid.
 
 Without --agent: the full-screen terminal UI.
 With --agent: no UI. Every event is printed as one JSON line on stdout (the
@@ -32,7 +39,10 @@ Options:
       --agent        agent mode (JSON lines) instead of the UI
   -n N               history events to show first (default 20)
   -f, --file PATH    the history file, when this creates the room
-  -t, --token TOKEN  use this token (default: $ROOM_TOKEN)`;
+  -t, --token TOKEN  use this token (default: $ROOM_TOKEN, when it is <username>'s)
+      --token-file PATH
+                     read the token from PATH: the record room join wrote
+                     (<dir>/room-<room-id>-<user>.token) or a file holding only the token`;
 
 export interface SessionOptions {
   readonly roomId: string;
@@ -42,41 +52,90 @@ export interface SessionOptions {
   readonly token: string | undefined;
 }
 
+/**
+ * A first word that looks like a mistyped command (`room sned myroom`) is
+ * refused, unless the room exists or `--` says it is a room id on purpose:
+ * in a terminal always, elsewhere when the arguments do not fit a session
+ * (a script's `room sned myroom hi`), each time saying which command was meant.
+ */
+async function checkTypo(argv: string[], cli: Cli, open: () => Promise<number>): Promise<number> {
+  const first = argv[0] ?? '';
+  const meant = argv[0] === '--' ? undefined : commandTypo(first);
+  if (meant === undefined || (isValidName(first) && existsSync(roomPaths(cli.dir, first).state))) return open();
+  const hint = `did you mean room ${meant}? (to open a new room named ${first}: room -- ${clipped(argv.join(' '))})`;
+  if (cli.stdin.isTTY === true && cli.stdout.isTTY === true)
+    throw new RoomError('usage', `${first} is not a command: ${hint}`);
+  try {
+    return await open();
+  } catch (error) {
+    if (error instanceof RoomError && (error.code === 'usage' || error.code === 'invalid_name'))
+      throw new RoomError(error.code, `${error.message}\n${hint}`);
+    throw error;
+  }
+}
+
 const session: Command = {
   usage: USAGE,
-  async run(argv, cli) {
-    const { values, positionals } = parse(
-      argv,
-      {
-        agent: { type: 'boolean' },
-        n: { type: 'string', short: 'n' },
-        file: { type: 'string', short: 'f' },
-        token: { type: 'string', short: 't' },
-      },
-      USAGE,
-    );
-    if (positionals.length !== 2) throw usageError('expected <room-id> <username>', USAGE);
-    const [roomId, username] = positionals as [string, string];
-    roomPaths(cli.dir, roomId);
-    checkUsername(username);
-    const token = values.token ?? (cli.env.ROOM_TOKEN || undefined);
-    const options: SessionOptions = {
-      roomId,
-      username,
-      history: count(values.n, '-n', 20, USAGE),
-      chat: values.file === undefined ? undefined : resolve(values.file),
-      // With no token, a session whose name is taken reads its record itself (client/live/identity.ts).
-      token:
-        token === undefined
-          ? undefined
-          : checkToken(
-              token,
-              'pass its "token" field, or no token at all (a taken name\'s record is then read by the session)',
-            ),
-    };
-    if (values.agent === true) return (await import('../agent/main.ts')).runAgent(options, cli);
-    return (await import('../tui/main.ts')).runTui(options, cli);
-  },
+  run: (argv, cli) => checkTypo(argv, cli, () => open(argv, cli)),
 };
+
+/**
+ * ROOM_TOKEN, when it is <username>'s in this room. A shell that exported a
+ * token for one name (the quick start's bot) may open the UI as another:
+ * that token is set aside, said on stderr, and the session joins the name
+ * or reuses its record. Whose token it is comes from the room's state file;
+ * with no state yet (a new room) no token can be valid.
+ */
+function envToken(cli: Cli, paths: RoomPaths, username: string): string | undefined {
+  const token = cli.env.ROOM_TOKEN;
+  if (token === undefined || token === '') return undefined;
+  if (token.trimStart().startsWith('{')) return token; // a token record's JSON: refused below, with how to pass it
+  const state = readRoomState(paths);
+  const owner = state === null ? null : userForToken(state, token.trim());
+  if (owner === username) return token;
+  cli.err(
+    owner === null
+      ? `room: ROOM_TOKEN is not a valid token of room ${paths.room}: ignoring it; opening as ${username}`
+      : `room: ROOM_TOKEN is ${owner}'s token, not ${username}'s: ignoring it; opening as ${username} (with -t or --token-file a token must be the name's own)`,
+  );
+  return undefined;
+}
+
+async function open(argv: string[], cli: Cli): Promise<number> {
+  const { values, positionals } = parse(
+    argv,
+    {
+      agent: { type: 'boolean' },
+      n: { type: 'string', short: 'n' },
+      file: { type: 'string', short: 'f' },
+      ...TOKEN_OPTIONS,
+    },
+    USAGE,
+  );
+  if (positionals.length !== 2) throw usageError('expected <room-id> <username>', USAGE);
+  const [roomId, username] = positionals as [string, string];
+  const paths = roomPaths(cli.dir, roomId);
+  checkUsername(username);
+  const token =
+    values['token-file'] !== undefined
+      ? tokenFrom(values, {}, USAGE)
+      : (values.token ?? envToken(cli, paths, username));
+  const options: SessionOptions = {
+    roomId,
+    username,
+    history: count(values.n, '-n', 20, USAGE),
+    chat: values.file === undefined ? undefined : resolve(values.file),
+    // With no token, a session whose name is taken reads its record itself (client/live/identity.ts).
+    token:
+      token === undefined
+        ? undefined
+        : checkToken(
+            token,
+            'pass its "token" field, or no token at all (a taken name\'s record is then read by the session)',
+          ),
+  };
+  if (values.agent === true) return (await import('../agent/main.ts')).runAgent(options, cli);
+  return (await import('../tui/main.ts')).runTui(options, cli);
+}
 
 export default session;

@@ -1,0 +1,180 @@
+// `room log <room-id>`: the visible history, filtered, in one of three
+// formats, for reading, searching and exporting. It reads the history file
+// directly (no broker needed) a chunk at a time and writes as it goes, so a
+// history of a million events is never held in memory. Like poll, it needs a
+// token (the DM rule depends on who is reading); unlike poll, it touches no
+// cursor.
+import { closeSync } from 'node:fs';
+import { EXIT, RoomError } from '../../shared/errors.ts';
+import type { RoomEvent } from '../../shared/events.ts';
+import { quoted } from '../../shared/quote.ts';
+import { parse, TOKEN_OPTIONS, tokenFrom, usageError, type Command } from '../cli.ts';
+import { findEntry, scanEntries } from '../history-file.ts';
+import { eventText, LOG_FORMATS, markdownLine, textLine, type LogFormat } from '../log-format.ts';
+import { openHistory, openReader } from '../reader.ts';
+
+const USAGE = `Usage: room log [-t TOKEN | --token-file PATH] <room-id> [--since X] [--until X] [--user NAME] [--grep RE] [--format F]
+
+Prints the room's history as you can see it (DMs only if they are yours, or
+you are the host), oldest first. Reads the history file directly: no broker
+needed. Touches no cursor: poll and watch are not affected.
+
+Options:
+  -t, --token TOKEN  your token (default: $ROOM_TOKEN)
+      --token-file PATH
+                     read the token from PATH: the record room join wrote
+                     (<dir>/room-<room-id>-<user>.token) or a file holding only the token
+      --since X      only what comes after X: an event id (that event excluded), or a
+                     time (events at or after it)
+      --until X      only what comes up to X: an event id (that event included), or a
+                     time (events before it)
+                     A time is ISO 8601 (2026-11-25, 2026-11-25T19:30, …Z; local time
+                     unless it has Z or an offset) or an age: 90s, 15m, 2h, 7d ago
+      --user NAME    only events by NAME (repeat for several users)
+      --grep RE      only events whose text matches the regular expression RE
+                     (JavaScript syntax, case-insensitive)
+      --format F     text (local time, first 4 characters of the id, who, what),
+                     ndjson (the history lines as they are) or markdown;
+                     default: text on a terminal, ndjson otherwise`;
+
+const OPTIONS = {
+  ...TOKEN_OPTIONS,
+  since: { type: 'string' },
+  until: { type: 'string' },
+  user: { type: 'string', multiple: true },
+  grep: { type: 'string' },
+  format: { type: 'string' },
+} as const;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const AGE = /^(\d{1,9})([smhd])$/;
+const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/** A --since/--until bound: an event id, or a time as an ISO string comparable with events' `ts`. */
+type Bound = { readonly id: string } | { readonly ts: string };
+
+function bound(value: string | undefined, name: string, now: number): Bound | undefined {
+  if (value === undefined) return undefined;
+  if (UUID.test(value)) return { id: value.toLowerCase() };
+  const age = AGE.exec(value);
+  // A date alone is local midnight, like a date and time without an offset (Date.parse would take it as UTC).
+  const local = /^\d{4}-\d\d-\d\d$/.test(value) ? `${value}T00:00` : value;
+  const ms = age !== null ? now - Number(age[1]) * UNIT_MS[age[2] as keyof typeof UNIT_MS] : Date.parse(local);
+  if (Number.isNaN(ms) || (age === null && !/^\d{4}-\d\d/.test(value)))
+    throw usageError(`--${name} takes an event id, a time or an age (15m, 2h, 7d), not ${quoted(value)}`, USAGE);
+  return { ts: new Date(ms).toISOString() };
+}
+
+function format(value: string | undefined, terminal: boolean): LogFormat {
+  if (value === undefined) return terminal ? 'text' : 'ndjson';
+  if (!(LOG_FORMATS as readonly string[]).includes(value))
+    throw usageError(`--format is text, ndjson or markdown, not ${quoted(value)}`, USAGE);
+  return value as LogFormat;
+}
+
+function pattern(value: string | undefined): RegExp | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return new RegExp(value, 'i');
+  } catch (error) {
+    throw usageError(`--grep: ${(error as Error).message}`, USAGE);
+  }
+}
+
+const TYPES = new Set(['join', 'leave', 'message', 'reply', 'command', 'system', 'dm']);
+const isString = (value: unknown): value is string => typeof value === 'string';
+
+/**
+ * A history line as an event, checking the fields log reads (type, id, user,
+ * ts, and what each type shows) rather than the whole schema: the full check
+ * took three quarters of log's time on a long history (bench/README.md). The
+ * broker is the file's only writer and validated every event it wrote; a line
+ * that is not even this shape is skipped, as poll skips invalid lines.
+ */
+function shapedEvent(line: string): RoomEvent | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return null;
+  }
+  if (typeof value !== 'object' || value === null) return null;
+  const e = value as Record<string, unknown>;
+  if (!TYPES.has(e.type as string) || !isString(e.id) || !isString(e.user) || !isString(e.ts)) return null;
+  const shaped =
+    e.type === 'join' ||
+    e.type === 'leave' ||
+    (e.type === 'command'
+      ? isString(e.cmd) && Array.isArray(e.params) && e.params.every(isString)
+      : isString(e.content) && (e.type !== 'dm' || isString(e.to)) && (e.type !== 'reply' || isString(e.reply_to)));
+  return shaped ? (value as RoomEvent) : null;
+}
+
+/** Output is gathered and written in large pieces. */
+const FLUSH_BYTES = 1 << 20;
+
+const log: Command = {
+  usage: USAGE,
+  async run(argv, cli) {
+    const { values, positionals } = parse(argv, OPTIONS, USAGE);
+    if (positionals.length !== 1) throw usageError('expected <room-id>', USAGE);
+    const now = Date.now();
+    const since = bound(values.since, 'since', now);
+    const until = bound(values.until, 'until', now);
+    const users = values.user === undefined ? undefined : new Set(values.user.map((u) => u.toLowerCase()));
+    const grep = pattern(values.grep);
+    const shape = format(values.format, cli.stdout.isTTY === true);
+    const reader = openReader(cli.dir, positionals[0]!, tokenFrom(values, cli.env, USAGE));
+    const fd = openHistory(reader);
+    try {
+      let from = 0;
+      if (since !== undefined && 'id' in since) {
+        const entry = fd === null ? null : findEntry(fd, since.id);
+        // An event the caller cannot see is unknown, as for poll --since: log must not confirm it exists.
+        if (entry === null || !reader.canSee(entry.event))
+          throw new RoomError('unknown_id', `no event with id ${since.id} in the history`);
+        from = entry.end;
+      }
+      if (until !== undefined && 'id' in until) {
+        const entry = fd === null ? null : findEntry(fd, until.id);
+        if (entry === null || !reader.canSee(entry.event))
+          throw new RoomError('unknown_id', `no event with id ${until.id} in the history`);
+        if (entry.end <= from) return EXIT.ok; // --until before --since: nothing between them
+      }
+      if (fd === null) return EXIT.ok;
+      const render = (line: string, event: RoomEvent): string =>
+        shape === 'ndjson' ? line : shape === 'text' ? textLine(event) : markdownLine(event);
+      let pending = shape === 'markdown' ? `# ${reader.paths.room}\n\n` : '';
+      scanEntries(
+        fd,
+        from,
+        (entry) => {
+          const { event } = entry;
+          const last = until !== undefined && 'id' in until && event.id === until.id;
+          // Times filter rather than stop the scan: a clock set back may have stamped a later event earlier.
+          if (
+            reader.canSee(event) &&
+            (since === undefined || 'id' in since || event.ts >= since.ts) &&
+            (until === undefined || 'id' in until || event.ts < until.ts) &&
+            (users === undefined || users.has(event.user.toLowerCase())) &&
+            (grep === undefined || grep.test(eventText(event)))
+          ) {
+            pending += `${render(entry.line, event)}\n`;
+            if (pending.length >= FLUSH_BYTES) {
+              cli.write(pending);
+              pending = '';
+            }
+          }
+          return !last;
+        },
+        shapedEvent,
+      );
+      if (pending !== '') cli.write(pending);
+      return EXIT.ok;
+    } finally {
+      if (fd !== null) closeSync(fd);
+    }
+  },
+};
+
+export default log;

@@ -1,0 +1,73 @@
+// `room stop <room-id>`: what the host's /exit does (every session ends
+// cleanly, the broker exits; history, tokens and host are kept), without
+// looking for the host's token. A room belongs to one Unix user: its state
+// file, readable only by that user, holds the host's token, and whoever can
+// read it could stop the broker anyway. A token given with -t, --token-file
+// or ROOM_TOKEN is used instead, and must be the host's (else exit 7).
+import { EXIT, RoomError } from '../../shared/errors.ts';
+import { roomPaths } from '../../shared/paths.ts';
+import { readRoomState } from '../../shared/room-state.ts';
+import { probeSocket } from '../../shared/socket.ts';
+import { parse, TOKEN_OPTIONS, tokenFrom, usageError, type Command } from '../cli.ts';
+import { call } from '../http.ts';
+
+const USAGE = `Usage: room stop [-t TOKEN | --token-file PATH] <room-id>
+
+Stops the room's broker as the host's /exit does: every session ends with a
+notice, the broker exits; the history, tokens and host are kept, and the next
+room join or room <room-id> <name> starts it again. Prints the notice stored
+in the history (NDJSON) and returns once the broker is gone. With no token it
+acts as the host, whose token it reads from the room's state file (a room
+belongs to the Unix user who runs it). A room that is not running: a line on
+stderr, exit 0.
+
+Options:
+  -t, --token TOKEN  act as this user instead, who must be the host (default: $ROOM_TOKEN if set)
+      --token-file PATH
+                     read that token from PATH`;
+
+/** How long the broker may take to close its socket after /exit. */
+const GONE_MS = 10_000;
+
+function hostToken(paths: ReturnType<typeof roomPaths>): string {
+  const state = readRoomState(paths);
+  const host = state?.host ?? null;
+  const token = host === null ? null : (state?.users[host]?.token ?? null);
+  if (token === null)
+    throw new RoomError(
+      'invalid_token',
+      `room ${paths.room}'s host has no valid token (revoked by /clear-tokens?): join again as the host, or pass a host token with --token-file`,
+    );
+  return token;
+}
+
+const stop: Command = {
+  usage: USAGE,
+  async run(argv, cli) {
+    const { values, positionals } = parse(argv, TOKEN_OPTIONS, USAGE);
+    if (positionals.length !== 1) throw usageError('expected <room-id>', USAGE);
+    const paths = roomPaths(cli.dir, positionals[0]!);
+    const given = values.token !== undefined || values['token-file'] !== undefined || (cli.env.ROOM_TOKEN ?? '') !== '';
+    if ((await probeSocket(paths.socket)) !== 'alive') {
+      cli.err(`room: room ${paths.room} is not running: nothing to stop`);
+      return EXIT.ok;
+    }
+    const token = given ? tokenFrom(values, cli.env, USAGE) : hostToken(paths);
+    const { body } = await call(paths.socket, {
+      method: 'POST',
+      path: '/messages',
+      token,
+      json: { type: 'command', cmd: 'exit', params: [] },
+    });
+    cli.out(body);
+    const deadline = Date.now() + GONE_MS;
+    while ((await probeSocket(paths.socket)) === 'alive') {
+      if (Date.now() > deadline)
+        throw new RoomError('internal', `room ${paths.room}'s broker accepted /exit but is still running`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    return EXIT.ok;
+  },
+};
+
+export default stop;
