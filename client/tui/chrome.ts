@@ -1,7 +1,7 @@
 // The lines around the messages, built purely from the state: the title,
 // the "new below" marker, the palette, the input box, the error and the
 // hint. Each line is at most `width` columns.
-import { pad, truncate, width as widthOf } from './format.ts';
+import { pad, sanitizeLine, truncate, width as widthOf } from './format.ts';
 import { inputColumns, openPalette, type Layout } from './layout.ts';
 import type { State } from './state.ts';
 import { seg, userColor, type Line, type Segment, type Style } from './theme.ts';
@@ -31,7 +31,7 @@ export function titleLine(state: State, width: number): Line {
       seg(u.user, { color: userColor(u.user), bold: u.user === state.me }),
     ];
     if (u.user === state.host) parts.push(seg(' (host)', DIM));
-    if (u.status !== '') parts.push(seg(`: ${truncate(u.status, 24)}`, DIM));
+    if (u.status !== '') parts.push(seg(`: ${truncate(sanitizeLine(u.status), 24)}`, DIM));
     return parts;
   });
   const users: Segment[] = [];
@@ -78,6 +78,25 @@ export function paletteLines(state: State, rows: number, width: number): Line[] 
   });
 }
 
+/** The first row of the draft in the box: the box shows the rows around the cursor. */
+function firstInputRow(lay: Layout): number {
+  const { rows, cursorRow } = lay.input;
+  return Math.min(Math.max(0, cursorRow - lay.inputHeight + 1), rows.length - lay.inputHeight);
+}
+
+/**
+ * Where the input cursor is on the screen (0-based, from the top left), for
+ * the terminal's own cursor: the box's top border is below the title, the
+ * message area and the palette; `│ ` comes before the text.
+ */
+export function inputCursor(lay: Layout): { x: number; y: number } {
+  const { rows, cursorRow, cursorAt } = lay.input;
+  return {
+    x: 2 + widthOf(rows[cursorRow]!.slice(0, cursorAt)),
+    y: 1 + lay.messages + lay.palette + 1 + cursorRow - firstInputRow(lay),
+  };
+}
+
 /** The bordered box, titled with the username; the cursor is drawn inverse. */
 export function inputLines(state: State, lay: Layout, width: number): Line[] {
   const inner = inputColumns(width);
@@ -97,7 +116,7 @@ export function inputLines(state: State, lay: Layout, width: number): Line[] {
   ];
   const bottom: Line = [seg(`╰${'─'.repeat(Math.max(0, width - 2))}╯`, border)];
   const { rows, cursorRow, cursorAt } = lay.input;
-  const first = Math.min(Math.max(0, cursorRow - lay.inputHeight + 1), rows.length - lay.inputHeight);
+  const first = firstInputRow(lay);
   const body = rows.slice(first, first + lay.inputHeight).map((row, i): Line => {
     let segments: Segment[];
     if (first + i === cursorRow) {

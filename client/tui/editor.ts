@@ -1,7 +1,7 @@
 // The text being typed: pure edits on { text, cursor }. The cursor is an
 // index into `text` that always sits between two graphemes, so an emoji or
 // an accented letter is moved over and deleted as one character.
-import { width } from './format.ts';
+import { controlPicture, width } from './format.ts';
 
 export interface Input {
   readonly text: string;
@@ -86,11 +86,21 @@ export function cleanPaste(text: string): string {
   return text.replace(/\r\n?/g, '\n').replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '');
 }
 
+/** How a grapheme of the draft is drawn: a tab as spaces, another control character as its symbol. */
+function shown(g: string): string {
+  if (g === '\t') return '    ';
+  return /^[\x00-\x1f\x7f-\x9f]/.test(g) ? controlPicture(g) : g;
+}
+
 export interface InputRows {
-  /** The text cut into rows of at most `columns - 1` columns (one is kept for the cursor). */
+  /**
+   * The text as drawn (tabs expanded, control characters as symbols; see
+   * `shown`), cut into rows of at most `columns - 1` columns (one is kept
+   * for the cursor).
+   */
   readonly rows: readonly string[];
   readonly cursorRow: number;
-  /** Index of the cursor within its row's string. */
+  /** Index of the cursor within its row's string (as drawn). */
   readonly cursorAt: number;
 }
 
@@ -103,19 +113,20 @@ export function inputRows(input: Input, columns: number): InputRows {
   let cursorRow = -1;
   let cursorAt = 0;
   let index = 0;
-  for (const g of graphemes(input.text)) {
+  for (const typed of graphemes(input.text)) {
     if (index === input.cursor) [cursorRow, cursorAt] = [rows.length, row.length];
-    index += g.length;
-    if (g === '\n') {
+    index += typed.length;
+    if (typed === '\n') {
       rows.push(row);
       [row, used] = ['', 0];
       continue;
     }
+    const g = shown(typed);
     const w = width(g);
     if (used + w > max && used > 0) {
       rows.push(row);
       [row, used] = ['', 0];
-      if (index - g.length === input.cursor) [cursorRow, cursorAt] = [rows.length, 0];
+      if (index - typed.length === input.cursor) [cursorRow, cursorAt] = [rows.length, 0];
     }
     row += g;
     used += w;

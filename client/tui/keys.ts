@@ -22,6 +22,8 @@ export interface KeyOutcome {
   /** Texts to send, in order (after the action, which empties or refills the input). */
   readonly send?: readonly string[];
   readonly quit?: boolean;
+  /** Draw the whole screen again (Ctrl-L). */
+  readonly redraw?: boolean;
 }
 
 const NONE: KeyOutcome = {};
@@ -83,6 +85,7 @@ function withPalette(state: State, key: Key): KeyOutcome | null {
 
 export function onKey(state: State, input: string, key: Key): KeyOutcome {
   if (key.ctrl && input === 'c') return { quit: true };
+  if (key.ctrl && input === 'l') return { redraw: true };
   const palette = withPalette(state, key);
   if (palette !== null) return palette;
   if (key.return) return key.shift || key.meta ? newline(state) : enter(state);

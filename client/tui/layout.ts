@@ -7,8 +7,12 @@
 //   input box        2 borders + 1-8 rows of text
 //   error            0-3 rows
 //   hint             1 row (dropped first on a tiny terminal)
+//
+// Every row leaves the terminal's last column empty (drawableSize): a
+// grapheme the terminal draws wider than measured then still cannot wrap
+// the row and push the screen out of step with what Ink thinks it drew.
 import { inputRows, type InputRows } from './editor.ts';
-import { wrap } from './format.ts';
+import { sanitizeLine, wrap } from './format.ts';
 import { paletteFor, type Palette, type PaletteItem } from './palette.ts';
 import type { State } from './state.ts';
 
@@ -39,6 +43,14 @@ export interface Layout {
   readonly hint: boolean;
 }
 
+/** The size the UI draws in, for a terminal of this size: one column short of its width (see the header). */
+export function drawableSize(terminal: { readonly columns: number; readonly rows: number }): {
+  columns: number;
+  rows: number;
+} {
+  return { columns: Math.max(1, terminal.columns - 1), rows: terminal.rows };
+}
+
 /** Columns for text inside the input box: `│ ` and ` │` take four. */
 export const inputColumns = (columns: number) => Math.max(2, columns - 4);
 
@@ -46,7 +58,10 @@ export function layout(state: State): Layout {
   const { columns, rows } = state.size;
   const palette = openPalette(state);
   const input = inputRows(state.input, inputColumns(columns));
-  const error = state.error === null ? [] : wrap(`✗ ${state.error}`, Math.max(1, columns - 1)).slice(0, MAX_ERROR_ROWS);
+  const error =
+    state.error === null
+      ? []
+      : wrap(`✗ ${sanitizeLine(state.error)}`, Math.max(1, columns - 1)).slice(0, MAX_ERROR_ROWS);
   const inputHeight = Math.min(input.rows.length, Math.max(1, Math.min(MAX_INPUT_ROWS, Math.floor(rows / 4))));
   let paletteRows =
     palette === null ? 0 : Math.min(palette.items.length, MAX_PALETTE_ROWS, Math.max(1, Math.floor(rows / 3)));
