@@ -17,15 +17,32 @@ const CONNECTION: Record<State['connection'], Segment> = {
   ended: seg('✕ disconnected', { color: 'red' }),
 };
 
+/**
+ * Who the title lists, in order: the host and you first (they are never the
+ * ones left out behind `+N`), then the others as the broker lists them. You
+ * are in it while your session is live, even before the broker's list says so.
+ */
+function titleUsers(state: State): State['online'] {
+  const online = [...state.online];
+  if (state.connection === 'live' && !online.some((u) => u.user === state.me))
+    online.push({ user: state.me, status: '' });
+  const rank = (user: string) => (user === state.host ? 0 : user === state.me ? 1 : 2);
+  return online
+    .map((u, i) => ({ u, i }))
+    .sort((a, b) => rank(a.u.user) - rank(b.u.user) || a.i - b.i)
+    .map((x) => x.u);
+}
+
 /** `[ myroom ]  2 online: alice (host), bob: reviewing      ● live` */
 export function titleLine(state: State, width: number): Line {
+  const online = titleUsers(state);
   const left: Segment[] = [
     seg(` ${state.room} `, { bold: true, inverse: true }),
-    seg(`  ${state.online.length} online`, DIM),
+    seg(`  ${online.length} online`, DIM),
   ];
   const right = CONNECTION[state.connection];
   const room = width - lineWidth(left) - widthOf(right.text) - 2;
-  const chunks = state.online.map((u, i) => {
+  const chunks = online.map((u, i) => {
     const parts = [
       seg(i === 0 ? ': ' : ', ', DIM),
       seg(u.user, { color: userColor(u.user), bold: u.user === state.me }),
@@ -62,10 +79,13 @@ function markerSegment(state: State): Segment | null {
 export function paletteLines(state: State, rows: number, width: number): Line[] {
   const palette = openPalette(state);
   if (palette === null || rows === 0) return [];
-  const start = Math.min(Math.max(0, palette.selected - rows + 1), Math.max(0, palette.items.length - rows));
-  const shown = palette.items.slice(start, start + rows);
+  // With more entries than rows, the last row says how many are not shown.
+  const more = palette.items.length > rows && rows > 1;
+  const listed = more ? rows - 1 : rows;
+  const start = Math.min(Math.max(0, palette.selected - listed + 1), Math.max(0, palette.items.length - listed));
+  const shown = palette.items.slice(start, start + listed);
   const labelWidth = Math.min(Math.max(...shown.map((i) => widthOf(i.label))), Math.floor(width / 2));
-  return shown.map((item, i) => {
+  const lines = shown.map((item, i): Line => {
     const selected = start + i === palette.selected;
     const label = pad(truncate(item.label, labelWidth), labelWidth);
     const detail = truncate(item.detail, Math.max(0, width - labelWidth - 6));
@@ -76,6 +96,8 @@ export function paletteLines(state: State, rows: number, width: number): Line[] 
       seg(detail, DIM),
     ];
   });
+  if (more) lines.push([seg(truncate(`   … ${palette.items.length - listed} more (↑↓)`, width), DIM)]);
+  return lines;
 }
 
 /** The first row of the draft in the box: the box shows the rows around the cursor. */
@@ -142,8 +164,10 @@ export function inputLines(state: State, lay: Layout, width: number): Line[] {
   return [top, ...body, bottom];
 }
 
-export function errorLines(lay: Layout): Line[] {
-  return lay.error.map((text) => [seg(text, { color: 'red' })]);
+/** Under the input: why it was not sent (red), or the question before a destructive command (yellow). */
+export function errorLines(lay: Layout, state?: State): Line[] {
+  const style: Style = state?.confirm != null ? { color: 'yellow', bold: true } : { color: 'red' };
+  return lay.error.map((text) => [seg(text, style)]);
 }
 
 const HINTS = {

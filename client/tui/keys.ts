@@ -13,8 +13,9 @@
 // (recall.ts), as in a shell.
 import type { Key } from 'ink';
 import * as edit from './editor.ts';
+import { confirmation } from './confirm.ts';
 import { openPalette } from './layout.ts';
-import { complete, enterSends } from './palette.ts';
+import { complete, completeName, enterSends } from './palette.ts';
 import type { Action, State } from './state.ts';
 
 export interface KeyOutcome {
@@ -35,9 +36,18 @@ function newline(state: State): KeyOutcome {
   return editTo(edit.insert(state.input, '\n'));
 }
 
-/** Sends what is in the input (nothing when it is blank). */
+/** Sends what is in the input (nothing when it is blank); a destructive command asks first (confirm.ts). */
 function submit(state: State): KeyOutcome {
-  return state.input.text.trim() === '' ? NONE : { action: { type: 'submitted' }, send: [state.input.text] };
+  if (state.input.text.trim() === '') return NONE;
+  const question = confirmation(state.input.text, state.host === state.me);
+  if (question !== null) return { action: { type: 'confirm', question } };
+  return { action: { type: 'submitted' }, send: [state.input.text] };
+}
+
+/** While a destructive command waits: `y` sends it, any other key cancels (and does nothing else). */
+function answer(state: State, input: string): KeyOutcome {
+  if (input === 'y' || input === 'Y') return { action: { type: 'submitted' }, send: [state.input.text] };
+  return { action: { type: 'confirm', question: null } };
 }
 
 function enter(state: State): KeyOutcome {
@@ -86,6 +96,7 @@ function withPalette(state: State, key: Key): KeyOutcome | null {
 export function onKey(state: State, input: string, key: Key): KeyOutcome {
   if (key.ctrl && input === 'c') return { quit: true };
   if (key.ctrl && input === 'l') return { redraw: true };
+  if (state.confirm !== null) return answer(state, input);
   const palette = withPalette(state, key);
   if (palette !== null) return palette;
   if (key.return) return key.shift || key.meta ? newline(state) : enter(state);
@@ -105,6 +116,10 @@ export function onKey(state: State, input: string, key: Key): KeyOutcome {
   if (key.ctrl && input === 'w') return editTo(edit.killWord(state.input));
   if (key.ctrl && input === 'p') return { action: { type: 'recall', move: -1 } };
   if (key.ctrl && input === 'n') return { action: { type: 'recall', move: 1 } };
+  if (key.tab && !key.shift) {
+    const completed = completeName(state.input, { isHost: state.host === state.me, me: state.me, names: state.names });
+    return completed === null ? NONE : editTo(completed);
+  }
   if (key.ctrl || key.meta || key.tab || input === '') return NONE;
   return typed(state, input);
 }

@@ -25,7 +25,12 @@ export function openPalette(
   state: State,
 ): (Palette & { readonly selected: number; readonly item: PaletteItem }) | null {
   if (state.paletteClosed) return null;
-  const palette = paletteFor(state.input, { isHost: state.host === state.me, me: state.me, names: state.names });
+  const palette = paletteFor(state.input, {
+    isHost: state.host === state.me,
+    me: state.me,
+    names: state.names,
+    kicked: state.kicked,
+  });
   if (palette === null) return null;
   const n = palette.items.length;
   const selected = ((state.paletteIndex % n) + n) % n;
@@ -59,9 +64,11 @@ export function layout(state: State): Layout {
   const palette = openPalette(state);
   const input = inputRows(state.input, inputColumns(columns));
   const error =
-    state.error === null
-      ? []
-      : wrap(`✗ ${sanitizeLine(state.error)}`, Math.max(1, columns - 1)).slice(0, MAX_ERROR_ROWS);
+    state.confirm !== null
+      ? wrap(`? ${state.confirm}`, Math.max(1, columns - 1)).slice(0, MAX_ERROR_ROWS)
+      : state.error === null
+        ? []
+        : wrap(`✗ ${sanitizeLine(state.error)}`, Math.max(1, columns - 1)).slice(0, MAX_ERROR_ROWS);
   const inputHeight = Math.min(input.rows.length, Math.max(1, Math.min(MAX_INPUT_ROWS, Math.floor(rows / 4))));
   let paletteRows =
     palette === null ? 0 : Math.min(palette.items.length, MAX_PALETTE_ROWS, Math.max(1, Math.floor(rows / 3)));

@@ -7,6 +7,7 @@ import { RoomError } from '../../shared/errors.ts';
 import type { RoomEvent } from '../../shared/events.ts';
 import { parseInput } from '../../shared/input.ts';
 import type { RoomPaths } from '../../shared/paths.ts';
+import { readRoomState } from '../../shared/room-state.ts';
 import { isUnreachable, type BrokerClient } from '../live/broker-client.ts';
 import { LiveSession, type ConnectionState, type SessionEnd } from '../live/session.ts';
 import { Batcher } from './batcher.ts';
@@ -114,12 +115,36 @@ export class RoomLink {
       this.#usersTimer = undefined;
       const { client, token, store } = this.#options;
       client.users(token).then(
-        (users) => store.dispatch({ type: 'users', users }),
+        (users) => {
+          store.dispatch({ type: 'users', users });
+          this.#roster();
+        },
         () => {
           // The broker is away: the next join or reconnect asks again.
         },
       );
     }, USERS_DEBOUNCE_MS);
+  }
+
+  /**
+   * Everyone who ever joined, and who is kicked, from the room's state file
+   * (the broker's list has only who is online or active lately): so names
+   * that never posted complete too, and /reauth offers the kicked.
+   */
+  #roster(): void {
+    let state: ReturnType<typeof readRoomState>;
+    try {
+      state = readRoomState(this.#options.paths);
+    } catch {
+      return; // unreadable: completion keeps the names it has
+    }
+    if (state === null) return;
+    const users = Object.entries(state.users);
+    this.#options.store.dispatch({
+      type: 'roster',
+      names: users.map(([name]) => name),
+      kicked: users.filter(([, record]) => record.kicked === true).map(([name]) => name),
+    });
   }
 
   /**
@@ -162,7 +187,12 @@ export class RoomLink {
         if (refused === OVER) break;
         this.#outbox.shift();
         if (refused === null) continue;
-        store.dispatch({ type: 'failed', message: refused, text: [text, ...this.#outbox.splice(0)].join('\n') });
+        store.dispatch({
+          type: 'failed',
+          message: refused.message,
+          text: [text, ...this.#outbox.splice(0)].join('\n'),
+          away: refused.away,
+        });
       }
     } finally {
       // In the same step as the last check of the outbox: a text pushed after it starts a new drain.
@@ -170,15 +200,15 @@ export class RoomLink {
     }
   }
 
-  /** Posts one text; null when it was accepted, OVER when the session is over, else why not. */
-  async #post(text: string): Promise<string | null | typeof OVER> {
+  /** Posts one text; null when it was accepted, OVER when the session is over, else why not (away: unreachable). */
+  async #post(text: string): Promise<{ message: string; away: boolean } | null | typeof OVER> {
     const { store, client, token } = this.#options;
     let inbound: Inbound;
     try {
       inbound = parseInput(text, { json: false });
     } catch (error) {
       if (!(error instanceof RoomError)) throw error;
-      return error.message;
+      return { message: error.message, away: false };
     }
     if (inbound.type === 'reply') {
       // parseInput has checked the id's form (shared/input.ts).
@@ -195,7 +225,7 @@ export class RoomLink {
       return null;
     } catch (error) {
       if (error instanceof RoomError && SESSION_OVER.has(error.code)) return OVER;
-      return describe(error);
+      return { message: describe(error), away: isUnreachable(error) };
     }
   }
 }

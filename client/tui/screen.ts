@@ -15,7 +15,7 @@ export function screenLines(state: State, now = new Date()): Line[] {
     ...viewport(state.entries, width, lay.messages, state.scroll, state.me, now).lines,
     ...paletteLines(state, lay.palette, width),
     ...inputLines(state, lay, width),
-    ...errorLines(lay),
+    ...errorLines(lay, state),
     ...(lay.hint ? [hintLine(state, width)] : []),
   ];
 }

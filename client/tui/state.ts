@@ -33,6 +33,8 @@ export interface State {
   readonly online: readonly OnlineUser[];
   /** Every username seen in the room, sorted (for completion). */
   readonly names: readonly string[];
+  /** Names the host kicked (offered by /reauth, not by /kick). */
+  readonly kicked: readonly string[];
   readonly connection: Connection;
   readonly scroll: number;
   readonly unread: number;
@@ -44,6 +46,10 @@ export interface State {
   readonly paletteClosed: boolean;
   /** Why the last input was not sent; shown under the input, which has its text back. */
   readonly error: string | null;
+  /** Set when the error is the broker being unreachable: it goes once the session is live again. */
+  readonly errorWhileAway?: boolean;
+  /** A destructive command waiting for `y` (confirm.ts): the question shown. */
+  readonly confirm: string | null;
   readonly size: { readonly columns: number; readonly rows: number };
 }
 
@@ -54,6 +60,8 @@ export type Action =
   | { readonly type: 'cleared' }
   | { readonly type: 'local'; readonly text: string; readonly tone: Tone }
   | { readonly type: 'users'; readonly users: Users }
+  /** Everyone who ever joined the room, and who of them is kicked (from the room's state file). */
+  | { readonly type: 'roster'; readonly names: readonly string[]; readonly kicked: readonly string[] }
   | { readonly type: 'connection'; readonly connection: Connection }
   | { readonly type: 'scroll'; readonly by: number }
   | { readonly type: 'bottom' }
@@ -68,8 +76,10 @@ export type Action =
   /** Ctrl-P (-1, older) / Ctrl-N (+1, newer). */
   | { readonly type: 'recall'; readonly move: -1 | 1 }
   /** Not sent: the text comes back into the input (before anything typed since), with why. */
-  | { readonly type: 'failed'; readonly message: string; readonly text: string }
-  | { readonly type: 'dismiss' };
+  | { readonly type: 'failed'; readonly message: string; readonly text: string; readonly away?: boolean }
+  | { readonly type: 'dismiss' }
+  /** Ask before sending the input (a question), or stop asking (null). */
+  | { readonly type: 'confirm'; readonly question: string | null };
 
 export function initialState(room: string, me: string, host: string | null, size: State['size']): State {
   return {
@@ -80,6 +90,7 @@ export function initialState(room: string, me: string, host: string | null, size
     entries: [],
     online: [],
     names: [me],
+    kicked: [],
     connection: 'connecting',
     scroll: 0,
     unread: 0,
@@ -88,6 +99,7 @@ export function initialState(room: string, me: string, host: string | null, size
     paletteIndex: 0,
     paletteClosed: false,
     error: null,
+    confirm: null,
   };
 }
 
@@ -107,10 +119,30 @@ function findEvent(entries: readonly Entry[], batch: readonly Entry[], id: strin
   return undefined;
 }
 
-/** Appends entries; keeps the view still when scrolled up; drops the oldest beyond MAX_ENTRIES. */
+const entryTime = (entry: Entry): string =>
+  entry.kind === 'event' ? entry.event.ts : entry.kind === 'notice' ? entry.notice.ts : entry.ts;
+
+/**
+ * Where room events go: before the UI's own notes at the end that are newer
+ * than the first of them. Events missed while away arrive after "reconnected"
+ * was noted; they belong before it, in their place in time.
+ */
+function insertionPoint(entries: readonly Entry[], added: readonly Entry[]): number {
+  const first = added[0];
+  if (first === undefined || first.kind !== 'event') return entries.length;
+  let at = entries.length;
+  while (at > 0 && entries[at - 1]!.kind === 'local' && entryTime(entries[at - 1]!) > first.event.ts) at--;
+  return at;
+}
+
+/** Adds entries (at the end, or before newer notes); keeps the view still when scrolled up; drops the oldest beyond MAX_ENTRIES. */
 function append(state: State, added: readonly Entry[]): State {
   if (added.length === 0) return state;
-  let entries = [...state.entries, ...added];
+  const at = insertionPoint(state.entries, added);
+  let entries =
+    at === state.entries.length
+      ? [...state.entries, ...added]
+      : [...state.entries.slice(0, at), ...added, ...state.entries.slice(at)];
   if (entries.length > MAX_ENTRIES) entries = entries.slice(entries.length - MAX_ENTRIES);
   if (state.scroll === 0) return { ...state, entries };
   const { width, height } = messageArea(state);
@@ -118,7 +150,8 @@ function append(state: State, added: readonly Entry[]): State {
   // start a day after the last entry already shown).
   const today = dayOf(new Date());
   let below = 0;
-  for (let i = Math.max(0, entries.length - added.length); i < entries.length; i++)
+  const after = state.entries.length - at; // the notes the added entries went before
+  for (let i = Math.max(0, entries.length - after - added.length); i < entries.length - after; i++)
     below += countAt(entries, i, width, today);
   const news = added.filter((e) => e.kind !== 'event' || (e.event.type !== 'join' && e.event.type !== 'leave')).length;
   return {
@@ -161,7 +194,8 @@ export function reduce(state: State, action: Action): State {
       return append(state, [localEntry(action.text, action.tone)]);
     case 'users': {
       const { users } = action;
-      const online = users.online.map((u) => ({ user: u.user, status: u.status }));
+      // Read defensively: newer brokers may add fields, or leave out a status.
+      const online = users.online.map((u) => ({ user: u.user, status: typeof u.status === 'string' ? u.status : '' }));
       const names = withNames(state.names, [
         ...online.map((u) => u.user),
         ...users.recent.map((u) => u.user),
@@ -169,8 +203,15 @@ export function reduce(state: State, action: Action): State {
       ]);
       return { ...state, online, names, host: users.host };
     }
-    case 'connection':
-      return { ...state, connection: action.connection };
+    case 'roster':
+      return { ...state, names: withNames(state.names, action.names), kicked: action.kicked };
+    case 'connection': {
+      // Back live: "not sent: the broker is not reachable" is over (the text is still in the input).
+      const over = action.connection === 'live' && state.errorWhileAway === true;
+      return over
+        ? { ...state, connection: action.connection, error: null, errorWhileAway: false }
+        : { ...state, connection: action.connection };
+    }
     case 'scroll':
       return scrollTo(state, state.scroll + action.by);
     case 'bottom':
@@ -185,6 +226,7 @@ export function reduce(state: State, action: Action): State {
         input: action.input,
         recall: settle(state.recall),
         error: null,
+        confirm: null,
         paletteClosed: false,
         paletteIndex: action.input.text === state.input.text ? state.paletteIndex : 0,
       };
@@ -193,7 +235,9 @@ export function reduce(state: State, action: Action): State {
     case 'closePalette':
       return { ...state, paletteClosed: true };
     case 'submitted':
-      return { ...state, input: EMPTY_INPUT, error: null, paletteIndex: 0, paletteClosed: false };
+      return { ...state, input: EMPTY_INPUT, error: null, confirm: null, paletteIndex: 0, paletteClosed: false };
+    case 'confirm':
+      return { ...state, confirm: action.question, error: null };
     case 'sent':
       return { ...state, recall: remember(state.recall, action.text) };
     case 'recall': {
@@ -205,7 +249,12 @@ export function reduce(state: State, action: Action): State {
     case 'failed': {
       const typed = state.input.text;
       const text = typed === '' ? action.text : `${action.text}\n${typed}`;
-      return { ...state, input: { text, cursor: action.text.length }, error: action.message };
+      return {
+        ...state,
+        input: { text, cursor: action.text.length },
+        error: action.message,
+        errorWhileAway: action.away === true,
+      };
     }
     case 'dismiss':
       return state.error !== null ? { ...state, error: null } : { ...state, scroll: 0, unread: 0 };
