@@ -21,8 +21,13 @@ test('a chunk with control characters is cut into its keys; anything else is one
     { input: '', key: { ...NO_KEY, tab: true } },
     { input: 'c', key: NO_KEY },
   ]);
-  // Carriage returns stay in typed text (keys.ts reads each as Enter).
-  assert.deepEqual(keySequence('one\rtwo\r', NO_KEY), [{ input: 'one\rtwo\r', key: NO_KEY }]);
+  const enter = { input: '', key: { ...NO_KEY, return: true } };
+  assert.deepEqual(keySequence('one\rtwo\r', NO_KEY), [
+    { input: 'one', key: NO_KEY },
+    enter,
+    { input: 'two', key: NO_KEY },
+    enter,
+  ]);
   const single = { ...NO_KEY, ctrl: true };
   assert.deepEqual(keySequence('w', single), [{ input: 'w', key: single }]);
   assert.deepEqual(keySequence('hello', NO_KEY), [{ input: 'hello', key: NO_KEY }]);

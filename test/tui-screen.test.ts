@@ -5,14 +5,12 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { test } from 'node:test';
-import type { Users } from '../shared/api.ts';
-import type { RoomEvent } from '../shared/events.ts';
 import { inputCursor } from '../client/tui/chrome.ts';
-import { drawableSize, layout } from '../client/tui/layout.ts';
+import { layout } from '../client/tui/layout.ts';
 import { screenText } from '../client/tui/screen.ts';
-import { initialState, reduce, type Action, type State } from '../client/tui/state.ts';
-import { http, ROOM_BIN, RoomDir } from './helpers.ts';
-import { COLUMNS, ROWS, Tmux, rows } from './tui-tmux.ts';
+import { RoomDir } from './helpers.ts';
+import { expectScreen, modelState, openUi } from './tui-screen-model.ts';
+import { Tmux, rows } from './tui-tmux.ts';
 
 /** Graphemes terminals disagree about, each with what makes it hard. */
 const HARD: ReadonlyArray<readonly [string, string]> = [
@@ -29,53 +27,6 @@ const HARD: ReadonlyArray<readonly [string, string]> = [
   ['①', 'ambiguous width'],
   ['Ω', 'ambiguous width (Greek)'],
 ];
-
-/** Starts `room demo <user>` in a new window and waits for its UI. */
-async function openUi(tmux: Tmux, dir: RoomDir, user: string, env: Record<string, string> = {}): Promise<void> {
-  await tmux.window(user, { ...dir.env, ...env });
-  await tmux.line(user, `${ROOM_BIN} demo ${user}; echo EXIT=$?`);
-  await tmux.waitFor(user, (s) => s.includes(`╭─ ${user} `) && s.includes(`→ ${user} joined`), `${user}'s UI`);
-}
-
-/** The state the UI should be in: the room as the broker has it, seen by `me`, plus `actions`. */
-async function modelState(dir: RoomDir, token: string, me: string, actions: readonly Action[] = []): Promise<State> {
-  const socket = dir.socket('demo');
-  const events = (await http(socket, 'GET', '/messages?limit=500', { token })).json<RoomEvent[]>();
-  const users = (await http(socket, 'GET', '/users', { token })).json<Users>();
-  const start = initialState('demo', me, users.host, drawableSize({ columns: COLUMNS, rows: ROWS }));
-  const all: Action[] = [
-    { type: 'users', users },
-    { type: 'connection', connection: 'live' },
-    { type: 'events', events },
-    ...actions,
-  ];
-  return all.reduce(reduce, start);
-}
-
-/**
- * A row as compared: tmux 3.3a's capture sometimes leaves out the zero-width
- * joiner inside a ZWJ sequence it stored across two cells (🏳️‍🌈 captured as
- * 🏳️🌈, drawn in the same columns), so joiners are not compared.
- */
-const comparable = (lines: readonly string[]) => JSON.stringify(lines.map((l) => l.replaceAll('\u200d', '')));
-
-/** Waits until the pane shows exactly the model's screen; fails showing both. */
-async function expectScreen(tmux: Tmux, window: string, model: () => Promise<string[]>, what: string): Promise<void> {
-  let expected: string[] = [];
-  try {
-    await tmux.waitFor(
-      window,
-      (screen) => comparable(rows(screen)) === comparable(expected),
-      what,
-      10_000,
-      async () => {
-        expected = await model();
-      },
-    );
-  } catch (error) {
-    assert.deepEqual(rows(await tmux.screen(window)), expected, `${what}\n${(error as Error).message}`);
-  }
-}
 
 test('hard graphemes in messages and in the draft: the pane matches the model of the screen after each', {
   timeout: 180_000,

@@ -4,8 +4,9 @@
 // Ctrl-E), or keys typed while the UI was busy with a flood, arrive as one
 // string Ink does not recognise as a key, and both would be lost. Here such
 // a chunk is cut into its keys: each control character is the key it stands
-// for (Ctrl+letter, Tab), and the text between them stays one typed run
-// (carriage returns included: keys.ts reads each as Enter). Pure.
+// for (Enter, Tab, Ctrl+letter), and the text between them stays one typed
+// run. So `/dm bob` and Enter arriving together do what they do typed apart
+// (the palette completes rather than sends). Pure.
 import type { Key } from 'ink';
 
 export const NO_KEY: Key = {
@@ -36,12 +37,12 @@ export interface KeyPress {
   readonly key: Key;
 }
 
-/** Control characters that are keys of their own (carriage return and newline stay in typed text). */
-const CONTROL = /[\x00-\x09\x0b\x0c\x0e-\x1f]/;
+const CONTROL = /[\x00-\x1f]/;
 
-/** The key a control character stands for: Tab, or Ctrl and a letter (or nothing for the rest). */
+/** The key a control character stands for: Enter, Tab, or Ctrl and a letter (or nothing for the rest). */
 function controlKey(char: string): KeyPress {
   const code = char.charCodeAt(0);
+  if (char === '\r') return { input: '', key: { ...NO_KEY, return: true } };
   if (char === '\t') return { input: '', key: { ...NO_KEY, tab: true } };
   if (code >= 1 && code <= 26) return { input: String.fromCharCode(code + 96), key: { ...NO_KEY, ctrl: true } };
   return { input: '', key: { ...NO_KEY, ctrl: true } };

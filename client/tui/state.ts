@@ -50,6 +50,8 @@ export interface State {
   readonly errorWhileAway?: boolean;
   /** A destructive command waiting for `y` (confirm.ts): the question shown. */
   readonly confirm: string | null;
+  /** The text the last Ctrl-K, Ctrl-U or Ctrl-W removed, for Ctrl-Y. */
+  readonly killed: string;
   readonly size: { readonly columns: number; readonly rows: number };
 }
 
@@ -66,7 +68,7 @@ export type Action =
   | { readonly type: 'scroll'; readonly by: number }
   | { readonly type: 'bottom' }
   | { readonly type: 'resize'; readonly columns: number; readonly rows: number }
-  | { readonly type: 'input'; readonly input: Input }
+  | { readonly type: 'input'; readonly input: Input; readonly killed?: string }
   | { readonly type: 'palette'; readonly move: number }
   | { readonly type: 'closePalette' }
   /** The input was taken to be sent: the box empties at once, so typing on is never lost. */
@@ -100,6 +102,7 @@ export function initialState(room: string, me: string, host: string | null, size
     paletteClosed: false,
     error: null,
     confirm: null,
+    killed: '',
   };
 }
 
@@ -224,6 +227,7 @@ export function reduce(state: State, action: Action): State {
       return {
         ...state,
         input: action.input,
+        killed: action.killed ?? state.killed,
         recall: settle(state.recall),
         error: null,
         confirm: null,

@@ -1,6 +1,6 @@
 // The whole screen. It only lays out: the state comes from the store, the
 // keys go to keys.ts, sending and quitting to the callbacks.
-import { Box, useCursor, useInput, usePaste, useWindowSize } from 'ink';
+import { Box, useApp, useCursor, useInput, usePaste, useWindowSize } from 'ink';
 import React, { useEffect, useSyncExternalStore } from 'react';
 import { cleanPaste, insert } from '../editor.ts';
 import { inputCursor } from '../chrome.ts';
@@ -9,6 +9,7 @@ import { onKey } from '../keys.ts';
 import { drawableSize, layout } from '../layout.ts';
 import { reduce } from '../state.ts';
 import type { Store } from '../store.ts';
+import { stopUntilContinued } from '../suspend.ts';
 import { HintBar } from './HintBar.ts';
 import { InputBox } from './InputBox.ts';
 import { MessageList } from './MessageList.ts';
@@ -36,6 +37,7 @@ export interface AppProps {
 }
 
 function useKeys({ store, onSend, onQuit, onRedraw }: AppProps): void {
+  const { suspendTerminal } = useApp();
   useInput((chunk, chunkKey) => {
     // Each key sees the state the keys before it left.
     for (const { input, key } of keySequence(chunk, chunkKey)) {
@@ -46,6 +48,7 @@ function useKeys({ store, onSend, onQuit, onRedraw }: AppProps): void {
         onSend(text);
       }
       if (outcome.redraw === true) onRedraw?.();
+      if (outcome.suspend === true) void suspendTerminal(stopUntilContinued);
       if (outcome.quit === true) return onQuit();
     }
   });

@@ -1,0 +1,110 @@
+// Editing like a shell, and finding your way, in a real terminal (tmux): each
+// step's pane compared exactly with the model of the screen (screen.ts).
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Input } from '../client/tui/editor.ts';
+import { screenText } from '../client/tui/screen.ts';
+import type { Action } from '../client/tui/state.ts';
+import { RoomDir } from './helpers.ts';
+import { expectScreen, modelState, openUi } from './tui-screen-model.ts';
+import { Tmux } from './tui-tmux.ts';
+
+test('word motions, Ctrl-K / Ctrl-Y, Ctrl-U on the whole draft, ↑↓ in a multi-line draft, Ctrl-Z and fg', {
+  timeout: 120_000,
+}, async (t) => {
+  const tmux = new Tmux(t);
+  const dir = RoomDir.create(t);
+  const carl = await dir.join('demo', 'carl');
+  await openUi(tmux, dir, 'alice');
+  const draft =
+    (input: Input, ...more: Action[]) =>
+    () =>
+      modelState(dir, carl, 'alice', [{ type: 'input', input }, ...more]).then(screenText);
+
+  await tmux.type('alice', 'one two three');
+  await tmux.keys('alice', 'C-Left', 'M-b');
+  await expectScreen(tmux, 'alice', draft({ text: 'one two three', cursor: 4 }), 'Ctrl-← then Alt-B: two words back');
+  await tmux.keys('alice', 'M-f');
+  await expectScreen(tmux, 'alice', draft({ text: 'one two three', cursor: 7 }), 'Alt-F: to the end of the word');
+  await tmux.keys('alice', 'C-k');
+  await expectScreen(tmux, 'alice', draft({ text: 'one two', cursor: 7 }), 'Ctrl-K: to the end');
+  await tmux.keys('alice', 'C-a', 'C-y');
+  await expectScreen(tmux, 'alice', draft({ text: ' threeone two', cursor: 6 }), 'Ctrl-Y: the removed text back');
+
+  // A multi-line draft: ↑ goes to the line above before it scrolls; Ctrl-U takes everything before the cursor.
+  await tmux.keys('alice', 'C-e');
+  await tmux.type('alice', '\\');
+  await tmux.keys('alice', 'Enter');
+  await tmux.type('alice', 'second');
+  await tmux.keys('alice', 'Up');
+  const twoLines = ' threeone two\nsecond';
+  await expectScreen(tmux, 'alice', draft({ text: twoLines, cursor: 6 }), '↑ moves to the line above');
+  await tmux.keys('alice', 'Down', 'End', 'C-u');
+  await expectScreen(tmux, 'alice', draft({ text: '', cursor: 0 }), 'Ctrl-U: the whole draft before the cursor');
+
+  // Ctrl-Z: the shell's prompt; fg: the UI as it was.
+  await tmux.type('alice', 'kept');
+  await tmux.keys('alice', 'C-z');
+  const stopped = await tmux.waitForText('alice', /Stopped/);
+  assert.ok(!stopped.includes('╭─ alice'), 'the primary screen, without the UI');
+  await tmux.line('alice', 'fg');
+  await expectScreen(tmux, 'alice', draft({ text: 'kept', cursor: 4 }), 'the UI back after fg');
+  await tmux.line('alice', ' and sent');
+  await tmux.waitForText('alice', /alice {2}kept and sent/);
+});
+
+test('Tab on a bare name, Enter on /dm bob, /kick and /reauth offers, destructive commands ask first', {
+  timeout: 120_000,
+}, async (t) => {
+  const tmux = new Tmux(t);
+  const dir = RoomDir.create(t);
+  await openUi(tmux, dir, 'alice'); // the host
+  const alice = (await import('node:fs')).readFileSync(dir.file('room-demo-alice.token'), 'utf8');
+  const token = /[0-9a-f-]{36}/.exec(alice)![0];
+  await dir.join('demo', 'bobby'); // joined, never posted, never online
+  await dir.join('demo', 'dave');
+  const kick = await dir.run(['send', 'demo', '/kick dave'], { env: { ROOM_TOKEN: token } });
+  assert.equal(kick.code, 0, kick.stderr);
+  await tmux.waitForText('alice', 'alice kicked dave');
+  const model =
+    (input: Input, ...more: Action[]) =>
+    () =>
+      modelState(dir, token, 'alice', [{ type: 'input', input }, ...more]).then(screenText);
+
+  // The UI reads who ever joined after a join, leave or notice: the palette shows when it has.
+  await tmux.type('alice', '@bo');
+  await tmux.waitForText('alice', ' › @bobby');
+  await tmux.keys('alice', 'C-u');
+  await tmux.type('alice', 'bo');
+  await tmux.keys('alice', 'Tab');
+  await expectScreen(tmux, 'alice', model({ text: 'bobby: ', cursor: 7 }), 'Tab completes bobby, who never posted');
+  await tmux.keys('alice', 'C-u');
+  await tmux.type('alice', '/dm bobby');
+  await tmux.keys('alice', 'Enter');
+  await expectScreen(tmux, 'alice', model({ text: '/dm bobby ', cursor: 10 }), 'Enter on /dm bobby completes');
+  await tmux.keys('alice', 'C-u');
+  await tmux.type('alice', '/reauth ');
+  await expectScreen(tmux, 'alice', model({ text: '/reauth ', cursor: 8 }), '/reauth offers dave, the kicked');
+  assert.match((await tmux.screen('alice')).split('╭─')[0]!, / › dave/);
+  await tmux.keys('alice', 'C-u');
+  await tmux.type('alice', '/kick ');
+  await expectScreen(tmux, 'alice', model({ text: '/kick ', cursor: 6 }), '/kick offers bobby only');
+
+  await tmux.keys('alice', 'C-u');
+  await tmux.type('alice', '/clear');
+  await tmux.keys('alice', 'Escape'); // the palette closed: Enter sends (asks) rather than completes
+  await tmux.waitForText('alice', /^Enter send/m); // apart: Esc then Enter at once reads as Alt-Enter
+  await tmux.keys('alice', 'Enter');
+  await tmux.waitForText('alice', '? /clear empties the history for everyone. Press y to send it');
+  await tmux.keys('alice', 'n');
+  await expectScreen(
+    tmux,
+    'alice',
+    model({ text: '/clear', cursor: 6 }, { type: 'closePalette' }),
+    'cancelled: the draft kept, nothing sent',
+  );
+  await tmux.keys('alice', 'Enter');
+  await tmux.waitForText('alice', '? /clear empties');
+  await tmux.keys('alice', 'y');
+  await tmux.waitForText('alice', 'alice cleared chat history');
+});
