@@ -108,3 +108,21 @@ test('Tab on a bare name, Enter on /dm bob, /kick and /reauth offers, destructiv
   await tmux.keys('alice', 'y');
   await tmux.waitForText('alice', 'alice cleared chat history');
 });
+
+test('the UI marks where your poll cursor stands, and leaves the cursor where it was', {
+  timeout: 60_000,
+}, async (t) => {
+  const tmux = new Tmux(t);
+  const dir = RoomDir.create(t);
+  const carl = await dir.join('demo', 'carl');
+  const alice = await dir.join('demo', 'alice');
+  await dir.run(['send', 'demo', 'read by alice'], { env: { ROOM_TOKEN: carl } });
+  const polled = await dir.run(['poll', 'demo'], { env: { ROOM_TOKEN: alice } });
+  assert.equal(polled.code, 0, polled.stderr);
+  const cursor = (await import('node:fs')).readFileSync(dir.file('room-demo-alice.cursor'), 'utf8');
+  await dir.run(['send', 'demo', 'new for alice'], { env: { ROOM_TOKEN: carl } });
+  await openUi(tmux, dir, 'alice');
+  const screen = await tmux.waitForText('alice', 'new for alice');
+  assert.match(screen, /read by alice +[0-9a-f]{4}\n\d\d:\d\d:\d\d ! you had read up to here .*\n.*new for alice/);
+  assert.equal((await import('node:fs')).readFileSync(dir.file('room-demo-alice.cursor'), 'utf8'), cursor);
+});

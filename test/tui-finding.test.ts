@@ -111,3 +111,13 @@ test('events missed while away go before the "reconnected" note; a "not sent" fr
   assert.equal(state.error, null);
   assert.equal(state.input.text, 'hi', 'the text stays, to send again');
 });
+
+test('a note goes under the event your poll/watch cursor points at, once', () => {
+  const read = msg('carl', 'read already');
+  const fresh = msg('carl', 'new to you');
+  let state = reduce(stateWith([]), { type: 'leftOff', id: read.id });
+  state = reduce(state, { type: 'events', events: [msg('carl', 'older'), read, fresh] });
+  const texts = state.entries.map((e) => (e.kind === 'event' && e.event.type === 'message' ? e.event.content : e.kind));
+  assert.deepEqual(texts, ['older', 'read already', 'local', 'new to you']);
+  assert.equal(state.leftOff, null);
+});

@@ -9,6 +9,7 @@
 import { EXIT, RoomError } from '../../shared/errors.ts';
 import { roomPaths } from '../../shared/paths.ts';
 import { ensureBroker } from '../broker-start.ts';
+import { CursorFile } from '../cursor.ts';
 import type { Cli } from '../cli.ts';
 import type { SessionOptions } from '../commands/session.ts';
 import { BrokerClient } from '../live/broker-client.ts';
@@ -46,6 +47,8 @@ export async function runTui(options: SessionOptions, cli: Cli): Promise<number>
       ),
     );
     store.dispatch({ type: 'users', users: await client.users(identity.token) });
+    // Read only: the UI shows where poll/watch left off and never moves that cursor.
+    store.dispatch({ type: 'leftOff', id: new CursorFile(paths, identity.user).read()?.id ?? null });
     const link = new RoomLink({ client, paths, token: identity.token, history: options.history, giveUpMs, store });
     const end = explainEnd(await show(cli, store, link), paths, identity.user);
     return report(cli, end, await link.unsent());

@@ -52,6 +52,11 @@ export interface State {
   readonly confirm: string | null;
   /** The text the last Ctrl-K, Ctrl-U or Ctrl-W removed, for Ctrl-Y. */
   readonly killed: string;
+  /**
+   * Where you left off: the event your poll/watch cursor points at. A note
+   * goes right after it when it arrives (once); the UI never moves the cursor.
+   */
+  readonly leftOff: string | null;
   readonly size: { readonly columns: number; readonly rows: number };
 }
 
@@ -81,7 +86,8 @@ export type Action =
   | { readonly type: 'failed'; readonly message: string; readonly text: string; readonly away?: boolean }
   | { readonly type: 'dismiss' }
   /** Ask before sending the input (a question), or stop asking (null). */
-  | { readonly type: 'confirm'; readonly question: string | null };
+  | { readonly type: 'confirm'; readonly question: string | null }
+  | { readonly type: 'leftOff'; readonly id: string | null };
 
 export function initialState(room: string, me: string, host: string | null, size: State['size']): State {
   return {
@@ -103,6 +109,7 @@ export function initialState(room: string, me: string, host: string | null, size
     error: null,
     confirm: null,
     killed: '',
+    leftOff: null,
   };
 }
 
@@ -165,13 +172,22 @@ function append(state: State, added: readonly Entry[]): State {
   };
 }
 
+/** The note under the event you had read up to (state.leftOff). */
+export const LEFT_OFF_NOTE = 'you had read up to here (your poll/watch cursor); what follows is new';
+
 function events(state: State, list: readonly RoomEvent[]): State {
   const batch: Entry[] = [];
+  let leftOff = state.leftOff;
   for (const event of list) {
     batch.push(
       event.type === 'reply' ? eventEntry(event, findEvent(state.entries, batch, event.reply_to)) : eventEntry(event),
     );
+    if (event.id === leftOff) {
+      batch.push({ kind: 'local', text: LEFT_OFF_NOTE, tone: 'info', ts: event.ts });
+      leftOff = null;
+    }
   }
+  if (leftOff !== state.leftOff) state = { ...state, leftOff };
   const names = withNames(
     state.names,
     list.flatMap((e) => (e.type === 'dm' ? [e.user, e.to] : [e.user])),
@@ -206,6 +222,8 @@ export function reduce(state: State, action: Action): State {
       ]);
       return { ...state, online, names, host: users.host };
     }
+    case 'leftOff':
+      return { ...state, leftOff: action.id };
     case 'roster':
       return { ...state, names: withNames(state.names, action.names), kicked: action.kicked };
     case 'connection': {
