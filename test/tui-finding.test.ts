@@ -12,6 +12,7 @@ import { completeName, enterSends, paletteFor, type PaletteContext } from '../cl
 import { reduce } from '../client/tui/state.ts';
 import { lineText } from '../client/tui/theme.ts';
 import { NO_KEY } from '../client/tui/key-sequence.ts';
+import { entryLines } from '../client/tui/look.ts';
 import { ev, msg, stateWith } from './tui-fixtures.ts';
 
 const at = (text: string, cursor = text.length): Input => ({ text, cursor });
@@ -120,4 +121,38 @@ test('a note goes under the event your poll/watch cursor points at, once', () =>
   const texts = state.entries.map((e) => (e.kind === 'event' && e.event.type === 'message' ? e.event.content : e.kind));
   assert.deepEqual(texts, ['older', 'read already', 'local', 'new to you']);
   assert.equal(state.leftOff, null);
+});
+
+test('opening: the last -n messages, joins and leaves not counted and folded into one line; live ones apart', () => {
+  const join = (user: string) => ev({ type: 'join', user });
+  const leave = (user: string) => ev({ type: 'leave', user });
+  const replay = [
+    msg('carl', 'too old'),
+    msg('carl', 'first kept'),
+    join('bob'),
+    leave('bob'),
+    join('bob'),
+    join('dave'),
+    leave('erin'),
+    msg('carl', 'second kept'),
+  ];
+  let state = reduce(stateWith([]), { type: 'budget', messages: 2 });
+  state = reduce(state, { type: 'events', events: replay });
+  assert.equal(state.entries.length, 4, 'folded, but nothing trimmed before your join ends the replay');
+  state = reduce(state, { type: 'events', events: [join('alice')] });
+  state = reduce(state, { type: 'events', events: [join('zoe')] });
+  const shown = state.entries.map((e) => lineText(entryLines(e, 80, 'alice')[0]!).slice(9));
+  assert.deepEqual(
+    shown,
+    [
+      'carl  first kept',
+      '→ bob, dave joined · ← erin left (5 joins and leaves)',
+      'carl  second kept',
+      '→ alice joined',
+      '→ zoe joined',
+    ].map((text, i) => (i === 0 || i === 2 ? shown[i]! : text)),
+  );
+  assert.match(shown[0]!, /^carl {2}first kept +[0-9a-f]{4}$/);
+  assert.match(shown[2]!, /^carl {2}second kept +[0-9a-f]{4}$/);
+  assert.equal(state.budget, null);
 });

@@ -17,6 +17,9 @@ import type { Store } from './store.ts';
 import { viewport } from './viewport.ts';
 
 export const FLUSH_MS = 32;
+/** The opening replay asks for this many events per message of `-n`, plus a few, so joins and leaves do not use it up. */
+const REPLAY_FACTOR = 10;
+const REPLAY_EXTRA = 100;
 const USERS_DEBOUNCE_MS = 150;
 /** How long unsent() waits for a text in flight when the session ends. */
 const SETTLE_MS = 2000;
@@ -47,11 +50,13 @@ export class RoomLink {
     this.#options = options;
     this.#events = new Batcher((events) => options.store.dispatch({ type: 'events', events }), FLUSH_MS);
     const { client, paths, token, history, giveUpMs } = options;
+    // `-n` counts messages, not joins and leaves: ask for more, keep `history` of them (state.ts trimToBudget).
+    options.store.dispatch({ type: 'budget', messages: history });
     this.#session = new LiveSession({
       client,
       paths,
       token,
-      history,
+      history: history * REPLAY_FACTOR + REPLAY_EXTRA,
       giveUpMs,
       onEvent: (event) => this.#queue(event),
       onState: (state) => this.#connection(state),

@@ -13,6 +13,7 @@ import { eventEntry, localEntry, noticeEntry, type Entry, type Tone } from './en
 import { messageArea } from './layout.ts';
 import { EMPTY_RECALL, newer, older, remember, settle, type Recall } from './recall.ts';
 import { dayOf } from './days.ts';
+import { foldPresence } from './presence.ts';
 import { clampScroll, countAt } from './viewport.ts';
 
 /** The most entries kept; older ones are dropped (the history file keeps everything). */
@@ -57,6 +58,8 @@ export interface State {
    * goes right after it when it arrives (once); the UI never moves the cursor.
    */
   readonly leftOff: string | null;
+  /** While the opening replay lasts: how many messages of it to keep (`-n`); null after. */
+  readonly budget: number | null;
   readonly size: { readonly columns: number; readonly rows: number };
 }
 
@@ -87,7 +90,8 @@ export type Action =
   | { readonly type: 'dismiss' }
   /** Ask before sending the input (a question), or stop asking (null). */
   | { readonly type: 'confirm'; readonly question: string | null }
-  | { readonly type: 'leftOff'; readonly id: string | null };
+  | { readonly type: 'leftOff'; readonly id: string | null }
+  | { readonly type: 'budget'; readonly messages: number | null };
 
 export function initialState(room: string, me: string, host: string | null, size: State['size']): State {
   return {
@@ -110,6 +114,7 @@ export function initialState(room: string, me: string, host: string | null, size
     confirm: null,
     killed: '',
     leftOff: null,
+    budget: null,
   };
 }
 
@@ -129,8 +134,18 @@ function findEvent(entries: readonly Entry[], batch: readonly Entry[], id: strin
   return undefined;
 }
 
-const entryTime = (entry: Entry): string =>
-  entry.kind === 'event' ? entry.event.ts : entry.kind === 'notice' ? entry.notice.ts : entry.ts;
+function entryTime(entry: Entry): string {
+  switch (entry.kind) {
+    case 'event':
+      return entry.event.ts;
+    case 'notice':
+      return entry.notice.ts;
+    case 'presence':
+      return entry.events.at(-1)!.ts;
+    case 'local':
+      return entry.ts;
+  }
+}
 
 /**
  * Where room events go: before the UI's own notes at the end that are newer
@@ -145,31 +160,55 @@ function insertionPoint(entries: readonly Entry[], added: readonly Entry[]): num
   return at;
 }
 
-/** Adds entries (at the end, or before newer notes); keeps the view still when scrolled up; drops the oldest beyond MAX_ENTRIES. */
-function append(state: State, added: readonly Entry[]): State {
+/**
+ * Adds entries (at the end, or before newer notes), with `fold` folding runs
+ * of joins and leaves (presence.ts); keeps the view still when scrolled up;
+ * drops the oldest beyond MAX_ENTRIES.
+ */
+function append(state: State, added: readonly Entry[], fold = false): State {
   if (added.length === 0) return state;
   const at = insertionPoint(state.entries, added);
-  let entries =
-    at === state.entries.length
-      ? [...state.entries, ...added]
-      : [...state.entries.slice(0, at), ...added, ...state.entries.slice(at)];
+  // Everything before `from` is unchanged; the fold may merge into the entry just before `at`.
+  const from = Math.max(0, at - 1);
+  let entries: Entry[] = [...state.entries.slice(0, at), ...added, ...state.entries.slice(at)];
+  if (fold) entries = foldPresence(entries, from);
+  let below = 0;
+  if (state.scroll > 0) {
+    // The lines added below the view, day separators included: the tail's lines now less before.
+    const { width } = messageArea(state);
+    const today = dayOf(new Date());
+    for (let i = from; i < entries.length; i++) below += countAt(entries, i, width, today);
+    for (let i = from; i < state.entries.length; i++) below -= countAt(state.entries, i, width, today);
+  }
   if (entries.length > MAX_ENTRIES) entries = entries.slice(entries.length - MAX_ENTRIES);
   if (state.scroll === 0) return { ...state, entries };
   const { width, height } = messageArea(state);
-  // The added entries' lines, their day separators included (the first may
-  // start a day after the last entry already shown).
-  const today = dayOf(new Date());
-  let below = 0;
-  const after = state.entries.length - at; // the notes the added entries went before
-  for (let i = Math.max(0, entries.length - after - added.length); i < entries.length - after; i++)
-    below += countAt(entries, i, width, today);
-  const news = added.filter((e) => e.kind !== 'event' || (e.event.type !== 'join' && e.event.type !== 'leave')).length;
+  const news = added.filter((e) => e.kind === 'notice' || (e.kind === 'event' && !isJoinOrLeave(e.event))).length;
   return {
     ...state,
     entries,
-    scroll: clampScroll(entries, width, height, state.scroll + below),
+    scroll: clampScroll(entries, width, height, state.scroll + Math.max(0, below)),
     unread: state.unread + news,
   };
+}
+
+const isJoinOrLeave = (event: RoomEvent) => event.type === 'join' || event.type === 'leave';
+
+/**
+ * The replay on opening asks for more events than `-n` (link.ts) so that
+ * joins and leaves do not use up the budget: once it is over (your own join
+ * ends it), only the last `budget` messages are kept, with what came after
+ * the oldest of them.
+ */
+function trimToBudget(entries: readonly Entry[], budget: number): readonly Entry[] {
+  let seen = 0;
+  for (let i = entries.length - 1; i >= 0; i--) {
+    const entry = entries[i]!;
+    if (entry.kind !== 'event' || isJoinOrLeave(entry.event)) continue;
+    if (seen === budget) return entries.slice(i + 1);
+    seen++;
+  }
+  return entries;
 }
 
 /** The note under the event you had read up to (state.leftOff). */
@@ -187,12 +226,17 @@ function events(state: State, list: readonly RoomEvent[]): State {
       leftOff = null;
     }
   }
-  if (leftOff !== state.leftOff) state = { ...state, leftOff };
   const names = withNames(
     state.names,
     list.flatMap((e) => (e.type === 'dm' ? [e.user, e.to] : [e.user])),
   );
-  return append({ ...state, names }, batch);
+  if (state.budget === null) return append({ ...state, leftOff, names }, batch);
+  // The opening replay: its joins and leaves fold, up to your own join, which ends it.
+  const end = batch.findIndex((e) => e.kind === 'event' && e.event.type === 'join' && e.event.user === state.me);
+  if (end === -1) return append({ ...state, leftOff, names }, batch, true);
+  const replayed = append({ ...state, leftOff, names }, batch.slice(0, end), true);
+  const trimmed = { ...replayed, budget: null, entries: trimToBudget(replayed.entries, state.budget) };
+  return append(trimmed, batch.slice(end));
 }
 
 function scrollTo(state: State, scroll: number): State {
@@ -224,6 +268,8 @@ export function reduce(state: State, action: Action): State {
     }
     case 'leftOff':
       return { ...state, leftOff: action.id };
+    case 'budget':
+      return { ...state, budget: action.messages };
     case 'roster':
       return { ...state, names: withNames(state.names, action.names), kicked: action.kicked };
     case 'connection': {
