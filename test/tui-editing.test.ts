@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import type { Input } from '../client/tui/editor.ts';
 import { screenText } from '../client/tui/screen.ts';
 import type { Action } from '../client/tui/state.ts';
-import { RoomDir } from './helpers.ts';
+import { http, ROOM_BIN, RoomDir } from './helpers.ts';
 import { expectScreen, modelState, openUi } from './tui-screen-model.ts';
 import { Tmux } from './tui-tmux.ts';
 
@@ -125,4 +125,32 @@ test('the UI marks where your poll cursor stands, and leaves the cursor where it
   const screen = await tmux.waitForText('alice', 'new for alice');
   assert.match(screen, /read by alice +[0-9a-f]{4}\n\d\d:\d\d:\d\d ! you had read up to here .*\n.*new for alice/);
   assert.equal((await import('node:fs')).readFileSync(dir.file('room-demo-alice.cursor'), 'utf8'), cursor);
+});
+
+test('scrolling past the top loads older history, page by page, without a restart', { timeout: 120_000 }, async (t) => {
+  const tmux = new Tmux(t);
+  const dir = RoomDir.create(t);
+  const carl = await dir.join('demo', 'carl');
+  for (let i = 1; i <= 150; i++) {
+    const sent = await http(dir.socket('demo'), 'POST', '/messages', {
+      token: carl,
+      body: { type: 'message', content: `history ${i}` },
+    });
+    assert.equal(sent.status, 201, sent.body);
+  }
+  await tmux.window('alice', dir.env);
+  await tmux.line('alice', `${ROOM_BIN} demo alice -n 3; echo EXIT=$?`);
+  await tmux.waitFor('alice', (s) => s.includes('● live') && s.includes('history 150'), "alice's UI");
+  const opened = await tmux.screen('alice');
+  assert.ok(!opened.includes('history 147 '), `only the last 3 messages: ${opened}`);
+  // PgUp until the first message is on screen: pages of older history come in as the top is passed.
+  // (At the top, PgUp asks for a page; the next ones scroll through it.)
+  for (let i = 0; i < 60; i++) {
+    const before = await tmux.screen('alice');
+    if (before.includes('history 1 ')) break;
+    await tmux.keys('alice', 'PageUp');
+    await tmux.waitFor('alice', (s) => s !== before, 'the view to change', 5000);
+  }
+  const top = await tmux.waitForText('alice', /carl {2}history 1 +[0-9a-f]{4}/);
+  assert.match(top, /history 1 [\s\S]*history 2 /);
 });

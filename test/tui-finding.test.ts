@@ -156,3 +156,20 @@ test('opening: the last -n messages, joins and leaves not counted and folded int
   assert.match(shown[2]!, /^carl {2}second kept +[0-9a-f]{4}$/);
   assert.equal(state.budget, null);
 });
+
+test('scrolling past the top of what is loaded asks for older history, which goes on top without moving the view', () => {
+  let state = stateWith([{ type: 'events', events: [msg('carl', 'loaded')] }], { rows: 24 });
+  state = reduce(state, { type: 'scroll', by: 10 });
+  assert.equal(state.older, 'wanted');
+  state = reduce(state, { type: 'olderLoading' });
+  assert.equal(reduce(state, { type: 'scroll', by: 10 }).older, 'loading', 'one request at a time');
+  const page = [msg('carl', 'older one'), msg('carl', 'older two')];
+  state = reduce(state, { type: 'older', events: page });
+  assert.deepEqual(
+    state.entries.map((e) => (e.kind === 'event' && e.event.type === 'message' ? e.event.content : '')),
+    ['older one', 'older two', 'loaded'],
+  );
+  assert.equal(state.older, 'idle');
+  assert.equal(reduce(state, { type: 'older', events: [] }).older, 'none', 'the start of the history');
+  assert.equal(reduce(state, { type: 'older', events: [], failed: true }).older, 'idle', 'failed: try again later');
+});

@@ -12,6 +12,7 @@ import { isUnreachable, type BrokerClient } from '../live/broker-client.ts';
 import { LiveSession, type ConnectionState, type SessionEnd } from '../live/session.ts';
 import { Batcher } from './batcher.ts';
 import { messageArea } from './layout.ts';
+import { olderThan } from './older.ts';
 import { resolveReply } from './reply.ts';
 import type { Store } from './store.ts';
 import { viewport } from './viewport.ts';
@@ -20,6 +21,8 @@ export const FLUSH_MS = 32;
 /** The opening replay asks for this many events per message of `-n`, plus a few, so joins and leaves do not use it up. */
 const REPLAY_FACTOR = 10;
 const REPLAY_EXTRA = 100;
+/** Events asked for each time scrolling passes the top of what is loaded. */
+const OLDER_PAGE = 100;
 const USERS_DEBOUNCE_MS = 150;
 /** How long unsent() waits for a text in flight when the session ends. */
 const SETTLE_MS = 2000;
@@ -73,9 +76,13 @@ export class RoomLink {
 
   /** Runs until the session ends (by the broker, by giving up, or by stop()). */
   async run(): Promise<SessionEnd> {
+    const unsubscribe = this.#options.store.subscribe(() => {
+      if (this.#options.store.getState().older === 'wanted') this.#loadOlder();
+    });
     try {
       return await this.#session.run();
     } finally {
+      unsubscribe();
       this.#ended = true;
       this.#flush();
       clearTimeout(this.#usersTimer);
@@ -86,6 +93,21 @@ export class RoomLink {
   /** Leaves the room: the stream is closed and the broker broadcasts the leave. */
   stop(): void {
     this.#session.stop();
+  }
+
+  /** Scrolling went past the top: the page before the oldest event loaded (older.ts). */
+  #loadOlder(): void {
+    const { store, client, token } = this.#options;
+    store.dispatch({ type: 'olderLoading' });
+    const oldest = store.getState().entries.find((e) => e.kind === 'event');
+    if (oldest === undefined || oldest.kind !== 'event') {
+      store.dispatch({ type: 'older', events: [] });
+      return;
+    }
+    olderThan(client, token, oldest.event.id, OLDER_PAGE).then(
+      (events) => store.dispatch({ type: 'older', events }),
+      () => store.dispatch({ type: 'older', events: [], failed: true }), // the broker is away: scrolling tries again
+    );
   }
 
   #queue(event: RoomEvent): void {

@@ -60,6 +60,12 @@ export interface State {
   readonly leftOff: string | null;
   /** While the opening replay lasts: how many messages of it to keep (`-n`); null after. */
   readonly budget: number | null;
+  /**
+   * Older history (older.ts): `wanted` once scrolling went past the top of
+   * what is loaded, `loading` while a page is asked for, `none` when the
+   * start of the history was reached.
+   */
+  readonly older: 'idle' | 'wanted' | 'loading' | 'none';
   readonly size: { readonly columns: number; readonly rows: number };
 }
 
@@ -91,7 +97,10 @@ export type Action =
   /** Ask before sending the input (a question), or stop asking (null). */
   | { readonly type: 'confirm'; readonly question: string | null }
   | { readonly type: 'leftOff'; readonly id: string | null }
-  | { readonly type: 'budget'; readonly messages: number | null };
+  | { readonly type: 'budget'; readonly messages: number | null }
+  | { readonly type: 'olderLoading' }
+  /** A page of older events (oldest first; none: the start of the history). */
+  | { readonly type: 'older'; readonly events: readonly RoomEvent[]; readonly failed?: boolean };
 
 export function initialState(room: string, me: string, host: string | null, size: State['size']): State {
   return {
@@ -115,6 +124,7 @@ export function initialState(room: string, me: string, host: string | null, size
     killed: '',
     leftOff: null,
     budget: null,
+    older: 'idle',
   };
 }
 
@@ -242,7 +252,25 @@ function events(state: State, list: readonly RoomEvent[]): State {
 function scrollTo(state: State, scroll: number): State {
   const { width, height } = messageArea(state);
   const next = clampScroll(state.entries, width, height, scroll);
-  return next === state.scroll ? state : { ...state, scroll: next, unread: next === 0 ? 0 : state.unread };
+  // Past the top of what is loaded: ask for older history (link.ts).
+  const older = scroll > next && state.older === 'idle' ? 'wanted' : state.older;
+  if (next === state.scroll && older === state.older) return state;
+  return { ...state, scroll: next, unread: next === 0 ? 0 : state.unread, older };
+}
+
+/** Older events go on top; the view stays on what it shows (scroll counts from the bottom). */
+function prepend(state: State, list: readonly RoomEvent[]): State {
+  if (list.length === 0) return { ...state, older: 'none' };
+  if (state.entries.length >= MAX_ENTRIES) return { ...state, older: 'none' };
+  const batch: Entry[] = [];
+  for (const event of list)
+    batch.push(event.type === 'reply' ? eventEntry(event, findEvent([], batch, event.reply_to)) : eventEntry(event));
+  const entries = [...batch, ...state.entries].slice(0, MAX_ENTRIES);
+  const names = withNames(
+    state.names,
+    list.flatMap((e) => (e.type === 'dm' ? [e.user, e.to] : [e.user])),
+  );
+  return { ...state, entries, names, older: 'idle' };
 }
 
 export function reduce(state: State, action: Action): State {
@@ -252,7 +280,7 @@ export function reduce(state: State, action: Action): State {
     case 'notice':
       return append(state, [noticeEntry(action.notice)]);
     case 'cleared':
-      return { ...state, entries: [], scroll: 0, unread: 0 };
+      return { ...state, entries: [], scroll: 0, unread: 0, older: 'none' };
     case 'local':
       return append(state, [localEntry(action.text, action.tone)]);
     case 'users': {
@@ -270,6 +298,10 @@ export function reduce(state: State, action: Action): State {
       return { ...state, leftOff: action.id };
     case 'budget':
       return { ...state, budget: action.messages };
+    case 'olderLoading':
+      return { ...state, older: 'loading' };
+    case 'older':
+      return action.failed === true ? { ...state, older: 'idle' } : prepend(state, action.events);
     case 'roster':
       return { ...state, names: withNames(state.names, action.names), kicked: action.kicked };
     case 'connection': {
