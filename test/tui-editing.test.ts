@@ -154,3 +154,44 @@ test('scrolling past the top loads older history, page by page, without a restar
   const top = await tmux.waitForText('alice', /carl {2}history 1 +[0-9a-f]{4}/);
   assert.match(top, /history 1 [\s\S]*history 2 /);
 });
+
+test('/find jumps between highlighted matches; Ctrl-R chooses a message to answer', { timeout: 120_000 }, async (t) => {
+  const tmux = new Tmux(t);
+  const dir = RoomDir.create(t);
+  const carl = await dir.join('demo', 'carl');
+  const post = (content: string) =>
+    http(dir.socket('demo'), 'POST', '/messages', { token: carl, body: { type: 'message', content } });
+  await post('needle in the oldest message');
+  for (let i = 1; i <= 40; i++) await post(`filler ${i}`);
+  await post('a newer needle');
+  await tmux.window('alice', dir.env);
+  await tmux.line('alice', `${ROOM_BIN} demo alice -n 50; echo EXIT=$?`);
+  await tmux.waitFor('alice', (s) => s.includes('● live') && s.includes('a newer needle'), "alice's UI");
+  const state = async (...actions: Action[]) => modelState(dir, carl, 'alice', actions);
+
+  await tmux.line('alice', '/find needle');
+  await expectScreen(
+    tmux,
+    'alice',
+    () => state({ type: 'find', query: 'needle' }).then(screenText),
+    'the newest match',
+  );
+  await tmux.keys('alice', 'Up');
+  await tmux.waitForText('alice', 'needle in the oldest message');
+  await expectScreen(
+    tmux,
+    'alice',
+    () => state({ type: 'find', query: 'needle' }, { type: 'focusMove', move: -1 }).then(screenText),
+    'the older match, scrolled to',
+  );
+  await tmux.keys('alice', 'Escape');
+  await tmux.keys('alice', 'C-r');
+  await tmux.waitForText('alice', 'Enter reply to it');
+  await tmux.keys('alice', 'Up');
+  await tmux.keys('alice', 'Enter');
+  const chosen = await state({ type: 'chooseReply' }, { type: 'focusMove', move: -1 }, { type: 'replyToFocus' });
+  await tmux.waitForText('alice', `│ ${chosen.input.text}`);
+  assert.match(chosen.input.text, /^\/reply [0-9a-f]{4} $/);
+  await tmux.line('alice', 'answered');
+  await tmux.waitForText('alice', /alice {2}↳ carl: filler 40/);
+});

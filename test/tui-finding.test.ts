@@ -173,3 +173,31 @@ test('scrolling past the top of what is loaded asks for older history, which goe
   assert.equal(reduce(state, { type: 'older', events: [] }).older, 'none', 'the start of the history');
   assert.equal(reduce(state, { type: 'older', events: [], failed: true }).older, 'idle', 'failed: try again later');
 });
+
+test('/find focuses the newest match and ↑↓ move between matches; Ctrl-R chooses a message and Enter starts /reply', () => {
+  const old = msg('carl', 'the parser is flaky');
+  const other = msg('bob', 'lunch?');
+  const recent = msg('bob', 'PARSER fixed');
+  let state = stateWith([{ type: 'events', events: [old, other, recent] }], { rows: 24 });
+  const typed = { ...state, input: at('/find parser') };
+  const find = onKey(typed, '', { ...NO_KEY, return: true });
+  assert.equal(find.send, undefined, '/find is never sent');
+  state = reduce(typed, find.action!);
+  assert.deepEqual(state.focus, { kind: 'find', query: 'parser', id: recent.id });
+  assert.equal(state.input.text, '');
+  state = reduce(state, onKey(state, '', { ...NO_KEY, upArrow: true }).action!);
+  assert.equal(state.focus?.id, old.id, '↑: the older match');
+  state = reduce(state, onKey(state, '', { ...NO_KEY, upArrow: true }).action!);
+  assert.equal(state.focus?.id, old.id, 'no older one: it stays');
+  state = reduce(state, onKey(state, '', { ...NO_KEY, escape: true }).action!);
+  assert.equal(state.focus, null);
+  assert.match(reduce(state, { type: 'find', query: 'nothing like it' }).error!, /no message loaded contains/);
+
+  state = reduce(state, onKey(state, 'r', { ...NO_KEY, ctrl: true }).action!);
+  assert.equal(state.focus?.id, recent.id);
+  state = reduce(state, onKey(state, '', { ...NO_KEY, upArrow: true }).action!);
+  assert.equal(state.focus?.id, other.id);
+  state = reduce(state, onKey(state, '', { ...NO_KEY, return: true }).action!);
+  assert.equal(state.input.text, `/reply ${other.id.slice(0, 4)} `);
+  assert.equal(state.focus, null);
+});

@@ -173,6 +173,8 @@ export function errorLines(lay: Layout, state?: State): Line[] {
 const HINTS = {
   palette: ['↑↓ choose', 'Tab complete', 'Enter complete or send', 'Esc close'],
   scrolled: ['↑↓ line', 'PgUp PgDn page', 'Esc back to the newest', 'Ctrl-C quit'],
+  find: ['↑ older match', '↓ newer match', 'Esc end the search'],
+  reply: ['↑↓ choose a message', 'Enter reply to it', 'Esc cancel'],
   typing: ['Enter send', '\\ Enter newline', '↑↓ PgUp PgDn scroll', '/ commands', '@ names', 'Ctrl-C quit'],
 };
 
@@ -182,7 +184,14 @@ const HINTS = {
  * or close the palette) always shows.
  */
 export function hintLine(state: State, width: number): Line {
-  const items = openPalette(state) !== null ? HINTS.palette : state.scroll > 0 ? HINTS.scrolled : HINTS.typing;
+  const items =
+    state.focus !== null
+      ? HINTS[state.focus.kind]
+      : openPalette(state) !== null
+        ? HINTS.palette
+        : state.scroll > 0
+          ? HINTS.scrolled
+          : HINTS.typing;
   const last = items.at(-1)!;
   let shown = items.slice(0, -1);
   const text = () => [...shown, last].join(' · ');

@@ -51,6 +51,9 @@ function newline(state: State): KeyOutcome {
 /** Sends what is in the input (nothing when it is blank); a destructive command asks first (confirm.ts). */
 function submit(state: State): KeyOutcome {
   if (state.input.text.trim() === '') return NONE;
+  // `/find <text>` searches what is loaded (focus.ts); it is never sent.
+  const find = /^\/find\s+(\S[\s\S]*)$/.exec(state.input.text.trim());
+  if (find !== null) return { action: { type: 'find', query: find[1]! } };
   const question = confirmation(state.input.text, state.host === state.me);
   if (question !== null) return { action: { type: 'confirm', question } };
   return { action: { type: 'submitted' }, send: [state.input.text] };
@@ -109,6 +112,14 @@ export function onKey(state: State, input: string, key: Key): KeyOutcome {
   if (key.ctrl && input === 'c') return { quit: true };
   if (key.ctrl && input === 'l') return { redraw: true };
   if (state.confirm !== null) return answer(state, input);
+  if (key.ctrl && input === 'r') return { action: { type: 'chooseReply' } };
+  if (state.focus !== null) {
+    // A found or chosen message: ↑↓ move between them, Esc ends it, Enter answers the chosen one.
+    if (key.upArrow) return { action: { type: 'focusMove', move: -1 } };
+    if (key.downArrow) return { action: { type: 'focusMove', move: 1 } };
+    if (key.escape) return { action: { type: 'unfocus' } };
+    if (key.return && state.focus.kind === 'reply') return { action: { type: 'replyToFocus' } };
+  }
   const palette = withPalette(state, key);
   if (palette !== null) return palette;
   if (key.return) return key.shift || key.meta ? newline(state) : enter(state);

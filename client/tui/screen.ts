@@ -2,6 +2,7 @@
 // regions, in the same order and sizes, as components/App.ts draws. It is
 // the model the end-to-end tests compare a real terminal's screen with.
 import { errorLines, hintLine, inputLines, paletteLines, titleLine } from './chrome.ts';
+import { focusLines } from './focus.ts';
 import { layout } from './layout.ts';
 import type { State } from './state.ts';
 import { lineText, type Line } from './theme.ts';
@@ -12,7 +13,7 @@ export function screenLines(state: State, now = new Date()): Line[] {
   const width = state.size.columns;
   return [
     titleLine(state, width),
-    ...viewport(state.entries, width, lay.messages, state.scroll, state.me, now).lines,
+    ...focusLines(viewport(state.entries, width, lay.messages, state.scroll, state.me, now), state.focus),
     ...paletteLines(state, lay.palette, width),
     ...inputLines(state, lay, width),
     ...errorLines(lay, state),

@@ -13,6 +13,7 @@ import { eventEntry, localEntry, noticeEntry, type Entry, type Tone } from './en
 import { messageArea } from './layout.ts';
 import { EMPTY_RECALL, newer, older, remember, settle, type Recall } from './recall.ts';
 import { dayOf } from './days.ts';
+import { findFocus, focusIndex, replyDraft, type Focus } from './focus.ts';
 import { foldPresence } from './presence.ts';
 import { clampScroll, countAt } from './viewport.ts';
 
@@ -66,6 +67,8 @@ export interface State {
    * start of the history was reached.
    */
   readonly older: 'idle' | 'wanted' | 'loading' | 'none';
+  /** A message found by /find or chosen for a reply (focus.ts), the view moved to it. */
+  readonly focus: Focus | null;
   readonly size: { readonly columns: number; readonly rows: number };
 }
 
@@ -100,7 +103,16 @@ export type Action =
   | { readonly type: 'budget'; readonly messages: number | null }
   | { readonly type: 'olderLoading' }
   /** A page of older events (oldest first; none: the start of the history). */
-  | { readonly type: 'older'; readonly events: readonly RoomEvent[]; readonly failed?: boolean };
+  | { readonly type: 'older'; readonly events: readonly RoomEvent[]; readonly failed?: boolean }
+  /** `/find <query>`: the newest match. */
+  | { readonly type: 'find'; readonly query: string }
+  /** Ctrl-R: choose a message to answer, starting from the newest. */
+  | { readonly type: 'chooseReply' }
+  /** ↑ (-1, older) / ↓ (+1, newer) to the next match or message. */
+  | { readonly type: 'focusMove'; readonly move: -1 | 1 }
+  /** Enter on the chosen message: `/reply <id> ` in the input. */
+  | { readonly type: 'replyToFocus' }
+  | { readonly type: 'unfocus' };
 
 export function initialState(room: string, me: string, host: string | null, size: State['size']): State {
   return {
@@ -125,6 +137,7 @@ export function initialState(room: string, me: string, host: string | null, size
     leftOff: null,
     budget: null,
     older: 'idle',
+    focus: null,
   };
 }
 
@@ -258,6 +271,26 @@ function scrollTo(state: State, scroll: number): State {
   return { ...state, scroll: next, unread: next === 0 ? 0 : state.unread, older };
 }
 
+/** Focuses the event `id` (or says nothing matched) and scrolls so that its last line is at the bottom. */
+function focusOn(state: State, focus: Focus | null, none: string): State {
+  if (focus === null) return { ...state, error: none };
+  const at = focusIndex(state.entries, focus.id);
+  const { width } = messageArea(state);
+  const today = dayOf(new Date());
+  let below = 0;
+  for (let i = at + 1; i < state.entries.length; i++) below += countAt(state.entries, i, width, today);
+  const moved = scrollTo({ ...state, focus, error: null }, below);
+  return moved.scroll === 0 ? { ...moved, unread: 0 } : moved;
+}
+
+function focusMove(state: State, move: -1 | 1): State {
+  const focus = state.focus;
+  if (focus === null) return state;
+  const at = focusIndex(state.entries, focus.id);
+  const id = findFocus(state.entries, focus, move < 0 ? { before: at } : { after: at });
+  return id === null ? state : focusOn(state, { ...focus, id }, '');
+}
+
 /** Older events go on top; the view stays on what it shows (scroll counts from the bottom). */
 function prepend(state: State, list: readonly RoomEvent[]): State {
   if (list.length === 0) return { ...state, older: 'none' };
@@ -298,6 +331,29 @@ export function reduce(state: State, action: Action): State {
       return { ...state, leftOff: action.id };
     case 'budget':
       return { ...state, budget: action.messages };
+    case 'find': {
+      const query = action.query.trim();
+      const id = findFocus(state.entries, { kind: 'find', query }, { before: state.entries.length });
+      const cleared = { ...state, input: EMPTY_INPUT, paletteIndex: 0, paletteClosed: false };
+      return focusOn(
+        cleared,
+        id === null ? null : { kind: 'find', query, id },
+        `no message loaded contains "${query}"`,
+      );
+    }
+    case 'chooseReply': {
+      const id = findFocus(state.entries, { kind: 'reply' }, { before: state.entries.length });
+      return focusOn(state, id === null ? null : { kind: 'reply', id }, 'no message to answer');
+    }
+    case 'focusMove':
+      return focusMove(state, action.move);
+    case 'replyToFocus': {
+      if (state.focus === null) return state;
+      const text = replyDraft(state.focus.id);
+      return { ...state, focus: null, scroll: 0, unread: 0, input: { text, cursor: text.length } };
+    }
+    case 'unfocus':
+      return { ...state, focus: null };
     case 'olderLoading':
       return { ...state, older: 'loading' };
     case 'older':
