@@ -16,6 +16,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   'poll-scale': () => import('./poll-scale.ts'),
   'watch-latency': () => import('./watch-latency.ts'),
   broker: () => import('./broker-throughput.ts'),
+  'tui-flood': () => import('./tui-flood.ts'),
 };
 
 async function main(argv: string[]): Promise<void> {
