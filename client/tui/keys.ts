@@ -6,8 +6,9 @@
 // terminal reports them), Ctrl+J, or `\` then Enter (works everywhere).
 // Text that arrives in one read with carriage returns in it (keys typed
 // while the UI was busy, or a paste where the terminal has no bracketed
-// paste) is read as typed: each return is an Enter. Pastes in bracketed
-// paste mode keep their newlines (App's usePaste).
+// paste) is read as typed: key-sequence.ts cuts it into keys, so each return
+// is an Enter. Pastes in bracketed paste mode keep their newlines (App's
+// usePaste).
 //
 // ↑/↓ move between the lines of a multi-line draft, and past them scroll
 // the messages; Ctrl-P / Ctrl-N recall the texts sent before (recall.ts), as

@@ -18,9 +18,14 @@ import type { Store } from './store.ts';
 import { viewport } from './viewport.ts';
 
 export const FLUSH_MS = 32;
-/** The opening replay asks for this many events per message of `-n`, plus a few, so joins and leaves do not use it up. */
+/**
+ * The opening replay asks for this many events per message of `-n`, plus a
+ * few, so joins and leaves do not use it up; at most REPLAY_SPARE more than
+ * `-n` (a long `-n` is mostly messages; parsing ten times it costs memory).
+ */
 const REPLAY_FACTOR = 10;
 const REPLAY_EXTRA = 100;
+const REPLAY_SPARE = 5000;
 /** Events asked for each time scrolling passes the top of what is loaded. */
 const OLDER_PAGE = 100;
 const USERS_DEBOUNCE_MS = 150;
@@ -59,7 +64,7 @@ export class RoomLink {
       client,
       paths,
       token,
-      history: history * REPLAY_FACTOR + REPLAY_EXTRA,
+      history: Math.min(history * REPLAY_FACTOR + REPLAY_EXTRA, history + REPLAY_SPARE),
       giveUpMs,
       onEvent: (event) => this.#queue(event),
       onState: (state) => this.#connection(state),

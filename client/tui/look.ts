@@ -270,14 +270,27 @@ function build(entry: Entry, width: number, me: string): Line[] {
   }
 }
 
-const cache = new WeakMap<Entry, { width: number; me: string; lines: Line[] }>();
+/**
+ * The styled lines of the entries drawn lately, the most recently used last
+ * (a Map keeps insertion order): bounded, so a long session does not keep
+ * the lines of every entry it ever showed. A screenful and the scrolling
+ * around it fit many times over; anything else is rebuilt when needed.
+ */
+const CACHED_ENTRIES = 2000;
+const cache = new Map<Entry, { width: number; me: string; lines: Line[] }>();
+
+function remember(entry: Entry, value: { width: number; me: string; lines: Line[] }): void {
+  cache.delete(entry);
+  cache.set(entry, value);
+  if (cache.size > CACHED_ENTRIES) cache.delete(cache.keys().next().value!);
+}
 
 /** The styled lines of an entry at this width, as `me` sees them (cached per entry). */
 export function entryLines(entry: Entry, width: number, me: string): Line[] {
   const hit = cache.get(entry);
   if (hit !== undefined && hit.width === width && hit.me === me) return hit.lines;
   const lines = build(entry, Math.max(1, width), me);
-  cache.set(entry, { width, me, lines });
+  remember(entry, { width, me, lines });
   return lines;
 }
 
