@@ -195,3 +195,29 @@ test('/find jumps between highlighted matches; Ctrl-R chooses a message to answe
   await tmux.line('alice', 'answered');
   await tmux.waitForText('alice', /alice {2}↳ carl: filler 40/);
 });
+
+test('opening shows the last -n messages, with a run of joins and leaves folded into one line', {
+  timeout: 60_000,
+}, async (t) => {
+  const tmux = new Tmux(t);
+  const dir = RoomDir.create(t);
+  const carl = await dir.join('demo', 'carl');
+  const post = (content: string) =>
+    http(dir.socket('demo'), 'POST', '/messages', { token: carl, body: { type: 'message', content } });
+  for (let i = 1; i <= 4; i++) await post(`message ${i}`);
+  // Live sessions that come and go: joins and leaves in the history.
+  for (let i = 0; i < 12; i++) {
+    const stream = await dir.run(['demo', 'bob', '--agent', '-n', '0'], { input: '' });
+    assert.equal(stream.code, 0, stream.stderr);
+  }
+  await post('message 5');
+  await tmux.window('alice', dir.env);
+  await tmux.line('alice', `${ROOM_BIN} demo alice -n 2; echo EXIT=$?`);
+  const screen = await tmux.waitFor('alice', (s) => s.includes('● live') && s.includes('→ alice joined'), 'the UI');
+  const shown = screen.split('\n').filter((l) => /^\d\d:\d\d:\d\d /.test(l));
+  assert.equal(shown.length, 4, screen);
+  assert.match(shown[0]!, /carl {2}message 4 /);
+  assert.match(shown[1]!, /← bob left \(24 joins and leaves\)$/);
+  assert.match(shown[2]!, /carl {2}message 5 /);
+  assert.match(shown[3]!, /→ alice joined$/);
+});
