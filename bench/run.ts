@@ -20,6 +20,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   'web-latency': () => import('./web-latency.ts'),
   'history-load': () => import('./history-load.ts'),
   hooks: () => import('./hooks.ts'),
+  'tui-flood': () => import('./tui-flood.ts'),
 };
 
 async function main(argv: string[]): Promise<void> {

@@ -69,7 +69,7 @@ test('commands that take a user complete the user; /dm leaves yourself out', () 
   assert.deepEqual(labels(at('/dm '), guest), ['alice', 'carol', 'carl']);
   assert.deepEqual(labels(at('/kick ca'), host), ['carol', 'carl']);
   assert.deepEqual(labels(at('/kick c'), host), ['carol', 'carl'], 'one character that starts names: prefixes only');
-  assert.deepEqual(labels(at('/kick li'), host), ['alice'], 'from two characters: names containing it');
+  assert.deepEqual(labels(at('/kick ro'), host), ['carol'], 'from two characters: names containing it');
   assert.deepEqual(labels(at('/dm @ca'), guest), ['@carol', '@carl'], 'a leading @ is kept');
   const withAt = paletteFor(at('/kick @ca'), host)!;
   assert.deepEqual(complete(at('/kick @ca'), withAt, withAt.items[1]!), { text: '/kick @carl ', cursor: 12 });

@@ -205,7 +205,20 @@ test('editing: graphemes, words, lines', () => {
   assert.equal(input.text, 'héllXo ');
   assert.deepEqual(edit.deleteForward(input).text, 'héllX ');
   assert.deepEqual(edit.killWord({ text: 'one two three', cursor: 13 }), { text: 'one two ', cursor: 8 });
-  assert.deepEqual(edit.killToStart({ text: 'a\nbcd', cursor: 4 }), { text: 'a\nd', cursor: 2 });
+  // Ctrl-U takes the whole draft before the cursor, not only its line.
+  assert.deepEqual(edit.killToStart({ text: 'a\nbcd', cursor: 4 }), { text: 'd', cursor: 0 });
+  assert.deepEqual(edit.killToEnd({ text: 'ab\ncd', cursor: 1 }), { text: 'a\ncd', cursor: 1 });
+  assert.deepEqual(
+    edit.killToEnd({ text: 'ab\ncd', cursor: 2 }),
+    { text: 'abcd', cursor: 2 },
+    'at the end: the newline',
+  );
+  assert.equal(edit.wordLeft({ text: 'one two  three', cursor: 14 }).cursor, 9);
+  assert.equal(edit.wordRight({ text: 'one two three', cursor: 3 }).cursor, 7);
+  assert.deepEqual(edit.lineMove({ text: 'abcdef\nxy', cursor: 9 }, -1), { text: 'abcdef\nxy', cursor: 2 });
+  assert.deepEqual(edit.lineMove({ text: 'ab\nxyz', cursor: 2 }, 1), { text: 'ab\nxyz', cursor: 5 });
+  assert.equal(edit.lineMove({ text: 'ab\nxyz', cursor: 1 }, -1), null, 'the first line: ↑ scrolls');
+  assert.equal(edit.lineMove({ text: '👍🏽\nabc', cursor: 7 }, -1)?.cursor, 0, 'never inside an emoji');
   assert.deepEqual(edit.home({ text: 'a\nbcd', cursor: 4 }).cursor, 2);
   assert.deepEqual(edit.end({ text: 'a\nbcd\ne', cursor: 2 }).cursor, 5);
   assert.equal(edit.cleanPaste('one\r\ntwo\rthree\x1b[A'), 'one\ntwo\nthree[A');

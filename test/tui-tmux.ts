@@ -99,18 +99,20 @@ export class Tmux {
     return (await this.tmux('display-message', '-p', '-t', `e2e:${window}`, format)).trim();
   }
 
-  /** Polls the screen until `predicate` holds; returns that screen. */
+  /** Polls the screen until `predicate` holds; returns that screen. `refresh` runs before each look. */
   async waitFor(
     window: string,
-    predicate: (screen: string) => boolean,
+    predicate: (screen: string) => boolean | Promise<boolean>,
     what: string,
     timeoutMs = 20_000,
+    refresh?: () => Promise<void>,
   ): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     let screen = '';
     while (Date.now() < deadline) {
+      await refresh?.();
       screen = await this.screen(window);
-      if (predicate(screen)) return screen;
+      if (await predicate(screen)) return screen;
       await sleep(50);
     }
     throw new Error(`timed out waiting for ${what} in window ${window}; the screen:\n${screen}`);
@@ -121,4 +123,11 @@ export class Tmux {
     const test = (s: string) => (typeof text === 'string' ? s.includes(text) : text.test(s));
     return this.waitFor(window, test, JSON.stringify(String(text)), timeoutMs);
   }
+}
+
+/** The pane's rows as a terminal shows them, trailing spaces dropped (one string per row). */
+export function rows(screen: string): string[] {
+  const lines = screen.split('\n').map((l) => l.trimEnd());
+  if (lines.at(-1) === '') lines.pop();
+  return lines;
 }

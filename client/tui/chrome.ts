@@ -1,7 +1,7 @@
 // The lines around the messages, built purely from the state: the title,
 // the "new below" marker, the palette, the input box, the error and the
 // hint. Each line is at most `width` columns.
-import { pad, truncate, width as widthOf } from './format.ts';
+import { pad, sanitizeLine, truncate, width as widthOf } from './format.ts';
 import { inputColumns, openPalette, type Layout } from './layout.ts';
 import type { State } from './state.ts';
 import { seg, userColor, type Line, type Segment, type Style } from './theme.ts';
@@ -17,21 +17,38 @@ const CONNECTION: Record<State['connection'], Segment> = {
   ended: seg('✕ disconnected', { color: 'red' }),
 };
 
+/**
+ * Who the title lists, in order: the host and you first (they are never the
+ * ones left out behind `+N`), then the others as the broker lists them. You
+ * are in it while your session is live, even before the broker's list says so.
+ */
+function titleUsers(state: State): State['online'] {
+  const online = [...state.online];
+  if (state.connection === 'live' && !online.some((u) => u.user === state.me))
+    online.push({ user: state.me, status: '' });
+  const rank = (user: string) => (user === state.host ? 0 : user === state.me ? 1 : 2);
+  return online
+    .map((u, i) => ({ u, i }))
+    .sort((a, b) => rank(a.u.user) - rank(b.u.user) || a.i - b.i)
+    .map((x) => x.u);
+}
+
 /** `[ myroom ]  1 listening ·  2 online: alice (host), bob: reviewing      ● live` (listening only when some are) */
 export function titleLine(state: State, width: number): Line {
+  const online = titleUsers(state);
   const left: Segment[] = [
     seg(` ${state.room} `, { bold: true, inverse: true }),
-    seg(`${state.listening > 0 ? `  ${state.listening} listening ·` : ''}  ${state.online.length} online`, DIM),
+    seg(`${state.listening > 0 ? `  ${state.listening} listening ·` : ''}  ${online.length} online`, DIM),
   ];
   const right = CONNECTION[state.connection];
   const room = width - lineWidth(left) - widthOf(right.text) - 2;
-  const chunks = state.online.map((u, i) => {
+  const chunks = online.map((u, i) => {
     const parts = [
       seg(i === 0 ? ': ' : ', ', DIM),
       seg(u.user, { color: userColor(u.user), bold: u.user === state.me }),
     ];
     if (u.user === state.host) parts.push(seg(' (host)', DIM));
-    if (u.status !== '') parts.push(seg(`: ${truncate(u.status, 24)}`, DIM));
+    if (u.status !== '') parts.push(seg(`: ${truncate(sanitizeLine(u.status), 24)}`, DIM));
     return parts;
   });
   const users: Segment[] = [];
@@ -62,10 +79,13 @@ function markerSegment(state: State): Segment | null {
 export function paletteLines(state: State, rows: number, width: number): Line[] {
   const palette = openPalette(state);
   if (palette === null || rows === 0) return [];
-  const start = Math.min(Math.max(0, palette.selected - rows + 1), Math.max(0, palette.items.length - rows));
-  const shown = palette.items.slice(start, start + rows);
+  // With more entries than rows, the last row says how many are not shown.
+  const more = palette.items.length > rows && rows > 1;
+  const listed = more ? rows - 1 : rows;
+  const start = Math.min(Math.max(0, palette.selected - listed + 1), Math.max(0, palette.items.length - listed));
+  const shown = palette.items.slice(start, start + listed);
   const labelWidth = Math.min(Math.max(...shown.map((i) => widthOf(i.label))), Math.floor(width / 2));
-  return shown.map((item, i) => {
+  const lines = shown.map((item, i): Line => {
     const selected = start + i === palette.selected;
     const label = pad(truncate(item.label, labelWidth), labelWidth);
     const detail = truncate(item.detail, Math.max(0, width - labelWidth - 6));
@@ -76,6 +96,27 @@ export function paletteLines(state: State, rows: number, width: number): Line[] 
       seg(detail, DIM),
     ];
   });
+  if (more) lines.push([seg(truncate(`   … ${palette.items.length - listed} more (↑↓)`, width), DIM)]);
+  return lines;
+}
+
+/** The first row of the draft in the box: the box shows the rows around the cursor. */
+function firstInputRow(lay: Layout): number {
+  const { rows, cursorRow } = lay.input;
+  return Math.min(Math.max(0, cursorRow - lay.inputHeight + 1), rows.length - lay.inputHeight);
+}
+
+/**
+ * Where the input cursor is on the screen (0-based, from the top left), for
+ * the terminal's own cursor: the box's top border is below the title, the
+ * message area and the palette; `│ ` comes before the text.
+ */
+export function inputCursor(lay: Layout): { x: number; y: number } {
+  const { rows, cursorRow, cursorAt } = lay.input;
+  return {
+    x: 2 + widthOf(rows[cursorRow]!.slice(0, cursorAt)),
+    y: 1 + lay.messages + lay.palette + 1 + cursorRow - firstInputRow(lay),
+  };
 }
 
 /** The bordered box, titled with the username; the cursor is drawn inverse. */
@@ -97,7 +138,7 @@ export function inputLines(state: State, lay: Layout, width: number): Line[] {
   ];
   const bottom: Line = [seg(`╰${'─'.repeat(Math.max(0, width - 2))}╯`, border)];
   const { rows, cursorRow, cursorAt } = lay.input;
-  const first = Math.min(Math.max(0, cursorRow - lay.inputHeight + 1), rows.length - lay.inputHeight);
+  const first = firstInputRow(lay);
   const body = rows.slice(first, first + lay.inputHeight).map((row, i): Line => {
     let segments: Segment[];
     if (first + i === cursorRow) {
@@ -123,13 +164,17 @@ export function inputLines(state: State, lay: Layout, width: number): Line[] {
   return [top, ...body, bottom];
 }
 
-export function errorLines(lay: Layout): Line[] {
-  return lay.error.map((text) => [seg(text, { color: 'red' })]);
+/** Under the input: why it was not sent (red), or the question before a destructive command (yellow). */
+export function errorLines(lay: Layout, state?: State): Line[] {
+  const style: Style = state?.confirm != null ? { color: 'yellow', bold: true } : { color: 'red' };
+  return lay.error.map((text) => [seg(text, style)]);
 }
 
 const HINTS = {
   palette: ['↑↓ choose', 'Tab complete', 'Enter complete or send', 'Esc close'],
   scrolled: ['↑↓ line', 'PgUp PgDn page', 'Esc back to the newest', 'Ctrl-C quit'],
+  find: ['↑ older match', '↓ newer match', 'Esc end the search'],
+  reply: ['↑↓ choose a message', 'Enter reply to it', 'Esc cancel'],
   typing: ['Enter send', '\\ Enter newline', '↑↓ PgUp PgDn scroll', '/ commands', '@ names', 'Ctrl-C quit'],
 };
 
@@ -139,7 +184,14 @@ const HINTS = {
  * or close the palette) always shows.
  */
 export function hintLine(state: State, width: number): Line {
-  const items = openPalette(state) !== null ? HINTS.palette : state.scroll > 0 ? HINTS.scrolled : HINTS.typing;
+  const items =
+    state.focus !== null
+      ? HINTS[state.focus.kind]
+      : openPalette(state) !== null
+        ? HINTS.palette
+        : state.scroll > 0
+          ? HINTS.scrolled
+          : HINTS.typing;
   const last = items.at(-1)!;
   let shown = items.slice(0, -1);
   const text = () => [...shown, last].join(' · ');

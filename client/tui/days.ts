@@ -20,6 +20,8 @@ function entryTs(entry: Entry): string {
       return entry.event.ts;
     case 'notice':
       return entry.notice.ts;
+    case 'presence':
+      return entry.events.at(-1)!.ts;
     case 'local':
       return entry.ts;
   }

@@ -12,6 +12,8 @@ export type Entry =
       readonly target?: RoomEvent;
     }
   | { readonly kind: 'notice'; readonly notice: Notice }
+  /** A run of two or more joins and leaves in a row, drawn as one line (presence.ts). */
+  | { readonly kind: 'presence'; readonly events: readonly RoomEvent[] }
   | { readonly kind: 'local'; readonly text: string; readonly tone: Tone; readonly ts: string };
 
 export const eventEntry = (event: RoomEvent, target?: RoomEvent): Entry =>

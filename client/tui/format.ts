@@ -1,16 +1,47 @@
 // Pure text formatting for the terminal UI: local clock time, making
-// untrusted content safe to print, display widths and word wrapping. Widths
-// are measured with string-width, the same measure Ink lays text out with,
-// so a line this module says fits in N columns is drawn in N columns.
-import stringWidth from 'string-width';
+// untrusted content safe to print, display widths and word wrapping.
+//
+// Widths never under-count. Terminals disagree about graphemes made of
+// several code points: tmux 3.3a draws 👍🏽 (a skin-tone modifier) four
+// columns wide where string-width, Ink's measure, says two, and a line the
+// UI thought fitted then wraps and the screen is garbled for good. So a
+// grapheme counts as the larger of string-width's answer and the sum of its
+// code points drawn one by one (👍🏽 = 4, a ZWJ family = 6, ❤️ = 2): a line
+// this module says fits in N columns is drawn in at most N columns by such
+// terminals (and by Ink, whose measure is never larger), perhaps fewer. The
+// one column kept free at the right of the screen (layout.ts) absorbs what
+// is left of a disagreement.
 import { stripVTControlCharacters } from 'node:util';
+import stringWidth from 'string-width';
 
 const segmenter = new Intl.Segmenter();
 const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 
-/** Display width in terminal columns (wide characters count 2). */
+function graphemeWidth(g: string): number {
+  const whole = stringWidth(g);
+  if (g.length === 1 || (g.length === 2 && g.codePointAt(0)! > 0xffff)) return whole; // one code point
+  let apart = 0;
+  for (const point of g) apart += stringWidth(point);
+  return Math.max(whole, apart);
+}
+
+/** Display width in terminal columns (wide characters count 2; see the header for clusters). */
 export function width(text: string): number {
-  return PRINTABLE_ASCII.test(text) ? text.length : stringWidth(text);
+  if (PRINTABLE_ASCII.test(text)) return text.length;
+  let total = 0;
+  for (const { segment } of segmenter.segment(text)) total += graphemeWidth(segment);
+  return total;
+}
+
+/**
+ * A control character made visible: its Control Pictures symbol (␛, ␇, ␡),
+ * one column wide, so it can neither move the cursor nor vanish unseen.
+ */
+export function controlPicture(char: string): string {
+  const code = char.charCodeAt(0);
+  if (code < 0x20) return String.fromCharCode(0x2400 + code);
+  if (code === 0x7f) return '\u2421';
+  return '\ufffd'; // C1 controls (0x80-0x9f)
 }
 
 /** `HH:MM:SS` in local time. */
@@ -22,16 +53,22 @@ export function clock(ts: string): string {
 }
 
 /**
- * Content from other users is untrusted: escape sequences, control
- * characters and bidi overrides are removed, so nothing they send can move
- * the cursor, recolour the screen or reorder the line. Newlines are kept;
- * tabs become spaces; CR LF and lone CR become newlines.
+ * Content from other users is untrusted: escape sequences and bidi overrides
+ * are removed and other control characters shown as symbols (␇), so nothing
+ * they send can move the cursor, recolour the screen or reorder the line.
+ * Newlines are kept; tabs become spaces; CR LF and lone CR become newlines.
  */
 export function sanitize(text: string): string {
   return stripVTControlCharacters(text)
     .replace(/\r\n?/g, '\n')
     .replace(/\t/g, '    ')
-    .replace(/[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g, '');
+    .replace(/[\u202a-\u202e\u2066-\u2069]/g, '')
+    .replace(/[\x00-\x09\x0b-\x1f\x7f-\x9f]/g, controlPicture);
+}
+
+/** A one-line text (a status, an error) made safe the same way, its newlines shown as spaces. */
+export function sanitizeLine(text: string): string {
+  return sanitize(text).replace(/\n/g, ' ');
 }
 
 function graphemes(text: string): string[] {

@@ -6,15 +6,21 @@
 // terminal reports them), Ctrl+J, or `\` then Enter (works everywhere).
 // Text that arrives in one read with carriage returns in it (keys typed
 // while the UI was busy, or a paste where the terminal has no bracketed
-// paste) is read as typed: each return is an Enter. Pastes in bracketed
-// paste mode keep their newlines (App's usePaste).
+// paste) is read as typed: key-sequence.ts cuts it into keys, so each return
+// is an Enter. Pastes in bracketed paste mode keep their newlines (App's
+// usePaste).
 //
-// ↑/↓ scroll the messages; Ctrl-P / Ctrl-N recall the texts sent before
-// (recall.ts), as in a shell.
+// ↑/↓ move between the lines of a multi-line draft, and past them scroll
+// the messages; Ctrl-P / Ctrl-N recall the texts sent before (recall.ts), as
+// in a shell. Editing as in a shell too: Ctrl-←/→ and Alt-B/F move by word,
+// Ctrl-W, Ctrl-U (the whole draft before the cursor) and Ctrl-K (to the end
+// of the line) remove text, Ctrl-Y puts the last removed text back. Ctrl-L
+// redraws the screen, Ctrl-Z suspends (fg resumes).
 import type { Key } from 'ink';
 import * as edit from './editor.ts';
+import { confirmation } from './confirm.ts';
 import { openPalette } from './layout.ts';
-import { complete, enterSends } from './palette.ts';
+import { complete, completeName, enterSends } from './palette.ts';
 import type { Action, State } from './state.ts';
 
 export interface KeyOutcome {
@@ -22,6 +28,10 @@ export interface KeyOutcome {
   /** Texts to send, in order (after the action, which empties or refills the input). */
   readonly send?: readonly string[];
   readonly quit?: boolean;
+  /** Draw the whole screen again (Ctrl-L). */
+  readonly redraw?: boolean;
+  /** Stop the process as a shell job (Ctrl-Z); `fg` brings the screen back. */
+  readonly suspend?: boolean;
 }
 
 const NONE: KeyOutcome = {};
@@ -29,13 +39,31 @@ const PAGE = 10;
 
 const editTo = (input: edit.Input): KeyOutcome => ({ action: { type: 'input', input } });
 
+/** An edit that removes text, kept for Ctrl-Y (when it removed any). */
+function kill(state: State, input: edit.Input): KeyOutcome {
+  const killed = edit.removed(state.input, input);
+  return { action: killed === '' ? { type: 'input', input } : { type: 'input', input, killed } };
+}
+
 function newline(state: State): KeyOutcome {
   return editTo(edit.insert(state.input, '\n'));
 }
 
-/** Sends what is in the input (nothing when it is blank). */
+/** Sends what is in the input (nothing when it is blank); a destructive command asks first (confirm.ts). */
 function submit(state: State): KeyOutcome {
-  return state.input.text.trim() === '' ? NONE : { action: { type: 'submitted' }, send: [state.input.text] };
+  if (state.input.text.trim() === '') return NONE;
+  // `/find <text>` searches what is loaded (focus.ts); it is never sent.
+  const find = /^\/find\s+(\S[\s\S]*)$/.exec(state.input.text.trim());
+  if (find !== null) return { action: { type: 'find', query: find[1]! } };
+  const question = confirmation(state.input.text, state.host === state.me);
+  if (question !== null) return { action: { type: 'confirm', question } };
+  return { action: { type: 'submitted' }, send: [state.input.text] };
+}
+
+/** While a destructive command waits: `y` sends it, any other key cancels (and does nothing else). */
+function answer(state: State, input: string): KeyOutcome {
+  if (input === 'y' || input === 'Y') return { action: { type: 'submitted' }, send: [state.input.text] };
+  return { action: { type: 'confirm', question: null } };
 }
 
 function enter(state: State): KeyOutcome {
@@ -83,25 +111,50 @@ function withPalette(state: State, key: Key): KeyOutcome | null {
 
 export function onKey(state: State, input: string, key: Key): KeyOutcome {
   if (key.ctrl && input === 'c') return { quit: true };
+  if (key.ctrl && input === 'l') return { redraw: true };
+  if (state.confirm !== null) return answer(state, input);
+  if (key.ctrl && input === 'r') return { action: { type: 'chooseReply' } };
+  if (state.focus !== null) {
+    // A found or chosen message: ↑↓ move between them, Esc ends it, Enter answers the chosen one.
+    if (key.upArrow) return { action: { type: 'focusMove', move: -1 } };
+    if (key.downArrow) return { action: { type: 'focusMove', move: 1 } };
+    if (key.escape) return { action: { type: 'unfocus' } };
+    if (key.return && state.focus.kind === 'reply') return { action: { type: 'replyToFocus' } };
+  }
   const palette = withPalette(state, key);
   if (palette !== null) return palette;
   if (key.return) return key.shift || key.meta ? newline(state) : enter(state);
   if (input === '\n' || (key.ctrl && input === 'j')) return newline(state);
-  if (key.upArrow) return { action: { type: 'scroll', by: 1 } };
-  if (key.downArrow) return { action: { type: 'scroll', by: -1 } };
+  if (key.upArrow || key.downArrow) {
+    // In a multi-line draft ↑↓ move between its lines first; past them they scroll.
+    const moved = edit.lineMove(state.input, key.upArrow ? -1 : 1);
+    if (moved !== null) return editTo(moved);
+    return { action: { type: 'scroll', by: key.upArrow ? 1 : -1 } };
+  }
   if (key.pageUp) return { action: { type: 'scroll', by: PAGE } };
   if (key.pageDown) return { action: { type: 'scroll', by: -PAGE } };
   if (key.escape) return { action: { type: 'dismiss' } };
   if (key.backspace) return editTo(edit.backspace(state.input));
   if (key.delete) return editTo(edit.deleteForward(state.input));
+  if ((key.leftArrow && (key.ctrl || key.meta)) || (key.meta && input === 'b'))
+    return editTo(edit.wordLeft(state.input));
+  if ((key.rightArrow && (key.ctrl || key.meta)) || (key.meta && input === 'f'))
+    return editTo(edit.wordRight(state.input));
   if (key.leftArrow) return editTo(edit.left(state.input));
   if (key.rightArrow) return editTo(edit.right(state.input));
   if (key.home || (key.ctrl && input === 'a')) return editTo(edit.home(state.input));
   if (key.end || (key.ctrl && input === 'e')) return editTo(edit.end(state.input));
-  if (key.ctrl && input === 'u') return editTo(edit.killToStart(state.input));
-  if (key.ctrl && input === 'w') return editTo(edit.killWord(state.input));
+  if (key.ctrl && input === 'u') return kill(state, edit.killToStart(state.input));
+  if (key.ctrl && input === 'k') return kill(state, edit.killToEnd(state.input));
+  if (key.ctrl && input === 'w') return kill(state, edit.killWord(state.input));
+  if (key.ctrl && input === 'y') return state.killed === '' ? NONE : editTo(edit.insert(state.input, state.killed));
+  if (key.ctrl && input === 'z') return { suspend: true };
   if (key.ctrl && input === 'p') return { action: { type: 'recall', move: -1 } };
   if (key.ctrl && input === 'n') return { action: { type: 'recall', move: 1 } };
+  if (key.tab && !key.shift) {
+    const completed = completeName(state.input, { isHost: state.host === state.me, me: state.me, names: state.names });
+    return completed === null ? NONE : editTo(completed);
+  }
   if (key.ctrl || key.meta || key.tab || input === '') return NONE;
   return typed(state, input);
 }

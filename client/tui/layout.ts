@@ -7,8 +7,12 @@
 //   input box        2 borders + 1-8 rows of text
 //   error            0-3 rows
 //   hint             1 row (dropped first on a tiny terminal)
+//
+// Every row leaves the terminal's last column empty (drawableSize): a
+// grapheme the terminal draws wider than measured then still cannot wrap
+// the row and push the screen out of step with what Ink thinks it drew.
 import { inputRows, type InputRows } from './editor.ts';
-import { wrap } from './format.ts';
+import { sanitizeLine, wrap } from './format.ts';
 import { paletteFor, type Palette, type PaletteItem } from './palette.ts';
 import type { State } from './state.ts';
 
@@ -21,7 +25,12 @@ export function openPalette(
   state: State,
 ): (Palette & { readonly selected: number; readonly item: PaletteItem }) | null {
   if (state.paletteClosed) return null;
-  const palette = paletteFor(state.input, { isHost: state.host === state.me, me: state.me, names: state.names });
+  const palette = paletteFor(state.input, {
+    isHost: state.host === state.me,
+    me: state.me,
+    names: state.names,
+    kicked: state.kicked,
+  });
   if (palette === null) return null;
   const n = palette.items.length;
   const selected = ((state.paletteIndex % n) + n) % n;
@@ -39,6 +48,14 @@ export interface Layout {
   readonly hint: boolean;
 }
 
+/** The size the UI draws in, for a terminal of this size: one column short of its width (see the header). */
+export function drawableSize(terminal: { readonly columns: number; readonly rows: number }): {
+  columns: number;
+  rows: number;
+} {
+  return { columns: Math.max(1, terminal.columns - 1), rows: terminal.rows };
+}
+
 /** Columns for text inside the input box: `│ ` and ` │` take four. */
 export const inputColumns = (columns: number) => Math.max(2, columns - 4);
 
@@ -46,7 +63,12 @@ export function layout(state: State): Layout {
   const { columns, rows } = state.size;
   const palette = openPalette(state);
   const input = inputRows(state.input, inputColumns(columns));
-  const error = state.error === null ? [] : wrap(`✗ ${state.error}`, Math.max(1, columns - 1)).slice(0, MAX_ERROR_ROWS);
+  const error =
+    state.confirm !== null
+      ? wrap(`? ${state.confirm}`, Math.max(1, columns - 1)).slice(0, MAX_ERROR_ROWS)
+      : state.error === null
+        ? []
+        : wrap(`✗ ${sanitizeLine(state.error)}`, Math.max(1, columns - 1)).slice(0, MAX_ERROR_ROWS);
   const inputHeight = Math.min(input.rows.length, Math.max(1, Math.min(MAX_INPUT_ROWS, Math.floor(rows / 4))));
   let paletteRows =
     palette === null ? 0 : Math.min(palette.items.length, MAX_PALETTE_ROWS, Math.max(1, Math.floor(rows / 3)));

@@ -7,16 +7,28 @@ import { RoomError } from '../../shared/errors.ts';
 import type { RoomEvent } from '../../shared/events.ts';
 import { parseInput } from '../../shared/input.ts';
 import type { RoomPaths } from '../../shared/paths.ts';
+import { readRoomState } from '../../shared/room-state.ts';
 import { isUnreachable, type BrokerClient } from '../live/broker-client.ts';
 import { LiveSession, type ConnectionState, type SessionEnd } from '../live/session.ts';
 import { Attention } from './attention.ts';
 import { Batcher } from './batcher.ts';
 import { messageArea } from './layout.ts';
+import { olderThan } from './older.ts';
 import { resolveReply } from './reply.ts';
 import type { Store } from './store.ts';
 import { viewport } from './viewport.ts';
 
 export const FLUSH_MS = 32;
+/**
+ * The opening replay asks for this many events per message of `-n`, plus a
+ * few, so joins and leaves do not use it up; at most REPLAY_SPARE more than
+ * `-n` (a long `-n` is mostly messages; parsing ten times it costs memory).
+ */
+const REPLAY_FACTOR = 10;
+const REPLAY_EXTRA = 100;
+const REPLAY_SPARE = 5000;
+/** Events asked for each time scrolling passes the top of what is loaded. */
+const OLDER_PAGE = 100;
 const USERS_DEBOUNCE_MS = 150;
 /** How long unsent() waits for a text in flight when the session ends. */
 const SETTLE_MS = 2000;
@@ -49,11 +61,13 @@ export class RoomLink {
     this.#attention = new Attention(options.paths.room, options.store.getState().me);
     this.#events = new Batcher((events) => options.store.dispatch({ type: 'events', events }), FLUSH_MS);
     const { client, paths, token, history, giveUpMs } = options;
+    // `-n` counts messages, not joins and leaves: ask for more, keep `history` of them (state.ts trimToBudget).
+    options.store.dispatch({ type: 'budget', messages: history });
     this.#session = new LiveSession({
       client,
       paths,
       token,
-      history,
+      history: Math.min(history * REPLAY_FACTOR + REPLAY_EXTRA, history + REPLAY_SPARE),
       giveUpMs,
       onEvent: (event) => this.#queue(event),
       onState: (state) => this.#connection(state),
@@ -70,9 +84,13 @@ export class RoomLink {
 
   /** Runs until the session ends (by the broker, by giving up, or by stop()). */
   async run(): Promise<SessionEnd> {
+    const unsubscribe = this.#options.store.subscribe(() => {
+      if (this.#options.store.getState().older === 'wanted') this.#loadOlder();
+    });
     try {
       return await this.#session.run();
     } finally {
+      unsubscribe();
       this.#ended = true;
       this.#flush();
       clearTimeout(this.#usersTimer);
@@ -83,6 +101,21 @@ export class RoomLink {
   /** Leaves the room: the stream is closed and the broker broadcasts the leave. */
   stop(): void {
     this.#session.stop();
+  }
+
+  /** Scrolling went past the top: the page before the oldest event loaded (older.ts). */
+  #loadOlder(): void {
+    const { store, client, token } = this.#options;
+    store.dispatch({ type: 'olderLoading' });
+    const oldest = store.getState().entries.find((e) => e.kind === 'event');
+    if (oldest === undefined || oldest.kind !== 'event') {
+      store.dispatch({ type: 'older', events: [] });
+      return;
+    }
+    olderThan(client, token, oldest.event.id, OLDER_PAGE).then(
+      (events) => store.dispatch({ type: 'older', events }),
+      () => store.dispatch({ type: 'older', events: [], failed: true }), // the broker is away: scrolling tries again
+    );
   }
 
   #queue(event: RoomEvent): void {
@@ -118,12 +151,36 @@ export class RoomLink {
       this.#usersTimer = undefined;
       const { client, token, store } = this.#options;
       client.users(token).then(
-        (users) => store.dispatch({ type: 'users', users }),
+        (users) => {
+          store.dispatch({ type: 'users', users });
+          this.#roster();
+        },
         () => {
           // The broker is away: the next join or reconnect asks again.
         },
       );
     }, USERS_DEBOUNCE_MS);
+  }
+
+  /**
+   * Everyone who ever joined, and who is kicked, from the room's state file
+   * (the broker's list has only who is online or active lately): so names
+   * that never posted complete too, and /reauth offers the kicked.
+   */
+  #roster(): void {
+    let state: ReturnType<typeof readRoomState>;
+    try {
+      state = readRoomState(this.#options.paths);
+    } catch {
+      return; // unreadable: completion keeps the names it has
+    }
+    if (state === null) return;
+    const users = Object.entries(state.users);
+    this.#options.store.dispatch({
+      type: 'roster',
+      names: users.map(([name]) => name),
+      kicked: users.filter(([, record]) => record.kicked === true).map(([name]) => name),
+    });
   }
 
   /**
@@ -166,7 +223,12 @@ export class RoomLink {
         if (refused === OVER) break;
         this.#outbox.shift();
         if (refused === null) continue;
-        store.dispatch({ type: 'failed', message: refused, text: [text, ...this.#outbox.splice(0)].join('\n') });
+        store.dispatch({
+          type: 'failed',
+          message: refused.message,
+          text: [text, ...this.#outbox.splice(0)].join('\n'),
+          away: refused.away,
+        });
       }
     } finally {
       // In the same step as the last check of the outbox: a text pushed after it starts a new drain.
@@ -174,15 +236,15 @@ export class RoomLink {
     }
   }
 
-  /** Posts one text; null when it was accepted, OVER when the session is over, else why not. */
-  async #post(text: string): Promise<string | null | typeof OVER> {
+  /** Posts one text; null when it was accepted, OVER when the session is over, else why not (away: unreachable). */
+  async #post(text: string): Promise<{ message: string; away: boolean } | null | typeof OVER> {
     const { store, client, token } = this.#options;
     let inbound: Inbound;
     try {
       inbound = parseInput(text, { json: false });
     } catch (error) {
       if (!(error instanceof RoomError)) throw error;
-      return error.message;
+      return { message: error.message, away: false };
     }
     if (inbound.type === 'reply') {
       // parseInput has checked the id's form (shared/input.ts).
@@ -199,7 +261,7 @@ export class RoomLink {
       return null;
     } catch (error) {
       if (error instanceof RoomError && SESSION_OVER.has(error.code)) return OVER;
-      return describe(error);
+      return { message: describe(error), away: isUnreachable(error) };
     }
   }
 }

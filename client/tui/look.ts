@@ -14,6 +14,7 @@
 import type { RoomEvent } from '../../shared/events.ts';
 import { shortId, SHORT_ID_LENGTH, type Entry } from './entry.ts';
 import { clock, sanitize, truncate, width as widthOf, wrap } from './format.ts';
+import { presenceSummary } from './presence.ts';
 import { seg, userColor, type Line, type Segment, type Style } from './theme.ts';
 
 const CLOCK_WIDTH = 9; // "HH:MM:SS "
@@ -198,10 +199,49 @@ function eventLines(entry: Extract<Entry, { kind: 'event' }>, width: number, me:
   }
 }
 
+/** A folded run of joins and leaves (presence.ts): one line, cut to the width. */
+function presenceRun(entry: Extract<Entry, { kind: 'presence' }>, width: number): Line[] {
+  const { joined, left, count } = presenceSummary(entry);
+  const parts: Segment[] = [seg(`${clock(entry.events.at(-1)!.ts)} `, DIM)];
+  const group = (arrow: string, users: string[], verb: string) => {
+    if (users.length === 0) return;
+    if (parts.length > 1) parts.push(seg(' · ', DIM));
+    parts.push(seg(`${arrow} `, DIM));
+    users.forEach((u, i) => {
+      if (i > 0) parts.push(seg(', ', DIM));
+      parts.push(seg(u, { color: userColor(u) }));
+    });
+    parts.push(seg(` ${verb}`, DIM));
+  };
+  group('→', joined, 'joined');
+  group('←', left, 'left');
+  if (count > joined.length + left.length) parts.push(seg(` (${count} joins and leaves)`, DIM));
+  return [fit(parts, width)];
+}
+
+/** Segments cut to `width` columns, the last one ending with `…` when cut. */
+function fit(parts: readonly Segment[], width: number): Line {
+  const out: Segment[] = [];
+  let used = 0;
+  for (const part of parts) {
+    const w = widthOf(part.text);
+    if (used + w <= width) {
+      out.push(part);
+      used += w;
+      continue;
+    }
+    out.push(seg(truncate(part.text, width - used), part.style));
+    break;
+  }
+  return out;
+}
+
 function build(entry: Entry, width: number, me: string): Line[] {
   switch (entry.kind) {
     case 'event':
       return eventLines(entry, width, me);
+    case 'presence':
+      return presenceRun(entry, width);
     case 'notice':
       return block(
         {
@@ -230,14 +270,27 @@ function build(entry: Entry, width: number, me: string): Line[] {
   }
 }
 
-const cache = new WeakMap<Entry, { width: number; me: string; lines: Line[] }>();
+/**
+ * The styled lines of the entries drawn lately, the most recently used last
+ * (a Map keeps insertion order): bounded, so a long session does not keep
+ * the lines of every entry it ever showed. A screenful and the scrolling
+ * around it fit many times over; anything else is rebuilt when needed.
+ */
+const CACHED_ENTRIES = 2000;
+const cache = new Map<Entry, { width: number; me: string; lines: Line[] }>();
+
+function remember(entry: Entry, value: { width: number; me: string; lines: Line[] }): void {
+  cache.delete(entry);
+  cache.set(entry, value);
+  if (cache.size > CACHED_ENTRIES) cache.delete(cache.keys().next().value!);
+}
 
 /** The styled lines of an entry at this width, as `me` sees them (cached per entry). */
 export function entryLines(entry: Entry, width: number, me: string): Line[] {
   const hit = cache.get(entry);
   if (hit !== undefined && hit.width === width && hit.me === me) return hit.lines;
   const lines = build(entry, Math.max(1, width), me);
-  cache.set(entry, { width, me, lines });
+  remember(entry, { width, me, lines });
   return lines;
 }
 

@@ -9,16 +9,19 @@
 import { EXIT, RoomError } from '../../shared/errors.ts';
 import { roomPaths } from '../../shared/paths.ts';
 import { ensureBroker } from '../broker-start.ts';
+import { CursorFile } from '../cursor.ts';
 import type { Cli } from '../cli.ts';
 import type { SessionOptions } from '../commands/session.ts';
 import { BrokerClient } from '../live/broker-client.ts';
 import { giveUpMsFrom } from '../live/give-up.ts';
 import { resolveIdentity } from '../live/identity.ts';
 import type { SessionEnd } from '../live/session.ts';
+import { explainEnd } from './ending.ts';
+import { drawableSize } from './layout.ts';
 import { RoomLink } from './link.ts';
 import { initialState } from './state.ts';
 import { Store } from './store.ts';
-import { colorEnabled } from './theme.ts';
+import { colorEnabled, stylesDrawn } from './theme.ts';
 
 const QUIT_SIGNALS = ['SIGTERM', 'SIGHUP'] as const;
 
@@ -36,14 +39,18 @@ export async function runTui(options: SessionOptions, cli: Cli): Promise<number>
   try {
     const identity = await resolveIdentity(client, paths, options.username, options.token);
     const store = new Store(
-      initialState(paths.room, identity.user, identity.host, {
-        columns: cli.stdout.columns || 80,
-        rows: cli.stdout.rows || 24,
-      }),
+      initialState(
+        paths.room,
+        identity.user,
+        identity.host,
+        drawableSize({ columns: cli.stdout.columns || 80, rows: cli.stdout.rows || 24 }),
+      ),
     );
     store.dispatch({ type: 'users', users: await client.users(identity.token) });
+    // Read only: the UI shows where poll/watch left off and never moves that cursor.
+    store.dispatch({ type: 'leftOff', id: new CursorFile(paths, identity.user).read()?.id ?? null });
     const link = new RoomLink({ client, paths, token: identity.token, history: options.history, giveUpMs, store });
-    const end = await show(cli, store, link);
+    const end = explainEnd(await show(cli, store, link), paths, identity.user);
     return report(cli, end, await link.unsent());
   } finally {
     await client.close();
@@ -68,7 +75,23 @@ async function show(cli: Cli, store: Store, link: RoomLink): Promise<SessionEnd>
   };
   const quit = () => link.stop();
   const onSend = (text: string) => void link.send(text).catch(fail);
-  const ink = render(React.createElement(App, { store, color: colorEnabled(cli.env), onSend, onQuit: quit }), {
+  // Ctrl-L: Ink forgets the frame it drew (clear), the terminal is wiped, and
+  // the next render, forced by rerender, draws every row again.
+  const redraw = () => {
+    ink.clear();
+    cli.stdout.write('\x1b[H\x1b[2J');
+    ink.rerender(app());
+  };
+  const app = () =>
+    React.createElement(App, {
+      store,
+      color: colorEnabled(cli.env),
+      terminalCursor: !stylesDrawn(cli.env),
+      onSend,
+      onQuit: quit,
+      onRedraw: redraw,
+    });
+  const ink = render(app(), {
     stdin: cli.stdin,
     stdout: cli.stdout,
     // Both are terminals (checked above): Ink must not fall back to its
@@ -76,7 +99,11 @@ async function show(cli: Cli, store: Store, link: RoomLink): Promise<SessionEnd>
     interactive: true,
     alternateScreen: true,
     exitOnCtrlC: false,
-    incrementalRendering: true,
+    // Each changed row is written whole. Ink's incremental mode rewrites only
+    // the changed end of a row, placed by its own measure of the start: a
+    // grapheme the terminal draws wider (👍🏽 in tmux) then puts it in the
+    // wrong columns and the screen no longer matches the frame.
+    incrementalRendering: false,
     kittyKeyboard: { mode: 'auto' },
   });
   for (const signal of QUIT_SIGNALS) process.on(signal, quit);

@@ -20,6 +20,8 @@ export interface Palette {
   readonly items: readonly PaletteItem[];
   /** Where the word being typed starts in the text (it ends at the cursor). */
   readonly from: number;
+  /** A user argument after which the command needs more (`/dm bob …`): Enter completes, never sends. */
+  readonly needsMore?: boolean;
 }
 
 export interface PaletteContext {
@@ -27,6 +29,8 @@ export interface PaletteContext {
   readonly me: string;
   /** Usernames known in the room, sorted. */
   readonly names: readonly string[];
+  /** Names the host kicked. */
+  readonly kicked?: readonly string[];
 }
 
 /** Commands whose first argument is a user (/dm, /kick, /reauth), from their usage in shared/commands.ts. */
@@ -56,8 +60,27 @@ function commandItems(query: string, ctx: PaletteContext): PaletteItem[] {
   }));
 }
 
-function userItems(query: string, ctx: PaletteContext, prefix: string, skipMe: boolean): PaletteItem[] {
-  const names = ctx.names.filter((n) => n !== BROKER_USER && !(skipMe && n === ctx.me));
+/**
+ * Who a command's user argument can be: /dm anyone but you, /kick anyone
+ * but you and the kicked, /reauth only the kicked; a mention anyone.
+ */
+function candidates(ctx: PaletteContext, command: string | null): string[] {
+  const kicked = new Set(ctx.kicked ?? []);
+  const names = ctx.names.filter((n) => n !== BROKER_USER);
+  switch (command) {
+    case 'dm':
+      return names.filter((n) => n !== ctx.me);
+    case 'kick':
+      return names.filter((n) => n !== ctx.me && !kicked.has(n));
+    case 'reauth':
+      return names.filter((n) => kicked.has(n));
+    default:
+      return names;
+  }
+}
+
+function userItems(query: string, ctx: PaletteContext, prefix: string, command: string | null): PaletteItem[] {
+  const names = candidates(ctx, command);
   return rank(names, (n) => n, query).map((n) => ({
     label: `${prefix}${n}`,
     detail: n === ctx.me ? 'you' : '',
@@ -78,12 +101,16 @@ export function paletteFor(input: Input, ctx: PaletteContext): Palette | null {
   match = /^\/(\S+)[ \t]+(@?)(\S*)$/.exec(before);
   if (match !== null && USER_ARG_COMMANDS.has(match[1]!)) {
     const at = match[2]!;
-    const items = userItems(match[3]!, ctx, at, match[1] === 'dm');
-    return items.length === 0 ? null : { kind: 'user', items, from: before.length - match[3]!.length - at.length };
+    const command = COMMANDS.find((c) => c.name === match![1]);
+    const items = userItems(match[3]!, ctx, at, match[1]!);
+    const needsMore = command !== undefined && command.args.replace(/^<user>/, '').trim() !== '';
+    return items.length === 0
+      ? null
+      : { kind: 'user', items, from: before.length - match[3]!.length - at.length, needsMore };
   }
   match = /(?:^|\s)@(\S*)$/.exec(before);
   if (match !== null) {
-    const items = userItems(match[1]!, ctx, '@', false);
+    const items = userItems(match[1]!, ctx, '@', null);
     return items.length === 0 ? null : { kind: 'user', items, from: before.length - match[1]!.length - 1 };
   }
   return null;
@@ -103,5 +130,36 @@ export function complete(input: Input, palette: Palette, item: PaletteItem): Inp
  */
 export function enterSends(input: Input, palette: Palette, item: PaletteItem): boolean {
   if (palette.kind === 'command' && item.insert.endsWith(' ')) return false;
+  if (palette.needsMore === true) return false;
   return input.text.slice(palette.from, input.cursor) === item.insert.trimEnd();
+}
+
+/**
+ * Tab with no palette open: the word before the cursor, typed without `@`,
+ * completed to a username as irssi and weechat do. One match: the name and
+ * a space (`: ` when it starts the draft, addressing someone); several: as
+ * far as they agree. Null when nothing matches or nothing would change.
+ */
+export function completeName(input: Input, ctx: PaletteContext): Input | null {
+  const after = input.text.slice(input.cursor);
+  if (after !== '' && !/^\s/.test(after)) return null;
+  const before = input.text.slice(0, input.cursor);
+  const word = /(?:^|\s)([^\s@/]+)$/.exec(before)?.[1];
+  if (word === undefined) return null;
+  const lower = word.toLowerCase();
+  const matches = candidates(ctx, null).filter((n) => n !== ctx.me && n.toLowerCase().startsWith(lower));
+  if (matches.length === 0) return null;
+  const from = before.length - word.length;
+  let text: string;
+  if (matches.length === 1) {
+    text = matches[0]! + (/^\s/.test(after) ? '' : from === 0 ? ': ' : ' ');
+  } else {
+    text = matches.reduce((common, n) => {
+      let i = 0;
+      while (i < common.length && i < n.length && common[i]!.toLowerCase() === n[i]!.toLowerCase()) i++;
+      return common.slice(0, i);
+    });
+    if (text.length <= word.length) return null;
+  }
+  return { text: before.slice(0, from) + text + after, cursor: from + text.length };
 }

@@ -13,6 +13,8 @@ import { eventEntry, localEntry, noticeEntry, type Entry, type Tone } from './en
 import { messageArea } from './layout.ts';
 import { EMPTY_RECALL, newer, older, remember, settle, type Recall } from './recall.ts';
 import { dayOf } from './days.ts';
+import { findFocus, focusIndex, replyDraft, type Focus } from './focus.ts';
+import { foldPresence } from './presence.ts';
 import { clampScroll, countAt } from './viewport.ts';
 
 /** The most entries kept; older ones are dropped (the history file keeps everything). */
@@ -35,6 +37,8 @@ export interface State {
   readonly listening: number;
   /** Every username seen in the room, sorted (for completion). */
   readonly names: readonly string[];
+  /** Names the host kicked (offered by /reauth, not by /kick). */
+  readonly kicked: readonly string[];
   readonly connection: Connection;
   readonly scroll: number;
   readonly unread: number;
@@ -46,6 +50,27 @@ export interface State {
   readonly paletteClosed: boolean;
   /** Why the last input was not sent; shown under the input, which has its text back. */
   readonly error: string | null;
+  /** Set when the error is the broker being unreachable: it goes once the session is live again. */
+  readonly errorWhileAway?: boolean;
+  /** A destructive command waiting for `y` (confirm.ts): the question shown. */
+  readonly confirm: string | null;
+  /** The text the last Ctrl-K, Ctrl-U or Ctrl-W removed, for Ctrl-Y. */
+  readonly killed: string;
+  /**
+   * Where you left off: the event your poll/watch cursor points at. A note
+   * goes right after it when it arrives (once); the UI never moves the cursor.
+   */
+  readonly leftOff: string | null;
+  /** While the opening replay lasts: how many messages of it to keep (`-n`); null after. */
+  readonly budget: number | null;
+  /**
+   * Older history (older.ts): `wanted` once scrolling went past the top of
+   * what is loaded, `loading` while a page is asked for, `none` when the
+   * start of the history was reached.
+   */
+  readonly older: 'idle' | 'wanted' | 'loading' | 'none';
+  /** A message found by /find or chosen for a reply (focus.ts), the view moved to it. */
+  readonly focus: Focus | null;
   readonly size: { readonly columns: number; readonly rows: number };
 }
 
@@ -56,11 +81,13 @@ export type Action =
   | { readonly type: 'cleared' }
   | { readonly type: 'local'; readonly text: string; readonly tone: Tone }
   | { readonly type: 'users'; readonly users: Users }
+  /** Everyone who ever joined the room, and who of them is kicked (from the room's state file). */
+  | { readonly type: 'roster'; readonly names: readonly string[]; readonly kicked: readonly string[] }
   | { readonly type: 'connection'; readonly connection: Connection }
   | { readonly type: 'scroll'; readonly by: number }
   | { readonly type: 'bottom' }
   | { readonly type: 'resize'; readonly columns: number; readonly rows: number }
-  | { readonly type: 'input'; readonly input: Input }
+  | { readonly type: 'input'; readonly input: Input; readonly killed?: string }
   | { readonly type: 'palette'; readonly move: number }
   | { readonly type: 'closePalette' }
   /** The input was taken to be sent: the box empties at once, so typing on is never lost. */
@@ -70,8 +97,24 @@ export type Action =
   /** Ctrl-P (-1, older) / Ctrl-N (+1, newer). */
   | { readonly type: 'recall'; readonly move: -1 | 1 }
   /** Not sent: the text comes back into the input (before anything typed since), with why. */
-  | { readonly type: 'failed'; readonly message: string; readonly text: string }
-  | { readonly type: 'dismiss' };
+  | { readonly type: 'failed'; readonly message: string; readonly text: string; readonly away?: boolean }
+  | { readonly type: 'dismiss' }
+  /** Ask before sending the input (a question), or stop asking (null). */
+  | { readonly type: 'confirm'; readonly question: string | null }
+  | { readonly type: 'leftOff'; readonly id: string | null }
+  | { readonly type: 'budget'; readonly messages: number | null }
+  | { readonly type: 'olderLoading' }
+  /** A page of older events (oldest first; none: the start of the history). */
+  | { readonly type: 'older'; readonly events: readonly RoomEvent[]; readonly failed?: boolean }
+  /** `/find <query>`: the newest match. */
+  | { readonly type: 'find'; readonly query: string }
+  /** Ctrl-R: choose a message to answer, starting from the newest. */
+  | { readonly type: 'chooseReply' }
+  /** ↑ (-1, older) / ↓ (+1, newer) to the next match or message. */
+  | { readonly type: 'focusMove'; readonly move: -1 | 1 }
+  /** Enter on the chosen message: `/reply <id> ` in the input. */
+  | { readonly type: 'replyToFocus' }
+  | { readonly type: 'unfocus' };
 
 export function initialState(room: string, me: string, host: string | null, size: State['size']): State {
   return {
@@ -83,6 +126,7 @@ export function initialState(room: string, me: string, host: string | null, size
     online: [],
     listening: 0,
     names: [me],
+    kicked: [],
     connection: 'connecting',
     scroll: 0,
     unread: 0,
@@ -91,6 +135,12 @@ export function initialState(room: string, me: string, host: string | null, size
     paletteIndex: 0,
     paletteClosed: false,
     error: null,
+    confirm: null,
+    killed: '',
+    leftOff: null,
+    budget: null,
+    older: 'idle',
+    focus: null,
   };
 }
 
@@ -110,46 +160,153 @@ function findEvent(entries: readonly Entry[], batch: readonly Entry[], id: strin
   return undefined;
 }
 
-/** Appends entries; keeps the view still when scrolled up; drops the oldest beyond MAX_ENTRIES. */
-function append(state: State, added: readonly Entry[]): State {
+function entryTime(entry: Entry): string {
+  switch (entry.kind) {
+    case 'event':
+      return entry.event.ts;
+    case 'notice':
+      return entry.notice.ts;
+    case 'presence':
+      return entry.events.at(-1)!.ts;
+    case 'local':
+      return entry.ts;
+  }
+}
+
+/**
+ * Where room events go: before the UI's own notes at the end that are newer
+ * than the first of them. Events missed while away arrive after "reconnected"
+ * was noted; they belong before it, in their place in time.
+ */
+function insertionPoint(entries: readonly Entry[], added: readonly Entry[]): number {
+  const first = added[0];
+  if (first === undefined || first.kind !== 'event') return entries.length;
+  let at = entries.length;
+  while (at > 0 && entries[at - 1]!.kind === 'local' && entryTime(entries[at - 1]!) > first.event.ts) at--;
+  return at;
+}
+
+/**
+ * Adds entries (at the end, or before newer notes), with `fold` folding runs
+ * of joins and leaves (presence.ts); keeps the view still when scrolled up;
+ * drops the oldest beyond MAX_ENTRIES.
+ */
+function append(state: State, added: readonly Entry[], fold = false): State {
   if (added.length === 0) return state;
-  let entries = [...state.entries, ...added];
+  const at = insertionPoint(state.entries, added);
+  // Everything before `from` is unchanged; the fold may merge into the entry just before `at`.
+  const from = Math.max(0, at - 1);
+  let entries: Entry[] = [...state.entries.slice(0, at), ...added, ...state.entries.slice(at)];
+  if (fold) entries = foldPresence(entries, from);
+  let below = 0;
+  if (state.scroll > 0) {
+    // The lines added below the view, day separators included: the tail's lines now less before.
+    const { width } = messageArea(state);
+    const today = dayOf(new Date());
+    for (let i = from; i < entries.length; i++) below += countAt(entries, i, width, today);
+    for (let i = from; i < state.entries.length; i++) below -= countAt(state.entries, i, width, today);
+  }
   if (entries.length > MAX_ENTRIES) entries = entries.slice(entries.length - MAX_ENTRIES);
   if (state.scroll === 0) return { ...state, entries };
   const { width, height } = messageArea(state);
-  // The added entries' lines, their day separators included (the first may
-  // start a day after the last entry already shown).
-  const today = dayOf(new Date());
-  let below = 0;
-  for (let i = Math.max(0, entries.length - added.length); i < entries.length; i++)
-    below += countAt(entries, i, width, today);
-  const news = added.filter((e) => e.kind !== 'event' || (e.event.type !== 'join' && e.event.type !== 'leave')).length;
+  const news = added.filter((e) => e.kind === 'notice' || (e.kind === 'event' && !isJoinOrLeave(e.event))).length;
   return {
     ...state,
     entries,
-    scroll: clampScroll(entries, width, height, state.scroll + below),
+    scroll: clampScroll(entries, width, height, state.scroll + Math.max(0, below)),
     unread: state.unread + news,
   };
 }
 
+const isJoinOrLeave = (event: RoomEvent) => event.type === 'join' || event.type === 'leave';
+
+/**
+ * The replay on opening asks for more events than `-n` (link.ts) so that
+ * joins and leaves do not use up the budget: once it is over (your own join
+ * ends it), only the last `budget` messages are kept, with what came after
+ * the oldest of them.
+ */
+function trimToBudget(entries: readonly Entry[], budget: number): readonly Entry[] {
+  let seen = 0;
+  for (let i = entries.length - 1; i >= 0; i--) {
+    const entry = entries[i]!;
+    if (entry.kind !== 'event' || isJoinOrLeave(entry.event)) continue;
+    if (seen === budget) return entries.slice(i + 1);
+    seen++;
+  }
+  return entries;
+}
+
+/** The note under the event you had read up to (state.leftOff). */
+export const LEFT_OFF_NOTE = 'you had read up to here (your poll/watch cursor); what follows is new';
+
 function events(state: State, list: readonly RoomEvent[]): State {
   const batch: Entry[] = [];
+  let leftOff = state.leftOff;
   for (const event of list) {
     batch.push(
       event.type === 'reply' ? eventEntry(event, findEvent(state.entries, batch, event.reply_to)) : eventEntry(event),
     );
+    if (event.id === leftOff) {
+      batch.push({ kind: 'local', text: LEFT_OFF_NOTE, tone: 'info', ts: event.ts });
+      leftOff = null;
+    }
   }
   const names = withNames(
     state.names,
     list.flatMap((e) => (e.type === 'dm' ? [e.user, e.to] : [e.user])),
   );
-  return append({ ...state, names }, batch);
+  if (state.budget === null) return append({ ...state, leftOff, names }, batch);
+  // The opening replay: its joins and leaves fold, up to your own join, which ends it.
+  const end = batch.findIndex((e) => e.kind === 'event' && e.event.type === 'join' && e.event.user === state.me);
+  if (end === -1) return append({ ...state, leftOff, names }, batch, true);
+  const replayed = append({ ...state, leftOff, names }, batch.slice(0, end), true);
+  const trimmed = { ...replayed, budget: null, entries: trimToBudget(replayed.entries, state.budget) };
+  return append(trimmed, batch.slice(end));
 }
 
 function scrollTo(state: State, scroll: number): State {
   const { width, height } = messageArea(state);
   const next = clampScroll(state.entries, width, height, scroll);
-  return next === state.scroll ? state : { ...state, scroll: next, unread: next === 0 ? 0 : state.unread };
+  // Past the top of what is loaded: ask for older history (link.ts).
+  const older = scroll > next && state.older === 'idle' ? 'wanted' : state.older;
+  if (next === state.scroll && older === state.older) return state;
+  return { ...state, scroll: next, unread: next === 0 ? 0 : state.unread, older };
+}
+
+/** Focuses the event `id` (or says nothing matched) and scrolls so that its last line is at the bottom. */
+function focusOn(state: State, focus: Focus | null, none: string): State {
+  if (focus === null) return { ...state, error: none };
+  const at = focusIndex(state.entries, focus.id);
+  const { width } = messageArea(state);
+  const today = dayOf(new Date());
+  let below = 0;
+  for (let i = at + 1; i < state.entries.length; i++) below += countAt(state.entries, i, width, today);
+  const moved = scrollTo({ ...state, focus, error: null }, below);
+  return moved.scroll === 0 ? { ...moved, unread: 0 } : moved;
+}
+
+function focusMove(state: State, move: -1 | 1): State {
+  const focus = state.focus;
+  if (focus === null) return state;
+  const at = focusIndex(state.entries, focus.id);
+  const id = findFocus(state.entries, focus, move < 0 ? { before: at } : { after: at });
+  return id === null ? state : focusOn(state, { ...focus, id }, '');
+}
+
+/** Older events go on top; the view stays on what it shows (scroll counts from the bottom). */
+function prepend(state: State, list: readonly RoomEvent[]): State {
+  if (list.length === 0) return { ...state, older: 'none' };
+  if (state.entries.length >= MAX_ENTRIES) return { ...state, older: 'none' };
+  const batch: Entry[] = [];
+  for (const event of list)
+    batch.push(event.type === 'reply' ? eventEntry(event, findEvent([], batch, event.reply_to)) : eventEntry(event));
+  const entries = [...batch, ...state.entries].slice(0, MAX_ENTRIES);
+  const names = withNames(
+    state.names,
+    list.flatMap((e) => (e.type === 'dm' ? [e.user, e.to] : [e.user])),
+  );
+  return { ...state, entries, names, older: 'idle' };
 }
 
 export function reduce(state: State, action: Action): State {
@@ -159,12 +316,13 @@ export function reduce(state: State, action: Action): State {
     case 'notice':
       return append(state, [noticeEntry(action.notice)]);
     case 'cleared':
-      return { ...state, entries: [], scroll: 0, unread: 0 };
+      return { ...state, entries: [], scroll: 0, unread: 0, older: 'none' };
     case 'local':
       return append(state, [localEntry(action.text, action.tone)]);
     case 'users': {
       const { users } = action;
-      const online = users.online.map((u) => ({ user: u.user, status: u.status }));
+      // Read defensively: newer brokers may add fields, or leave out a status.
+      const online = users.online.map((u) => ({ user: u.user, status: typeof u.status === 'string' ? u.status : '' }));
       const names = withNames(state.names, [
         ...online.map((u) => u.user),
         ...users.recent.map((u) => u.user),
@@ -172,8 +330,46 @@ export function reduce(state: State, action: Action): State {
       ]);
       return { ...state, online, listening: users.listening?.length ?? 0, names, host: users.host };
     }
-    case 'connection':
-      return { ...state, connection: action.connection };
+    case 'leftOff':
+      return { ...state, leftOff: action.id };
+    case 'budget':
+      return { ...state, budget: action.messages };
+    case 'find': {
+      const query = action.query.trim();
+      const id = findFocus(state.entries, { kind: 'find', query }, { before: state.entries.length });
+      const cleared = { ...state, input: EMPTY_INPUT, paletteIndex: 0, paletteClosed: false };
+      return focusOn(
+        cleared,
+        id === null ? null : { kind: 'find', query, id },
+        `no message loaded contains "${query}"`,
+      );
+    }
+    case 'chooseReply': {
+      const id = findFocus(state.entries, { kind: 'reply' }, { before: state.entries.length });
+      return focusOn(state, id === null ? null : { kind: 'reply', id }, 'no message to answer');
+    }
+    case 'focusMove':
+      return focusMove(state, action.move);
+    case 'replyToFocus': {
+      if (state.focus === null) return state;
+      const text = replyDraft(state.focus.id);
+      return { ...state, focus: null, scroll: 0, unread: 0, input: { text, cursor: text.length } };
+    }
+    case 'unfocus':
+      return { ...state, focus: null };
+    case 'olderLoading':
+      return { ...state, older: 'loading' };
+    case 'older':
+      return action.failed === true ? { ...state, older: 'idle' } : prepend(state, action.events);
+    case 'roster':
+      return { ...state, names: withNames(state.names, action.names), kicked: action.kicked };
+    case 'connection': {
+      // Back live: "not sent: the broker is not reachable" is over (the text is still in the input).
+      const over = action.connection === 'live' && state.errorWhileAway === true;
+      return over
+        ? { ...state, connection: action.connection, error: null, errorWhileAway: false }
+        : { ...state, connection: action.connection };
+    }
     case 'scroll':
       return scrollTo(state, state.scroll + action.by);
     case 'bottom':
@@ -186,8 +382,10 @@ export function reduce(state: State, action: Action): State {
       return {
         ...state,
         input: action.input,
+        killed: action.killed ?? state.killed,
         recall: settle(state.recall),
         error: null,
+        confirm: null,
         paletteClosed: false,
         paletteIndex: action.input.text === state.input.text ? state.paletteIndex : 0,
       };
@@ -196,7 +394,9 @@ export function reduce(state: State, action: Action): State {
     case 'closePalette':
       return { ...state, paletteClosed: true };
     case 'submitted':
-      return { ...state, input: EMPTY_INPUT, error: null, paletteIndex: 0, paletteClosed: false };
+      return { ...state, input: EMPTY_INPUT, error: null, confirm: null, paletteIndex: 0, paletteClosed: false };
+    case 'confirm':
+      return { ...state, confirm: action.question, error: null };
     case 'sent':
       return { ...state, recall: remember(state.recall, action.text) };
     case 'recall': {
@@ -208,7 +408,12 @@ export function reduce(state: State, action: Action): State {
     case 'failed': {
       const typed = state.input.text;
       const text = typed === '' ? action.text : `${action.text}\n${typed}`;
-      return { ...state, input: { text, cursor: action.text.length }, error: action.message };
+      return {
+        ...state,
+        input: { text, cursor: action.text.length },
+        error: action.message,
+        errorWhileAway: action.away === true,
+      };
     }
     case 'dismiss':
       return state.error !== null ? { ...state, error: null } : { ...state, scroll: 0, unread: 0 };

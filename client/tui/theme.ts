@@ -65,6 +65,16 @@ export function colorEnabled(env: NodeJS.ProcessEnv): boolean {
   return env.NO_COLOR === undefined || env.NO_COLOR === '';
 }
 
+/**
+ * Whether the terminal gets styles (bold, inverse) at all, decided as chalk
+ * (Ink's styling) decides it: FORCE_COLOR wins, and TERM=dumb gets plain text.
+ */
+export function stylesDrawn(env: NodeJS.ProcessEnv): boolean {
+  const force = env.FORCE_COLOR;
+  if (force !== undefined && force !== '') return force !== '0' && force !== 'false';
+  return env.TERM !== 'dumb';
+}
+
 export const seg = (text: string, style?: Style): Segment => (style === undefined ? { text } : { text, style });
 
 /** The display text of a line. */

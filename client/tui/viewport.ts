@@ -14,6 +14,8 @@ export interface Viewport {
   readonly lines: readonly Line[];
   /** The entries with at least one line on screen, oldest first. */
   readonly entries: readonly Entry[];
+  /** For each line, the entry it belongs to (null for the blank lines on top). */
+  readonly owners: readonly (Entry | null)[];
 }
 
 /** The lines of `entries[index]` as drawn, with its day separator when it starts a day. */
@@ -45,6 +47,7 @@ export function viewport(
 ): Viewport {
   const today = dayOf(now);
   const picked: Line[] = [];
+  const owners: (Entry | null)[] = [];
   const shown: Entry[] = [];
   let skip = scroll;
   for (let i = entries.length - 1; i >= 0 && picked.length < height; i--) {
@@ -57,11 +60,17 @@ export function viewport(
     const end = lines.length - skip;
     skip = 0;
     const start = Math.max(0, end - (height - picked.length));
-    for (let j = end - 1; j >= start; j--) picked.push(lines[j]!);
+    for (let j = end - 1; j >= start; j--) {
+      picked.push(lines[j]!);
+      owners.push(entry);
+    }
     shown.push(entry);
   }
-  while (picked.length < height) picked.push([]);
-  return { lines: picked.reverse(), entries: shown.reverse() };
+  while (picked.length < height) {
+    picked.push([]);
+    owners.push(null);
+  }
+  return { lines: picked.reverse(), entries: shown.reverse(), owners: owners.reverse() };
 }
 
 /** Lines from the bottom up, counting no further than `limit`. */

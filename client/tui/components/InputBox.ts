@@ -15,7 +15,7 @@ export function InputBox({
   readonly color: boolean;
 }) {
   return React.createElement(Lines, {
-    lines: [...inputLines(state, layout, state.size.columns), ...errorLines(layout)],
+    lines: [...inputLines(state, layout, state.size.columns), ...errorLines(layout, state)],
     color,
   });
 }

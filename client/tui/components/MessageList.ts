@@ -1,6 +1,7 @@
 // The message area: only the lines on screen are built (viewport.ts).
 import React from 'react';
 import type { State } from '../state.ts';
+import { focusLines } from '../focus.ts';
 import { viewport } from '../viewport.ts';
 import { Lines } from './Lines.ts';
 
@@ -13,7 +14,6 @@ export function MessageList({
   readonly height: number;
   readonly color: boolean;
 }) {
-  const width = state.size.columns;
-  const { lines } = viewport(state.entries, width, height, state.scroll, state.me);
-  return React.createElement(Lines, { lines, color });
+  const view = viewport(state.entries, state.size.columns, height, state.scroll, state.me);
+  return React.createElement(Lines, { lines: focusLines(view, state.focus), color });
 }
