@@ -129,6 +129,7 @@ export async function buildApp({ room, version, requestTimeoutMs }: AppOptions):
         { name: 'users', description: 'joining, and who is here' },
         { name: 'messages', description: 'sending events and reading the history' },
         { name: 'events', description: 'the live stream (Server-Sent Events)' },
+        { name: 'claims', description: 'who holds which files or topics (leases)' },
       ],
       servers: [{ url: 'http://room', description: "any host name; the connection goes to the room's Unix socket" }],
       components: {

@@ -12,6 +12,8 @@ export function claimRoutes(room: Broker) {
       '/claims',
       {
         schema: {
+          operationId: 'listClaims',
+          tags: ['claims'],
           summary: 'The open claims, oldest first',
           description:
             'Every open claim: a path, glob or topic, its holder, since when and the words of the claim. ' +
