@@ -23,7 +23,7 @@ export const COMMANDS: readonly CommandInfo[] = [
   {
     name: 'claim',
     args: '<what…> [--force]',
-    description: 'claim paths, a glob or a topic (broadcast); refused while someone else holds it',
+    description: 'claim files, globs or a topic; refused while someone else holds it',
     admin: false,
   },
   {

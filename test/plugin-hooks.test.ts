@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { ndjson, ROOM_BIN, ROOT, RoomDir, waitUntil, type RunResult } from './helpers.ts';
+import { http, ndjson, ROOM_BIN, ROOT, RoomDir, waitUntil, type RunResult } from './helpers.ts';
 
 const HOOK = join(ROOT, 'plugin', 'hooks', 'room-hook');
 const SESSION_A = '1a2b3c4d-1111-4222-8333-444455556666';
@@ -216,8 +216,12 @@ test("SessionEnd releases the session's open claims and keeps its name for --res
   ).filter((e) => e.type === 'command');
   assert.deepEqual(
     polled.map((e) => `${e.cmd} ${(e.params as string[]).join(' ')}`),
-    ['claim a.ts b.ts', 'release b.ts', 'release a.ts'],
+    // SessionEnd sends one bare /release: it ends every claim the session still holds.
+    ['claim a.ts b.ts', 'release b.ts', 'release '],
   );
+  const alice = readFileSync(p.dir.file('room-proj-alice.token'), 'utf8');
+  const claims = await http(p.dir.socket('proj'), 'GET', '/claims', { token: JSON.parse(alice).token });
+  assert.deepEqual(claims.json(), { claims: [] }, 'the broker holds no claim of the session');
   const resumed = context(await p.hook('session-start', start(SESSION_A, 'resume')), 'SessionStart');
   assert.match(resumed, /you are claude-1a2b3c4d in/);
 });

@@ -155,7 +155,7 @@ test('commands: a description, an argument hint, $ARGUMENTS, and only the room c
   assert.equal(frontmatter('plugin/commands/send.md').data['argument-hint'], '<message>');
 });
 
-test('hooks.json: the four events, each running plugin/hooks/room-hook with its event; the script is executable', () => {
+test('hooks.json: the four session events run plugin/hooks/room-hook, PreToolUse on edits runs edit-check; the scripts are executable', () => {
   const hooks = json('plugin/hooks/hooks.json');
   assert.equal(typeof hooks.description, 'string');
   const expected: Record<string, string> = {
@@ -164,7 +164,10 @@ test('hooks.json: the four events, each running plugin/hooks/room-hook with its 
     Stop: 'stop',
     SessionEnd: 'session-end',
   };
-  assert.deepEqual(Object.keys(hooks.hooks).sort(), Object.keys(expected).sort());
+  assert.deepEqual(Object.keys(hooks.hooks).sort(), [...Object.keys(expected), 'PreToolUse'].sort());
+  const [edits] = hooks.hooks.PreToolUse;
+  assert.equal(edits.matcher, 'Edit|Write|MultiEdit|NotebookEdit');
+  assert.equal(edits.hooks[0].command, '"${CLAUDE_PLUGIN_ROOT}/hooks/edit-check"');
   for (const [event, arg] of Object.entries(expected)) {
     const [group] = hooks.hooks[event];
     const [handler] = group.hooks;
