@@ -167,7 +167,7 @@ test('hooks.json: the four session events run plugin/hooks/room-hook, PreToolUse
   assert.deepEqual(Object.keys(hooks.hooks).sort(), [...Object.keys(expected), 'PreToolUse'].sort());
   const [edits] = hooks.hooks.PreToolUse;
   assert.equal(edits.matcher, 'Edit|Write|MultiEdit|NotebookEdit');
-  assert.equal(edits.hooks[0].command, '"${CLAUDE_PLUGIN_ROOT}/hooks/edit-check"');
+  assert.equal(edits.hooks[0].command, `"\${CLAUDE_PLUGIN_ROOT}/hooks/edit-check"`);
   for (const [event, arg] of Object.entries(expected)) {
     const [group] = hooks.hooks[event];
     const [handler] = group.hooks;
