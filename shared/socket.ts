@@ -25,7 +25,10 @@ export function probeSocket(path: string, timeoutMs = 1000): Promise<SocketState
     socket.once('error', (error: NodeJS.ErrnoException) => {
       clearTimeout(timer);
       if (error.code === 'ENOENT') resolve('missing');
-      else if (error.code === 'ECONNREFUSED' || error.code === 'ENOTSOCK') resolve('stale');
+      // ECONNRESET: the connection was waiting to be accepted when the listener closed (a broker
+      // shutting down, as `room stop` waits for): nobody listens any more.
+      else if (error.code === 'ECONNREFUSED' || error.code === 'ENOTSOCK' || error.code === 'ECONNRESET')
+        resolve('stale');
       else reject(new RoomError('broker_unreachable', `cannot connect to ${path}: ${error.message}`));
     });
   });
