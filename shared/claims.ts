@@ -11,25 +11,10 @@
 // Two unrelated globs (`**/*.ts` and `src/*.md`) are not compared further: a
 // glob's claim covers what it matches, not every file it might share.
 import { matchesGlob, posix } from 'node:path';
-import type { FromSchema } from 'json-schema-to-ts';
 
-export const Claim = {
-  $id: 'Claim',
-  description: 'an open claim: a path, glob or topic held by one user until released or its lease ends',
-  type: 'object',
-  additionalProperties: false,
-  required: ['what', 'kind', 'user', 'since', 'text'],
-  properties: {
-    what: { type: 'string', description: 'the normalised path or glob, or the topic' },
-    kind: { enum: ['path', 'topic'] },
-    user: { type: 'string', description: 'the holder' },
-    since: { type: 'string', format: 'date-time', description: 'when it was claimed (or taken over)' },
-    text: { type: 'string', description: "the claim's words as sent (`src/a.ts fixing CRLF`)" },
-  },
-} as const;
+import { Claim, type ClaimKind } from './claim-schema.ts';
 
-export type Claim = FromSchema<typeof Claim>;
-export type ClaimKind = Claim['kind'];
+export { Claim, type ClaimKind };
 
 export interface ClaimTarget {
   readonly what: string;

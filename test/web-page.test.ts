@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Browser } from 'puppeteer-core';
-import { RoomDir } from './helpers.ts';
+import { http, RoomDir, waitUntil } from './helpers.ts';
 import { bodies, launchBrowser, openPage, startWeb, waitForText, waitLive } from './web-helpers.ts';
 
 let browser: Browser;
@@ -109,6 +109,18 @@ test('replies show the quoted message; DMs to you are marked; system notices and
     `[...document.querySelectorAll('#log li.system .body')].some((n) => n.textContent.includes('reviewing'))`,
   );
   await page.waitForFunction(`document.querySelector('#online').textContent.includes('reviewing')`);
+  // Claims show beside their holder; a follower is listed as listening.
+  await send(bob, '/claim', 'src/parser.ts');
+  await page.waitForFunction(`document.querySelector('#members').textContent.includes('holds src/parser.ts')`);
+  const follower = dir.spawn(['follow', 'r'], { env: { ROOM_TOKEN: bob } });
+  t.after(() => follower.kill());
+  await waitUntil(async () => {
+    const users = await http(dir.socket('r'), 'GET', '/users', { token: bob });
+    return users.json<{ listening?: Array<{ user: string }> }>().listening?.some((u) => u.user === 'bob') === true;
+  });
+  await send(bob, 'following now');
+  await page.waitForFunction(`!document.querySelector('#listening').hidden`);
+  assert.match(String(await page.evaluate(`document.querySelector('#listening').textContent`)), /bob/);
   await page.type('#input', '/who');
   await page.keyboard.press('Escape');
   await page.keyboard.press('Enter');
@@ -153,7 +165,6 @@ test('the / palette lists the commands and @ completes the members', async (t) =
 
 test('search shows only the matching messages; older history loads on scrolling up', async (t) => {
   const { dir, bob } = await room(t);
-  const { http } = await import('./helpers.ts');
   for (let i = 1; i <= 130; i++)
     await http(dir.socket('r'), 'POST', '/messages', {
       token: bob,

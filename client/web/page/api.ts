@@ -2,6 +2,7 @@
 // user's token as a Bearer header (no cookies exist, so no other site can
 // act as the user). Paths under /api/ are the broker's own API.
 import type { Inbound, Users } from '../../../shared/api.ts';
+import type { Claim } from '../../../shared/claim-schema.ts';
 import type { Notice, RoomEvent } from '../../../shared/events.ts';
 
 export class ApiError extends Error {
@@ -84,15 +85,13 @@ export class Api {
       : { stored: false, notice: value as Notice };
   }
 
-  /**
-   * Up to OLDER_PAGE visible events before `seq`, oldest first; fewer (or
-   * none) at the start of the history. GET /messages has no `before` yet:
-   * until it has, this asks for the last `have + OLDER_PAGE` events and keeps
-   * those before `seq`. This is the one place that changes when it lands.
-   */
-  async olderThan(seq: number, have: number): Promise<RoomEvent[]> {
-    const limit = Math.min(have + OLDER_PAGE, 10_000);
-    const events = await answer<RoomEvent[]>(await this.#call('GET', `/messages?limit=${limit}`));
-    return events.filter((event) => event.seq < seq).slice(-OLDER_PAGE);
+  /** Up to OLDER_PAGE visible events before `seq`, oldest first; fewer (or none) at the start of the history. */
+  async olderThan(seq: number): Promise<RoomEvent[]> {
+    return answer<RoomEvent[]>(await this.#call('GET', `/messages?before=${seq}&limit=${OLDER_PAGE}`));
+  }
+
+  /** The open claims (GET /claims). */
+  async claims(): Promise<Claim[]> {
+    return (await answer<{ claims: Claim[] }>(await this.#call('GET', '/claims'))).claims;
   }
 }

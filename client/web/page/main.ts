@@ -108,10 +108,15 @@ async function main(): Promise<void> {
   const refreshMembers = () => {
     clearTimeout(refreshTimer);
     refreshTimer = setTimeout(() => {
-      api.users().then(
-        (found) => {
+      Promise.all([api.users(), api.claims().catch(() => [])]).then(
+        ([found, claims]) => {
           users = found;
-          showMembers(found, byId('online'), byId('recent'), byId('online-count'));
+          showMembers(found, claims, {
+            online: byId('online'),
+            listening: byId('listening'),
+            recent: byId('recent'),
+            count: byId('online-count'),
+          });
         },
         () => {},
       );
@@ -121,7 +126,8 @@ async function main(): Promise<void> {
   const stream = new LiveStream(api.authorization, {
     onEvent: (event: RoomEvent) => {
       timeline.add(event);
-      if (event.type === 'join' || event.type === 'leave' || event.type === 'system') refreshMembers();
+      // Presence (listeners announce nothing), statuses and claims: asked again once the room is quiet.
+      refreshMembers();
       if (isForMe(event, me)) attention.notify(event.user, 'content' in event ? event.content : '');
     },
     onClear: () => timeline.clear(),
@@ -146,7 +152,7 @@ async function main(): Promise<void> {
     loadingOlder = true;
     byId('older').hidden = false;
     api
-      .olderThan(oldest, timeline.size)
+      .olderThan(oldest)
       .then(
         (events) => {
           if (timeline.prepend(events) === 0) atStart = true;
