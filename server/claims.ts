@@ -16,6 +16,7 @@ import type { Notice, RoomEvent } from '../shared/events.ts';
 import { claimTargets, covers, normalisePath, overlaps, type Claim, type ClaimTarget } from '../shared/claims.ts';
 import { readFileSafe, writeFileAtomic } from '../shared/safe-fs.ts';
 import type { Draft, PostResult } from './room.ts';
+import { ago } from '../shared/ago.ts';
 
 export interface ClaimSettings {
   /** Where the table is kept; null keeps it in memory only (the OpenAPI generator). */
@@ -247,12 +248,4 @@ function latest(...dates: Array<Date | undefined>): Date {
 /** `22:01:03 UTC` from an ISO time. */
 function clock(iso: string): string {
   return `${iso.slice(11, 19)} UTC`;
-}
-
-function ago(then: Date, now: Date): string {
-  const s = Math.max(0, Math.round((now.getTime() - then.getTime()) / 1000));
-  if (s < 60) return `${s}s ago`;
-  if (s < 3600) return `${Math.round(s / 60)}m ago`;
-  if (s < 86400) return `${Math.round(s / 3600)}h ago`;
-  return `${Math.round(s / 86400)}d ago`;
 }

@@ -15,6 +15,7 @@ import type { Claims } from './claims.ts';
 import type { Presence } from './presence.ts';
 import type { Registry } from './registry.ts';
 import type { Draft, PostResult } from './room.ts';
+import { ago } from '../shared/ago.ts';
 
 /** What a command handler may do. */
 export interface CommandContext {
@@ -80,14 +81,6 @@ function statusText(params: readonly string[]): string {
     );
   }
   return text;
-}
-
-function ago(then: Date, now: Date): string {
-  const s = Math.max(0, Math.round((now.getTime() - then.getTime()) / 1000));
-  if (s < 60) return `${s}s ago`;
-  if (s < 3600) return `${Math.round(s / 60)}m ago`;
-  if (s < 86400) return `${Math.round(s / 3600)}h ago`;
-  return `${Math.round(s / 86400)}d ago`;
 }
 
 /**

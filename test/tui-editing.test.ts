@@ -110,7 +110,7 @@ test('Tab on a bare name, Enter on /dm bob, /kick and /reauth offers, destructiv
 });
 
 test('the UI marks where your poll cursor stands, and leaves the cursor where it was', {
-  timeout: 60_000,
+  timeout: 120_000,
 }, async (t) => {
   const tmux = new Tmux(t);
   const dir = RoomDir.create(t);
@@ -197,7 +197,7 @@ test('/find jumps between highlighted matches; Ctrl-R chooses a message to answe
 });
 
 test('opening shows the last -n messages, with a run of joins and leaves folded into one line', {
-  timeout: 60_000,
+  timeout: 180_000,
 }, async (t) => {
   const tmux = new Tmux(t);
   const dir = RoomDir.create(t);

@@ -89,7 +89,8 @@ export async function openPage(t: TestContext, browser: Browser, url: string): P
 
 /** Waits until the page's stream is live. */
 export async function waitLive(page: Page): Promise<void> {
-  await page.waitForSelector('#conn[data-state="live"]', { timeout: 15_000 });
+  // Generous: on a loaded machine Chromium's first page can take a while.
+  await page.waitForSelector('#conn[data-state="live"]', { timeout: 60_000 });
 }
 
 // Code that runs in the page is written as strings: this project's type

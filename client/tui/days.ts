@@ -7,25 +7,12 @@
 //
 // The separator belongs to the entry below it: it is that entry's top line
 // in the viewport, so line counts (scrolling, the unread marker) include it.
-import type { Entry } from './entry.ts';
+import { type Entry, entryTime } from './entry.ts';
 import { truncate } from './format.ts';
 import { seg, type Line } from './theme.ts';
 
 const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-
-function entryTs(entry: Entry): string {
-  switch (entry.kind) {
-    case 'event':
-      return entry.event.ts;
-    case 'notice':
-      return entry.notice.ts;
-    case 'presence':
-      return entry.events.at(-1)!.ts;
-    case 'local':
-      return entry.ts;
-  }
-}
 
 /** The local calendar day as yyyymmdd, or null for a time that is not a date. */
 export function dayOf(date: Date): number | null {
@@ -38,7 +25,7 @@ const days = new WeakMap<Entry, number | null>();
 function entryDay(entry: Entry): number | null {
   let day = days.get(entry);
   if (day === undefined) {
-    day = dayOf(new Date(entryTs(entry)));
+    day = dayOf(new Date(entryTime(entry)));
     days.set(entry, day);
   }
   return day;
@@ -63,5 +50,5 @@ export function startsDay(entries: readonly Entry[], index: number, today: numbe
 
 /** The separator line above an entry, at most `width` columns. */
 export function separator(entry: Entry, width: number): Line {
-  return [seg(truncate(`── ${dayLabel(new Date(entryTs(entry)))} ──`, Math.max(1, width)), { dim: true })];
+  return [seg(truncate(`── ${dayLabel(new Date(entryTime(entry)))} ──`, Math.max(1, width)), { dim: true })];
 }

@@ -29,3 +29,17 @@ export const localEntry = (text: string, tone: Tone, now = new Date()): Entry =>
 /** The characters of an event id shown beside a message, to answer it with /reply. */
 export const SHORT_ID_LENGTH = 4;
 export const shortId = (id: string): string => id.slice(0, SHORT_ID_LENGTH);
+
+/** When an entry happened (ISO 8601): its event's time, or the last event's of a folded run. */
+export function entryTime(entry: Entry): string {
+  switch (entry.kind) {
+    case 'event':
+      return entry.event.ts;
+    case 'notice':
+      return entry.notice.ts;
+    case 'presence':
+      return entry.events.at(-1)!.ts;
+    case 'local':
+      return entry.ts;
+  }
+}

@@ -9,7 +9,7 @@ import type { Users } from '../../shared/api.ts';
 import { BROKER_USER } from '../../shared/names.ts';
 import type { Notice, RoomEvent } from '../../shared/events.ts';
 import { EMPTY_INPUT, type Input } from './editor.ts';
-import { eventEntry, localEntry, noticeEntry, type Entry, type Tone } from './entry.ts';
+import { entryTime, eventEntry, localEntry, noticeEntry, type Entry, type Tone } from './entry.ts';
 import { messageArea } from './layout.ts';
 import { EMPTY_RECALL, newer, older, remember, settle, type Recall } from './recall.ts';
 import { dayOf } from './days.ts';
@@ -158,19 +158,6 @@ function findEvent(entries: readonly Entry[], batch: readonly Entry[], id: strin
     }
   }
   return undefined;
-}
-
-function entryTime(entry: Entry): string {
-  switch (entry.kind) {
-    case 'event':
-      return entry.event.ts;
-    case 'notice':
-      return entry.notice.ts;
-    case 'presence':
-      return entry.events.at(-1)!.ts;
-    case 'local':
-      return entry.ts;
-  }
 }
 
 /**
