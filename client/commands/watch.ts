@@ -1,8 +1,10 @@
 // `room watch`: block until something arrives for you, then print what is new.
 import { closeSync } from 'node:fs';
 import { EXIT } from '../../shared/errors.ts';
+import { cursorLockPath } from '../../shared/paths.ts';
 import { parse, seconds, TOKEN_OPTIONS, tokenFrom, usageError, type Command } from '../cli.ts';
-import { locate } from '../cursor.ts';
+import { withCursorLock } from '../cursor-lock.ts';
+import { locate, type Cursor } from '../cursor.ts';
 import { ChangeSignal } from '../change-signal.ts';
 import { isForYou } from '../for-you.ts';
 import { entryAt, scanEntries, type Entry } from '../history-file.ts';
@@ -31,6 +33,9 @@ Options:
 
 If your token is revoked while it waits (the host kicks you, or clears the
 tokens), it stops at once: exit 4, nothing printed, cursor unchanged.`;
+
+const sameCursor = (a: Cursor | null, b: Cursor | null) =>
+  a === null || b === null ? a === b : a.id === b.id && a.start === b.start && a.end === b.end;
 
 /** Is `entry` still at its byte range? Gone means the history was cleared (truncated, then perhaps regrown). */
 function stillThere(fd: number, entry: Entry): boolean {
@@ -106,18 +111,30 @@ const watch: Command = {
         if ((await Promise.race([signal.next(), timeout])) === 'timeout') return EXIT.timeout;
         fd = openHistory(reader);
       }
-      const cursor = reader.cursor.read();
-      const start = cursor === null ? null : locate(fd, cursor);
-      const news = await Promise.race([waitForNews(reader, fd, signal, start, values.mentions === true), timeout]);
-      if (news === 'timeout') return EXIT.timeout;
-      cli.write(
-        news
-          .filter((e) => reader.canSee(e.event) && e.event.user !== reader.user)
-          .map((e) => `${e.line}\n`)
-          .join(''),
-      );
-      reader.cursor.write(news.at(-1)!);
-      return EXIT.ok;
+      const history = fd;
+      for (;;) {
+        const cursor = reader.cursor.read();
+        const start = cursor === null ? null : locate(history, cursor);
+        const news = await Promise.race([
+          waitForNews(reader, history, signal, start, values.mentions === true),
+          timeout,
+        ]);
+        if (news === 'timeout') return EXIT.timeout;
+        // Print and move the cursor holding its lock, and only if nobody (poll, a follower, a hook) moved it
+        // while we waited: then they delivered what woke us, and we wait again from where they left it.
+        const printed = withCursorLock(cursorLockPath(reader.cursor.path), () => {
+          if (!sameCursor(reader.cursor.read(), cursor)) return false;
+          cli.write(
+            news
+              .filter((e) => reader.canSee(e.event) && e.event.user !== reader.user)
+              .map((e) => `${e.line}\n`)
+              .join(''),
+          );
+          reader.cursor.write(news.at(-1)!);
+          return true;
+        });
+        if (printed) return EXIT.ok;
+      }
     } finally {
       listener.close();
       signal.close();
