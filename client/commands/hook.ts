@@ -23,7 +23,7 @@ import { cursorLockPath, roomPaths, type RoomPaths } from '../../shared/paths.ts
 import { userFilePath } from '../../shared/user-file.ts';
 import { readRoomState, userForToken } from '../../shared/room-state.ts';
 import { openForRead } from '../../shared/safe-fs.ts';
-import { claimsFromBroker, claimsFromHistory, type Claim } from '../claude/claims.ts';
+import { claimsFromBroker, claimsFromHistory, describeClaim, type Claim } from '../claude/claims.ts';
 import { digest } from '../claude/digest.ts';
 import { sessionName } from '../claude/identity.ts';
 import { findProjectRoom, type ProjectRoom } from '../claude/project.ts';
@@ -213,10 +213,10 @@ async function sessionStart(cli: Cli, input: HookInput): Promise<number> {
   const mine = claims.filter((c) => c.user === s.name);
   lines.push(
     others.length === 0
-      ? 'Open claims by others: none.'
-      : `Open claims by others (don't edit these files): ${others.map((c) => `${c.user}: ${c.path}`).join('; ')}.`,
+      ? `Open claims by others: none. Claim a file before editing it: room send ${room} /claim <path>.`
+      : `Open claims by others (don't edit these; claim yours first: room send ${room} /claim <path>): ${others.map((c) => describeClaim(c)).join('; ')}.`,
   );
-  if (mine.length > 0) lines.push(`Your open claims: ${mine.map((c) => c.path).join('; ')}.`);
+  if (mine.length > 0) lines.push(`Your open claims: ${mine.map((c) => describeClaim(c, false)).join('; ')}.`);
   answer(cli, 'SessionStart', lines.join('\n'));
   return EXIT.ok;
 }

@@ -14,9 +14,10 @@ import { openHistory, openReader, type Reader } from '../reader.ts';
 const USAGE = `Usage: room watch [-t TOKEN | --token-file PATH] <room-id> [--mentions] [--interval S] [--timeout S]
 
 Waits until an unseen event from another user is for you (a message, reply or
-command, or a DM to you; not joins, leaves or system notices), then prints
-every unseen visible event except your own as NDJSON and exits 0. Shares the
-cursor with poll and follow: nothing is printed twice, nothing is skipped unseen.
+command, a DM to you, or a notice naming you such as a claim of yours taken
+over; not joins, leaves or other notices), then prints every unseen visible
+event except your own as NDJSON and exits 0. Shares the cursor with poll and
+follow: nothing is printed twice, nothing is skipped unseen.
 While it waits it is listed as listening by /who (when a broker runs). Wakes
 within milliseconds of the write (file notifications), checking every
 --interval seconds as a fallback. Reads the history file: no broker needed.

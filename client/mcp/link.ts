@@ -118,9 +118,8 @@ export class RoomLink {
     return this.#client.post(this.#token, inbound);
   }
 
-  async claims(): Promise<Claim[]> {
-    const response = await this.#client.send('GET', '/claims', { token: this.#token });
-    return ((await response.body.json()) as { claims: Claim[] }).claims;
+  claims(): Promise<Claim[]> {
+    return this.#client.claims(this.#token);
   }
 
   /** Ends the live session (the broker then broadcasts the leave) and the connection. */
