@@ -249,7 +249,8 @@ async function run(argv: string[], cli: Cli): Promise<number> {
   if (values.marketplace !== undefined && values.marketplace.trim() === '')
     throw usageError('--marketplace needs a GitHub owner/repo, a git URL or a folder', USAGE);
   let agents = values.agents === undefined ? undefined : parseAgents(values.agents);
-  if (present !== null && values.room !== undefined && values.room !== present) planSection(file, values.room); // throws
+  // A CLAUDE.md with the section for another room: refused before anything is asked (planSection says why).
+  if (present !== null && values.room !== undefined && values.room !== present) planSection(file, values.room);
 
   const fallback = roomIdFromFolder(dir);
   let roomId = present ?? values.room;
