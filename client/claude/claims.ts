@@ -33,6 +33,9 @@ export function claimsFromHistory(fd: number, canSee: (event: RoomEvent) => bool
     if (event.type !== 'command' || !canSee(event)) return;
     const cmd = event.cmd.toLowerCase();
     if (cmd !== 'claim' && cmd !== 'release') return;
+    // `/release` alone ends every claim of its sender (server/claims.ts).
+    if (cmd === 'release' && event.params.length === 0)
+      for (const [key, claim] of open) if (claim.user === event.user) open.delete(key);
     for (const path of event.params) {
       const key = `${event.user}\n${path}`;
       if (cmd === 'claim')

@@ -254,16 +254,19 @@ async function sessionEnd(cli: Cli, input: HookInput): Promise<number> {
   const token = readTokenRecord(s.paths, s.name)!;
   const mine = (await openClaims(reader, token)).filter((c) => c.user === s.name);
   if (mine.length === 0) return EXIT.ok;
-  try {
-    // `/release` with nothing after it ends every claim of the caller (server/claims.ts).
-    await call(s.paths.socket, {
-      method: 'POST',
-      path: '/messages',
-      token,
-      json: { type: 'command', cmd: 'release', params: [] },
-    });
-  } catch {
-    // no broker: its leases end the claims (server/claims.ts)
+  // One `/release <what>` per claim, so the history says what ended (readers without the claim table
+  // follow claims from the history: client/claude/claims.ts).
+  for (const claim of mine) {
+    try {
+      await call(s.paths.socket, {
+        method: 'POST',
+        path: '/messages',
+        token,
+        json: { type: 'command', cmd: 'release', params: [claim.path] },
+      });
+    } catch {
+      // no broker (its leases end the claims: server/claims.ts), or ended meanwhile
+    }
   }
   return EXIT.ok;
 }
