@@ -1,12 +1,16 @@
 // The terminal UI's title shows what each online user holds (GET /claims)
 // beside their name, where it fits: the first claim, cut, and how many more;
-// left out when it would push users out of the title.
+// left out when it would push users out of the title. End to end: the UI in
+// a real terminal asks the broker again when a claim, release or lease ending
+// arrives.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Claim } from '../shared/claims.ts';
 import { titleLine } from '../client/tui/chrome.ts';
 import { lineText } from '../client/tui/theme.ts';
 import { stateWith } from './tui-fixtures.ts';
+import { ROOM_BIN, RoomDir } from './helpers.ts';
+import { Tmux } from './tui-tmux.ts';
 
 const claim = (user: string, what: string): Claim => ({
   what,
@@ -48,4 +52,24 @@ test('the title shows each holder their claims beside their name, and drops them
     { columns: 120 },
   );
   assert.doesNotMatch(lineText(titleLine(released, 120)), /\[/);
+});
+
+test("in a real terminal, the title follows others' /claim and /release as they arrive", {
+  timeout: 60_000,
+}, async (t) => {
+  const tmux = new Tmux(t);
+  const dir = RoomDir.create(t);
+  await dir.join('demo', 'alice');
+  await dir.join('demo', 'bob');
+  const bob = ['--token-file', dir.file('room-demo-bob.token')];
+  await tmux.window('alice', dir.env);
+  await tmux.line('alice', `${ROOM_BIN} demo alice`);
+  await tmux.waitFor('alice', (s) => s.includes('● live'), "alice's UI");
+  const agent = dir.spawn(['demo', 'bob', '--agent', ...bob]); // bob online: a live session
+  await tmux.waitForText('alice', /2 online: alice \(host\), bob/);
+  assert.equal((await dir.run(['send', 'demo', ...bob, '/claim', 'src/parser.ts', 'CRLF'])).code, 0);
+  await tmux.waitForText('alice', /2 online: alice \(host\), bob \[src\/parser\.ts\]/);
+  assert.equal((await dir.run(['send', 'demo', ...bob, '/release'])).code, 0);
+  await tmux.waitFor('alice', (s) => !s.split('\n')[0]!.includes('[src/parser.ts]'), 'the claim gone from the title');
+  agent.stdin!.end();
 });
