@@ -1,6 +1,6 @@
 // Mutual exclusion for "read from the cursor, print, move the cursor", so two
-// deliverers of one user (the follower a Claude Code monitor runs, and a hook
-// firing at the same moment) never print the same event. The lock is a file
+// deliverers of one user (poll, watch, a follower, the plugin's hooks, room
+// mcp, at the same moment) never print the same event. The lock is a file
 // created exclusively, holding the holder's pid; a lock whose holder is gone,
 // or that is older than STALE_MS, is broken. Waiting is bounded: after
 // WAIT_MS the work runs anyway (a hook must never hang a session).

@@ -27,6 +27,9 @@ under its own name (\`claude-\` and the first 8 characters of the session id; th
 it arrives by itself: a summary at session start, \`[room]\` lines from the room monitor, news with
 each prompt. Never join under another name or use another session's token record.
 
+**MCP clients** (Codex, Gemini CLI, Cursor; room init sets them up with --agents): the tools of
+room's MCP server (send, read, wait, who, claim, release, claims) do what the commands below do.
+
 **Other agents** join once under a name nobody uses (letters, digits, \`.\`, \`_\`, \`-\`), then
 \`export ROOM_TOKEN_FILE=/tmp/room-{{ROOM}}-<name>.token\` (in \`$ROOM_DIR\` if set) or give each
 command \`--token-file\` with that path. Exit 5: the name is taken, pick another; exit 4 later:
@@ -43,8 +46,9 @@ room join {{ROOM}} <name> > /dev/null
 room poll {{ROOM}}
 # announce intent: the task and the files you expect to touch
 room send {{ROOM}} "intent: fix CRLF handling in src/parser.ts"
-# claim a file before editing it; release it when done
+# claim a file (or folder, or glob) before editing it; the open claims; release it when done
 room send {{ROOM}} /claim src/parser.ts
+room send {{ROOM}} /claims
 room send {{ROOM}} /release src/parser.ts
 # say what you are doing now (with no text: clear it); who is here, listening, seen lately
 room send {{ROOM}} /set_status editing src/parser.ts
@@ -61,11 +65,15 @@ room watch {{ROOM}}
 \`\`\`
 
 **Protocol.**
-1. Session start: catch up (the plugin's summary does it). Note open claims (a \`claim\` with no
-   later \`release\` from the same user), questions for you, and requests to hold.
+1. Session start: catch up (the plugin's summary does it). Note open claims (\`/claims\`),
+   questions for you, and requests to hold.
 2. Before starting a task, announce intent. Silence for a minute means go ahead.
-3. Before editing a shared file, check nobody holds it, then claim it. If someone does, reply to
-   their claim and wait for the release: one agent per file.
+3. Claim a file before editing it: one agent per file. The broker refuses a claim that overlaps
+   someone else's (same file, a folder above it, a glob matching it) and names the holder: reply
+   to their claim and wait for the release; \`/claim <path> --force\` takes it over, only when they
+   agree or are gone. With the plugin, editing a file someone else holds asks your user first. A
+   claim is a lease: it ends at \`/release\` (alone: all yours), a few minutes after you leave, or
+   after an hour with no activity.
 4. While working, keep your status current, post progress at milestones and blockers at once
    (don't stall), and answer questions with a reply.
 5. When done, release your claims, post a handoff, clear your status.

@@ -12,7 +12,7 @@
 //   room-<id>-<user>.cursor a user's poll/watch cursor
 //   room-<id>.web           the running `room web` gateway: its pid and address
 //   room-<id>.web.html      a page that sends the browser `room web` opens to the address
-//   room-<id>-<user>.cursor.lock  held while follow or a hook delivers from the cursor
+//   room-<id>-<user>.cursor.lock  held while poll, watch, follow, a hook or room mcp delivers from the cursor
 //
 // Per-user file names. `room-<id>-<user>` is the seed's name and stays the
 // name in the common case, but it is ambiguous: room `a` user `b-c` and room

@@ -235,3 +235,18 @@ test('bad input: no room id is a usage error (2); a bad token exits 4; nothing s
   assert.equal(bad.code, 4);
   assert.match(bad.stderr, /invalid or revoked token/);
 });
+
+test("claims reach the follower: others' claims and releases, and the notice when a claim of yours is taken over", async (t) => {
+  const { dir, send, bobListens } = await setup(t);
+  await send('bob', '/claim', 'src/a.ts', 'fixing', 'CRLF');
+  const follower = new Follower(dir, ['demo', ...TF(dir, 'bob')]);
+  await bobListens();
+  const forced = await send('alice', '/claim', 'src/a.ts', '--force');
+  await follower.waitForLines(2);
+  assert.equal(follower.lines[0], `[room] alice (command ${forced.id.slice(0, 8)}): /claim src/a.ts`);
+  assert.match(
+    follower.lines[1]!,
+    /^\[room\] broker \(notice\): alice took over src\/a\.ts from @bob \(--force\); bob's claim since .*"src\/a\.ts fixing CRLF"$/,
+  );
+  await follower.stop();
+});

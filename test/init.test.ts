@@ -42,7 +42,7 @@ test("the repository's CLAUDE.md ends with the protocol section room init writes
     'CLAUDE.md drifted from client/protocol-section.ts: copy protocolSection("room-dev") back into it',
   );
   assert.equal(text.split('<!-- room:protocol ').length, 2, 'one section');
-  assert.ok(text.split('\n').length <= 120, 'CLAUDE.md stays short');
+  assert.ok(text.split('\n').length <= 140, 'CLAUDE.md stays short');
 });
 
 test('on an empty folder it creates CLAUDE.md with the section and says how to install the plugin', async (t) => {
@@ -249,4 +249,97 @@ test('appending to a CRLF CLAUDE.md keeps CRLF line endings throughout', async (
   assert.equal(findProtocolRoom(text), 'team');
   const again = await dir.run(['init', '--room', 'team', '--dir', path]);
   assert.match(again.stdout, /nothing changed/);
+});
+
+test('--agents sets up each agent: its MCP config merged, the protocol in the file it reads; each file reported', async (t) => {
+  const { dir, path, claude } = project(t);
+  writeFileSync(join(path, 'AGENTS.md'), '# Agents\n');
+  mkdirSync(join(path, '.cursor'));
+  const other = { command: 'npx', args: ['other'] };
+  writeFileSync(join(path, '.cursor', 'mcp.json'), JSON.stringify({ mcpServers: { other } }));
+  const result = await dir.run(['init', '--room', 'team', '--dir', path, '--agents', 'codex,gemini,cursor']);
+  assert.equal(result.code, 0, result.stderr);
+  const server = { command: 'room', args: ['mcp', '--room', 'team'] };
+  assert.deepEqual(JSON.parse(readFileSync(join(path, '.cursor', 'mcp.json'), 'utf8')), {
+    mcpServers: { other, room: server },
+  });
+  assert.deepEqual(JSON.parse(readFileSync(join(path, '.gemini', 'settings.json'), 'utf8')), {
+    mcpServers: { room: server },
+  });
+  assert.match(readFileSync(join(path, '.codex', 'config.toml'), 'utf8'), /^\[mcp_servers\.room\]\ncommand = "room"\n/);
+  assert.equal(readFileSync(join(path, 'AGENTS.md'), 'utf8'), `# Agents\n\n${protocolSection('team')}`);
+  assert.equal(readFileSync(join(path, 'GEMINI.md'), 'utf8'), protocolSection('team'));
+  assert.equal(readFileSync(claude, 'utf8'), protocolSection('team'));
+  for (const line of [
+    `Created ${claude} (room team)`,
+    `Created ${join(path, '.codex', 'config.toml')} (Codex: room mcp --room team).`,
+    `Created ${join(path, '.gemini', 'settings.json')} (Gemini CLI: room mcp --room team).`,
+    `Added room's MCP server to ${join(path, '.cursor', 'mcp.json')} (Cursor: room mcp --room team).`,
+    `Added the room protocol to ${join(path, 'AGENTS.md')} (Codex, Cursor; room team).`,
+    `Created ${join(path, 'GEMINI.md')} (Gemini CLI; room team).`,
+  ])
+    assert.ok(result.stdout.includes(line), `${line}\n---\n${result.stdout}`);
+  // Again: everything is there already, and said so.
+  const again = await dir.run(['init', '--dir', path, '--agents', 'cursor,codex']);
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stdout, /already has the room protocol for room team: nothing changed/);
+  assert.match(again.stdout, /mcp\.json already has a room MCP server \(Cursor\): left as it is/);
+  assert.match(
+    again.stdout,
+    /AGENTS\.md already has the room protocol for room team \(Cursor, Codex\): nothing changed/,
+  );
+});
+
+test('--agents: an unknown agent, a config its tool could not read, or AGENTS.md for another room: exit 2, nothing written', async (t) => {
+  const { dir, path, claude } = project(t);
+  const unknown = await dir.run(['init', '--room', 'team', '--dir', path, '--agents', 'claude,vim']);
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /unknown agent vim: use claude, codex, gemini, cursor/);
+  mkdirSync(join(path, '.cursor'));
+  writeFileSync(join(path, '.cursor', 'mcp.json'), '{"mcpServers": ');
+  const broken = await dir.run(['init', '--room', 'team', '--dir', path, '--agents', 'claude,codex,cursor']);
+  assert.equal(broken.code, 2);
+  assert.match(broken.stderr, /mcp\.json is not valid JSON .*left it unchanged/);
+  assert.equal(readFileSync(join(path, '.cursor', 'mcp.json'), 'utf8'), '{"mcpServers": ');
+  writeFileSync(join(path, '.cursor', 'mcp.json'), '{}');
+  writeFileSync(join(path, 'AGENTS.md'), protocolSection('other'));
+  const otherRoom = await dir.run(['init', '--room', 'team', '--dir', path, '--agents', 'codex']);
+  assert.equal(otherRoom.code, 2);
+  assert.match(otherRoom.stderr, /AGENTS\.md already has the room protocol for room other; to use room team instead/);
+  for (const written of [claude, '.claude', '.mcp.json', '.codex', 'GEMINI.md'])
+    assert.equal(existsSync(join(path, written.replace(path, ''))), false, written);
+  assert.equal(readFileSync(join(path, '.cursor', 'mcp.json'), 'utf8'), '{}');
+  assert.equal(readFileSync(join(path, 'AGENTS.md'), 'utf8'), protocolSection('other'));
+});
+
+test('in a terminal it offers the agents it finds in the project', async (t) => {
+  const { path } = project(t, 'shop');
+  mkdirSync(join(path, '.cursor'));
+  writeFileSync(join(path, 'GEMINI.md'), '# Gemini\n');
+  const tmux = tmuxBeside(t, path);
+  const rc = join(path, '..', 'rc');
+  tmux(
+    'new-session',
+    '-d',
+    '-x',
+    '120',
+    '-y',
+    '30',
+    '-c',
+    path,
+    `'${ROOM_BIN}' init --room team; echo $? > '${rc}'; sleep 30`,
+  );
+  const screen = () => tmux('capture-pane', '-p');
+  await waitUntil(() => screen().includes('Also set up room for these agents'), 10_000, 'the offer');
+  assert.match(screen(), /found in this project: \.cursor\/mcp\.json/);
+  tmux('send-keys', 'Enter');
+  await waitUntil(() => existsSync(rc) && readFileSync(rc, 'utf8').trim() !== '', 10_000, 'room init to finish');
+  assert.equal(readFileSync(rc, 'utf8').trim(), '0');
+  assert.equal(JSON.parse(readFileSync(join(path, '.cursor', 'mcp.json'), 'utf8')).mcpServers.room.command, 'room');
+  assert.equal(
+    JSON.parse(readFileSync(join(path, '.gemini', 'settings.json'), 'utf8')).mcpServers.room.command,
+    'room',
+  );
+  assert.equal(findProtocolRoom(readFileSync(join(path, 'GEMINI.md'), 'utf8')), 'team');
+  assert.equal(existsSync(join(path, '.codex')), false, 'codex was not found, so not picked');
 });

@@ -215,3 +215,29 @@ test("room mcp takes the project's room from CLAUDE.md, and says so when there i
   assert.equal(room.history().at(-1)!.user, 'helper');
   assert.equal((await room.dir.run(['mcp', '--room', ROOM, '--name', 'bad name'])).code, 2);
 });
+
+test('read and wait use the shared cursor: a restarted server neither repeats nor skips, and poll never prints again what read gave', async (t) => {
+  const room = await TestRoom.create(t, 'alice', 'bob');
+  const agent = ['--room', ROOM, '--name', 'agent'];
+  const poll = async () => {
+    const result = await room.dir.run(['poll', ROOM, '--token-file', room.dir.file(`room-${ROOM}-agent.token`)]);
+    assert.equal(result.code, 0, result.stderr);
+    return result.stdout;
+  };
+  const first = await connect(t, room, { args: agent });
+  await room.waitOnline('alice', 'agent', () => true, 'the server joined');
+  await room.sent('bob', 'one');
+  assert.match(await readUntil(first, /bob: one$/), /bob: one$/);
+  await first.close();
+  await room.waitOnline('alice', 'agent', null, 'the server left');
+  await room.sent('bob', 'two');
+
+  const second = await connect(t, room, { args: agent });
+  const read = await readUntil(second, /bob: two$/);
+  assert.doesNotMatch(read, /bob: one/, 'not repeated');
+  assert.doesNotMatch(await poll(), /"content":"(one|two)"/, 'what read gave, poll does not print');
+  await room.sent('bob', 'three');
+  assert.match(await poll(), /"content":"three"/);
+  assert.equal(await ok(second, 'read'), 'nothing new', 'what poll printed, read does not give');
+  assert.equal(await ok(second, 'wait', { seconds: 1 }), 'nothing new after 1s');
+});

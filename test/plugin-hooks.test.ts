@@ -89,7 +89,7 @@ const tokenOf = (p: Project, name: string) =>
 test('SessionStart joins as this session, says who it is, what is unseen (addressed first) and open claims; no token shown', async (t) => {
   const p = await project(t);
   await p.send('alice', 'general chatter');
-  await p.send('alice', '/claim', 'src/parser.ts');
+  await p.send('alice', '/claim', 'src/parser.ts', 'fixing', 'CRLF');
   await p.send('alice', 'please hold off on parser.ts, @claude-1a2b3c4d');
   const result = await p.hook('session-start', start(SESSION_A));
   const text = context(result, 'SessionStart');
@@ -98,7 +98,11 @@ test('SessionStart joins as this session, says who it is, what is unseen (addres
     text,
     /Unseen for you: 3 \(1 addressed to you, 1 asking to hold\), most important first:\n\[room\] alice \(message \w{8}, mentions you\): please hold off/,
   );
-  assert.match(text, /Open claims by others \(don't edit these files\): alice: src\/parser\.ts\./);
+  // The holder, what, their claim's words and since when (GET /claims), and how to claim first.
+  assert.match(
+    text,
+    /Open claims by others \(don't edit these; claim yours first: room send proj \/claim <path>\): alice: src\/parser\.ts \("src\/parser\.ts fixing CRLF", since \d\d:\d\d UTC\)\./,
+  );
   const token = tokenOf(p, 'claude-1a2b3c4d');
   assert.ok(!result.stdout.includes(token) && !result.stderr.includes(token), 'the token is never printed');
   assert.equal(

@@ -155,7 +155,7 @@ test('commands: a description, an argument hint, $ARGUMENTS, and only the room c
   assert.equal(frontmatter('plugin/commands/send.md').data['argument-hint'], '<message>');
 });
 
-test('hooks.json: the four session events run plugin/hooks/room-hook, PreToolUse on edits runs edit-check; the scripts are executable', () => {
+test('hooks.json: the four events running plugin/hooks/room-hook with their event, and the edit guard; the scripts are executable', () => {
   const hooks = json('plugin/hooks/hooks.json');
   assert.equal(typeof hooks.description, 'string');
   const expected: Record<string, string> = {
@@ -165,9 +165,11 @@ test('hooks.json: the four session events run plugin/hooks/room-hook, PreToolUse
     SessionEnd: 'session-end',
   };
   assert.deepEqual(Object.keys(hooks.hooks).sort(), [...Object.keys(expected), 'PreToolUse'].sort());
-  const [edits] = hooks.hooks.PreToolUse;
-  assert.equal(edits.matcher, 'Edit|Write|MultiEdit|NotebookEdit');
-  assert.equal(edits.hooks[0].command, `"\${CLAUDE_PLUGIN_ROOT}/hooks/edit-check"`);
+  // The edit guard (test/claims-edit-hook.test.ts runs it): on file edits, its own script.
+  const [guard] = hooks.hooks.PreToolUse;
+  assert.equal(guard.matcher, 'Edit|Write|MultiEdit|NotebookEdit');
+  assert.equal(guard.hooks[0].command, `"\${CLAUDE_PLUGIN_ROOT}/hooks/edit-check"`);
+  assert.ok(statSync(join(PLUGIN, 'hooks', 'edit-check')).mode & 0o111, 'edit-check is executable');
   for (const [event, arg] of Object.entries(expected)) {
     const [group] = hooks.hooks[event];
     const [handler] = group.hooks;

@@ -25,10 +25,11 @@ import { openReader, type Reader } from '../reader.ts';
 const USAGE = `Usage: room follow [-t TOKEN | --token-file PATH] <room-id> [--mentions] [--json] [--interval S]
 
 Runs until stopped, printing one line per new event meant for you, as it
-arrives: messages, replies and commands from others, and DMs to you. A line
-reads: [room] <sender> (<kind> <short id>): <text>; the short id is what
-/reply takes; texts over 400 characters are cut, with the poll command that
-prints them whole. At start it prints what you have not seen yet (at most
+arrives: messages, replies and commands from others, DMs to you, and
+notices naming you (a claim of yours taken over). A line reads:
+[room] <sender> (<kind> <short id>): <text>; the short id is what /reply
+takes; texts over 400 characters are cut, with the poll command that prints
+them whole. At start it prints what you have not seen yet (at most
 the last 20 lines, after a line saying how to read the rest).
 
 Shares your cursor with poll, watch and the Claude Code hooks: what one of

@@ -22,7 +22,9 @@ Usage:
                                                      wait for a message for you, then print what is new
   room follow [-t TOKEN | --token-file PATH] <room-id> [--mentions] [--json]
                                                      print a line per new event for you, as it arrives
-  room init [--room ROOM-ID] [--dir PATH] [--yes]    set a project up: CLAUDE.md protocol, .claude settings
+  room init [--room ROOM-ID] [--dir PATH] [--yes] [--agents claude,codex,gemini,cursor]
+                                                     set a project up: CLAUDE.md protocol, .claude settings,
+                                                     other agents' MCP configs and instructions
   room web <room-id> [username] [--no-open] [-t TOKEN | --token-file PATH]
                                                      open the room in a web browser (a gateway on 127.0.0.1)
   room mcp [--room ROOM-ID] [--name NAME]            an MCP server on stdio for agents (tools, room resource)

@@ -23,7 +23,7 @@ import { cursorLockPath, roomPaths, type RoomPaths } from '../../shared/paths.ts
 import { userFilePath } from '../../shared/user-file.ts';
 import { readRoomState, userForToken } from '../../shared/room-state.ts';
 import { openForRead } from '../../shared/safe-fs.ts';
-import { claimsFromBroker, claimsFromHistory, type Claim } from '../claude/claims.ts';
+import { claimsFromBroker, claimsFromHistory, describeClaim, type Claim } from '../claude/claims.ts';
 import { digest } from '../claude/digest.ts';
 import { sessionName } from '../claude/identity.ts';
 import { findProjectRoom, type ProjectRoom } from '../claude/project.ts';
@@ -213,10 +213,10 @@ async function sessionStart(cli: Cli, input: HookInput): Promise<number> {
   const mine = claims.filter((c) => c.user === s.name);
   lines.push(
     others.length === 0
-      ? 'Open claims by others: none.'
-      : `Open claims by others (don't edit these files): ${others.map((c) => `${c.user}: ${c.path}`).join('; ')}.`,
+      ? `Open claims by others: none. Claim a file before editing it: room send ${room} /claim <path>.`
+      : `Open claims by others (don't edit these; claim yours first: room send ${room} /claim <path>): ${others.map((c) => describeClaim(c)).join('; ')}.`,
   );
-  if (mine.length > 0) lines.push(`Your open claims: ${mine.map((c) => c.path).join('; ')}.`);
+  if (mine.length > 0) lines.push(`Your open claims: ${mine.map((c) => describeClaim(c, false)).join('; ')}.`);
   answer(cli, 'SessionStart', lines.join('\n'));
   return EXIT.ok;
 }
@@ -254,16 +254,19 @@ async function sessionEnd(cli: Cli, input: HookInput): Promise<number> {
   const token = readTokenRecord(s.paths, s.name)!;
   const mine = (await openClaims(reader, token)).filter((c) => c.user === s.name);
   if (mine.length === 0) return EXIT.ok;
-  try {
-    // `/release` with nothing after it ends every claim of the caller (server/claims.ts).
-    await call(s.paths.socket, {
-      method: 'POST',
-      path: '/messages',
-      token,
-      json: { type: 'command', cmd: 'release', params: [] },
-    });
-  } catch {
-    // no broker: its leases end the claims (server/claims.ts)
+  // One `/release <what>` per claim, so the history says what ended (readers without the claim table
+  // follow claims from the history: client/claude/claims.ts).
+  for (const claim of mine) {
+    try {
+      await call(s.paths.socket, {
+        method: 'POST',
+        path: '/messages',
+        token,
+        json: { type: 'command', cmd: 'release', params: [claim.path] },
+      });
+    } catch {
+      // no broker (its leases end the claims: server/claims.ts), or ended meanwhile
+    }
   }
   return EXIT.ok;
 }

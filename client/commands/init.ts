@@ -2,12 +2,13 @@
 // room, into the project's CLAUDE.md, the room into .claude/room.json (what
 // the plugin's hooks read), and room's entries into .claude/settings.json
 // (permission rules, the plugin enabled, its marketplace), then say how to
-// install the Claude Code plugin. CLAUDE.md is only ever created or appended
-// to, in its own line endings: whatever it holds is never changed, and a file
-// that already has the section (found by its marker line) is left alone. The
-// settings are merged: nothing there is replaced. Everything is checked
-// before anything is written.
-import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+// install the Claude Code plugin. With --agents (or, in a terminal, for the
+// agents it finds and the user picks), each other agent's project MCP config
+// (client/mcp/agent-configs.ts) and the protocol section in the file it reads
+// (AGENTS.md, GEMINI.md). Instructions files are only ever created or appended
+// to (client/instructions-file.ts); configs and settings are merged: nothing
+// there is replaced. Everything is checked before anything is written.
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EXIT, RoomError } from '../../shared/errors.ts';
@@ -15,9 +16,21 @@ import { checkRoomId, isValidName, NAME_RULE } from '../../shared/names.ts';
 import { parse, usageError, type Cli, type Command } from '../cli.ts';
 import { PROJECT_FILE } from '../claude/project.ts';
 import { marketplaceSource, mergeSettings } from '../claude/settings.ts';
-import { findProtocolRoom, protocolSection } from '../protocol-section.ts';
+import { planSection, readInstructions, writeSection, type SectionPlan } from '../instructions-file.ts';
+import {
+  AGENT_LABEL,
+  AGENT_TOOLS,
+  CONFIG_FILE,
+  detectAgents,
+  parseAgents,
+  planAgents,
+  writeAgents,
+  type AgentTool,
+  type AgentsPlan,
+} from '../mcp/agent-configs.ts';
+import { findProtocolRoom } from '../protocol-section.ts';
 
-const USAGE = `Usage: room init [--room ROOM-ID] [--dir PATH] [--yes] [--marketplace SOURCE]
+const USAGE = `Usage: room init [--room ROOM-ID] [--dir PATH] [--yes] [--agents LIST] [--marketplace SOURCE]
 
 Sets a project up for its room:
 - PATH/CLAUDE.md: the agent coordination protocol (how agents join, announce
@@ -31,14 +44,24 @@ Sets a project up for its room:
   permissions.allow rules for the room commands the protocol runs (so no
   session stops on an approval prompt), enabledPlugins room@room, and
   extraKnownMarketplaces room (so teammates are offered the plugin).
-Then prints how to install room's Claude Code plugin.
+- With --agents: for each agent named, its project MCP config running
+  room mcp --room ROOM-ID (merged: other servers and a room entry already
+  there are kept): claude .mcp.json, codex .codex/config.toml, gemini
+  .gemini/settings.json, cursor .cursor/mcp.json; and the protocol section
+  in the file it reads: AGENTS.md (codex, cursor), GEMINI.md (gemini).
+Then prints each file and what was done, and how to install room's Claude
+Code plugin.
 
-In a terminal it asks for the room id. Elsewhere give --room, or --yes.
+In a terminal it asks for the room id (unless given), and which agents to
+set up when it finds signs of them (.codex/, .gemini/, .cursor/, AGENTS.md,
+GEMINI.md) and --agents is not given. Elsewhere give --room, or --yes.
 
 Options:
       --room ROOM-ID  the project's room (default: the folder's name)
       --dir PATH      the project folder (default: the current directory)
   -y, --yes           ask nothing: use the folder's name as the room id
+      --agents LIST   also set up these agents, comma-separated: claude,
+                      codex, gemini, cursor
       --marketplace SOURCE
                       where teammates get the plugin: a GitHub owner/repo, a
                       git URL, or a folder (default: this copy of room, if it
@@ -95,18 +118,6 @@ async function askRoomId(fallback: string | null, file: string): Promise<string 
   return answer;
 }
 
-function readClaudeMd(file: string): string | null {
-  if (!existsSync(file)) return null;
-  if (!statSync(file).isFile()) throw new RoomError('usage', `${file} is not a regular file`);
-  return readFileSync(file, 'utf8');
-}
-
-/** Appends the section after what the file holds, separated by one blank line, in the file's line endings. */
-function separator(existing: string, nl: string): string {
-  if (existing === '' || existing.endsWith(nl + nl)) return '';
-  return existing.endsWith(nl) ? nl : nl + nl;
-}
-
 function readIfFile(file: string): string | null {
   if (!existsSync(file)) return null;
   if (!statSync(file).isFile()) throw new RoomError('usage', `${file} is not a regular file. Nothing changed.`);
@@ -136,8 +147,14 @@ function roomFile(file: string, roomId: string): string | null {
   return `${JSON.stringify({ room: roomId, ...value }, null, 2)}\n`;
 }
 
-/** Writes room.json and settings.json (checked first); returns what was added. */
-function writeClaudeSettings(dir: string, roomId: string, marketplace: string | undefined): string[] {
+interface SettingsPlan {
+  readonly claudeDir: string;
+  /** Each file's next text, and what the report says of it. */
+  readonly files: ReadonlyArray<{ readonly path: string; readonly text: string; readonly said: string }>;
+}
+
+/** What room.json and settings.json need (checked; nothing written). */
+function planClaudeSettings(dir: string, roomId: string, marketplace: string | undefined): SettingsPlan {
   const claudeDir = join(dir, '.claude');
   if (existsSync(claudeDir) && !statSync(claudeDir).isDirectory())
     throw new RoomError('usage', `${claudeDir} is not a folder. Nothing changed.`);
@@ -150,17 +167,64 @@ function writeClaudeSettings(dir: string, roomId: string, marketplace: string | 
     readIfFile(settingsFile),
     source === null ? null : marketplaceSource(source),
   );
-  mkdirSync(claudeDir, { recursive: true });
-  const added: string[] = [];
-  if (room !== null) {
-    writeFileSync(roomJson, room);
-    added.push(`${roomJson} (room ${roomId})`);
+  const files: SettingsPlan['files'][number][] = [];
+  if (room !== null) files.push({ path: roomJson, text: room, said: `${roomJson} (room ${roomId})` });
+  if (changes.length > 0)
+    files.push({
+      path: settingsFile,
+      text: `${JSON.stringify(settings, null, 2)}\n`,
+      said: `${settingsFile} (${changes.join('; ')})`,
+    });
+  return { claudeDir, files };
+}
+
+/** Writes room.json and settings.json as planned; returns what was added. */
+function writeClaudeSettings(plan: SettingsPlan): string[] {
+  if (plan.files.length > 0) mkdirSync(plan.claudeDir, { recursive: true });
+  for (const file of plan.files) writeFileSync(file.path, file.text);
+  return plan.files.map((f) => f.said);
+}
+
+/** In a terminal: which of the agents found in the project to set up (all found are preselected). */
+async function offerAgents(dir: string): Promise<AgentTool[] | null> {
+  const found = detectAgents(dir);
+  if (found.length === 0) return [];
+  const prompts = await import('@clack/prompts');
+  const answer = await prompts.multiselect<AgentTool>({
+    message: 'Also set up room for these agents (their MCP config and instructions file)?',
+    options: AGENT_TOOLS.map((tool) => ({
+      value: tool,
+      label: AGENT_LABEL[tool],
+      hint: found.includes(tool) ? `found in this project: ${CONFIG_FILE[tool]}` : CONFIG_FILE[tool],
+    })),
+    initialValues: found,
+    required: false,
+  });
+  if (prompts.isCancel(answer)) {
+    prompts.cancel('Nothing changed.');
+    return null;
   }
-  if (changes.length > 0) {
-    writeFileSync(settingsFile, `${JSON.stringify(settings, null, 2)}\n`);
-    added.push(`${settingsFile} (${changes.join('; ')})`);
+  return answer;
+}
+
+/** One line per agent file: what was done to it. */
+function agentLines(plan: AgentsPlan, roomId: string, claudeMd: string): string[] {
+  const lines = plan.configs.map(({ result, path }) => {
+    const who = AGENT_LABEL[result.tool];
+    if (result.action === 'kept') return `${path} already has a room MCP server (${who}): left as it is.`;
+    return `${result.action === 'created' ? 'Created' : "Added room's MCP server to"} ${path} (${who}: room mcp --room ${roomId}).`;
+  });
+  for (const { plan: section, tools } of plan.sections) {
+    if (section.path === claudeMd) continue; // reported with the Claude Code set-up
+    const who = tools.map((t) => AGENT_LABEL[t]).join(', ');
+    if (section.action === 'kept')
+      lines.push(`${section.path} already has the room protocol for room ${section.room} (${who}): nothing changed.`);
+    else
+      lines.push(
+        `${section.action === 'created' ? 'Created' : 'Added the room protocol to'} ${section.path} (${who}; room ${section.room}).`,
+      );
   }
-  return added;
+  return lines;
 }
 
 async function run(argv: string[], cli: Cli): Promise<number> {
@@ -170,6 +234,7 @@ async function run(argv: string[], cli: Cli): Promise<number> {
       room: { type: 'string' },
       dir: { type: 'string' },
       yes: { type: 'boolean', short: 'y' },
+      agents: { type: 'string' },
       marketplace: { type: 'string' },
     },
     USAGE,
@@ -178,28 +243,18 @@ async function run(argv: string[], cli: Cli): Promise<number> {
   const dir = resolve(values.dir ?? process.cwd());
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw usageError(`no such folder: ${dir}`, USAGE);
   const file = join(dir, 'CLAUDE.md');
-  const existing = readClaudeMd(file);
+  const existing = readInstructions(file);
   const present = existing === null ? null : findProtocolRoom(existing);
   if (values.room !== undefined) checkRoomId(values.room);
-
   if (values.marketplace !== undefined && values.marketplace.trim() === '')
     throw usageError('--marketplace needs a GitHub owner/repo, a git URL or a folder', USAGE);
-  if (present !== null && (values.room === undefined || values.room === present)) {
-    const added = writeClaudeSettings(dir, present, values.marketplace);
-    if (added.length === 0) cli.out(`${file} already has the room protocol for room ${present}: nothing changed.`);
-    else cli.out(`${file} already has the room protocol for room ${present}. Added ${added.join(' and ')}.`);
-    cli.out(pluginHelp(present));
-    return EXIT.ok;
-  }
-  if (present !== null) {
-    throw new RoomError(
-      'usage',
-      `${file} already has the room protocol for room ${present}; to use room ${values.room} instead, edit that section or delete it (from its room:protocol line to /room:protocol) and run room init again. Nothing changed.`,
-    );
-  }
+  let agents = values.agents === undefined ? undefined : parseAgents(values.agents);
+  // A CLAUDE.md with the section for another room: refused before anything is asked (planSection says why).
+  if (present !== null && values.room !== undefined && values.room !== present) planSection(file, values.room);
 
   const fallback = roomIdFromFolder(dir);
-  let roomId = values.room;
+  let roomId = present ?? values.room;
+  const terminal = cli.stdin.isTTY === true && cli.stdout.isTTY === true;
   const interactive = roomId === undefined && values.yes !== true;
   if (roomId === undefined && values.yes === true) {
     if (fallback === null)
@@ -210,26 +265,41 @@ async function run(argv: string[], cli: Cli): Promise<number> {
     roomId = fallback;
   }
   if (roomId === undefined) {
-    if (!cli.stdin.isTTY || !cli.stdout.isTTY)
+    if (!terminal)
       throw usageError('no terminal to ask in: give --room ROOM-ID, or --yes to use the folder name', USAGE);
     const answer = await askRoomId(fallback, file);
     if (answer === null) return EXIT.usage;
     roomId = answer;
   }
+  if (agents === undefined && terminal && values.yes !== true) {
+    const picked = await offerAgents(dir);
+    if (picked === null) return EXIT.usage;
+    agents = picked;
+  }
 
-  // A file in CRLF line endings gets the section in CRLF too: one file, one kind of line ending.
-  const nl = existing?.includes('\r\n') === true ? '\r\n' : '\n';
-  const section = protocolSection(roomId).replaceAll('\n', nl);
-  const added = writeClaudeSettings(dir, roomId, values.marketplace);
-  if (existing === null) writeFileSync(file, section, { flag: 'wx' });
-  else appendFileSync(file, separator(existing, nl) + section);
-  const done = `${existing === null ? 'Created' : 'Added the room protocol to'} ${file} (room ${roomId})${added.length === 0 ? '' : `, and ${added.join(' and ')}`}.`;
+  // Everything is checked before anything is written.
+  const section: SectionPlan = planSection(file, roomId);
+  const settings = planClaudeSettings(dir, roomId, values.marketplace);
+  const agentPlan = planAgents(dir, roomId, agents ?? []);
+  const added = writeClaudeSettings(settings);
+  writeSection(section);
+  writeAgents(agentPlan, new Set([file]));
+
+  let done: string;
+  if (section.action === 'kept')
+    done =
+      added.length === 0
+        ? `${file} already has the room protocol for room ${roomId}: nothing changed.`
+        : `${file} already has the room protocol for room ${roomId}. Added ${added.join(' and ')}.`;
+  else
+    done = `${section.action === 'created' ? 'Created' : 'Added the room protocol to'} ${file} (room ${roomId})${added.length === 0 ? '' : `, and ${added.join(' and ')}`}.`;
+  const lines = [done, ...agentLines(agentPlan, roomId, file)];
   if (interactive) {
     const prompts = await import('@clack/prompts');
     prompts.note(pluginHelp(roomId), 'Next');
-    prompts.outro(done);
+    prompts.outro(lines.join('\n'));
   } else {
-    cli.out(done);
+    for (const line of lines) cli.out(line);
     cli.out(pluginHelp(roomId));
   }
   return EXIT.ok;

@@ -13,7 +13,9 @@ Cursor, any MCP client): tools send, read, wait, who, claim, release and
 claims, and the room as a resource (room://ROOM-ID) that subscribers hear
 about when something new arrives. The server starts the room's broker if
 needed, joins when the client connects (it is online while connected) and
-leaves when the client closes stdin. Diagnostics go to stderr.
+leaves when the client closes stdin. read and wait take what is new from
+your cursor, the one room poll, watch and follow use: what one of them
+delivered, no other gives again. Diagnostics go to stderr.
 
 Options:
       --room ROOM-ID  the room (default: the project's, as room init wrote

@@ -1,8 +1,10 @@
 // `room poll`: print the unseen visible events and advance the cursor.
 import { closeSync } from 'node:fs';
 import { EXIT, RoomError } from '../../shared/errors.ts';
+import { cursorLockPath } from '../../shared/paths.ts';
 import { clipped } from '../../shared/quote.ts';
 import { parse, TOKEN_OPTIONS, tokenFrom, usageError, type Command } from '../cli.ts';
+import { withCursorLock } from '../cursor-lock.ts';
 import { locate } from '../cursor.ts';
 import { findEntry, scanEntries, type Entry } from '../history-file.ts';
 import { openHistory, openReader } from '../reader.ts';
@@ -38,34 +40,38 @@ const poll: Command = {
       return EXIT.ok;
     }
     try {
-      const cursor = reader.cursor.read();
-      let from: Entry | null = null;
-      if (values.since !== undefined) {
-        const since = values.since.toLowerCase(); // ids are lowercase UUIDs; GET /messages?since= ignores case too
-        from = cursor?.id === since ? locate(fd, cursor) : findEntry(fd, since);
-        // An event the caller cannot see (a DM between others) is unknown, as for GET /messages?since=:
-        // otherwise poll would confirm that it exists.
-        if (from === null || !reader.canSee(from.event))
-          throw new RoomError('unknown_id', `no event with id ${clipped(values.since)} in the history`);
-      } else if (cursor !== null) {
-        from = locate(fd, cursor); // gone (cleared history): start over
-      }
-      let last = from;
-      let pending = '';
-      scanEntries(fd, from?.end ?? 0, (entry) => {
-        last = entry;
-        if (!reader.canSee(entry.event)) return;
-        pending += `${entry.line}\n`;
-        if (pending.length >= FLUSH_BYTES) {
-          cli.write(pending);
-          pending = '';
+      // Read, print and move the cursor holding its lock: a follower or hook of the same user delivering at
+      // this moment waits for us (and we for it), so no event is printed by both.
+      return withCursorLock(cursorLockPath(reader.cursor.path), () => {
+        const cursor = reader.cursor.read();
+        let from: Entry | null = null;
+        if (values.since !== undefined) {
+          const since = values.since.toLowerCase(); // ids are lowercase UUIDs; GET /messages?since= ignores case too
+          from = cursor?.id === since ? locate(fd, cursor) : findEntry(fd, since);
+          // An event the caller cannot see (a DM between others) is unknown, as for GET /messages?since=:
+          // otherwise poll would confirm that it exists.
+          if (from === null || !reader.canSee(from.event))
+            throw new RoomError('unknown_id', `no event with id ${clipped(values.since)} in the history`);
+        } else if (cursor !== null) {
+          from = locate(fd, cursor); // gone (cleared history): start over
         }
+        let last = from;
+        let pending = '';
+        scanEntries(fd, from?.end ?? 0, (entry) => {
+          last = entry;
+          if (!reader.canSee(entry.event)) return;
+          pending += `${entry.line}\n`;
+          if (pending.length >= FLUSH_BYTES) {
+            cli.write(pending);
+            pending = '';
+          }
+        });
+        if (pending !== '') cli.write(pending);
+        // Also rewrites a cursor whose line moved, so the next poll reads only what is new.
+        const moved = last !== null && (last.event.id !== cursor?.id || last.start !== cursor.start);
+        if (moved) reader.cursor.write(last!);
+        return EXIT.ok;
       });
-      if (pending !== '') cli.write(pending);
-      // Also rewrites a cursor whose line moved, so the next poll reads only what is new.
-      const moved = last !== null && (last.event.id !== cursor?.id || last.start !== cursor.start);
-      if (moved) reader.cursor.write(last!);
-      return EXIT.ok;
     } finally {
       closeSync(fd);
     }

@@ -1,8 +1,10 @@
 // `room watch`: block until something arrives for you, then print what is new.
 import { closeSync } from 'node:fs';
 import { EXIT } from '../../shared/errors.ts';
+import { cursorLockPath } from '../../shared/paths.ts';
 import { parse, seconds, TOKEN_OPTIONS, tokenFrom, usageError, type Command } from '../cli.ts';
-import { locate } from '../cursor.ts';
+import { withCursorLock } from '../cursor-lock.ts';
+import { locate, type Cursor } from '../cursor.ts';
 import { ChangeSignal } from '../change-signal.ts';
 import { isForYou } from '../for-you.ts';
 import { entryAt, scanEntries, type Entry } from '../history-file.ts';
@@ -12,9 +14,10 @@ import { openHistory, openReader, type Reader } from '../reader.ts';
 const USAGE = `Usage: room watch [-t TOKEN | --token-file PATH] <room-id> [--mentions] [--interval S] [--timeout S]
 
 Waits until an unseen event from another user is for you (a message, reply or
-command, or a DM to you; not joins, leaves or system notices), then prints
-every unseen visible event except your own as NDJSON and exits 0. Shares the
-cursor with poll and follow: nothing is printed twice, nothing is skipped unseen.
+command, a DM to you, or a notice naming you such as a claim of yours taken
+over; not joins, leaves or other notices), then prints every unseen visible
+event except your own as NDJSON and exits 0. Shares the cursor with poll and
+follow: nothing is printed twice, nothing is skipped unseen.
 While it waits it is listed as listening by /who (when a broker runs). Wakes
 within milliseconds of the write (file notifications), checking every
 --interval seconds as a fallback. Reads the history file: no broker needed.
@@ -31,6 +34,9 @@ Options:
 
 If your token is revoked while it waits (the host kicks you, or clears the
 tokens), it stops at once: exit 4, nothing printed, cursor unchanged.`;
+
+const sameCursor = (a: Cursor | null, b: Cursor | null) =>
+  a === null || b === null ? a === b : a.id === b.id && a.start === b.start && a.end === b.end;
 
 /** Is `entry` still at its byte range? Gone means the history was cleared (truncated, then perhaps regrown). */
 function stillThere(fd: number, entry: Entry): boolean {
@@ -106,18 +112,30 @@ const watch: Command = {
         if ((await Promise.race([signal.next(), timeout])) === 'timeout') return EXIT.timeout;
         fd = openHistory(reader);
       }
-      const cursor = reader.cursor.read();
-      const start = cursor === null ? null : locate(fd, cursor);
-      const news = await Promise.race([waitForNews(reader, fd, signal, start, values.mentions === true), timeout]);
-      if (news === 'timeout') return EXIT.timeout;
-      cli.write(
-        news
-          .filter((e) => reader.canSee(e.event) && e.event.user !== reader.user)
-          .map((e) => `${e.line}\n`)
-          .join(''),
-      );
-      reader.cursor.write(news.at(-1)!);
-      return EXIT.ok;
+      const history = fd;
+      for (;;) {
+        const cursor = reader.cursor.read();
+        const start = cursor === null ? null : locate(history, cursor);
+        const news = await Promise.race([
+          waitForNews(reader, history, signal, start, values.mentions === true),
+          timeout,
+        ]);
+        if (news === 'timeout') return EXIT.timeout;
+        // Print and move the cursor holding its lock, and only if nobody (poll, a follower, a hook) moved it
+        // while we waited: then they delivered what woke us, and we wait again from where they left it.
+        const printed = withCursorLock(cursorLockPath(reader.cursor.path), () => {
+          if (!sameCursor(reader.cursor.read(), cursor)) return false;
+          cli.write(
+            news
+              .filter((e) => reader.canSee(e.event) && e.event.user !== reader.user)
+              .map((e) => `${e.line}\n`)
+              .join(''),
+          );
+          reader.cursor.write(news.at(-1)!);
+          return true;
+        });
+        if (printed) return EXIT.ok;
+      }
     } finally {
       listener.close();
       signal.close();

@@ -1,5 +1,6 @@
 // HTTP to the broker for long-lived clients (TUI, agent mode), on undici
 // over the room's socket. Its ~90 ms load is paid once per session.
+import type { Claim } from '../../shared/claims.ts';
 import { randomUUID } from 'node:crypto';
 import { Agent, buildConnector, request, type Dispatcher } from 'undici';
 import type { Inbound, TokenResponse, Users } from '../../shared/api.ts';
@@ -102,6 +103,12 @@ export class BrokerClient {
   async users(token: string): Promise<Users> {
     const response = await this.send('GET', '/users', { token });
     return (await response.body.json()) as Users;
+  }
+
+  /** The open claims (GET /claims), oldest first. */
+  async claims(token: string): Promise<Claim[]> {
+    const response = await this.send('GET', '/claims', { token });
+    return ((await response.body.json()) as { claims: Claim[] }).claims;
   }
 
   /** The last `limit` events the token's user can see (GET /messages). */

@@ -9,13 +9,19 @@
 //   codex   .codex/config.toml      TOML, a [mcp_servers.<name>] table (read in trusted projects only)
 // The protocol section (client/protocol-section.ts) belongs in the file each
 // tool reads as project instructions: INSTRUCTIONS_FILE.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { RoomError } from '../../shared/errors.ts';
 import { checkRoomId } from '../../shared/names.ts';
-import { findProtocolRoom, protocolSection } from '../protocol-section.ts';
+import { planSection, writeSection, type SectionPlan } from '../instructions-file.ts';
 
 export const AGENT_TOOLS = ['claude', 'codex', 'gemini', 'cursor'] as const;
+export const AGENT_LABEL: Record<AgentTool, string> = {
+  claude: 'Claude Code',
+  codex: 'Codex',
+  gemini: 'Gemini CLI',
+  cursor: 'Cursor',
+};
 export type AgentTool = (typeof AGENT_TOOLS)[number];
 
 /** The server's name in every config. */
@@ -89,54 +95,93 @@ function mergeToml(text: string | null, room: string): { text: string; kept: boo
   return { text: `${existing}${sep}${table}`, kept: false };
 }
 
-/** Adds the room MCP server to `tool`'s project config in `projectDir`. */
-export function writeAgentConfig(projectDir: string, tool: AgentTool, room: string): ConfigResult {
+interface ConfigPlan {
+  readonly result: ConfigResult;
+  readonly path: string;
+  /** The file's next text; null when it is kept. */
+  readonly text: string | null;
+}
+
+/** What adding the room MCP server to `tool`'s project config would do; throws (writing nothing) when it cannot. */
+function planConfig(projectDir: string, tool: AgentTool, room: string): ConfigPlan {
   checkRoomId(room);
   const file = CONFIG_FILE[tool];
   const path = join(projectDir, file);
   const existed = existsSync(path);
+  if (existed && !statSync(path).isFile())
+    throw new RoomError('usage', `${path} is not a regular file; left it unchanged`);
   const before = existed ? readFileSync(path, 'utf8') : null;
   const merged = tool === 'codex' ? mergeToml(before, room) : mergeJson(path, before, room);
-  if (merged.kept) return { tool, file, action: 'kept' };
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, merged.text);
-  return { tool, file, action: existed ? 'added' : 'created' };
+  if (merged.kept) return { result: { tool, file, action: 'kept' }, path, text: null };
+  return { result: { tool, file, action: existed ? 'added' : 'created' }, path, text: merged.text };
+}
+
+function writeConfig(plan: ConfigPlan): void {
+  if (plan.text === null) return;
+  mkdirSync(dirname(plan.path), { recursive: true });
+  writeFileSync(plan.path, plan.text);
+}
+
+/** Adds the room MCP server to `tool`'s project config in `projectDir`. */
+export function writeAgentConfig(projectDir: string, tool: AgentTool, room: string): ConfigResult {
+  const plan = planConfig(projectDir, tool, room);
+  writeConfig(plan);
+  return plan.result;
 }
 
 export interface AgentSetUp {
   readonly config: ConfigResult;
   /** The instructions file (relative) and whether the protocol section was written to it or already there. */
-  readonly instructions: { readonly file: string; readonly action: 'created' | 'added' | 'kept' };
+  readonly instructions: { readonly file: string; readonly action: SectionPlan['action'] };
+}
+
+export interface AgentsPlan {
+  readonly configs: readonly ConfigPlan[];
+  /** One plan per instructions file, with the tools that read it. */
+  readonly sections: ReadonlyArray<{ readonly plan: SectionPlan; readonly tools: readonly AgentTool[] }>;
+  readonly setUps: readonly AgentSetUp[];
 }
 
 /**
  * What `room init --agents …` does for each tool: its MCP config, and the
  * protocol section in the file it reads as instructions (appended after what
- * the file holds, once: a file that has a section already is left alone).
+ * the file holds, once: a file that has the section already is left alone).
+ * Every file is checked here; nothing is written until writeAgents.
  */
-export function setUpAgents(projectDir: string, room: string, tools: readonly AgentTool[]): AgentSetUp[] {
-  const done = new Map<string, AgentSetUp['instructions']>();
-  return tools.map((tool) => {
-    const config = writeAgentConfig(projectDir, tool, room);
+export function planAgents(projectDir: string, room: string, tools: readonly AgentTool[]): AgentsPlan {
+  const configs = tools.map((tool) => planConfig(projectDir, tool, room));
+  const sections = new Map<string, { plan: SectionPlan; tools: AgentTool[] }>();
+  for (const tool of tools) {
     const file = INSTRUCTIONS_FILE[tool];
-    let instructions = done.get(file);
-    if (instructions === undefined) {
-      instructions = { file, action: writeSection(join(projectDir, file), room) };
-      done.set(file, instructions);
-    }
-    return { config, instructions };
+    const known = sections.get(file);
+    if (known !== undefined) known.tools.push(tool);
+    else sections.set(file, { plan: planSection(join(projectDir, file), room), tools: [tool] });
+  }
+  const setUps = configs.map((c) => {
+    const file = INSTRUCTIONS_FILE[c.result.tool];
+    return { config: c.result, instructions: { file, action: sections.get(file)!.plan.action } };
   });
+  return { configs, sections: [...sections.values()], setUps };
 }
 
-function writeSection(path: string, room: string): 'created' | 'added' | 'kept' {
-  const existing = existsSync(path) ? readFileSync(path, 'utf8') : null;
-  if (existing !== null && findProtocolRoom(existing) !== null) return 'kept';
-  const section = protocolSection(room);
-  if (existing === null) {
-    writeFileSync(path, section, { flag: 'wx' });
-    return 'created';
-  }
-  const sep = existing === '' || existing.endsWith('\n\n') ? '' : existing.endsWith('\n') ? '\n' : '\n\n';
-  writeFileSync(path, `${existing}${sep}${section}`);
-  return 'added';
+export function writeAgents(plan: AgentsPlan, skip: ReadonlySet<string> = new Set()): void {
+  for (const config of plan.configs) writeConfig(config);
+  for (const { plan: section } of plan.sections) if (!skip.has(section.path)) writeSection(section);
+}
+
+/** Plans and writes in one go (all checked first). */
+export function setUpAgents(projectDir: string, room: string, tools: readonly AgentTool[]): AgentSetUp[] {
+  const plan = planAgents(projectDir, room, tools);
+  writeAgents(plan);
+  return [...plan.setUps];
+}
+
+/** The tools a project shows signs of using (their folders, or AGENTS.md / GEMINI.md), to offer in a terminal. */
+export function detectAgents(projectDir: string): AgentTool[] {
+  const has = (name: string) => existsSync(join(projectDir, name));
+  const found: AgentTool[] = [];
+  if (has('.codex') || has('AGENTS.md')) found.push('codex');
+  if (has('.gemini') || has('GEMINI.md')) found.push('gemini');
+  if (has('.cursor')) found.push('cursor');
+  return found;
 }

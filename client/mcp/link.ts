@@ -2,7 +2,8 @@
 // takes its identity (joining the name, or reusing that name's token record,
 // so a client that reconnects under the same name keeps it), and holds a live
 // session while the client is connected: the server counts as present, and
-// every event reaches the inbox (and the resource's subscribers) as it arrives.
+// each event it hears wakes the inbox (which reads the history file from the
+// user's shared cursor) and reaches the resource's subscribers.
 import type { Inbound } from '../../shared/api.ts';
 import type { Claim } from '../../shared/claims.ts';
 import { RoomError } from '../../shared/errors.ts';
@@ -12,9 +13,10 @@ import { ensureBroker } from '../broker-start.ts';
 import { BrokerClient, type PostAnswer } from '../live/broker-client.ts';
 import { resolveIdentity } from '../live/identity.ts';
 import { LiveSession, type SessionEnd } from '../live/session.ts';
+import { openReader } from '../reader.ts';
 import { Inbox } from './inbox.ts';
 
-/** History events shown as unread on the first connection: some context for the first read. */
+/** Events of news a user with no cursor yet gets on the first read: some context, not the whole history. */
 const FIRST_HISTORY = 10;
 /** Events kept for the room resource. */
 const RECENT = 50;
@@ -65,19 +67,20 @@ export class RoomLink {
 
   private constructor(options: LinkOptions, client: BrokerClient, user: string, token: string) {
     this.user = user;
-    this.inbox = new Inbox(user);
+    this.inbox = new Inbox(openReader(options.paths.dir, options.paths.room, token));
     this.#client = client;
     this.#token = token;
     this.#session = new LiveSession({
       client,
       paths: options.paths,
       token,
-      history: FIRST_HISTORY,
+      history: RECENT,
       giveUpMs: options.giveUpMs,
       onEvent: (event) => {
         this.#recent.push(event);
         if (this.#recent.length > RECENT) this.#recent.shift();
-        if (this.inbox.add(event)) options.onNews();
+        this.inbox.poke();
+        if (event.type !== 'join' && event.type !== 'leave' && event.user !== user) options.onNews();
       },
     });
     this.#running = this.#session.run().then((end) => {
@@ -92,6 +95,7 @@ export class RoomLink {
     try {
       const { user, token } = await identity(client, options);
       const link = new RoomLink(options, client, user, token);
+      link.inbox.startNear(FIRST_HISTORY);
       await link.#session.whenLive();
       if (link.#session.ended) throw new RoomError('broker_unreachable', 'the live session ended as it started');
       return link;
@@ -114,14 +118,14 @@ export class RoomLink {
     return this.#client.post(this.#token, inbound);
   }
 
-  async claims(): Promise<Claim[]> {
-    const response = await this.#client.send('GET', '/claims', { token: this.#token });
-    return ((await response.body.json()) as { claims: Claim[] }).claims;
+  claims(): Promise<Claim[]> {
+    return this.#client.claims(this.#token);
   }
 
   /** Ends the live session (the broker then broadcasts the leave) and the connection. */
   async close(): Promise<void> {
     this.#session.stop();
+    this.inbox.close();
     await this.#running;
     await this.#client.close();
   }

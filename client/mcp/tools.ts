@@ -6,6 +6,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import type { Inbound } from '../../shared/api.ts';
+import type { RoomEvent } from '../../shared/events.ts';
 import { RoomError } from '../../shared/errors.ts';
 import { parseInput } from '../../shared/input.ts';
 import { compactLine } from './format.ts';
@@ -41,13 +42,11 @@ async function posted(link: RoomLink, inbound: Inbound): Promise<string> {
   return `ok [${answer.event.id.slice(0, 8)}] #${answer.event.seq}`;
 }
 
-function unread(link: RoomLink, limit: number): string {
-  const { events, dropped, left } = link.inbox.take(limit);
+function lines({ events, left }: { events: readonly RoomEvent[]; left: number }): string {
   if (events.length === 0) return 'nothing new';
-  const lines = events.map(compactLine);
-  if (dropped > 0) lines.unshift(`(${dropped} older events dropped)`);
-  if (left > 0) lines.push(`(${left} more: read again)`);
-  return lines.join('\n');
+  const shown = events.map(compactLine);
+  if (left > 0) shown.push(`(${left} more: read again)`);
+  return shown.join('\n');
 }
 
 export function registerTools(server: McpServer, link: () => Promise<RoomLink>): void {
@@ -73,10 +72,10 @@ export function registerTools(server: McpServer, link: () => Promise<RoomLink>):
     'read',
     {
       description:
-        "What is new from others since your last read or wait, oldest first, one line each: '[id] time user: text'.",
+        "What is new from others since you last read (here or with room poll), oldest first, one line each: '[id] time user: text'.",
       inputSchema: { limit: z.number().int().min(1).max(200).optional().describe('default 50') },
     },
-    guarded(link, async (l, args: { limit?: number }) => unread(l, args.limit ?? 50)),
+    guarded(link, async (l, args: { limit?: number }) => lines(l.inbox.take(args.limit ?? 50))),
   );
 
   server.registerTool(
@@ -89,8 +88,8 @@ export function registerTools(server: McpServer, link: () => Promise<RoomLink>):
     },
     guarded(link, async (l, args: { seconds?: number }, signal) => {
       const seconds = args.seconds ?? 30;
-      await l.inbox.whenAny(AbortSignal.any([signal, AbortSignal.timeout(seconds * 1000)]));
-      return l.inbox.size > 0 ? unread(l, 50) : `nothing new after ${seconds}s`;
+      const taken = await l.inbox.next(50, AbortSignal.any([signal, AbortSignal.timeout(seconds * 1000)]));
+      return taken.events.length > 0 ? lines(taken) : `nothing new after ${seconds}s`;
     }),
   );
 

@@ -33,7 +33,48 @@ function titleUsers(state: State): State['online'] {
     .map((x) => x.u);
 }
 
-/** `[ myroom ]  1 listening ·  2 online: alice (host), bob: reviewing      ● live` (listening only when some are) */
+/** `[src/a.ts +1]`: what a user holds, the first claim (cut) and how many more. */
+function claimsOf(state: State, user: string): string | null {
+  const held = state.claims.filter((c) => c.user === user);
+  if (held.length === 0) return null;
+  const more = held.length > 1 ? ` +${held.length - 1}` : '';
+  return ` [${truncate(sanitizeLine(held[0]!.what), 20)}${more}]`;
+}
+
+/** The users after the room's name: each with (host), their claims when `withClaims`, and status; `+N` for the rest. */
+function userSegments(state: State, online: State['online'], room: number, withClaims: boolean) {
+  const chunks = online.map((u, i) => {
+    const parts = [
+      seg(i === 0 ? ': ' : ', ', DIM),
+      seg(u.user, { color: userColor(u.user), bold: u.user === state.me }),
+    ];
+    if (u.user === state.host) parts.push(seg(' (host)', DIM));
+    const claims = withClaims ? claimsOf(state, u.user) : null;
+    if (claims !== null) parts.push(seg(claims, { color: 'yellow' }));
+    if (u.status !== '') parts.push(seg(`: ${truncate(sanitizeLine(u.status), 24)}`, DIM));
+    return parts;
+  });
+  const users: Segment[] = [];
+  let shown = 0;
+  for (const [i, chunk] of chunks.entries()) {
+    const left = chunks.length - i - 1;
+    if (lineWidth(users) + lineWidth(chunk) + (left > 0 ? ` +${left}`.length : 0) <= room) {
+      users.push(...chunk);
+      shown++;
+      continue;
+    }
+    const more = ` +${chunks.length - i}`;
+    if (lineWidth(users) + more.length <= room) users.push(seg(more, DIM));
+    break;
+  }
+  return { users, shown };
+}
+
+/**
+ * `[ myroom ]  1 listening ·  2 online: alice (host) [src/a.ts], bob: reviewing      ● live`
+ * (listening only when some are). A holder's claims go beside their name where they fit: when
+ * they would push users out behind `+N`, the claims are left out (/claims lists them all).
+ */
 export function titleLine(state: State, width: number): Line {
   const online = titleUsers(state);
   const left: Segment[] = [
@@ -42,26 +83,8 @@ export function titleLine(state: State, width: number): Line {
   ];
   const right = CONNECTION[state.connection];
   const room = width - lineWidth(left) - widthOf(right.text) - 2;
-  const chunks = online.map((u, i) => {
-    const parts = [
-      seg(i === 0 ? ': ' : ', ', DIM),
-      seg(u.user, { color: userColor(u.user), bold: u.user === state.me }),
-    ];
-    if (u.user === state.host) parts.push(seg(' (host)', DIM));
-    if (u.status !== '') parts.push(seg(`: ${truncate(sanitizeLine(u.status), 24)}`, DIM));
-    return parts;
-  });
-  const users: Segment[] = [];
-  for (const [i, chunk] of chunks.entries()) {
-    const left = chunks.length - i - 1;
-    if (lineWidth(users) + lineWidth(chunk) + (left > 0 ? ` +${left}`.length : 0) <= room) {
-      users.push(...chunk);
-      continue;
-    }
-    const more = ` +${chunks.length - i}`;
-    if (lineWidth(users) + more.length <= room) users.push(seg(more, DIM));
-    break;
-  }
+  const withClaims = userSegments(state, online, room, true);
+  const { users } = withClaims.shown < online.length ? userSegments(state, online, room, false) : withClaims;
   const line = [...left, ...users];
   const gap = width - lineWidth(line) - widthOf(right.text) - 1;
   return gap >= 1

@@ -121,7 +121,9 @@ export class RoomLink {
   #queue(event: RoomEvent): void {
     this.#attention.notice(event);
     this.#events.push(event);
-    if (event.type === 'join' || event.type === 'leave' || event.type === 'system') this.refreshUsers();
+    // Claims change with /claim and /release, and with the system notices of takeovers and lease endings.
+    const claims = event.type === 'command' && (event.cmd === 'claim' || event.cmd === 'release');
+    if (event.type === 'join' || event.type === 'leave' || event.type === 'system' || claims) this.refreshUsers();
   }
 
   /** Events still waiting go in first, so what follows (a notice, a state) comes after them. */
@@ -144,7 +146,7 @@ export class RoomLink {
     }
   }
 
-  /** Asks the broker who is online, shortly (several changes in a row cost one request). */
+  /** Asks the broker who is online and the open claims, shortly (several changes in a row cost one request each). */
   refreshUsers(): void {
     if (this.#usersTimer !== undefined) return;
     this.#usersTimer = setTimeout(() => {
@@ -158,6 +160,10 @@ export class RoomLink {
         () => {
           // The broker is away: the next join or reconnect asks again.
         },
+      );
+      client.claims(token).then(
+        (claims) => store.dispatch({ type: 'claims', claims }),
+        () => {}, // the same: asked again on the next change
       );
     }, USERS_DEBOUNCE_MS);
   }

@@ -6,6 +6,7 @@
 // While it is above 0, entries arriving below add their lines to it, so the
 // lines on screen stay where they are; `unread` counts them for the marker.
 import type { Users } from '../../shared/api.ts';
+import type { Claim } from '../../shared/claims.ts';
 import { BROKER_USER } from '../../shared/names.ts';
 import type { Notice, RoomEvent } from '../../shared/events.ts';
 import { EMPTY_INPUT, type Input } from './editor.ts';
@@ -33,6 +34,8 @@ export interface State {
   readonly host: string | null;
   readonly entries: readonly Entry[];
   readonly online: readonly OnlineUser[];
+  /** The open claims (GET /claims), shown beside their holders' names in the title. */
+  readonly claims: readonly Claim[];
   /** Users who listen without a live session (room follow, a waiting watch). */
   readonly listening: number;
   /** Every username seen in the room, sorted (for completion). */
@@ -81,6 +84,7 @@ export type Action =
   | { readonly type: 'cleared' }
   | { readonly type: 'local'; readonly text: string; readonly tone: Tone }
   | { readonly type: 'users'; readonly users: Users }
+  | { readonly type: 'claims'; readonly claims: readonly Claim[] }
   /** Everyone who ever joined the room, and who of them is kicked (from the room's state file). */
   | { readonly type: 'roster'; readonly names: readonly string[]; readonly kicked: readonly string[] }
   | { readonly type: 'connection'; readonly connection: Connection }
@@ -124,6 +128,7 @@ export function initialState(room: string, me: string, host: string | null, size
     size,
     entries: [],
     online: [],
+    claims: [],
     listening: 0,
     names: [me],
     kicked: [],
@@ -317,6 +322,8 @@ export function reduce(state: State, action: Action): State {
       ]);
       return { ...state, online, listening: users.listening?.length ?? 0, names, host: users.host };
     }
+    case 'claims':
+      return { ...state, claims: action.claims };
     case 'leftOff':
       return { ...state, leftOff: action.id };
     case 'budget':
