@@ -220,8 +220,8 @@ test("SessionEnd releases the session's open claims and keeps its name for --res
   ).filter((e) => e.type === 'command');
   assert.deepEqual(
     polled.map((e) => `${e.cmd} ${(e.params as string[]).join(' ')}`),
-    // SessionEnd sends one bare /release: it ends every claim the session still holds.
-    ['claim a.ts b.ts', 'release b.ts', 'release '],
+    // SessionEnd releases, by name, each claim the session still holds.
+    ['claim a.ts b.ts', 'release b.ts', 'release a.ts'],
   );
   const alice = readFileSync(p.dir.file('room-proj-alice.token'), 'utf8');
   const claims = await http(p.dir.socket('proj'), 'GET', '/claims', { token: JSON.parse(alice).token });
