@@ -51,7 +51,7 @@ test('a follower, polls and watches running at once print each event exactly onc
   }
   sending = false;
   await Promise.all(deliverers);
-  await waitUntil(() => sent.every((id) => printed.includes(id)), 10_000, 'every message delivered');
+  await waitUntil(() => sent.every((id) => printed.includes(id)), 60_000, 'every message delivered');
   // One more poll after everything was delivered prints none of them again.
   take((await dir.run(['poll', 'demo', ...as('bob')])).stdout);
   const twice = sent.filter((id) => printed.filter((p) => p === id).length !== 1);
