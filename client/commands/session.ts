@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import { RoomError } from '../../shared/errors.ts';
 import { clipped } from '../../shared/quote.ts';
-import { checkUsername, isValidName } from '../../shared/names.ts';
+import { checkUsername, isValidName, nameKey } from '../../shared/names.ts';
 import { roomPaths, type RoomPaths } from '../../shared/paths.ts';
 import { commandTypo } from '../command-typo.ts';
 import { readRoomState, userForToken } from '../../shared/room-state.ts';
@@ -92,7 +92,7 @@ function envToken(cli: Cli, paths: RoomPaths, username: string): string | undefi
   if (token.trimStart().startsWith('{')) return token; // a token record's JSON: refused below, with how to pass it
   const state = readRoomState(paths);
   const owner = state === null ? null : userForToken(state, token.trim());
-  if (owner === username) return token;
+  if (owner !== null && nameKey(owner) === nameKey(username)) return token; // names match in any case
   cli.err(
     owner === null
       ? `room: ROOM_TOKEN is not a valid token of room ${paths.room}: ignoring it; opening as ${username}`
@@ -120,6 +120,12 @@ async function open(argv: string[], cli: Cli): Promise<number> {
     values['token-file'] !== undefined
       ? tokenFrom(values, {}, USAGE)
       : (values.token ?? envToken(cli, paths, username));
+  // A token given is valid only in a room someone joined: refused before a broker starts, creating nothing.
+  if ((values.token !== undefined || values['token-file'] !== undefined) && readRoomState(paths) === null)
+    throw new RoomError(
+      'invalid_token',
+      `room ${roomId} has no state in ${cli.dir}: nobody has joined it yet, so no token is valid there (leave the token out to create it as ${username})`,
+    );
   const options: SessionOptions = {
     roomId,
     username,

@@ -7,6 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { EXIT, RoomError } from '../../shared/errors.ts';
 import { checkUsername } from '../../shared/names.ts';
 import { roomPaths, webOpenPagePath, type RoomPaths } from '../../shared/paths.ts';
+import { readRoomState } from '../../shared/room-state.ts';
 import { writeFileAtomic } from '../../shared/safe-fs.ts';
 import { ensureBroker } from '../broker-start.ts';
 import { checkToken, count, parse, TOKEN_OPTIONS, usageError, type Cli, type Command } from '../cli.ts';
@@ -139,6 +140,13 @@ const web: Command = {
       throw new RoomError(
         'missing_token',
         'no username and no token: give a username, or a token with -t, --token-file or ROOM_TOKEN',
+      );
+    // A token is valid only in a room someone joined: with no name to create the room as,
+    // a room with no state is refused before a broker starts, so the typo creates nothing.
+    if (username === undefined && readRoomState(paths) === null)
+      throw new RoomError(
+        'invalid_token',
+        `room ${roomId} has no state in ${cli.dir}: nobody has joined it yet, so no token is valid there (room web ${roomId} <username> creates it)`,
       );
     await ensureBroker(paths);
     const who = await identity(paths, username, token);
