@@ -113,6 +113,17 @@ test('a username typed in another case opens the page as the user who joined, in
   assert.equal(await web.exited, 0);
 });
 
+test("a ROOM_TOKEN of another name is set aside, as the terminal UI does (the quick start's bot)", async (t) => {
+  const dir = RoomDir.create(t);
+  const bot = await dir.join('r', 'bot');
+  const web = await startWeb(dir, ['r', 'alice'], { ROOM_TOKEN: bot });
+  const session = JSON.parse((await redeem(web.origin, web.secret)).body);
+  assert.equal(session.user, 'alice');
+  assert.match(web.stderr(), /^room: ROOM_TOKEN is bot's token, not alice's: ignoring it; opening as alice/);
+  web.child.kill('SIGINT');
+  assert.equal(await web.exited, 0);
+});
+
 test('API calls are forwarded to the broker with their Bearer token; without one they are refused', async (t) => {
   const dir = RoomDir.create(t);
   const web = await startWeb(dir, ['r', 'alice']);
