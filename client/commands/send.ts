@@ -3,6 +3,7 @@ import type { Inbound } from '../../shared/api.ts';
 import { EXIT, RoomError } from '../../shared/errors.ts';
 import { parseEnvelope, parseInput } from '../../shared/input.ts';
 import { roomPaths } from '../../shared/paths.ts';
+import { readRoomState } from '../../shared/room-state.ts';
 import { parse, splitText, TOKEN_OPTIONS, tokenFrom, usageError, type Command } from '../cli.ts';
 import { call } from '../http.ts';
 
@@ -85,6 +86,15 @@ const send: Command = {
       once(headers).catch(async (error: unknown) => {
         const { restartStopped } = await import('../broker-start.ts');
         if (await restartStopped(paths, error)) return once(headers);
+        if (
+          error instanceof RoomError &&
+          error.code === 'broker_unreachable' &&
+          readRoomState(paths)?.stopped === 'exit'
+        )
+          throw new RoomError(
+            'broker_unreachable',
+            `room ${roomId} was shut down by its host (/exit), and room send does not start it again: open the room (room ${roomId} <name>) to start it`,
+          );
         throw error;
       });
     if (values.retry !== true) {

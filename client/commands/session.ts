@@ -99,12 +99,6 @@ async function open(argv: string[], cli: Cli): Promise<number> {
     values['token-file'] !== undefined
       ? tokenFrom(values, {}, USAGE)
       : (values.token ?? ownEnvToken(cli, paths, username));
-  // A token given is valid only in a room someone joined: refused before a broker starts, creating nothing.
-  if ((values.token !== undefined || values['token-file'] !== undefined) && readRoomState(paths) === null)
-    throw new RoomError(
-      'invalid_token',
-      `room ${roomId} has no state in ${cli.dir}: nobody has joined it yet, so no token is valid there (leave the token out to create it as ${username})`,
-    );
   const options: SessionOptions = {
     roomId,
     username,
@@ -119,6 +113,12 @@ async function open(argv: string[], cli: Cli): Promise<number> {
             'pass its "token" field, or no token at all (a taken name\'s record is then read by the session)',
           ),
   };
+  // A token given is valid only in a room someone joined: refused before a broker starts, creating nothing.
+  if ((values.token !== undefined || values['token-file'] !== undefined) && readRoomState(paths) === null)
+    throw new RoomError(
+      'invalid_token',
+      `room ${roomId} has no state in ${cli.dir}: nobody has joined it yet, so no token is valid there (leave the token out to create it as ${username})`,
+    );
   if (values.agent === true) return (await import('../agent/main.ts')).runAgent(options, cli);
   return (await import('../tui/main.ts')).runTui(options, cli);
 }
