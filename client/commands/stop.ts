@@ -84,7 +84,10 @@ const stop: Command = {
     });
     cli.out(body);
     const deadline = Date.now() + GONE_MS;
-    while ((await probeSocket(paths.socket)) === 'alive') {
+    // A probe that lands while the broker closes its socket can be reset (ECONNRESET): not an
+    // error, the broker is on its way out; look again until the socket is gone or refuses.
+    const alive = async () => (await probeSocket(paths.socket).catch(() => 'alive' as const)) === 'alive';
+    while (await alive()) {
       if (Date.now() > deadline)
         throw new RoomError('internal', `room ${paths.room}'s broker accepted /exit but is still running`);
       await new Promise((resolve) => setTimeout(resolve, 20));
