@@ -96,7 +96,7 @@ export function usageError(message: string, usage: string): RoomError {
 /** The first line of a command's usage text, with where to read the rest. */
 export function usageLine(usage: string): string {
   const first = usage.split('\n', 1)[0]!;
-  const command = /^Usage: room (\w+)/.exec(first)?.[1];
+  const command = /^Usage: room ([a-z][a-z-]*)/.exec(first)?.[1];
   const more = command === undefined ? 'room --help' : `room ${command} --help`;
   return `${first}  (more: ${more})`;
 }
@@ -122,7 +122,15 @@ export function tokenFrom(
     throw usageError('give -t or --token-file, not both', usage);
   if (values['token-file'] !== undefined) return readTokenFile(values['token-file']);
   // Set for a Claude Code session by the plugin's SessionStart hook: the session's own record.
-  if (values.token === undefined && env.ROOM_TOKEN_FILE) return readTokenFile(env.ROOM_TOKEN_FILE);
+  if (values.token === undefined && env.ROOM_TOKEN_FILE) {
+    try {
+      return readTokenFile(env.ROOM_TOKEN_FILE);
+    } catch (error) {
+      // Nothing on the command line names the file: say where its path came from.
+      if (error instanceof RoomError) throw new RoomError(error.code, `ROOM_TOKEN_FILE: ${error.message}`);
+      throw error;
+    }
+  }
   const token = values.token ?? env.ROOM_TOKEN;
   if (token === undefined || token === '') {
     throw new RoomError(

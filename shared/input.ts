@@ -64,8 +64,8 @@ function envelopeOrNull(text: string): Inbound | null {
   return !Array.isArray(value) && typeof type === 'string' && INBOUND_TYPES.has(type) ? (value as Inbound) : null;
 }
 
-/** Interprets a JSON object as an inbound event (the broker validates the rest). */
-function parseEnvelope(text: string): Inbound {
+/** Interprets a JSON object as an inbound event (the broker validates the rest); `room send --json` insists on one. */
+export function parseEnvelope(text: string): Inbound {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -88,7 +88,8 @@ function parseEnvelope(text: string): Inbound {
 export interface ParseOptions {
   /**
    * What text that starts with `{` is:
-   * - true: a JSON envelope, or an error saying why it is not one (agent mode, `room send --json`);
+   * - true: a JSON envelope, or an error saying why it is not one (agent mode; `room send --json`
+   *   takes nothing but an envelope, through parseEnvelope);
    * - 'auto': an envelope only when it is one (a JSON object with a known `type`), else text (`room send`);
    * - false: text (the UI).
    */

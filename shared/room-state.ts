@@ -4,6 +4,7 @@
 // a revoked token); `poll` and `watch` read it to turn a token into a
 // username and to apply the DM rule without a broker.
 import { RoomError } from './errors.ts';
+import { nameKey } from './names.ts';
 import type { RoomPaths } from './paths.ts';
 import { readFileSafe } from './safe-fs.ts';
 
@@ -67,4 +68,10 @@ export function userForToken(state: RoomState, token: string): string | null {
     if (record.token === token) return name;
   }
   return null;
+}
+
+/** The spelling a user joined with, found in any case (names are unique regardless of case); null if nobody did. */
+export function joinedName(state: RoomState, name: string): string | null {
+  const key = nameKey(name);
+  return Object.keys(state.users).find((joined) => nameKey(joined) === key) ?? null;
 }

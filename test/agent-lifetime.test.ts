@@ -126,7 +126,10 @@ test('identity failures: a wrong token exits 4, a taken name without a record ex
   assert.equal((await http(dir.socket('r'), 'POST', '/join', { body: { username: 'carol' } })).status, 201);
   const taken = await dir.run(['r', 'carol', '--agent']);
   assert.equal(taken.code, 5);
-  assert.match(taken.stderr, /no token record was found for it: pass its token with -t, or pick another name/);
+  assert.match(
+    taken.stderr,
+    /no token record was found for it: pass its token with --token-file or ROOM_TOKEN, or pick another name/,
+  );
   assert.equal(taken.stdout, '');
 
   const badEnv = await dir.run(['r', 'bot', '--agent'], { env: { ROOM_RECONNECT_SECONDS: 'soon' } });

@@ -118,6 +118,9 @@ test('the plugin script runs it, and nothing blocks an edit: bad input, no room,
   const bad = await room.dir.run(['edit-check'], { input: 'not json', cwd: dir });
   assert.deepEqual([bad.code, bad.stdout], [0, '']);
   assert.match(bad.stderr, /^room edit-check: /);
+  const badOption = await room.dir.run(['edit-check', '--bogus'], { input: '', cwd: dir });
+  assert.deepEqual([badOption.code, badOption.stdout], [0, '']);
+  assert.match(badOption.stderr, /\(more: room edit-check --help\)$/m, 'the usage line names the command whole');
   const elsewhere = mkdtempSync(join(tmpdir(), 'room-noproject-'));
   t.after(() => rmSync(elsewhere, { recursive: true, force: true }));
   mkdirSync(join(elsewhere, 'src'));

@@ -207,7 +207,12 @@ test("room mcp takes the project's room from CLAUDE.md, and says so when there i
   t.after(() => rmSync(project, { recursive: true, force: true }));
   const none = await room.dir.run(['mcp'], { cwd: project });
   assert.equal(none.code, 2);
-  assert.match(none.stderr, /no room given and none found: pass --room ROOM-ID, or run room init/);
+  assert.match(none.stderr, /^room: no room given and none found: pass --room ROOM-ID, or run room init/);
+  assert.match(
+    none.stderr,
+    /\nUsage: room mcp .*\(more: room mcp --help\)\n$/,
+    'the one-line usage, as every usage error',
+  );
   assert.equal(none.stdout, '');
   writeFileSync(join(project, 'CLAUDE.md'), `# p\n\n<!-- room:protocol room=${ROOM} (written by room init) -->\n`);
   const client = await connect(t, room, { args: ['--name', 'helper'], cwd: project });

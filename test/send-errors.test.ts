@@ -12,7 +12,7 @@ function refused(result: RunResult, code: number, message: string): void {
   assert.equal(result.stderr, `room: ${message}\n`);
 }
 
-test('after /exit, send says no broker runs for the room and how to start it (exit 3)', async (t) => {
+test('after /exit, send says the host shut the room down and how to start it (exit 3)', async (t) => {
   const dir = RoomDir.create(t);
   const alice = await dir.join('x', 'alice');
   const [pid] = dir.brokerPids();
@@ -22,7 +22,13 @@ test('after /exit, send says no broker runs for the room and how to start it (ex
   refused(
     await dir.run(['send', '-t', alice, 'x', 'anyone?']),
     3,
-    'no broker is running for room x (it was stopped, or never started): open the room (room x <name>) or run room join x <name> to start it',
+    'room x was shut down by its host (/exit), and room send does not start it again: open the room (room x <name>) to start it',
+  );
+  // A room that never ran says so plainly.
+  refused(
+    await dir.run(['send', '-t', alice, 'y', 'anyone?']),
+    3,
+    'no broker is running for room y (it was stopped, or never started): open the room (room y <name>) or run room join y <name> to start it',
   );
   assert.equal(readFileSync(dir.file('x.chat'), 'utf8'), before);
 });

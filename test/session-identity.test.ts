@@ -3,7 +3,7 @@
 // opening a session as someone else; `room join` of a name whose valid token
 // record exists says how to use it.
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { RoomDir, ndjson } from './helpers.ts';
 
@@ -73,4 +73,51 @@ test('joining a taken name whose token record is valid names the record and how 
   assert.equal(stale.code, 5);
   assert.match(stale.stderr, /^room: .*bot.* taken/);
   assert.doesNotMatch(stale.stderr, /token record/);
+});
+
+test('a name typed in another case is the user who joined: their record, their token, their spelling', async (t) => {
+  const dir = RoomDir.create(t);
+  await dir.join('r', 'alice');
+  const bot = await dir.join('r', 'bot');
+  // No token: BOT's name is taken (by bot), and bot's record is the one to reuse.
+  const record = await dir.run(['r', 'BOT', '--agent', '-n', '0'], { input: 'via the record\n' });
+  assert.equal(record.code, 0, record.stderr);
+  assert.equal(spoke(record.stdout, 'via the record'), 'bot');
+  // bot's token, from ROOM_TOKEN (used silently) or --token-file, opens Bot as bot.
+  const env = await dir.run(['r', 'Bot', '--agent', '-n', '0'], { env: { ROOM_TOKEN: bot }, input: 'via env\n' });
+  assert.equal(env.code, 0, env.stderr);
+  assert.equal(env.stderr, '');
+  assert.equal(spoke(env.stdout, 'via env'), 'bot');
+  const file = dir.file('room-r-bot.token');
+  const given = await dir.run(['r', 'bOt', '--agent', '-n', '0', '--token-file', file], { input: 'via file\n' });
+  assert.equal(given.code, 0, given.stderr);
+  assert.equal(spoke(given.stdout, 'via file'), 'bot');
+  // A second join in another case names bot's record.
+  const again = await dir.run(['join', 'r', 'Bot']);
+  assert.equal(again.code, 5);
+  assert.match(again.stderr, new RegExp(`its token record ${file.replaceAll('.', '\\.')} is still valid`));
+  assert.ok(!existsSync(dir.file('room-r-Bot.token')) && !existsSync(dir.file('room-r-BOT.token')));
+});
+
+test('a token given for a room nobody joined is refused before anything starts (exit 4)', async (t) => {
+  const dir = RoomDir.create(t);
+  await dir.join('r', 'bot');
+  const record = dir.file('room-r-bot.token');
+  for (const args of [
+    ['nosuch', 'bot', '--agent', '--token-file', record],
+    ['nosuch', 'bot', '--agent', '-t', '00000000-0000-4000-8000-000000000000'],
+  ]) {
+    const result = await dir.run(args, { input: 'hi\n' });
+    assert.equal(result.code, 4, result.stderr);
+    assert.match(
+      result.stderr,
+      /^room: room nosuch has no state in .*: nobody has joined it yet, so no token is valid there/,
+    );
+    assert.equal(result.stdout, '');
+  }
+  assert.deepEqual(
+    readdirSync(dir.path).filter((name) => name.includes('nosuch')),
+    [],
+    'no broker, history or state for the room',
+  );
 });

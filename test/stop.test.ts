@@ -29,14 +29,36 @@ test('stops the broker as the host, with no token given; history and tokens are 
 test('a token given must be the host: anyone else gets exit 7 and the room keeps running', async (t) => {
   const dir = RoomDir.create(t);
   await dir.join('r', 'alice');
-  const bob = await dir.join('r', 'bob');
-  const result = await dir.run(['stop', 'r'], { env: { ROOM_TOKEN: bob } });
+  await dir.join('r', 'bob');
+  const result = await dir.run(['stop', '--token-file', dir.file('room-r-bob.token'), 'r']);
   assert.equal(result.code, 7, result.stderr);
   assert.match(result.stderr, /permission denied/);
   assert.equal(result.stdout, '');
   assert.ok(existsSync(dir.socket('r')));
   const asHost = await dir.run(['stop', '--token-file', dir.file('room-r-alice.token'), 'r']);
   assert.equal(asHost.code, 0, asHost.stderr);
+});
+
+test("a ROOM_TOKEN of someone else (the quick start's bot) is set aside: the room stops, as the host", async (t) => {
+  const dir = RoomDir.create(t);
+  const alice = await dir.join('r', 'alice');
+  const bob = await dir.join('r', 'bob');
+  const result = await dir.run(['stop', 'r'], { env: { ROOM_TOKEN: bob } });
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(
+    result.stderr,
+    "room: ROOM_TOKEN is bob's token, not the host's: ignoring it; stopping as the host, alice\n",
+  );
+  assert.equal(ndjson(result.stdout)[0]?.content, 'alice is shutting down the room');
+  assert.ok(!existsSync(dir.socket('r')));
+  // The host's own ROOM_TOKEN is used silently; a record named by ROOM_TOKEN_FILE is read the same way.
+  await dir.join('r', 'carol');
+  const own = await dir.run(['stop', 'r'], { env: { ROOM_TOKEN: alice } });
+  assert.deepEqual([own.code, own.stderr], [0, '']);
+  await dir.join('r', 'dave');
+  const file = await dir.run(['stop', 'r'], { env: { ROOM_TOKEN_FILE: dir.file('room-r-bob.token') } });
+  assert.equal(file.code, 0, file.stderr);
+  assert.match(file.stderr, /^room: ROOM_TOKEN_FILE is bob's token, not the host's: ignoring it/);
 });
 
 test('bad input: usage errors (exit 2), a revoked host token (exit 4)', async (t) => {

@@ -60,6 +60,9 @@ test('bad token files are refused with a clear error and change nothing', async 
   const missing = await dir.run(['send', 'r', '--token-file', dir.file('nope'), 'x']);
   assert.equal(missing.code, 4);
   assert.match(missing.stderr, /no token file .*nope/);
+  const fromEnv = await dir.run(['send', 'r', 'x'], { env: { ROOM_TOKEN_FILE: dir.file('nope') } });
+  assert.equal(fromEnv.code, 4);
+  assert.match(fromEnv.stderr, /^room: ROOM_TOKEN_FILE: no token file .*nope /);
 
   const broken = dir.file('broken');
   writeFileSync(broken, '{"type":"token"', { mode: 0o600 });

@@ -2,7 +2,7 @@
 // foreign Origin, a call without a token, a secret used twice), the strict
 // headers on the page, forwarding to the broker, and bad arguments.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { test } from 'node:test';
 import { isAlive, RoomDir, sleep, stopProcess } from './helpers.ts';
@@ -103,6 +103,27 @@ test('the one-time secret gives the token once; a wrong or used secret is refuse
   assert.equal(bad.status, 400);
 });
 
+test('a username typed in another case opens the page as the user who joined, in their spelling', async (t) => {
+  const dir = RoomDir.create(t);
+  const alice = await dir.join('r', 'alice');
+  const web = await startWeb(dir, ['r', 'ALICE']); // alice's name is taken: her record is reused
+  const session = JSON.parse((await redeem(web.origin, web.secret)).body);
+  assert.deepEqual([session.user, session.token], ['alice', alice]);
+  web.child.kill('SIGINT');
+  assert.equal(await web.exited, 0);
+});
+
+test("a ROOM_TOKEN of another name is set aside, as the terminal UI does (the quick start's bot)", async (t) => {
+  const dir = RoomDir.create(t);
+  const bot = await dir.join('r', 'bot');
+  const web = await startWeb(dir, ['r', 'alice'], { ROOM_TOKEN: bot });
+  const session = JSON.parse((await redeem(web.origin, web.secret)).body);
+  assert.equal(session.user, 'alice');
+  assert.match(web.stderr(), /^room: ROOM_TOKEN is bot's token, not alice's: ignoring it; opening as alice/);
+  web.child.kill('SIGINT');
+  assert.equal(await web.exited, 0);
+});
+
 test('API calls are forwarded to the broker with their Bearer token; without one they are refused', async (t) => {
   const dir = RoomDir.create(t);
   const web = await startWeb(dir, ['r', 'alice']);
@@ -150,7 +171,15 @@ test('room web with bad arguments says why, exits 2 and starts nothing', async (
   const noToken = await dir.run(['web', 'r']);
   assert.equal(noToken.code, 4);
   assert.match(noToken.stderr, /no username and no token/);
+  // A token alone for a room nobody joined (a typo in the room id): refused, and no room is created.
+  const nowhere = await dir.run(['web', 'nosuch', '--no-open'], {
+    env: { ROOM_TOKEN: '00000000-0000-4000-8000-000000000000' },
+  });
+  assert.equal(nowhere.code, 4, nowhere.stderr);
+  assert.match(nowhere.stderr, /^room: room nosuch has no state in .*: nobody has joined it yet/);
+  assert.equal(nowhere.stdout, '');
   assert.deepEqual(dir.brokerPids(), []);
+  assert.deepEqual(readdirSync(dir.path), []);
 });
 
 test('a call while no broker runs starts one (the room may have stopped when idle)', async (t) => {

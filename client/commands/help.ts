@@ -15,12 +15,12 @@ Usage:
   room join <room-id> <username> [-f PATH]           register a name, print its token (starts the broker)
   room send [OPTIONS] <room-id> [OPTIONS] [MESSAGE...]
                                                      send one message (the words, or stdin); options:
-                                                     -t TOKEN | --token-file PATH, --to USER, --json
+                                                     -t TOKEN | --token-file PATH, --to USER, --json, --retry
   room poll [-t TOKEN | --token-file PATH] <room-id> [--since ID]
                                                      print unseen events (reads the history; no broker needed)
   room watch [-t TOKEN | --token-file PATH] <room-id> [--mentions] [--interval S] [--timeout S]
                                                      wait for a message for you, then print what is new
-  room follow [-t TOKEN | --token-file PATH] <room-id> [--mentions] [--json]
+  room follow [-t TOKEN | --token-file PATH] <room-id> [--mentions] [--json] [--interval S]
                                                      print a line per new event for you, as it arrives
   room init [--room ROOM-ID] [--dir PATH] [--yes] [--agents claude,codex,gemini,cursor]
                                                      set a project up: CLAUDE.md protocol, .claude settings,
@@ -32,7 +32,8 @@ Usage:
   room log [-t TOKEN | --token-file PATH] <room-id> [--since X] [--until X] [--user U] [--grep RE]
            [--format text|ndjson|markdown]           the visible history, filtered (no broker, no cursor)
   room ls [--json]                                   your rooms in the room directory, running or not
-  room stop <room-id>                                stop the room's broker, as the host's /exit does
+  room stop [-t TOKEN | --token-file PATH] <room-id>
+                                                     stop the room's broker, as the host's /exit does
   room -- <room-id> <username>                       a room id that looks like a mistyped command
   room <command> --help                              help for one command
   room --version

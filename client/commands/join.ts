@@ -4,7 +4,7 @@ import type { TokenResponse } from '../../shared/api.ts';
 import { EXIT, RoomError } from '../../shared/errors.ts';
 import { checkUsername } from '../../shared/names.ts';
 import { roomPaths, tokenRecordPath, type RoomPaths } from '../../shared/paths.ts';
-import { readRoomState, userForToken } from '../../shared/room-state.ts';
+import { joinedName, readRoomState, userForToken } from '../../shared/room-state.ts';
 import { refuseSymlink } from '../../shared/safe-fs.ts';
 import { ensureBroker } from '../broker-start.ts';
 import { parse, usageError, type Command } from '../cli.ts';
@@ -31,16 +31,18 @@ Options:
  * holds bot's valid token (per the room's state file), say so and how to use it.
  */
 function withRecordHint(error: RoomError, paths: RoomPaths, username: string): RoomError {
-  const record = tokenRecordPath(paths, username);
   let token: string | null = null;
   let state: ReturnType<typeof readRoomState> = null;
+  let spelled = username; // the name as it joined: `room join myroom BOT` after bot is bot's record
   try {
-    token = readTokenRecord(paths, username);
     state = readRoomState(paths);
+    spelled = (state === null ? null : joinedName(state, username)) ?? username;
+    token = readTokenRecord(paths, spelled);
   } catch {
     return error; // an unsafe or unreadable file: the plain error is the safe answer
   }
-  if (token === null || state === null || userForToken(state, token) !== username) return error;
+  if (token === null || state === null || userForToken(state, token) !== spelled) return error;
+  const record = tokenRecordPath(paths, spelled);
   return new RoomError(
     error.code,
     `${error.message}; if it is yours, its token record ${record} is still valid: pass --token-file ${record} to send, poll and watch, or run: export ROOM_TOKEN=$(jq -r .token ${record})`,

@@ -1,5 +1,5 @@
 // `room mcp [--room <room-id>] [--name <name>]`: an MCP server on stdio (client/mcp/server.ts).
-import { EXIT, RoomError } from '../../shared/errors.ts';
+import { EXIT } from '../../shared/errors.ts';
 import { checkUsername } from '../../shared/names.ts';
 import { roomPaths } from '../../shared/paths.ts';
 import { parse, usageError, type Command } from '../cli.ts';
@@ -32,10 +32,7 @@ const mcp: Command = {
     if (positionals.length > 0) throw usageError(`unexpected argument ${positionals[0]}`, USAGE);
     const room = values.room ?? projectRoom(process.cwd())?.room ?? null;
     if (room === null)
-      throw new RoomError(
-        'usage',
-        `room mcp: no room given and none found: pass --room ROOM-ID, or run room init in the project\n\n${USAGE}`,
-      );
+      throw usageError('no room given and none found: pass --room ROOM-ID, or run room init in the project', USAGE);
     if (values.name !== undefined) checkUsername(values.name);
     const paths = roomPaths(cli.dir, room);
     const { runMcp } = await import('../mcp/server.ts');

@@ -1,8 +1,9 @@
 // `room send`: deliver one message and print the broadcast record.
 import type { Inbound } from '../../shared/api.ts';
 import { EXIT, RoomError } from '../../shared/errors.ts';
-import { parseInput } from '../../shared/input.ts';
+import { parseEnvelope, parseInput } from '../../shared/input.ts';
 import { roomPaths } from '../../shared/paths.ts';
+import { readRoomState } from '../../shared/room-state.ts';
 import { parse, splitText, TOKEN_OPTIONS, tokenFrom, usageError, type Command } from '../cli.ts';
 import { call } from '../http.ts';
 
@@ -70,10 +71,13 @@ const send: Command = {
       text = await readStdin(cli.stdin);
     }
     if (text.trim() === '') throw usageError('empty message', USAGE);
+    // --json insists on an envelope: plain text or a /command is an error then, not a message.
     const inbound: Inbound =
-      values.to === undefined
-        ? parseInput(text, { json: values.json === true ? true : 'auto' })
-        : { type: 'dm', to: values.to, content: text };
+      values.to !== undefined
+        ? { type: 'dm', to: values.to, content: text }
+        : values.json === true
+          ? parseEnvelope(text.trim())
+          : parseInput(text, { json: 'auto' });
     const request = { method: 'POST', path: '/messages', token, json: inbound } as const;
     const once = (headers?: Record<string, string>) =>
       call(paths.socket, headers === undefined ? request : { ...request, headers });
@@ -82,6 +86,15 @@ const send: Command = {
       once(headers).catch(async (error: unknown) => {
         const { restartStopped } = await import('../broker-start.ts');
         if (await restartStopped(paths, error)) return once(headers);
+        if (
+          error instanceof RoomError &&
+          error.code === 'broker_unreachable' &&
+          readRoomState(paths)?.stopped === 'exit'
+        )
+          throw new RoomError(
+            'broker_unreachable',
+            `room ${roomId} was shut down by its host (/exit), and room send does not start it again: open the room (room ${roomId} <name>) to start it`,
+          );
         throw error;
       });
     if (values.retry !== true) {

@@ -5,10 +5,11 @@ import { existsSync } from 'node:fs';
 import { RoomError } from '../../shared/errors.ts';
 import { clipped } from '../../shared/quote.ts';
 import { checkUsername, isValidName } from '../../shared/names.ts';
-import { roomPaths, type RoomPaths } from '../../shared/paths.ts';
+import { roomPaths } from '../../shared/paths.ts';
 import { commandTypo } from '../command-typo.ts';
-import { readRoomState, userForToken } from '../../shared/room-state.ts';
+import { readRoomState } from '../../shared/room-state.ts';
 import { checkToken, count, parse, TOKEN_OPTIONS, tokenFrom, usageError, type Cli, type Command } from '../cli.ts';
+import { ownEnvToken } from '../env-token.ts';
 
 const USAGE = `Usage: room <room-id> <username> [--agent] [-n N] [-f PATH] [-t TOKEN | --token-file PATH]
 
@@ -79,28 +80,6 @@ const session: Command = {
   run: (argv, cli) => checkTypo(argv, cli, () => open(argv, cli)),
 };
 
-/**
- * ROOM_TOKEN, when it is <username>'s in this room. A shell that exported a
- * token for one name (the quick start's bot) may open the UI as another:
- * that token is set aside, said on stderr, and the session joins the name
- * or reuses its record. Whose token it is comes from the room's state file;
- * with no state yet (a new room) no token can be valid.
- */
-function envToken(cli: Cli, paths: RoomPaths, username: string): string | undefined {
-  const token = cli.env.ROOM_TOKEN;
-  if (token === undefined || token === '') return undefined;
-  if (token.trimStart().startsWith('{')) return token; // a token record's JSON: refused below, with how to pass it
-  const state = readRoomState(paths);
-  const owner = state === null ? null : userForToken(state, token.trim());
-  if (owner === username) return token;
-  cli.err(
-    owner === null
-      ? `room: ROOM_TOKEN is not a valid token of room ${paths.room}: ignoring it; opening as ${username}`
-      : `room: ROOM_TOKEN is ${owner}'s token, not ${username}'s: ignoring it; opening as ${username} (with -t or --token-file a token must be the name's own)`,
-  );
-  return undefined;
-}
-
 async function open(argv: string[], cli: Cli): Promise<number> {
   const { values, positionals } = parse(
     argv,
@@ -119,7 +98,7 @@ async function open(argv: string[], cli: Cli): Promise<number> {
   const token =
     values['token-file'] !== undefined
       ? tokenFrom(values, {}, USAGE)
-      : (values.token ?? envToken(cli, paths, username));
+      : (values.token ?? ownEnvToken(cli, paths, username));
   const options: SessionOptions = {
     roomId,
     username,
@@ -134,6 +113,12 @@ async function open(argv: string[], cli: Cli): Promise<number> {
             'pass its "token" field, or no token at all (a taken name\'s record is then read by the session)',
           ),
   };
+  // A token given is valid only in a room someone joined: refused before a broker starts, creating nothing.
+  if ((values.token !== undefined || values['token-file'] !== undefined) && readRoomState(paths) === null)
+    throw new RoomError(
+      'invalid_token',
+      `room ${roomId} has no state in ${cli.dir}: nobody has joined it yet, so no token is valid there (leave the token out to create it as ${username})`,
+    );
   if (values.agent === true) return (await import('../agent/main.ts')).runAgent(options, cli);
   return (await import('../tui/main.ts')).runTui(options, cli);
 }

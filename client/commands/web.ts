@@ -7,9 +7,11 @@ import { pathToFileURL } from 'node:url';
 import { EXIT, RoomError } from '../../shared/errors.ts';
 import { checkUsername } from '../../shared/names.ts';
 import { roomPaths, webOpenPagePath, type RoomPaths } from '../../shared/paths.ts';
+import { readRoomState } from '../../shared/room-state.ts';
 import { writeFileAtomic } from '../../shared/safe-fs.ts';
 import { ensureBroker } from '../broker-start.ts';
 import { checkToken, count, parse, TOKEN_OPTIONS, usageError, type Cli, type Command } from '../cli.ts';
+import { ownEnvToken } from '../env-token.ts';
 import { readTokenFile } from '../token-record.ts';
 
 const USAGE = `Usage: room web <room-id> [username] [--no-open] [-t TOKEN | --token-file PATH]
@@ -22,8 +24,9 @@ its #: it opens the page once, within 10 minutes, as that user. If the room
 already has a gateway, it is reused: the new address is printed (and
 opened) and room web exits at once.
 
-Identity, as in the terminal UI: the token from -t, --token-file or
-ROOM_TOKEN (it must belong to [username], if given); else the name is joined
+Identity, as in the terminal UI: the token from -t or --token-file (it must
+belong to [username], if given), or ROOM_TOKEN (set aside, with a line on
+stderr, if it is not [username]'s); else the name is joined
 (writing its token record); else the token in that user's record is reused
 while it is valid. Without a username, a token is needed.
 
@@ -126,7 +129,9 @@ const web: Command = {
     const given =
       values['token-file'] !== undefined
         ? readTokenFile(values['token-file'])
-        : (values.token ?? (cli.env.ROOM_TOKEN || undefined));
+        : // With a username, a ROOM_TOKEN of another name is set aside, as the terminal UI does.
+          (values.token ??
+          (username === undefined ? cli.env.ROOM_TOKEN || undefined : ownEnvToken(cli, paths, username)));
     const token = given === undefined ? undefined : checkToken(given, 'pass its "token" field, or --token-file PATH');
     const lingerSeconds = count(
       cli.env.ROOM_WEB_LINGER_SECONDS,
@@ -139,6 +144,13 @@ const web: Command = {
       throw new RoomError(
         'missing_token',
         'no username and no token: give a username, or a token with -t, --token-file or ROOM_TOKEN',
+      );
+    // A token is valid only in a room someone joined: with no name to create the room as,
+    // a room with no state is refused before a broker starts, so the typo creates nothing.
+    if (username === undefined && readRoomState(paths) === null)
+      throw new RoomError(
+        'invalid_token',
+        `room ${roomId} has no state in ${cli.dir}: nobody has joined it yet, so no token is valid there (room web ${roomId} <username> creates it)`,
       );
     await ensureBroker(paths);
     const who = await identity(paths, username, token);

@@ -3,8 +3,12 @@
 // 2. joining the name (which writes its token record);
 // 3. if the name is taken, the token in that user's token record, if it is
 //    still valid; so re-running `room myroom alice` after quitting just works.
+// Names are unique regardless of case: `room myroom Alice` is alice, and the
+// session takes the spelling she joined with (and her record, named with it).
 import { RoomError } from '../../shared/errors.ts';
+import { nameKey } from '../../shared/names.ts';
 import type { RoomPaths } from '../../shared/paths.ts';
+import { joinedName, readRoomState } from '../../shared/room-state.ts';
 import { readTokenRecord, writeTokenRecord } from '../token-record.ts';
 import type { BrokerClient } from './broker-client.ts';
 
@@ -36,9 +40,9 @@ export async function resolveIdentity(
     const who = await check(client, token);
     if (who === null)
       throw new RoomError('invalid_token', `the token given (-t or ROOM_TOKEN) is not valid in room ${paths.room}`);
-    if (who.you !== username)
+    if (nameKey(who.you) !== nameKey(username))
       throw new RoomError('invalid_token', `the token given belongs to ${who.you}, not ${username}`);
-    return { user: username, token, host: who.host };
+    return { user: who.you, token, host: who.host };
   }
   try {
     const joined = await client.join(username);
@@ -47,14 +51,16 @@ export async function resolveIdentity(
     return { user: username, token: joined.token, host: who?.host ?? null, recordWritten };
   } catch (error) {
     if (!(error instanceof RoomError) || error.code !== 'name_taken') throw error;
-    const recorded = readTokenRecord(paths, username);
+    const state = readRoomState(paths);
+    const spelled = (state === null ? null : joinedName(state, username)) ?? username;
+    const recorded = readTokenRecord(paths, spelled);
     const who = recorded === null ? null : await check(client, recorded);
-    if (recorded === null || who === null || who.you !== username) {
+    if (recorded === null || who === null || who.you !== spelled) {
       throw new RoomError(
         'name_taken',
-        `${error.message}, and ${recorded === null ? 'no token record was found' : 'the token record holds no valid token'} for it: pass its token with -t, or pick another name`,
+        `${error.message}, and ${recorded === null ? 'no token record was found' : 'the token record holds no valid token'} for it: pass its token with --token-file or ROOM_TOKEN, or pick another name`,
       );
     }
-    return { user: username, token: recorded, host: who.host };
+    return { user: spelled, token: recorded, host: who.host };
   }
 }

@@ -1,7 +1,8 @@
 // The UI's connection to the room: the live session's events go into the
 // store in batches (at most one dispatch, hence one render, per FLUSH_MS
 // however fast they arrive), who is online is refreshed after joins,
-// leaves and system events, and what the user types is sent.
+// leaves and system events (and every USERS_REFRESH_MS, for listeners), and
+// what the user types is sent.
 import type { Inbound } from '../../shared/api.ts';
 import { RoomError } from '../../shared/errors.ts';
 import type { RoomEvent } from '../../shared/events.ts';
@@ -30,6 +31,11 @@ const REPLAY_SPARE = 5000;
 /** Events asked for each time scrolling passes the top of what is loaded. */
 const OLDER_PAGE = 100;
 const USERS_DEBOUNCE_MS = 150;
+/**
+ * Who listens (room follow, a waiting watch, a plugin's monitor) changes with
+ * no event in the room: the title asks again this often while the UI runs.
+ */
+const USERS_REFRESH_MS = 10_000;
 /** How long unsent() waits for a text in flight when the session ends. */
 const SETTLE_MS = 2000;
 /** Refusals that mean this session is over: the text was not sent because it ended. */
@@ -87,9 +93,13 @@ export class RoomLink {
     const unsubscribe = this.#options.store.subscribe(() => {
       if (this.#options.store.getState().older === 'wanted') this.#loadOlder();
     });
+    const presence = setInterval(() => {
+      if (this.#options.store.getState().connection === 'live') this.refreshUsers();
+    }, USERS_REFRESH_MS);
     try {
       return await this.#session.run();
     } finally {
+      clearInterval(presence);
       unsubscribe();
       this.#ended = true;
       this.#flush();
