@@ -34,8 +34,9 @@ the last 20 lines, after a line saying how to read the rest).
 
 Shares your cursor with poll, watch and the Claude Code hooks: what one of
 them printed, no other prints again. While it runs you are listed as
-listening by /who. It reads the history file, so it keeps going while the
-broker stops, restarts or exits when idle, and listens again when one runs.
+listening by /who (and the broker does not stop for being idle). It reads
+the history file, so it keeps going while the broker stops or restarts, and
+listens again when one runs.
 It ends with one line (exit 4) when you are kicked or your token is revoked,
 and (exit 0) when the host shuts the room down with /exit.
 
