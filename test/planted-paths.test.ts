@@ -4,11 +4,11 @@
 // for in the folders above a project), and the lock's own races.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { withCursorLock } from '../client/cursor-lock.ts';
-import { RoomDir } from './helpers.ts';
+import { RoomDir, stopProcess } from './helpers.ts';
 import { otherUser } from './other-user.ts';
 
 const mkfifo = (path: string) => execFileSync('mkfifo', ['-m', '600', path]);
@@ -140,4 +140,26 @@ test('a room named by another user’s files above a project (as in /tmp) is not
   assert.deepEqual([start.code, start.stdout, start.stderr], [0, '', '']);
   assert.deepEqual([edit.code, edit.stdout, edit.stderr], [0, '', '']);
   assert.ok(!existsSync(dir.socket('planted')), 'no broker was started for the planted room');
+});
+
+test('a claims file with entries that are not claims: they are dropped at start, claims keep working (it was a 500 on every /claim)', async (t) => {
+  const dir = RoomDir.create(t);
+  const alice = await dir.join('c', 'alice');
+  await stopProcess(dir.brokerPids()[0]!);
+  const good = { what: 'src/b.ts', kind: 'path', user: 'alice', since: new Date().toISOString(), text: 'src/b.ts' };
+  const bad = [null, 5, { what: 5 }, { ...good, since: 'garbage' }, { ...good, kind: 'file' }];
+  writeFileSync(dir.file('room-c.claims'), JSON.stringify({ version: 1, claims: [...bad, good] }), { mode: 0o600 });
+  await dir.join('c', 'bob'); // a new broker loads the file
+  const env = { ROOM_TOKEN: alice };
+  const claim = await dir.run(['send', 'c', '/claim', 'src/a.ts'], { env });
+  assert.equal(claim.code, 0, claim.stderr);
+  const list = await dir.run(['send', 'c', '/claims'], { env });
+  assert.equal(list.code, 0, list.stderr);
+  assert.match(list.stdout, /src\/a\.ts/);
+  assert.match(list.stdout, /src\/b\.ts/);
+  const log = readFileSync(dir.file('room-c.log'), 'utf8');
+  assert.match(log, /ignoring 5 malformed entries of the claims file/);
+  assert.doesNotMatch(log, /uncaught|internal error/);
+  const saved = JSON.parse(readFileSync(dir.file('room-c.claims'), 'utf8')) as { claims: Array<{ what: string }> };
+  assert.deepEqual(saved.claims.map((c) => c.what).sort(), ['src/a.ts', 'src/b.ts']);
 });
