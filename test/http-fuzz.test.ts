@@ -44,7 +44,7 @@ function prng(seed: number) {
 }
 type Rng = ReturnType<typeof prng>;
 
-/** What one request must satisfy, and what a 201 adds to the expected history. */
+/** One answer as received: checked by checkOutcome, and a 201's event is looked for in the history. */
 interface Outcome {
   readonly method: string;
   readonly path: string;
@@ -487,7 +487,10 @@ function parseResponses(data: Buffer, methods: readonly string[]): Outcome[] {
   let index = 0;
   while (at < data.length) {
     const end = data.indexOf('\r\n\r\n', at);
-    assert.ok(end !== -1, `an incomplete response head: ${JSON.stringify(data.toString('latin1'))} ${methods}`);
+    assert.ok(
+      end !== -1,
+      `an incomplete response head in ${JSON.stringify(data.toString('latin1').slice(0, 2000))} (requests: ${methods.join(', ')})`,
+    );
     const head = data.subarray(at, end).toString('latin1');
     at = end + 4;
     const status = Number(/^HTTP\/1\.1 (\d{3}) /.exec(head)?.[1]);
