@@ -111,13 +111,13 @@ export async function buildApp({ room, version, requestTimeoutMs }: AppOptions):
     },
     schemaController: { compilersFactory: { buildValidator: validatorFactory() as never } },
   });
-  // Responses are written with JSON.stringify and a final newline, so an
-  // echoed event is byte-for-byte the line that went into the history.
-  // Response schemas document the API; they do not reshape output.
   // Node answers an Expect other than 100-continue with a bare 417 (no body);
   // RFC 9110 lets a server ignore an expectation it does not know, so the
   // request is served as if the header were absent.
   app.server.on('checkExpectation', (request, response) => app.server.emit('request', request, response));
+  // Responses are written with JSON.stringify and a final newline, so an
+  // echoed event is byte-for-byte the line that went into the history.
+  // Response schemas document the API; they do not reshape output.
   const serialize = (data: unknown) => `${JSON.stringify(data)}\n`;
   app.setSerializerCompiler(() => serialize);
   app.setReplySerializer(serialize);
