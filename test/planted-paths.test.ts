@@ -105,12 +105,15 @@ async function hooksIn(dir: RoomDir, folder: string) {
   return { start, edit };
 }
 
-test('FIFOs planted at CLAUDE.md and .claude/room.json in a folder above a project are skipped, not read forever', async (t) => {
+test('FIFOs at CLAUDE.md and .claude/room.json above a project, /dev/zero in it: skipped, not read forever', async (t) => {
   const dir = RoomDir.create(t);
   const folder = bareProject(dir);
   mkdirSync(dir.file('.claude'));
   mkfifo(dir.file('.claude/room.json'));
   mkfifo(dir.file('CLAUDE.md'));
+  // In the project itself: a device that never ends.
+  mkdirSync(join(folder, '.claude'));
+  symlinkSync('/dev/zero', join(folder, '.claude', 'room.json'));
   const { start, edit } = await hooksIn(dir, folder);
   assert.deepEqual([start.code, start.stdout, start.stderr], [0, '', ''], 'session start: no room, nothing said');
   assert.deepEqual([edit.code, edit.stdout, edit.stderr], [0, '', ''], 'the edit guard: no room, edit allowed');
