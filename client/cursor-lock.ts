@@ -3,9 +3,11 @@
 // mcp, at the same moment) never print the same event. The lock is a file
 // created exclusively, holding the holder's pid; a lock whose holder is gone,
 // or that is older than STALE_MS, is broken. Waiting is bounded: after
-// WAIT_MS the work runs anyway (a hook must never hang a session).
+// WAIT_MS the work runs anyway (a hook must never hang a session). A lock
+// that is not a regular file of ours (a FIFO or a file planted by another
+// user in /tmp) is refused, never read with a blocking open.
 import * as fs from 'node:fs';
-import { FILE_MODE } from '../shared/safe-fs.ts';
+import { createFileExclusive, readFileSafe } from '../shared/safe-fs.ts';
 
 const STALE_MS = 10_000;
 const WAIT_MS = 3_000;
@@ -21,22 +23,20 @@ function alive(pid: number): boolean {
   }
 }
 
+/** The lock appears with the pid in it (never empty), so no one takes a lock being written for a stale one. */
 function tryTake(path: string): boolean {
-  try {
-    const fd = fs.openSync(path, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, FILE_MODE);
-    fs.writeSync(fd, String(process.pid));
-    fs.closeSync(fd);
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    return false;
-  }
+  return createFileExclusive(path, String(process.pid));
 }
 
 function breakIfStale(path: string): void {
+  // Throws unsafe_path for a FIFO, a symlink or another user's file.
+  const text = readFileSafe(path);
+  if (text === null) return;
   try {
-    const pid = Number(fs.readFileSync(path, 'utf8'));
+    const pid = Number(text.toString('utf8'));
     const old = Date.now() - fs.lstatSync(path).mtimeMs > STALE_MS;
+    // Empty: written by an older room (create, then write the pid) this very moment; broken once old.
+    if (text.length === 0 && !old) return;
     if (old || !Number.isInteger(pid) || pid <= 0 || !alive(pid)) fs.rmSync(path, { force: true });
   } catch {
     // gone already, or being written: look again on the next step

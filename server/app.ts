@@ -98,13 +98,23 @@ export async function buildApp({ room, version, requestTimeoutMs }: AppOptions):
     return503OnClosing: false,
     requestTimeout: timeoutMs,
     // Node checks request deadlines every connectionsCheckingInterval (30 s by default).
-    http: { headersTimeout: timeoutMs, connectionsCheckingInterval: Math.min(1000, Math.max(50, timeoutMs / 4)) },
+    // On a Unix socket the Host header names nothing, and Node refuses an
+    // HTTP/1.1 request without one with a bare 400 (no body): it is not required.
+    http: {
+      headersTimeout: timeoutMs,
+      connectionsCheckingInterval: Math.min(1000, Math.max(50, timeoutMs / 4)),
+      requireHostHeader: false,
+    },
     clientErrorHandler: (error, socket) => answerClientError(error, socket, timeoutMs),
     frameworkErrors: (error, _request, reply) => {
       void sendError(reply as FastifyReply, toRoomError(error));
     },
     schemaController: { compilersFactory: { buildValidator: validatorFactory() as never } },
   });
+  // Node answers an Expect other than 100-continue with a bare 417 (no body);
+  // RFC 9110 lets a server ignore an expectation it does not know, so the
+  // request is served as if the header were absent.
+  app.server.on('checkExpectation', (request, response) => app.server.emit('request', request, response));
   // Responses are written with JSON.stringify and a final newline, so an
   // echoed event is byte-for-byte the line that went into the history.
   // Response schemas document the API; they do not reshape output.

@@ -89,6 +89,7 @@ export class Broker implements CommandContext {
       isPresent: (user) => this.presence.isOnline(user) || this.presence.isListening(user),
       polledAt: (user) => this.#polledAt([user]).get(user),
       now: () => this.room.now(),
+      log: (message) => options.say?.(message),
     });
   }
 

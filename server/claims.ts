@@ -13,8 +13,9 @@
 // always were, so readers that know nothing of this table keep working.
 import { RoomError } from '../shared/errors.ts';
 import type { Notice, RoomEvent } from '../shared/events.ts';
-import { claimTargets, covers, normalisePath, overlaps, type Claim, type ClaimTarget } from '../shared/claims.ts';
+import { Claim, claimTargets, covers, normalisePath, overlaps, type ClaimTarget } from '../shared/claims.ts';
 import { readFileSafe, writeFileAtomic } from '../shared/safe-fs.ts';
+import { SchemaChecker } from '../shared/validate.ts';
 import type { Draft, PostResult } from './room.ts';
 import { ago } from '../shared/ago.ts';
 
@@ -61,6 +62,7 @@ interface ClaimFile {
   claims: Claim[];
 }
 
+const CLAIM_SHAPE = new SchemaChecker([Claim]);
 const FORCE = '--force';
 const MAX_SWEEP_MS = 5000;
 
@@ -208,7 +210,12 @@ export class Claims {
     try {
       const parsed = JSON.parse(data.toString('utf8')) as ClaimFile;
       if (parsed.version !== 1 || !Array.isArray(parsed.claims)) throw new Error('not a version 1 claims file');
-      return parsed.claims;
+      // An entry that is not a claim (the file edited by hand) would break every sweep and /claims: drop it.
+      const claims = parsed.claims.filter((c: unknown) => CLAIM_SHAPE.check(Claim, c));
+      const dropped = parsed.claims.length - claims.length;
+      if (dropped > 0)
+        this.#hooks.log?.(`ignoring ${dropped} malformed entries of the claims file ${this.#settings.file}`);
+      return claims;
     } catch (error) {
       // The file is rewritten at the next change; an unreadable one must not keep the room from starting.
       this.#hooks.log?.(`ignoring the claims file ${this.#settings.file}: ${(error as Error).message}`);

@@ -163,3 +163,31 @@ export function checkSocketPath(path: string): void {
   if (uid !== undefined && st.uid !== uid) refuse(path, 'it belongs to another user');
   if (!st.isSocket()) refuse(path, 'it is not a socket');
 }
+
+/**
+ * Reads a file that room only looks for in a project and the folders above
+ * it (CLAUDE.md, `.claude/room.json`): null when it is missing, not a
+ * regular file (a plain read of a FIFO waits forever, a device never ends),
+ * over `maxBytes`, or owned by another user (root excepted): a folder above
+ * a project, such as /tmp, may hold a file planted by anyone. Symlinks are
+ * followed (a project may link CLAUDE.md to AGENTS.md); what they reach is
+ * checked on the opened descriptor.
+ */
+export function readProjectFile(path: string, maxBytes = 1 << 20): string | null {
+  let fd: number;
+  try {
+    fd = fs.openSync(path, O_RDONLY | O_NONBLOCK);
+  } catch {
+    return null;
+  }
+  try {
+    const st = fs.fstatSync(fd);
+    const uid = process.getuid?.();
+    if (!st.isFile() || st.size > maxBytes || (uid !== undefined && st.uid !== uid && st.uid !== 0)) return null;
+    return fs.readFileSync(fd, 'utf8');
+  } catch {
+    return null;
+  } finally {
+    fs.closeSync(fd);
+  }
+}

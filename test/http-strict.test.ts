@@ -247,6 +247,32 @@ test('a client that hangs up in the middle of a body is not logged as an interna
   assert.equal(history().split('\n').filter(Boolean).length, 1);
 });
 
+test('found by the fuzz: no Host header, or an Expect other than 100-continue, is served (Node gave a bare 400 or 417)', async (t) => {
+  const { socket, alice, history } = await setup(t);
+  const noHost = await raw(
+    socket,
+    `POST /messages HTTP/1.1\r\nAuthorization: Bearer ${alice}\r\nContent-Type: text/plain\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello`,
+  );
+  assert.match(noHost, /^HTTP\/1\.1 201 /, noHost);
+  const expect = await http(socket, 'POST', '/messages', {
+    token: alice,
+    body: 'again',
+    headers: { expect: 'something-else' },
+  });
+  assert.equal(expect.status, 201, expect.body);
+  const bad = parseRaw(
+    await raw(socket, 'GET /nowhere HTTP/1.1\r\nExpect: something-else\r\nConnection: close\r\n\r\n'),
+  );
+  assert.deepEqual([bad.status, bad.body.code], [404, 'not_found']);
+  assert.deepEqual(
+    history()
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line).content),
+    ['hello', 'again'],
+  );
+});
+
 test('the error table is the ErrorResponse enum of the OpenAPI document', () => {
   const document = JSON.parse(readFileSync(new URL('../openapi/openapi.json', import.meta.url), 'utf8'));
   assert.deepEqual(document.components.schemas.ErrorResponse.properties.code.enum, ERROR_CODES);

@@ -3,9 +3,9 @@
 // project folder or a folder above it; else the room line of the protocol
 // section in a CLAUDE.md there. Null when the project names no room: the
 // plugin then does nothing.
-import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { isValidName } from '../../shared/names.ts';
+import { readProjectFile } from '../../shared/safe-fs.ts';
 import { findProtocolRoom } from '../protocol-section.ts';
 
 /** The project's room settings file, relative to the project folder. */
@@ -26,10 +26,11 @@ export const DEFAULT_PREFIX = 'claude';
 function fromSettings(file: string): ProjectRoom | null {
   let value: { room?: unknown; prefix?: unknown; deliverOnStop?: unknown };
   try {
-    value = JSON.parse(readFileSync(file, 'utf8')) as typeof value;
+    value = JSON.parse(readProjectFile(file) ?? 'null') as typeof value;
   } catch {
     return null;
   }
+  if (typeof value !== 'object' || value === null) return null;
   if (typeof value.room !== 'string' || !isValidName(value.room)) return null;
   const prefix = typeof value.prefix === 'string' && isValidName(value.prefix) ? value.prefix : DEFAULT_PREFIX;
   return { room: value.room, prefix: prefix.slice(0, 50), deliverOnStop: value.deliverOnStop === true, source: file };
@@ -38,20 +39,13 @@ function fromSettings(file: string): ProjectRoom | null {
 /** The room of the project at `start` (or a folder above it). */
 export function findProjectRoom(start: string): ProjectRoom | null {
   for (let dir = start, i = 0; i < 64; dir = dirname(dir), i++) {
-    const settings = join(dir, PROJECT_FILE);
-    if (existsSync(settings)) {
-      const found = fromSettings(settings);
-      if (found !== null) return found;
-    }
+    // A file that is missing, unreadable, or not a regular file of ours (or root's): look further up.
+    const found = fromSettings(join(dir, PROJECT_FILE));
+    if (found !== null) return found;
     const claudeMd = join(dir, 'CLAUDE.md');
-    if (existsSync(claudeMd)) {
-      try {
-        const room = findProtocolRoom(readFileSync(claudeMd, 'utf8'));
-        if (room !== null) return { room, prefix: DEFAULT_PREFIX, deliverOnStop: false, source: claudeMd };
-      } catch {
-        // unreadable: look further up
-      }
-    }
+    const text = readProjectFile(claudeMd);
+    const room = text === null ? null : findProtocolRoom(text);
+    if (room !== null) return { room, prefix: DEFAULT_PREFIX, deliverOnStop: false, source: claudeMd };
     if (dirname(dir) === dir) break;
   }
   return null;

@@ -4,9 +4,9 @@
 // `.claude/room.json` (`{"room": "<id>"}`, written by room init), else the
 // marker line of the protocol section room init writes
 // (`<!-- room:protocol room=<id> … -->`) in CLAUDE.md, AGENTS.md or GEMINI.md.
-import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { isValidName } from '../../shared/names.ts';
+import { readProjectFile } from '../../shared/safe-fs.ts';
 import { findProtocolRoom } from '../protocol-section.ts';
 
 const FILES = ['CLAUDE.md', 'AGENTS.md', 'GEMINI.md'];
@@ -19,12 +19,9 @@ export interface ProjectRoom {
   readonly prefix: string;
 }
 
+/** Null when missing, unreadable, or not a regular file of ours (a FIFO, another user's file in /tmp). */
 function read(path: string): string | null {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return null;
-  }
+  return readProjectFile(path);
 }
 
 function fromSettings(dir: string): ProjectRoom | null {
