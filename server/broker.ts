@@ -226,6 +226,7 @@ export class Broker implements CommandContext {
   }
 
   clearHistory(): void {
+    this.room.commit(); // sends received before the /clear are cleared with the rest
     this.room.log.clear();
     this.hub.cleared();
   }
