@@ -6,6 +6,7 @@
 //
 //   npm run bench -- broker [--rounds 3] [--messages 10000] [--publishers 10] [--subscribers 10]
 //                           [--rate 1000] [--seconds 5] [--size 200] [--users 20] [--only room,redis,node,batched]
+//   ROOM_BENCH_BEFORE=/path/to/other/dist/cli.js npm run bench -- broker --only room,before,…
 //
 // Per round, every system runs (a) as fast as it goes: --messages messages of
 // --size bytes from --publishers connections (one request in flight each),
@@ -17,11 +18,12 @@
 // systems rotates each round, so load that comes and goes hits them alike.
 // --users pads the room to that many members (publish cost must not grow
 // with it). When redis-server is not installed, the benchmark says so and
-// runs the rest.
+// runs the rest. With ROOM_BENCH_BEFORE (another build's dist/cli.js), the
+// system `before` is that build's broker, measured beside this one.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { Agent } from 'node:http';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { BenchDir, NODE, ROOT, fmt, httpJson, load, machine, median, sleep, wallMs } from './lib.ts';
 import { Resp } from './resp.ts';
 import type { Protocol } from './subscribers.ts';
@@ -42,11 +44,12 @@ interface Options {
   only: string[];
 }
 
-const SYSTEMS = ['room', 'redis', 'node', 'batched'] as const;
+const SYSTEMS = ['room', 'before', 'redis', 'node', 'batched'] as const;
 type SystemName = (typeof SYSTEMS)[number];
 
 const LABELS: Record<SystemName, string> = {
   room: 'room',
+  before: 'room, the build in ROOM_BENCH_BEFORE',
   redis: 'Redis XADD + XREAD (appendonly, fsync everysec)',
   node: 'plain Node broker (a write per event)',
   batched: 'plain Node broker (a write per loop turn)',
@@ -78,7 +81,7 @@ function parseOptions(argv: readonly string[]): Options {
     seconds: 5,
     size: 200,
     users: 20,
-    only: [...SYSTEMS],
+    only: SYSTEMS.filter((s) => s !== 'before'),
   };
   for (let i = 0; i < argv.length; i++) {
     const key = argv[i]!.replace(/^--/, '');
@@ -148,9 +151,12 @@ function httpPublisher(socket: string, token: string | undefined): Publisher {
   };
 }
 
-async function startRoom(dir: BenchDir, options: Options): Promise<System> {
-  dir.join('fan', 'loader'); // starts the broker
-  const socket = dir.socket('fan');
+async function startRoom(dir: BenchDir, options: Options, brokerScript?: string): Promise<System> {
+  const roomId = brokerScript === undefined ? 'fan' : 'fanbefore';
+  if (brokerScript === undefined)
+    dir.join(roomId, 'loader'); // starts the broker
+  else await dir.startBroker(roomId, 120_000, brokerScript);
+  const socket = dir.socket(roomId);
   const joinUser = async (user: string) => {
     const answer = await httpJson(socket, 'POST', '/join', { username: user });
     if (answer.status !== 201) throw new Error(`join ${user}: ${answer.status} ${answer.body}`);
@@ -161,8 +167,16 @@ async function startRoom(dir: BenchDir, options: Options): Promise<System> {
   const publishers: Publisher[] = [];
   for (let i = 0; i < options.publishers; i++) publishers.push(httpPublisher(socket, await joinUser(`pub${i}`)));
   for (let i = 1 + options.subscribers + options.publishers; i < options.users; i++) await joinUser(`member${i}`);
-  const pid = dir.brokerPids()[0]!;
-  return { name: 'room', pid, socket, protocol: 'room', subscribers, publishers, stop: async () => {} };
+  const pid = dir.brokerPid(roomId);
+  return {
+    name: brokerScript === undefined ? 'room' : 'before',
+    pid,
+    socket,
+    protocol: 'room',
+    subscribers,
+    publishers,
+    stop: async () => {},
+  };
 }
 
 async function startReference(dir: BenchDir, options: Options, batched: boolean): Promise<System> {
@@ -375,6 +389,11 @@ export async function main(argv: readonly string[]): Promise<string> {
   try {
     for (const which of options.only as SystemName[]) {
       if (which === 'room') systems.push(await startRoom(dir, options));
+      if (which === 'before') {
+        const before = process.env.ROOM_BENCH_BEFORE;
+        if (before === undefined) notes.push('ROOM_BENCH_BEFORE is not set: the `before` build was not measured.');
+        else systems.push(await startRoom(dir, options, join(dirname(before), 'broker.js')));
+      }
       if (which === 'node' || which === 'batched')
         systems.push(await startReference(dir, options, which === 'batched'));
       if (which === 'redis') {

@@ -94,11 +94,11 @@ export class BenchDir {
    * which gives a broker 10 s, this waits `timeoutMs` (a long history is
    * indexed first). Returns the milliseconds it took.
    */
-  async startBroker(room: string, timeoutMs = 120_000): Promise<number> {
+  async startBroker(room: string, timeoutMs = 120_000, script = join(ROOT, 'dist', 'broker.js')): Promise<number> {
     const log = this.file(`room-${room}.log`);
     const fd = openSync(log, 'a', 0o600);
     const started = performance.now();
-    const child = spawn(NODE, [join(ROOT, 'dist', 'broker.js'), room], { env: this.env, stdio: ['ignore', fd, fd] });
+    const child = spawn(NODE, [script, room], { env: this.env, stdio: ['ignore', fd, fd] });
     closeSync(fd);
     this.#started.push(child.pid!);
     const deadline = Date.now() + timeoutMs;
@@ -120,6 +120,13 @@ export class BenchDir {
         pids.push(Number(match[1]));
     }
     return [...new Set(pids)];
+  }
+
+  /** The pid of the broker of `room` (from its log). */
+  brokerPid(room: string): number {
+    const match = /listening on .* \(pid (\d+)/.exec(readFileSync(this.file(`room-${room}.log`), 'utf8'));
+    if (match === null) throw new Error(`no broker of ${room} is listening`);
+    return Number(match[1]);
   }
 
   /** Stops the brokers (SIGTERM, then SIGKILL after 3 s) and removes the directory. */

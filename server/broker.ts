@@ -63,6 +63,8 @@ export class Broker implements CommandContext {
     this.hub = new Hub({
       log: options.log,
       canSee,
+      // A DM is the one event not everyone sees (shared/events.ts isVisibleTo).
+      isPublic: (event) => event.type !== 'dm',
       heartbeatMs: options.heartbeatMs,
       maxBuffer: options.maxBuffer,
       stallMs: options.stallMs,
@@ -74,7 +76,7 @@ export class Broker implements CommandContext {
     this.room = new Room({
       id: options.id,
       log: options.log,
-      fanOut: (event, line) => this.hub.publish(event, line),
+      fanOut: (events, lines) => this.hub.publish(events, lines),
       say: options.say,
       now: options.now,
     });
@@ -128,41 +130,48 @@ export class Broker implements CommandContext {
 
   /** Handles one inbound event from `user` (a stored message, reply or DM gets `id` when given: server/idempotency.ts). Refused once the broker is shutting down (after /exit). */
   post(user: string, inbound: Inbound, id?: string): PostResult {
+    const draft = this.#accept(user, inbound);
+    if (draft === null) return this.#command(user, inbound as Extract<Inbound, { type: 'command' }>);
+    return { stored: true, event: this.room.publish(draft, id) };
+  }
+
+  /**
+   * POST /messages: as post, but a stored message, reply or DM joins this
+   * turn's group commit (server/room.ts submit) and resolves once it is in
+   * the log and fanned out, with its line for the echo.
+   */
+  async send(user: string, inbound: Inbound, id?: string): Promise<PostResult> {
+    const draft = this.#accept(user, inbound);
+    if (draft === null) return this.#command(user, inbound as Extract<Inbound, { type: 'command' }>);
+    return { stored: true, ...(await this.room.submit(draft, id)) };
+  }
+
+  /** Checks an inbound event and marks its user active; the event to store, or null for a command. */
+  #accept(user: string, inbound: Inbound): Draft | null {
     if (this.closing) throw new RoomError('room_closing', `${this.id} is shutting down: nothing more is stored`);
     this.presence.touch(user, this.room.now());
     this.claims.touch(user);
     switch (inbound.type) {
       case 'message':
-        return this.#stored({ type: 'message', user, content: checkContent(inbound.content) }, id);
+        return { type: 'message', user, content: checkContent(inbound.content) };
       case 'reply':
-        return this.#stored(
-          {
-            type: 'reply',
-            user,
-            reply_to: this.#replyTarget(inbound.reply_to, user),
-            content: checkContent(inbound.content),
-          },
-          id,
-        );
+        return {
+          type: 'reply',
+          user,
+          reply_to: this.#replyTarget(inbound.reply_to, user),
+          content: checkContent(inbound.content),
+        };
       case 'dm':
-        return this.#stored(
-          {
-            type: 'dm',
-            user,
-            to: this.knownUser(inbound.to),
-            content: checkContent(inbound.content),
-          },
-          id,
-        );
+        return { type: 'dm', user, to: this.knownUser(inbound.to), content: checkContent(inbound.content) };
       case 'command':
         for (const p of inbound.params ?? []) checkSize(p);
         checkSize((inbound.params ?? []).join(' '));
-        return runCommand(this, user, inbound.cmd, inbound.params ?? []);
+        return null;
     }
   }
 
-  #stored(draft: Draft, id?: string): PostResult {
-    return { stored: true, event: this.room.publish(draft, id) };
+  #command(user: string, inbound: Extract<Inbound, { type: 'command' }>): PostResult {
+    return runCommand(this, user, inbound.cmd, inbound.params ?? []);
   }
 
   knownUser(arg: string): string {
@@ -218,6 +227,7 @@ export class Broker implements CommandContext {
   }
 
   clearHistory(): void {
+    this.room.commit(); // sends received before the /clear are cleared with the rest
     this.room.log.clear();
     this.hub.cleared();
   }

@@ -37,6 +37,8 @@ export interface Subscriber {
 export interface HubOptions {
   readonly log: EventLog;
   readonly canSee: (event: RoomEvent, user: string) => boolean;
+  /** Whether everyone may see the event (then canSee is true for every user). */
+  readonly isPublic: (event: RoomEvent) => boolean;
   readonly heartbeatMs: number;
   readonly maxBuffer: number;
   /** How long a catching-up reader may leave its buffer full before it is cut. */
@@ -125,16 +127,29 @@ export class Hub {
     for (const done of [...this.#waiters]) done();
   }
 
-  /** Writes `event` to every live subscriber allowed to see it. */
-  publish(event: RoomEvent, line: string): void {
+  /**
+   * Writes events (one commit, in seq order) to every live subscriber, each
+   * the ones it may see, with one write per subscriber. A batch everyone may
+   * see is framed and encoded once and the same bytes go to all.
+   */
+  publish(events: readonly RoomEvent[], lines: readonly string[]): void {
     this.#wakeWaiters();
-    const data = frame(event.seq, line);
+    const last = events.at(-1);
+    if (last === undefined) return;
+    const frames = events.map((event, i) => frame(event.seq, lines[i]!));
+    const { isPublic, canSee, maxBuffer } = this.#options;
+    const shared = events.every(isPublic) ? Buffer.from(frames.join('')) : null;
     for (const sub of this.#subs) {
       if (!sub.live || sub.closed) continue;
-      sub.position = event.seq;
-      if (!this.#options.canSee(event, sub.user)) continue;
-      sub.res.write(data);
-      if (sub.res.writableLength > this.#options.maxBuffer) this.#drop(sub);
+      sub.position = last.seq;
+      if (shared !== null) sub.res.write(shared);
+      else {
+        let chunk = '';
+        for (let i = 0; i < events.length; i++) if (canSee(events[i]!, sub.user)) chunk += frames[i];
+        if (chunk === '') continue;
+        sub.res.write(chunk);
+      }
+      if (sub.res.writableLength > maxBuffer) this.#drop(sub);
     }
   }
 

@@ -134,6 +134,14 @@ async function holdRoom(paths: RoomPaths): Promise<void> {
   process.on('exit', () => unlock(paths.pid));
 }
 
+/**
+ * Connections the kernel queues before the broker accepts them. A Unix
+ * socket with a full queue refuses at once (EAGAIN) instead of retrying like
+ * TCP, so Node's default (511) turned subscribers away when a thousand
+ * connected at once; Linux caps it at net.core.somaxconn (4096 by default).
+ */
+const LISTEN_BACKLOG = 4096;
+
 /** How often the broker checks that its socket file is still there. */
 const SOCKET_CHECK_MS = 250;
 
@@ -168,7 +176,7 @@ class SocketKeeper {
         () =>
           new Promise<void>((resolve, reject) => {
             server.once('error', reject);
-            server.listen(this.#path, resolve);
+            server.listen({ path: this.#path, backlog: LISTEN_BACKLOG }, resolve);
           }),
       );
       this.#extra.push(server);
@@ -258,6 +266,7 @@ async function main(): Promise<void> {
     stopping ??= (async () => {
       log(`stopping (${reason})`);
       room.closing = true;
+      room.room.commit(); // what was accepted this turn is stored and seen before the streams end
       if (reason === 'exit') {
         try {
           registry.markExited();
@@ -288,7 +297,7 @@ async function main(): Promise<void> {
 
   app = await buildApp({ room, version: VERSION, requestTimeoutMs: config.requestTimeoutMs });
   const listening = app;
-  await privately(() => listening.listen({ path: paths.socket }));
+  await privately(() => listening.listen({ path: paths.socket, backlog: LISTEN_BACKLOG }));
   keeper = new SocketKeeper(app, paths.socket);
   watchIdle(
     app,

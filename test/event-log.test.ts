@@ -77,6 +77,27 @@ for (const [name, make] of Object.entries(IMPLEMENTATIONS)) {
   });
 }
 
+test('file log: appendAll stores a batch in order with exact byte ranges (multi-byte text too), found again after a reopen', (t) => {
+  const path = tempFile(t);
+  const { log } = FileLog.open(path, { durability: { policy: 'always' } });
+  const batch = [1, 2, 3].map((seq) => event(seq, `ünïcödé ✓ ${'é'.repeat(seq * 7)}`));
+  assert.deepEqual(
+    log.appendAll(batch),
+    batch.map((e) => JSON.stringify(e)),
+  );
+  assert.equal(log.syncs, 1, 'one fsync for the batch');
+  const fourth = event(4);
+  log.appendAll([fourth]);
+  const expected = [...batch, fourth].map((e) => JSON.stringify(e));
+  assert.deepEqual(log.readLines(0, 4), expected);
+  assert.equal(log.readLines(1, 2)[0], expected[1]);
+  log.close();
+  const reopened = FileLog.open(path, { durability: { policy: 'off' } }).log;
+  t.after(() => reopened.close());
+  assert.deepEqual(reopened.readLines(0, 4), expected);
+  assert.deepEqual(reopened.state, { firstSeq: 1, lastSeq: 4, count: 4 });
+});
+
 test('file log: a torn last line is ignored on load and the next append starts a fresh line', (t) => {
   const path = tempFile(t);
   const one = event(1);

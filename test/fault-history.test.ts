@@ -22,7 +22,7 @@ import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { RoomDir, SseReader, http, isAlive, ndjson, stopProcess, waitUntil } from './helpers.ts';
+import { RoomDir, SseReader, http, isAlive, ndjson, pipelinedPosts, stopProcess, waitUntil } from './helpers.ts';
 
 type Event = { type: string; id: string; seq: number; user: string; content?: string };
 
@@ -146,6 +146,45 @@ test('disk full: sends fail at once with 507 disk_full and leave no partial line
     ['before the disk filled', 'after space was freed'],
   );
   assert.equal(after.seq, before.seq + 1, 'no seq was used by a failed send');
+});
+
+test('disk full during sends that arrive together: every event of the batch fails with 507, none is stored or seen; seqs go on after', {
+  skip: canMount ? false : 'needs root to mount a small tmpfs (CI runs as root)',
+}, async (t) => {
+  const { dir: disk, unmount } = smallDisk('256k');
+  let room: Awaited<ReturnType<typeof setup>>;
+  try {
+    room = await setup(t, {}, `${disk}/r.chat`);
+  } finally {
+    t.after(unmount);
+  }
+  const stream = new SseReader(room.socket, '/events', room.alice);
+  t.after(() => stream.close());
+  const before = await room.sent('before the disk filled');
+  await stream.waitFor((r) => r.events().some((e) => e.id === before.id));
+  fill(`${disk}/filler`);
+  const answers = await pipelinedPosts(
+    room.socket,
+    room.alice,
+    Array.from({ length: 10 }, (_, i) => `${'z'.repeat(20_000)} ${i}`),
+  );
+  for (const answer of answers) {
+    assert.equal(answer.status, 507, answer.body);
+    assert.equal(JSON.parse(answer.body).code, 'disk_full');
+  }
+  assert.equal(lines(room.path).at(-1)?.id, before.id, 'nothing of the batch is in the file');
+  rmSync(`${disk}/filler`);
+  const after = await room.sent('after space was freed');
+  assert.equal(after.seq, before.seq + 1, 'no seq was used by the failed batch');
+  await stream.waitFor((r) => r.events().some((e) => e.id === after.id));
+  assert.deepEqual(
+    stream
+      .events()
+      .filter((e) => e.type === 'message')
+      .map((e) => e.content),
+    ['before the disk filled', 'after space was freed'],
+    'no subscriber saw the failed batch',
+  );
 });
 
 test('the history appended to by hand: the broker indexes the new lines and its seqs continue after them', async (t) => {

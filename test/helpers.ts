@@ -4,6 +4,7 @@
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
@@ -186,6 +187,57 @@ export function http(
       else if (!answered) setTimeout(() => answered || reject(error), 1000);
     });
     req.end(body);
+  });
+}
+
+/**
+ * POSTs each body to /messages as plain text, all pipelined on one connection
+ * and written with one write, so the broker reads them in one event-loop turn
+ * (one group commit: server/room.ts). Resolves with the answers, in order.
+ */
+export function pipelinedPosts(
+  socketPath: string,
+  token: string,
+  contents: readonly string[],
+): Promise<Array<{ status: number; body: string }>> {
+  const requests = contents.map((content) => {
+    const body = Buffer.from(content);
+    return Buffer.concat([
+      Buffer.from(
+        `POST /messages HTTP/1.1\r\nHost: room\r\nAuthorization: Bearer ${token}\r\n` +
+          `Content-Type: text/plain\r\nContent-Length: ${body.length}\r\n\r\n`,
+      ),
+      body,
+    ]);
+  });
+  return new Promise((resolve, reject) => {
+    const socket = connect(socketPath);
+    let received = Buffer.alloc(0);
+    const answers: Array<{ status: number; body: string }> = [];
+    socket.on('error', reject);
+    socket.on('data', (chunk: Buffer) => {
+      received = Buffer.concat([received, chunk]);
+      for (;;) {
+        const headEnd = received.indexOf('\r\n\r\n');
+        if (headEnd === -1) break;
+        const head = received.subarray(0, headEnd).toString('latin1');
+        const length = Number(/\r\ncontent-length: *(\d+)/i.exec(head)?.[1] ?? 0);
+        if (received.length < headEnd + 4 + length) break;
+        answers.push({
+          status: Number(head.split(' ')[1]),
+          body: received.subarray(headEnd + 4, headEnd + 4 + length).toString('utf8'),
+        });
+        received = received.subarray(headEnd + 4 + length);
+      }
+      if (answers.length === contents.length) {
+        socket.destroy();
+        resolve(answers);
+      }
+    });
+    socket.on('close', () => {
+      if (answers.length < contents.length) reject(new Error(`the connection closed after ${answers.length} answers`));
+    });
+    socket.write(Buffer.concat(requests));
   });
 }
 

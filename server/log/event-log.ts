@@ -65,6 +65,12 @@ export interface EventLog {
   readonly state: LogState;
   /** Stores one event; returns its JSON line (what the file holds, what the stream and the echo carry). */
   append(event: RoomEvent): string;
+  /**
+   * Stores events, in seq order, as one unit (the room's group commit: one
+   * write, one fsync where the policy asks); returns their lines. All or
+   * nothing: when it throws, none of them is stored.
+   */
+  appendAll(events: readonly RoomEvent[]): string[];
   /** The position of the first event with a seq greater than `seq` (state.count when none). */
   positionAfter(seq: number): number;
   /** The position of the event with this id, if held. */

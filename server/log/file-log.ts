@@ -1,7 +1,8 @@
 // The event log as an NDJSON file, one event per line: the room's history.
 // The broker is its only writer and appends through one kept-open file
-// descriptor (O_APPEND) with writeSync, so lines keep their order and an
-// event is in the file before anyone receives it or gets its echo.
+// descriptor (O_APPEND) with writeSync, a batch of events (the room's group
+// commit) per write, so lines keep their order and an event is in the file
+// before anyone receives it or gets its echo.
 //
 // An in-memory index (byte range, seq and id of every valid line) lets
 // replays and lookups read only what they need.
@@ -144,16 +145,22 @@ export class FileLog implements EventLog {
     this.#needsNewline = false;
   }
 
-  /**
-   * Appends one event and returns its line (without the newline). Throws a
-   * RoomError (disk_full, history_write_failed) if the write fails, after
-   * cutting any partial line back off the file; the event must then not be
-   * published or acknowledged. Callers run verify() first.
-   */
+  /** Appends one event and returns its line (without the newline): appendAll of one. */
   append(event: RoomEvent): string {
-    const line = JSON.stringify(event);
+    return this.appendAll([event])[0]!;
+  }
+
+  /**
+   * Appends events (in seq order) with one write, and one fsync under the
+   * `always` policy, and returns their lines (without the newline). Throws a
+   * RoomError (disk_full, history_write_failed) if the write fails, after
+   * cutting any partial line back off the file: then none of them is stored,
+   * and none may be published or acknowledged. Callers run verify() first.
+   */
+  appendAll(events: readonly RoomEvent[]): string[] {
+    const lines = events.map((event) => JSON.stringify(event));
     const prefix = this.#needsNewline ? '\n' : '';
-    const bytes = Buffer.from(`${prefix}${line}\n`);
+    const bytes = Buffer.from(`${prefix}${lines.join('\n')}\n`);
     let written = 0;
     try {
       while (written < bytes.length) written += fs.writeSync(this.#fd, bytes, written);
@@ -162,12 +169,18 @@ export class FileLog implements EventLog {
       this.#undo(written);
       throw this.#writeError(error);
     }
-    this.#push(event, this.#size + prefix.length, bytes.length - prefix.length - 1);
+    let start = this.#size + prefix.length;
+    for (let i = 0; i < events.length; i++) {
+      const line = lines[i]!;
+      const length = Buffer.byteLength(line);
+      this.#push(events[i]!, start, length);
+      start += length + 1;
+    }
     this.#size += bytes.length;
     this.#end = this.#size;
     this.#needsNewline = false;
-    this.#synced(event.seq);
-    return line;
+    this.#synced(events.at(-1)!.seq);
+    return lines;
   }
 
   /** After a failed append: the file back to what it was, or else the next line starts fresh. */

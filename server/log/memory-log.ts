@@ -17,7 +17,19 @@ export class MemoryLog implements EventLog {
   }
 
   append(event: RoomEvent): string {
-    if (event.seq <= this.#lastSeq) throw new Error(`seq ${event.seq} is not after ${this.#lastSeq}`);
+    return this.appendAll([event])[0]!;
+  }
+
+  appendAll(events: readonly RoomEvent[]): string[] {
+    let last = this.#lastSeq;
+    for (const event of events) {
+      if (event.seq <= last) throw new Error(`seq ${event.seq} is not after ${last}`);
+      last = event.seq;
+    }
+    return events.map((event) => this.#appendOne(event));
+  }
+
+  #appendOne(event: RoomEvent): string {
     const line = JSON.stringify(event);
     this.#ids.set(event.id, this.#seqs.length);
     this.#lines.push(line);

@@ -46,10 +46,10 @@ function refuseUnknown(query: Record<string, unknown> | undefined, known: readon
 
 export function messageRoutes(room: Broker, idempotency: IdempotencyCache) {
   /** Posts one inbound event; the answer's body is the JSON line sent (for a 201, the history line). */
-  const post = (user: string, inbound: Inbound, id?: string): StoredAnswer => {
-    const result = room.post(user, inbound, id);
+  const post = async (user: string, inbound: Inbound, id?: string): Promise<StoredAnswer> => {
+    const result = await room.send(user, inbound, id);
     return result.stored
-      ? { status: 201, body: `${JSON.stringify(result.event)}\n` }
+      ? { status: 201, body: `${result.line ?? JSON.stringify(result.event)}\n` }
       : { status: 200, body: `${JSON.stringify(result.notice)}\n` };
   };
 
@@ -58,7 +58,7 @@ export function messageRoutes(room: Broker, idempotency: IdempotencyCache) {
    * broker's memory does not know (it restarted) finds the event in the
    * history and answers that line instead of storing it again.
    */
-  const postOnce = (user: string, key: string, inbound: Inbound): StoredAnswer => {
+  const postOnce = (user: string, key: string, inbound: Inbound): StoredAnswer | Promise<StoredAnswer> => {
     const id = eventIdFor(user, key);
     const log = room.room.log;
     const index = log.positionOf(id);
@@ -120,7 +120,7 @@ export function messageRoutes(room: Broker, idempotency: IdempotencyCache) {
         const key = request.headers['idempotency-key'];
         const answer =
           key === undefined
-            ? post(user, inbound)
+            ? await post(user, inbound)
             : await idempotency.run(user, key, fingerprintOf(inbound), () => postOnce(user, key, inbound));
         return reply.code(answer.status).type('application/json; charset=utf-8').send(answer.body);
       },
