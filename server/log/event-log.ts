@@ -101,3 +101,19 @@ export interface EventLog {
 export function readEvents(log: EventLog, from: number, to: number): RoomEvent[] {
   return log.readLines(from, to).map((line) => JSON.parse(line) as RoomEvent);
 }
+
+/**
+ * The position of the first seq greater than `seq` in `seqs`, which rises
+ * (a binary search; may be `seqs.length`): positionAfter for a log that
+ * keeps its seqs in an array.
+ */
+export function positionAfterSeq(seqs: ArrayLike<number>, seq: number): number {
+  let lo = 0;
+  let hi = seqs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((seqs[mid] ?? 0) <= seq) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

@@ -26,7 +26,7 @@ import { scanLines } from '../../shared/history-lines.ts';
 import { openForAppend } from '../../shared/safe-fs.ts';
 import { parseEvent } from '../../shared/validate.ts';
 import type { Durability } from './durability.ts';
-import type { EventLog, LogRecovery, LogState } from './event-log.ts';
+import { type EventLog, type LogRecovery, type LogState, positionAfterSeq } from './event-log.ts';
 
 export interface LoadReport {
   readonly events: number;
@@ -292,14 +292,7 @@ export class FileLog implements EventLog {
   }
 
   positionAfter(seq: number): number {
-    let lo = 0;
-    let hi = this.#seqs.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((this.#seqs[mid] ?? 0) <= seq) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    return positionAfterSeq(this.#seqs, seq);
   }
 
   positionOf(id: string): number | undefined {

@@ -3,7 +3,7 @@
 // (server/log/event-log.ts), nothing persisted.
 import { randomUUID } from 'node:crypto';
 import type { RoomEvent } from '../../shared/events.ts';
-import type { EventLog, LogRecovery, LogState } from './event-log.ts';
+import { type EventLog, type LogRecovery, type LogState, positionAfterSeq } from './event-log.ts';
 
 export class MemoryLog implements EventLog {
   readonly epoch = randomUUID().replaceAll('-', '').slice(0, 16);
@@ -39,14 +39,7 @@ export class MemoryLog implements EventLog {
   }
 
   positionAfter(seq: number): number {
-    let lo = 0;
-    let hi = this.#seqs.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((this.#seqs[mid] ?? 0) <= seq) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    return positionAfterSeq(this.#seqs, seq);
   }
 
   positionOf(id: string): number | undefined {
