@@ -73,6 +73,9 @@ test('at phone width nothing overflows sideways; who is here opens from a button
   const { dir } = await busyRoom(t);
   const web = await startWeb(dir, ['r', 'alice']);
   const page = await openPage(t, browser, web.address);
+  // Live first: a mobile viewport reloads the page, and a reload before the page has kept its token
+  // (sessionStorage) would find the one-time secret already used.
+  await waitLive(page);
   await page.setViewport({ width: 360, height: 700, isMobile: true, hasTouch: true });
   await waitLive(page);
   await waitForText(page, 'handoff');
