@@ -111,6 +111,12 @@ export class BrokerClient {
     return ((await response.body.json()) as { claims: Claim[] }).claims;
   }
 
+  /** Up to `limit` events the token's user can see just before event `id`, oldest first (GET /messages?before=). */
+  async before(token: string, id: string, limit: number): Promise<RoomEvent[]> {
+    const response = await this.send('GET', `/messages?before=${encodeURIComponent(id)}&limit=${limit}`, { token });
+    return (await response.body.json()) as RoomEvent[];
+  }
+
   /** The last `limit` events the token's user can see (GET /messages). */
   async recent(token: string, limit: number): Promise<RoomEvent[]> {
     const response = await this.send('GET', `/messages?limit=${limit}`, { token });
