@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { type Inbound, MAX_BODY_BYTES } from '../../shared/api.ts';
 import { RoomError, roomError } from '../../shared/errors.ts';
+import type { RoomEvent } from '../../shared/events.ts';
 import type { Broker } from '../broker.ts';
 import {
   eventIdFor,
@@ -11,7 +12,6 @@ import {
   type StoredAnswer,
   storedAs,
 } from '../idempotency.ts';
-import { readEvents } from '../log/event-log.ts';
 import { bearer, errorResponses, requestUser } from './schema.ts';
 
 /** How positions work, for the API description (README "Positions" says the same). */
@@ -63,9 +63,10 @@ export function messageRoutes(room: Broker, idempotency: IdempotencyCache) {
     const log = room.room.log;
     const index = log.positionOf(id);
     if (index === undefined) return post(user, inbound, id);
-    const [event] = readEvents(log, index, index + 1);
-    if (event === undefined || !storedAs(event, inbound)) throw roomError('idempotency_key_reused', { key });
-    return { status: 201, body: `${log.readLines(index, index + 1)[0]}\n` };
+    const [line] = log.readLines(index, index + 1);
+    if (line === undefined || !storedAs(JSON.parse(line) as RoomEvent, inbound))
+      throw roomError('idempotency_key_reused', { key });
+    return { status: 201, body: `${line}\n` };
   };
 
   return async (app: FastifyInstance) => {
