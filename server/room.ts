@@ -74,8 +74,7 @@ export class Room {
    * submitted before it). Throws (and publishes nothing) if the append fails.
    */
   publish(draft: Draft, id?: string): RoomEvent {
-    this.commit();
-    this.checkLog();
+    if (!this.#commitQueued()) this.checkLog(); // a commit that went through has just checked it
     return this.#commit([{ draft, id: id ?? randomUUID() }])[0]!.event;
   }
 
@@ -93,8 +92,13 @@ export class Room {
 
   /** Commits what was submitted (also run before a publish, and at shutdown). */
   commit(): void {
+    this.#commitQueued();
+  }
+
+  /** commit(); true when there was a batch and it went through (the log was checked just now). */
+  #commitQueued(): boolean {
     const batch = this.#queue;
-    if (batch.length === 0) return;
+    if (batch.length === 0) return false;
     this.#queue = [];
     let stored: Stored[];
     try {
@@ -102,9 +106,10 @@ export class Room {
       stored = this.#commit(batch);
     } catch (error) {
       for (const submitted of batch) submitted.reject(error);
-      return;
+      return false;
     }
     for (let i = 0; i < batch.length; i++) batch[i]!.resolve(stored[i]!);
+    return true;
   }
 
   /** Stamps events with the next seqs and one ts, appends them with one write, then fans them out. */
