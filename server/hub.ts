@@ -93,6 +93,7 @@ export class Hub {
   /**
    * Starts a stream on `res`: first the log's epoch (and `clear` when the
    * client's history is gone), then every visible event after `from.after`.
+   * The caller has just checked the log (Room.checkLog), in this turn.
    */
   subscribe(user: string, res: ServerResponse, from: SubscribeFrom): Subscriber {
     const sub: Subscriber = { user, position: from.after, live: false, closed: false, res };
@@ -106,7 +107,7 @@ export class Hub {
     res.write(`retry: 1000\n: connected\n\n${epochFrame(from.epoch)}${from.cleared ? CLEAR_FRAME : ''}`);
     res.on('close', () => this.#closed(sub));
     res.on('error', () => res.destroy());
-    this.#pump(sub);
+    this.#pump(sub, true);
     return sub;
   }
 
@@ -186,12 +187,15 @@ export class Hub {
     clearInterval(this.#heartbeat);
   }
 
-  /** Feeds a catching-up subscriber its backlog from the log, as fast as its socket drains. */
-  #pump(sub: Subscriber): void {
+  /**
+   * Feeds a catching-up subscriber its backlog from the log, as fast as its
+   * socket drains; `checked`: the log was checked in this turn already.
+   */
+  #pump(sub: Subscriber, checked = false): void {
     const { log, canSee, checkLog } = this.#options;
     if (sub.closed) return;
     try {
-      checkLog();
+      if (!checked) checkLog();
     } catch {
       // The history cannot be reopened (an unsafe file put at its path): the
       // stream is cut rather than fed from a file that is no longer the room's.
