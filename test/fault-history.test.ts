@@ -110,16 +110,20 @@ function stalledReader(t: TestContext, socketPath: string, token: string, path =
 
 const canMount = process.getuid?.() === 0;
 
-test('disk full: sends fail at once with 507 disk_full and leave no partial line; /health and /join answer; freed, the next send is intact', {
-  skip: canMount ? false : 'needs root to mount a small tmpfs (CI runs as root)',
-}, async (t) => {
+/** A room whose history is on a small tmpfs; unmounted after the test, once its broker is stopped. */
+async function roomOnSmallDisk(t: TestContext) {
   const { dir: disk, unmount } = smallDisk('256k');
-  let room: Awaited<ReturnType<typeof setup>>;
   try {
-    room = await setup(t, {}, `${disk}/r.chat`);
+    return { disk, room: await setup(t, {}, `${disk}/r.chat`) };
   } finally {
     t.after(unmount);
   }
+}
+
+test('disk full: sends fail at once with 507 disk_full and leave no partial line; /health and /join answer; freed, the next send is intact', {
+  skip: canMount ? false : 'needs root to mount a small tmpfs (CI runs as root)',
+}, async (t) => {
+  const { disk, room } = await roomOnSmallDisk(t);
   const before = await room.sent('before the disk filled');
   fill(`${disk}/filler`);
   const big = 'y'.repeat(20_000);
@@ -151,13 +155,7 @@ test('disk full: sends fail at once with 507 disk_full and leave no partial line
 test('disk full during sends that arrive together: every event of the batch fails with 507, none is stored or seen; seqs go on after', {
   skip: canMount ? false : 'needs root to mount a small tmpfs (CI runs as root)',
 }, async (t) => {
-  const { dir: disk, unmount } = smallDisk('256k');
-  let room: Awaited<ReturnType<typeof setup>>;
-  try {
-    room = await setup(t, {}, `${disk}/r.chat`);
-  } finally {
-    t.after(unmount);
-  }
+  const { disk, room } = await roomOnSmallDisk(t);
   const stream = new SseReader(room.socket, '/events', room.alice);
   t.after(() => stream.close());
   const before = await room.sent('before the disk filled');

@@ -389,9 +389,11 @@ function viaNodeHttp(socketPath: string, req: Request, rng: Rng): Promise<Outcom
       reject(new Error(`no answer within ${ANSWER_DEADLINE_MS} ms: ${req.method} ${req.path}`));
     }, ANSWER_DEADLINE_MS);
     let outgoing: ReturnType<typeof httpRequest> | undefined;
+    let answered = false;
     outgoing = httpRequest(
       { socketPath, method: req.method, path: req.path, headers, agent: false, insecureHTTPParser: false },
       (res) => {
+        answered = true;
         const chunks: Buffer[] = [];
         const contentType = String(res.headers['content-type'] ?? '');
         const outcome = () => ({
@@ -415,8 +417,9 @@ function viaNodeHttp(socketPath: string, req: Request, rng: Rng): Promise<Outcom
         res.on('error', () => finish(outcome()));
       },
     );
-    // The broker may answer (413, 415, 401) and close before the body is all sent.
-    outgoing.on('error', () => setTimeout(() => finish(null), 50));
+    // The broker may answer (413, 415, 401) and close before the body is all sent: then the
+    // answer's own handlers finish; with no answer, the connection's end is the signal.
+    outgoing.on('error', () => outgoing.once('close', () => answered || finish(null)));
     if (req.body === undefined) outgoing.end();
     else if (!req.chunked) outgoing.end(req.body);
     else {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import type { Browser } from 'puppeteer-core';
-import { http, isAlive, RoomDir, sleep, stopProcess } from './helpers.ts';
+import { http, isAlive, RoomDir, stopProcess, waitUntil } from './helpers.ts';
 import { bodies, launchBrowser, openPage, startWeb, waitForText, waitLive } from './web-helpers.ts';
 
 let browser: Browser;
@@ -35,7 +35,7 @@ test('killing the broker under an open page: it reconnects and resumes with noth
 
   const [pid] = dir.brokerPids();
   process.kill(pid!, 'SIGKILL');
-  while (isAlive(pid!)) await sleep(10);
+  await waitUntil(() => !isAlive(pid!), 5000, 'the broker to die');
   // The page noticed, and came back live through a broker the gateway started.
   await page.waitForFunction(`window.__states.includes('reconnecting')`, { timeout: 10_000 });
   await page.waitForFunction(`window.__states.at(-1) === 'live'`, { timeout: 30_000 });
@@ -67,7 +67,7 @@ test('messages sent while the page is cut off arrive once it is back', async (t)
   await page.setOfflineMode(true);
   const [pid] = dir.brokerPids();
   process.kill(pid!, 'SIGTERM');
-  while (isAlive(pid!)) await sleep(10);
+  await waitUntil(() => !isAlive(pid!), 5000, 'the broker to die');
   await page.waitForSelector('#conn[data-state="reconnecting"]', { timeout: 10_000 });
   await dir.join('r', 'carol');
   for (const text of ['while away 1', 'while away 2'])
