@@ -11,7 +11,7 @@ import { readFileSafe } from '../../shared/safe-fs.ts';
 import type { Claim } from '../../shared/claims.ts';
 import { parse, usageError, type Cli, type Command } from '../cli.ts';
 import { editDecision, editedFile, type PreToolUseInput } from '../edit-check.ts';
-import { projectRoom } from '../mcp/project-room.ts';
+import { findProjectRoom } from '../claude/project.ts';
 
 const USAGE = `Usage: room edit-check [--room ROOM-ID] [--user NAME] < hook-input.json
 
@@ -55,7 +55,7 @@ async function check(argv: string[], cli: Cli): Promise<string | null> {
   const file = editedFile(input);
   if (file === null) return null;
   const cwd = typeof input.cwd === 'string' ? input.cwd : process.cwd();
-  const project = projectRoom(cwd);
+  const project = findProjectRoom(cwd);
   const room = values.room ?? project?.room;
   if (room === undefined) return null;
   const me = values.user ?? (cli.env.ROOM_USER || sessionUser(project?.prefix ?? 'claude', input.session_id));
