@@ -54,6 +54,11 @@ export function readUnseen(
   return { picked, visible, last, after };
 }
 
+/** The command that prints every unseen event, for the line saying some were left out. */
+export function readAllCommand(unseen: Unseen, room: string): string {
+  return unseen.after === null ? `room poll ${room}` : `room poll ${room} --since ${unseen.after}`;
+}
+
 /**
  * At most `max` lines: the last `max` picked ones, after one line saying how
  * many earlier ones were left out and how to read them all.
@@ -62,7 +67,6 @@ export function boundedLines(unseen: Unseen, max: number, room: string): string[
   const lines = unseen.picked.map((p) => p.line);
   if (lines.length <= max) return lines;
   const left = lines.length - max;
-  const how = unseen.after === null ? `room poll ${room}` : `room poll ${room} --since ${unseen.after}`;
-  const note = `[room] ${left} earlier event${left === 1 ? '' : 's'} for you not shown; all of them: ${how}`;
+  const note = `[room] ${left} earlier event${left === 1 ? '' : 's'} for you not shown; all of them: ${readAllCommand(unseen, room)}`;
   return [note, ...lines.slice(-max)];
 }

@@ -1,9 +1,9 @@
-// ROOM_TOKEN for a live session opened under a name (the UI, agent mode,
-// room web): used only when it is that name's.
+// The token a live session (the UI, agent mode, room web) is given: from
+// --token-file or -t, else ROOM_TOKEN, used only when it is the name's.
 import type { RoomPaths } from '../shared/paths.ts';
 import { nameKey } from '../shared/names.ts';
 import { readRoomState, userForToken } from '../shared/room-state.ts';
-import type { Cli } from './cli.ts';
+import { tokenFrom, type Cli } from './cli.ts';
 
 /**
  * ROOM_TOKEN, when it is <username>'s in this room. A shell that exported a
@@ -25,4 +25,20 @@ export function ownEnvToken(cli: Cli, paths: RoomPaths, username: string): strin
       : `room: ROOM_TOKEN is ${owner}'s token, not ${username}'s: ignoring it; opening as ${username} (with -t or --token-file a token must be the name's own)`,
   );
   return undefined;
+}
+
+/**
+ * The token given to a live session: --token-file's (never with -t), else -t's, else ROOM_TOKEN (for a
+ * session under a name, only when it is that name's: ownEnvToken). Undefined when none is; not yet checked
+ * for a token record's JSON (each command says how to pass it).
+ */
+export function givenToken(
+  values: { token?: string | undefined; 'token-file'?: string | undefined },
+  cli: Cli,
+  paths: RoomPaths,
+  username: string | undefined,
+  usage: string,
+): string | undefined {
+  if (values['token-file'] !== undefined) return tokenFrom(values, {}, usage);
+  return values.token ?? (username === undefined ? cli.env.ROOM_TOKEN || undefined : ownEnvToken(cli, paths, username));
 }

@@ -3,7 +3,7 @@
 // latest of the rest, then one line counting what was left out and saying
 // how to read it all.
 import type { RoomEvent } from '../../shared/events.ts';
-import type { Unseen } from '../delivery.ts';
+import { readAllCommand, type Unseen } from '../delivery.ts';
 import { isAddressedTo } from '../for-you.ts';
 
 /** A request to hold or stop: the protocol says to stop and acknowledge. */
@@ -29,8 +29,7 @@ export function digest(unseen: Unseen, user: string, room: string, max: number):
   const lines = ranked.map((x) => x.p.line);
   const left = unseen.picked.length - lines.length;
   if (left > 0) {
-    const how = unseen.after === null ? `room poll ${room}` : `room poll ${room} --since ${unseen.after}`;
-    lines.push(`[room] …and ${left} more for you not shown here; all of them: ${how}`);
+    lines.push(`[room] …and ${left} more for you not shown here; all of them: ${readAllCommand(unseen, room)}`);
   }
   return {
     lines,

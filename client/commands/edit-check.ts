@@ -11,7 +11,8 @@ import { readFileSafe } from '../../shared/safe-fs.ts';
 import type { Claim } from '../../shared/claims.ts';
 import { parse, usageError, type Cli, type Command } from '../cli.ts';
 import { editDecision, editedFile, type PreToolUseInput } from '../edit-check.ts';
-import { projectRoom } from '../mcp/project-room.ts';
+import { sessionName } from '../claude/identity.ts';
+import { DEFAULT_PREFIX, findProjectRoom } from '../claude/project.ts';
 
 const USAGE = `Usage: room edit-check [--room ROOM-ID] [--user NAME] < hook-input.json
 
@@ -36,8 +37,7 @@ async function readAll(stdin: NodeJS.ReadStream): Promise<string> {
 
 /** The plugin's name for a Claude Code session (as its SessionStart hook joins). */
 function sessionUser(prefix: string, sessionId: string | undefined): string | null {
-  const short = /^[0-9a-f]{8}/i.exec(sessionId ?? '')?.[0].toLowerCase();
-  return short === undefined ? null : `${prefix}-${short}`;
+  return typeof sessionId !== 'string' || sessionId === '' ? null : sessionName(prefix, sessionId);
 }
 
 function readClaims(file: string): Claim[] {
@@ -55,10 +55,10 @@ async function check(argv: string[], cli: Cli): Promise<string | null> {
   const file = editedFile(input);
   if (file === null) return null;
   const cwd = typeof input.cwd === 'string' ? input.cwd : process.cwd();
-  const project = projectRoom(cwd);
+  const project = findProjectRoom(cwd);
   const room = values.room ?? project?.room;
   if (room === undefined) return null;
-  const me = values.user ?? (cli.env.ROOM_USER || sessionUser(project?.prefix ?? 'claude', input.session_id));
+  const me = values.user ?? (cli.env.ROOM_USER || sessionUser(project?.prefix ?? DEFAULT_PREFIX, input.session_id));
   const answer = editDecision(readClaims(roomPaths(cli.dir, room).claims), file, project?.dir ?? cwd, room, me);
   return answer === null ? null : JSON.stringify(answer);
 }

@@ -48,6 +48,9 @@ different for every session. The monitor takes the session id from
 $CLAUDE_CODE_SESSION_ID.`;
 
 /** Lines of unseen events in the SessionStart digest, and in each later delivery. */
+/** The plugin is Claude Code's: a project names its room in .claude/room.json or CLAUDE.md. */
+const HOOK_FILES = ['CLAUDE.md'];
+
 const START_LINES = 8;
 const PROMPT_LINES = 10;
 /** How long the monitor waits for session-start to have joined. */
@@ -90,7 +93,7 @@ async function readInput(cli: Cli): Promise<HookInput> {
 }
 
 function session(cli: Cli, sessionId: string | undefined, cwd: string | undefined): Session | null {
-  const project = findProjectRoom(cli.env.CLAUDE_PROJECT_DIR || cwd || process.cwd());
+  const project = findProjectRoom(cli.env.CLAUDE_PROJECT_DIR || cwd || process.cwd(), HOOK_FILES);
   if (project === null || sessionId === undefined || sessionId === '') return null;
   const name = sessionName(project.prefix, sessionId);
   const paths = roomPaths(cli.dir, project.room);
@@ -274,7 +277,7 @@ async function sessionEnd(cli: Cli, input: HookInput): Promise<number> {
 async function monitor(cli: Cli): Promise<number> {
   const s = session(cli, cli.env.CLAUDE_CODE_SESSION_ID, undefined);
   if (s === null) {
-    if (findProjectRoom(cli.env.CLAUDE_PROJECT_DIR || process.cwd()) !== null)
+    if (findProjectRoom(cli.env.CLAUDE_PROJECT_DIR || process.cwd(), HOOK_FILES) !== null)
       cli.out(
         '[room] the room monitor cannot tell which session it serves (no CLAUDE_CODE_SESSION_ID): room news arrives with your prompts instead',
       );

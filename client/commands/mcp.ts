@@ -4,7 +4,7 @@ import { checkUsername } from '../../shared/names.ts';
 import { roomPaths } from '../../shared/paths.ts';
 import { parse, usageError, type Command } from '../cli.ts';
 import { giveUpMsFrom } from '../live/give-up.ts';
-import { projectRoom } from '../mcp/project-room.ts';
+import { findProjectRoom } from '../claude/project.ts';
 
 const USAGE = `Usage: room mcp [--room ROOM-ID] [--name NAME]
 
@@ -30,7 +30,7 @@ const mcp: Command = {
   async run(argv, cli) {
     const { values, positionals } = parse(argv, { room: { type: 'string' }, name: { type: 'string' } }, USAGE);
     if (positionals.length > 0) throw usageError(`unexpected argument ${positionals[0]}`, USAGE);
-    const room = values.room ?? projectRoom(process.cwd())?.room ?? null;
+    const room = values.room ?? findProjectRoom(process.cwd())?.room ?? null;
     if (room === null)
       throw usageError('no room given and none found: pass --room ROOM-ID, or run room init in the project', USAGE);
     if (values.name !== undefined) checkUsername(values.name);

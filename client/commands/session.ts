@@ -8,8 +8,8 @@ import { checkUsername, isValidName } from '../../shared/names.ts';
 import { roomPaths } from '../../shared/paths.ts';
 import { commandTypo } from '../command-typo.ts';
 import { readRoomState } from '../../shared/room-state.ts';
-import { checkToken, count, parse, TOKEN_OPTIONS, tokenFrom, usageError, type Cli, type Command } from '../cli.ts';
-import { ownEnvToken } from '../env-token.ts';
+import { checkToken, count, parse, TOKEN_OPTIONS, usageError, type Cli, type Command } from '../cli.ts';
+import { givenToken } from '../env-token.ts';
 
 const USAGE = `Usage: room <room-id> <username> [--agent] [-n N] [-f PATH] [-t TOKEN | --token-file PATH]
 
@@ -95,10 +95,7 @@ async function open(argv: string[], cli: Cli): Promise<number> {
   const [roomId, username] = positionals as [string, string];
   const paths = roomPaths(cli.dir, roomId);
   checkUsername(username);
-  const token =
-    values['token-file'] !== undefined
-      ? tokenFrom(values, {}, USAGE)
-      : (values.token ?? ownEnvToken(cli, paths, username));
+  const token = givenToken(values, cli, paths, username, USAGE);
   const options: SessionOptions = {
     roomId,
     username,

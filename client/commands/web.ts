@@ -11,8 +11,7 @@ import { readRoomState } from '../../shared/room-state.ts';
 import { writeFileAtomic } from '../../shared/safe-fs.ts';
 import { ensureBroker } from '../broker-start.ts';
 import { checkToken, count, parse, TOKEN_OPTIONS, usageError, type Cli, type Command } from '../cli.ts';
-import { ownEnvToken } from '../env-token.ts';
-import { readTokenFile } from '../token-record.ts';
+import { givenToken } from '../env-token.ts';
 
 const USAGE = `Usage: room web <room-id> [username] [--no-open] [-t TOKEN | --token-file PATH]
 
@@ -124,14 +123,8 @@ const web: Command = {
     const [roomId, username] = positionals as [string, string | undefined];
     const paths = roomPaths(cli.dir, roomId);
     if (username !== undefined) checkUsername(username);
-    if (values.token !== undefined && values['token-file'] !== undefined)
-      throw usageError('give -t or --token-file, not both', USAGE);
-    const given =
-      values['token-file'] !== undefined
-        ? readTokenFile(values['token-file'])
-        : // With a username, a ROOM_TOKEN of another name is set aside, as the terminal UI does.
-          (values.token ??
-          (username === undefined ? cli.env.ROOM_TOKEN || undefined : ownEnvToken(cli, paths, username)));
+    // With a username, a ROOM_TOKEN of another name is set aside, as the terminal UI does.
+    const given = givenToken(values, cli, paths, username, USAGE);
     const token = given === undefined ? undefined : checkToken(given, 'pass its "token" field, or --token-file PATH');
     const lingerSeconds = count(
       cli.env.ROOM_WEB_LINGER_SECONDS,
