@@ -1,7 +1,8 @@
 #!/bin/sh
 # The system tools the test suite drives, checked before `npm test` runs it
 # (the `pretest` script): Chromium for the browser tests (test/web-*),
-# tmux for the terminal UI (test/tui-*). On a Debian machine where we are
+# tmux for the terminal UI (test/tui-*), nats-server (JetStream) for shared
+# rooms (test/nats-*). On a Debian machine where we are
 # root (CI, a fresh development machine) the missing ones are installed
 # with apt-get; anywhere else this says what to install and fails, so a
 # missing tool is never mistaken for a failing test.
@@ -13,6 +14,7 @@ need() {
 }
 need "${ROOM_CHROMIUM:-/usr/bin/chromium}" chromium
 need tmux tmux
+need "${ROOM_NATS_SERVER:-nats-server}" nats-server
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get > /dev/null 2>&1; then
   echo "test-tools: installing$missing (apt-get)" >&2
