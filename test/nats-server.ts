@@ -101,7 +101,9 @@ export class NatsServer {
     child.stderr!.on('data', (chunk: string) => {
       this.#log += chunk;
       const output = this.#log.slice(this.#runStart);
-      this.#waiters = this.#waiters.filter((waiter) => !(output.includes(waiter.text) && (waiter.resolve(), true)));
+      const met = this.#waiters.filter((waiter) => output.includes(waiter.text));
+      this.#waiters = this.#waiters.filter((waiter) => !met.includes(waiter));
+      for (const waiter of met) waiter.resolve();
     });
     await new Promise<void>((resolve, reject) => {
       const onExit = (code: number | null) => {
