@@ -262,6 +262,13 @@ async function main(): Promise<void> {
     claims: config.claims,
   });
 
+  // Issue 16's shared state, until the NATS connection settings (server/nats/connect.ts) are wired
+  // here: with ROOM_NATS_URL set, users, claims and presence live in that server's JetStream.
+  const natsUrl = process.env.ROOM_NATS_URL;
+  const shared = natsUrl
+    ? await (await import('./nats/share-from-url.ts')).shareStateFromUrl(natsUrl, paths.room, room, log)
+    : null;
+
   const stop = (reason: CloseReason): Promise<void> => {
     stopping ??= (async () => {
       log(`stopping (${reason})`);
@@ -281,6 +288,7 @@ async function main(): Promise<void> {
       await room.hub.drained(3000);
       room.hub.stop();
       room.claims.stop();
+      await shared?.close();
       const keeperClosed = keeper?.close(); // its connections belong to the app, which closes them
       await app?.close();
       await keeperClosed;
