@@ -25,6 +25,9 @@ export interface PresenceSettings {
 
 export const DEFAULT_PRESENCE_TTL_MS = 30_000;
 
+/** How long a stopping broker waits to remove its key. */
+const CLOSE_WAIT_MS = 1000;
+
 function snapshotOf(entry: KvEntry): PresenceSnapshot {
   const value = entry.json<Partial<PresenceSnapshot>>();
   const list = (field: keyof PresenceSnapshot) => (Array.isArray(value?.[field]) ? value[field] : []);
@@ -131,10 +134,12 @@ export class SharedPresence extends EventEmitter {
     this.#presence.onChange = null;
     this.#presence.setRemote([]);
     if (!this.#reach.up) return;
-    try {
-      await this.#kv.delete(this.#key);
-    } catch (error) {
-      this.#log(`could not remove this broker's presence: ${(error as Error).message}`);
-    }
+    // Bounded: a broker stopping while NATS vanishes must not wait for a request's timeout (the TTL drops the key then).
+    const removed = this.#reach.whileUp(this.#kv.delete(this.#key)).catch((error: Error) => {
+      this.#log(`could not remove this broker's presence: ${error.message}`);
+    });
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([removed, new Promise((resolve) => (timer = setTimeout(resolve, CLOSE_WAIT_MS)))]);
+    clearTimeout(timer);
   }
 }

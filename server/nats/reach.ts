@@ -5,6 +5,11 @@
 // `nats_unreachable` (503, exit 3) for the client, so nothing is acknowledged
 // that was not stored. A refusal from the room's own rules (a RoomError: the
 // name is taken, the claim conflicts) passes through unchanged.
+//
+// A write in flight when the connection drops is refused at once rather
+// than after the request's timeout. It may still have been stored (its
+// acknowledgement lost): the bucket's watch then brings it in after the
+// reconnection, so every machine still ends up with the same state.
 import type { NatsConnection } from '@nats-io/transport-node';
 import { RoomError, roomError } from '../../shared/errors.ts';
 
@@ -12,6 +17,8 @@ export class Reach {
   readonly #nc: NatsConnection;
   #up = true;
   readonly #onReconnect: Array<() => void> = [];
+  /** Rejects the writes in flight when the connection drops. */
+  readonly #inFlight = new Set<(error: Error) => void>();
 
   constructor(nc: NatsConnection) {
     this.#nc = nc;
@@ -28,22 +35,34 @@ export class Reach {
     this.#onReconnect.push(fn);
   }
 
+  /** `op`, or a rejection as soon as the connection drops. */
+  whileUp<T>(op: Promise<T>): Promise<T> {
+    if (!this.up) return Promise.reject(new Error('disconnected from NATS'));
+    return new Promise<T>((resolve, reject) => {
+      this.#inFlight.add(reject);
+      op.then(resolve, reject).finally(() => this.#inFlight.delete(reject));
+    });
+  }
+
   /** Runs a write of the shared state; `what` completes "cannot …" in the refusal. */
   async write<T>(what: string, op: () => Promise<T>): Promise<T> {
     if (!this.up) throw roomError('nats_unreachable', { what });
     try {
-      return await op();
+      return await this.whileUp(op());
     } catch (error) {
       if (error instanceof RoomError) throw error;
-      const refusal = roomError('nats_unreachable', { what }, { cause: error });
+      const refusal = roomError('nats_unreachable', { what });
       throw new RoomError('nats_unreachable', `${refusal.message} (${(error as Error).message})`, { cause: error });
     }
   }
 
   async #follow(): Promise<void> {
     for await (const status of this.#nc.status()) {
-      if (status.type === 'disconnect' || status.type === 'close') this.#up = false;
-      else if (status.type === 'reconnect') {
+      if (status.type === 'disconnect' || status.type === 'close') {
+        this.#up = false;
+        for (const reject of this.#inFlight) reject(new Error(`disconnected from NATS (${status.type})`));
+        this.#inFlight.clear();
+      } else if (status.type === 'reconnect') {
         this.#up = true;
         for (const fn of this.#onReconnect) fn();
       }
