@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { connect } from '@nats-io/transport-node';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { RoomError } from '../shared/errors.ts';
 import { emptyState, type RoomState } from '../shared/room-state.ts';
 import { Broker } from '../server/broker.ts';
@@ -37,7 +37,7 @@ async function machine(
   t: TestContext,
   server: NatsServer,
   name: string,
-  options: { state?: RoomState; claimTtlMs?: number } = {},
+  options: { state?: RoomState; claimTtlMs?: number; startWaitMs?: number; nc?: NatsConnection } = {},
 ): Promise<Machine> {
   const dir = mkdtempSync(join(tmpdir(), `room-kv-${name}-`));
   const stateFile = join(dir, 'state');
@@ -55,8 +55,12 @@ async function machine(
     requestExit: () => {},
     claims: { file: join(dir, 'claims'), graceMs: options.claimTtlMs ?? 60_000, ttlMs: options.claimTtlMs ?? 60_000 },
   });
-  const nc = await connect({ servers: server.url });
-  const shared = await shareRoomState(nc, ROOM, broker, { presenceTtlMs: TTL_MS, brokerId: name });
+  const nc = options.nc ?? (await connect({ servers: server.url, maxReconnectAttempts: -1, reconnectTimeWait: 100 }));
+  const shared = await shareRoomState(nc, ROOM, broker, {
+    presenceTtlMs: TTL_MS,
+    brokerId: name,
+    startWaitMs: options.startWaitMs,
+  });
   let dead = false;
   t.after(async () => {
     if (!dead) await shared.close();
@@ -244,4 +248,30 @@ test('with NATS down, changes are refused with nats_unreachable and change nothi
   assert.equal(a.broker.registry.has('bob'), true);
   assert.deepEqual(a.broker.claims.list(), []);
   assert.equal(b.broker.host, 'alice');
+});
+
+test('a broker that starts while NATS is away serves reads from its files, refuses changes, and attaches once NATS is back', async (t) => {
+  const server = await NatsServer.start(t);
+  const a = await machine(t, server, 'a');
+  const alice = await a.broker.join('alice');
+  // b's connection was made before NATS went away (a client cannot connect to a server that is down).
+  const nc = await connect({ servers: server.url, maxReconnectAttempts: -1, reconnectTimeWait: 100 });
+  const disconnected = (async () => {
+    for await (const status of nc.status()) if (status.type === 'disconnect') return;
+  })();
+  await server.stop();
+  await disconnected;
+  const before = emptyState(ROOM, '/nonexistent/chat');
+  before.host = 'alice';
+  before.users.alice = { token: alice.token, kicked: false, joined: '2026-01-01T00:00:00.000Z' };
+  const b = await machine(t, server, 'b', { state: before, startWaitMs: 0, nc });
+  assert.equal(b.broker.authenticate(alice.token), 'alice', 'its state file answers');
+  await assert.rejects(Promise.resolve(b.broker.join('bob')), { code: 'nats_unreachable' });
+  await assert.rejects(Promise.resolve(b.broker.send('alice', { type: 'command', cmd: 'claim', params: ['src/'] })), {
+    code: 'nats_unreachable',
+  });
+  await server.restart();
+  await b.shared.ready;
+  const bob = await b.broker.join('bob');
+  await waitUntil(() => a.broker.registry.userFor(bob.token) === 'bob', 15_000, 'a to hear of bob');
 });

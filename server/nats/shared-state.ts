@@ -11,13 +11,16 @@
 //   are refused with `nats_unreachable` (server/nats/reach.ts).
 // - Reads never wait for NATS: tokens, the host, claims and presence are
 //   answered from the broker's copy, which a watch of each bucket keeps
-//   current (and the state and claims files keep mirroring it).
-import { hostname } from 'node:os';
+//   current (and the state and claims files keep mirroring it). A broker
+//   that starts while NATS is away serves reads from its files and refuses
+//   changes until it reaches NATS (attaching is retried).
 import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { hostname } from 'node:os';
 import { Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { CloseReason } from '../../shared/api.ts';
-import { RoomError } from '../../shared/errors.ts';
+import { RoomError, roomError } from '../../shared/errors.ts';
 import type { Claims } from '../claims.ts';
 import type { Presence } from '../presence.ts';
 import type { Registry } from '../registry.ts';
@@ -44,14 +47,18 @@ export interface SharedStateSettings {
   readonly presencePublishMs?: number;
   /** Replicas of the buckets in a NATS cluster (default 1). */
   readonly replicas?: number;
+  /** How long shareRoomState waits for NATS before it resolves with changes refused (default 5 s). */
+  readonly startWaitMs?: number;
   /** Names this broker's presence key (default: host name, pid and a random suffix). */
   readonly brokerId?: string;
   readonly log?: (message: string) => void;
 }
 
 export interface SharedState {
-  /** The other brokers' presence; emits `change` when it changes. */
-  readonly presence: SharedPresence;
+  /** Emits `change` when the other brokers' presence changes. */
+  readonly presence: EventEmitter;
+  /** Resolves once the state is attached (changes are refused until then). */
+  readonly ready: Promise<void>;
   /** Detaches the shared state (the parts keep working on their own) and removes this broker's presence. */
   close(): Promise<void>;
 }
@@ -69,6 +76,26 @@ export function sharedStateSettingsFrom(env: NodeJS.ProcessEnv): SharedStateSett
   return { presenceTtlMs: ms };
 }
 
+/** Refuses every change: a shared room's state before it could reach NATS (reads use the local copy meanwhile). */
+const refusing = {
+  change: () => Promise.reject(roomError('nats_unreachable', { what: 'change a user' })),
+  claimHost: () => Promise.reject(roomError('nats_unreachable', { what: 'record the host' })),
+  update: () => Promise.reject(roomError('nats_unreachable', { what: 'change the claims' })),
+};
+
+/** How long shareRoomState waits for the first attach before it lets the broker start refusing changes. */
+const DEFAULT_START_WAIT_MS = 5000;
+const RETRY_FIRST_MS = 500;
+const RETRY_MAX_MS = 5000;
+
+/**
+ * Attaches the shared state to the broker's parts. Until it is attached,
+ * changes are refused with `nats_unreachable` and reads answer from the
+ * local copy; if NATS cannot be reached, attaching is retried until it
+ * succeeds (or `close()`). Resolves once attached, or after `startWaitMs`
+ * (default 5 s) with `ready` still pending, so a broker whose NATS is away
+ * starts all the same and serves reads.
+ */
 export async function shareRoomState(
   nc: NatsConnection,
   room: string,
@@ -76,59 +103,113 @@ export async function shareRoomState(
   settings: SharedStateSettings = {},
 ): Promise<SharedState> {
   const log = settings.log ?? (() => {});
-  const ttlMs = settings.presenceTtlMs ?? DEFAULT_PRESENCE_TTL_MS;
-  const replicas = settings.replicas ?? 1;
   const reach = new Reach(nc);
-  const kvm = new Kvm(nc);
-  const stateKv = await kvm.create(stateBucket(room), { history: 1, replicas });
-  const presenceKv = await kvm.create(presenceBucket(room), { history: 1, replicas, ttl: ttlMs });
-
-  const users = new SharedRegistry(stateKv, reach, parts.registry, {
-    room,
-    endStreams: (reason, message, which) => parts.endStreams(reason, message, which),
-    forget: (user) => parts.presence.forget(user),
-  });
-  const claims = new SharedClaimTable(stateKv, reach, parts.claims);
-  await users.seed();
-  const stateWatch = await BucketWatch.open(
-    stateKv,
-    stateBucket(room),
-    reach,
-    (entry) => {
-      if (!users.receive(entry)) claims.receive(entry);
-    },
-    log,
-  );
-  await claims.seed();
-  parts.registry.share(users);
-  parts.claims.share(claims);
-
-  const brokerId = settings.brokerId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
-  const presence = new SharedPresence(
-    presenceKv,
-    reach,
-    parts.presence,
-    brokerId,
-    { ttlMs, publishMs: settings.presencePublishMs ?? Math.min(1000, Math.ceil(ttlMs / 10)) },
-    log,
-  );
-  const presenceWatch = await BucketWatch.open(
-    presenceKv,
-    presenceBucket(room),
-    reach,
-    (entry) => presence.receive(entry),
-    log,
-  );
-  await presence.publish();
-
+  const presence = new EventEmitter();
+  parts.registry.share(refusing);
+  parts.claims.share(refusing);
+  let closed = false;
+  let attached: Attached | null = null;
+  const ready = (async () => {
+    for (let wait = RETRY_FIRST_MS; !closed; wait = Math.min(wait * 2, RETRY_MAX_MS)) {
+      try {
+        attached = await attach(nc, reach, room, parts, settings, () => closed);
+        attached.presence.on('change', () => presence.emit('change'));
+        return;
+      } catch (error) {
+        log(`cannot share the state of ${room} through NATS yet (${(error as Error).message}); retrying in ${wait} ms`);
+        await new Promise((resolve) => setTimeout(resolve, wait).unref());
+      }
+    }
+  })();
+  const startWaitMs = settings.startWaitMs ?? DEFAULT_START_WAIT_MS;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([ready, new Promise((resolve) => (timer = setTimeout(resolve, startWaitMs)))]);
+  clearTimeout(timer);
   return {
     presence,
+    ready,
     async close() {
-      stateWatch.stop();
-      presenceWatch.stop();
+      closed = true;
       parts.registry.share(null);
       parts.claims.share(null);
-      await presence.close();
+      await (attached as Attached | null)?.close();
     },
   };
+}
+
+interface Attached {
+  readonly presence: SharedPresence;
+  close(): Promise<void>;
+}
+
+/** One attempt: the buckets, the local state seeded into them, their watches, this broker's presence. Undone if it fails. */
+async function attach(
+  nc: NatsConnection,
+  reach: Reach,
+  room: string,
+  parts: SharedStateParts,
+  settings: SharedStateSettings,
+  closed: () => boolean,
+): Promise<Attached> {
+  const log = settings.log ?? (() => {});
+  const ttlMs = settings.presenceTtlMs ?? DEFAULT_PRESENCE_TTL_MS;
+  const replicas = settings.replicas ?? 1;
+  const kvm = new Kvm(nc);
+  const undo: Array<() => unknown> = [];
+  try {
+    const stateKv = await reach.whileUp(kvm.create(stateBucket(room), { history: 1, replicas }));
+    const presenceKv = await reach.whileUp(kvm.create(presenceBucket(room), { history: 1, replicas, ttl: ttlMs }));
+    const users = new SharedRegistry(stateKv, reach, parts.registry, {
+      room,
+      endStreams: (reason, message, which) => parts.endStreams(reason, message, which),
+      forget: (user) => parts.presence.forget(user),
+    });
+    const claims = new SharedClaimTable(stateKv, reach, parts.claims);
+    await reach.whileUp(users.seed());
+    const stateWatch = await BucketWatch.open(
+      stateKv,
+      stateBucket(room),
+      reach,
+      (entry) => {
+        if (!users.receive(entry)) claims.receive(entry);
+      },
+      log,
+    );
+    undo.push(() => stateWatch.stop());
+    await reach.whileUp(claims.seed());
+
+    const brokerId = settings.brokerId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+    const presence = new SharedPresence(
+      presenceKv,
+      reach,
+      parts.presence,
+      brokerId,
+      { ttlMs, publishMs: settings.presencePublishMs ?? Math.min(1000, Math.ceil(ttlMs / 10)) },
+      log,
+    );
+    undo.push(() => presence.close());
+    const presenceWatch = await BucketWatch.open(
+      presenceKv,
+      presenceBucket(room),
+      reach,
+      (entry) => presence.receive(entry),
+      log,
+    );
+    undo.push(() => presenceWatch.stop());
+    if (closed()) throw new Error('closed while attaching');
+    parts.registry.share(users);
+    parts.claims.share(claims);
+    await presence.publish();
+    return {
+      presence,
+      async close() {
+        stateWatch.stop();
+        presenceWatch.stop();
+        await presence.close();
+      },
+    };
+  } catch (error) {
+    for (const step of undo.reverse()) await step();
+    throw error;
+  }
 }
