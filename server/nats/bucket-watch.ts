@@ -65,7 +65,10 @@ export class BucketWatch {
         }
         if (entry.revision >= until) caughtUp();
       }
-    })();
+    })().catch((error: Error) => {
+      // The connection closed under the watch (the broker is stopping), or the consumer failed: a reconnection watches again.
+      if (!this.#closed) this.#log(`the watch of ${this.#name} stopped: ${error.message}`);
+    });
     await ready;
   }
 

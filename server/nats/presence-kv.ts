@@ -135,9 +135,11 @@ export class SharedPresence extends EventEmitter {
     this.#presence.setRemote([]);
     if (!this.#reach.up) return;
     // Bounded: a broker stopping while NATS vanishes must not wait for a request's timeout (the TTL drops the key then).
-    const removed = this.#reach.whileUp(this.#kv.delete(this.#key)).catch((error: Error) => {
-      this.#log(`could not remove this broker's presence: ${error.message}`);
-    });
+    const removed = this.#reach
+      .whileUp(() => this.#kv.delete(this.#key))
+      .catch((error: Error) => {
+        this.#log(`could not remove this broker's presence: ${error.message}`);
+      });
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([removed, new Promise((resolve) => (timer = setTimeout(resolve, CLOSE_WAIT_MS)))]);
     clearTimeout(timer);

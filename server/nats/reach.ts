@@ -19,10 +19,23 @@ export class Reach {
   readonly #onReconnect: Array<() => void> = [];
   /** Rejects the writes in flight when the connection drops. */
   readonly #inFlight = new Set<(error: Error) => void>();
+  #sawStatus = false;
+  /** Resolves once `up` says whether the connection is up now, not only whether it dropped since. */
+  readonly known: Promise<void>;
 
   constructor(nc: NatsConnection) {
     this.#nc = nc;
-    void this.#follow();
+    void this.#follow().catch(() => {
+      this.#up = false; // the connection is gone
+    });
+    // The status stream reports changes only; whether the connection is up now is asked once
+    // (rtt() refuses at once when it is not).
+    this.known = nc.rtt().then(
+      () => {},
+      () => {
+        if (!this.#sawStatus) this.#up = false;
+      },
+    );
   }
 
   /** Connected now (the client says so; a write may still time out). */
@@ -30,17 +43,23 @@ export class Reach {
     return this.#up && !this.#nc.isClosed();
   }
 
-  /** Runs `fn` after every reconnection (a watcher resumes its consumer). */
-  onReconnect(fn: () => void): void {
+  /** Runs `fn` after every reconnection (a watcher resumes its consumer); the function returned stops that. */
+  onReconnect(fn: () => void): () => void {
     this.#onReconnect.push(fn);
+    return () => {
+      const at = this.#onReconnect.indexOf(fn);
+      if (at !== -1) this.#onReconnect.splice(at, 1);
+    };
   }
 
-  /** `op`, or a rejection as soon as the connection drops. */
-  whileUp<T>(op: Promise<T>): Promise<T> {
+  /** `op()`, or a rejection as soon as the connection drops (at once, without starting it, when it is down). */
+  whileUp<T>(op: () => Promise<T>): Promise<T> {
     if (!this.up) return Promise.reject(new Error('disconnected from NATS'));
     return new Promise<T>((resolve, reject) => {
       this.#inFlight.add(reject);
-      op.then(resolve, reject).finally(() => this.#inFlight.delete(reject));
+      op()
+        .then(resolve, reject)
+        .finally(() => this.#inFlight.delete(reject));
     });
   }
 
@@ -48,7 +67,7 @@ export class Reach {
   async write<T>(what: string, op: () => Promise<T>): Promise<T> {
     if (!this.up) throw roomError('nats_unreachable', { what });
     try {
-      return await this.whileUp(op());
+      return await this.whileUp(op);
     } catch (error) {
       if (error instanceof RoomError) throw error;
       const refusal = roomError('nats_unreachable', { what });
@@ -58,6 +77,7 @@ export class Reach {
 
   async #follow(): Promise<void> {
     for await (const status of this.#nc.status()) {
+      this.#sawStatus = true;
       if (status.type === 'disconnect' || status.type === 'close') {
         this.#up = false;
         for (const reject of this.#inFlight) reject(new Error(`disconnected from NATS (${status.type})`));

@@ -110,6 +110,7 @@ export async function shareRoomState(
   let closed = false;
   let attached: Attached | null = null;
   const ready = (async () => {
+    await reach.known;
     for (let wait = RETRY_FIRST_MS; !closed; wait = Math.min(wait * 2, RETRY_MAX_MS)) {
       try {
         attached = await attach(nc, reach, room, parts, settings, () => closed);
@@ -117,7 +118,13 @@ export async function shareRoomState(
         return;
       } catch (error) {
         log(`cannot share the state of ${room} through NATS yet (${(error as Error).message}); retrying in ${wait} ms`);
-        await new Promise((resolve) => setTimeout(resolve, wait).unref());
+        // Sooner when the connection comes back.
+        let stop = () => {};
+        await new Promise<void>((resolve) => {
+          setTimeout(resolve, wait).unref();
+          stop = reach.onReconnect(resolve);
+        });
+        stop();
       }
     }
   })();
@@ -157,15 +164,17 @@ async function attach(
   const kvm = new Kvm(nc);
   const undo: Array<() => unknown> = [];
   try {
-    const stateKv = await reach.whileUp(kvm.create(stateBucket(room), { history: 1, replicas }));
-    const presenceKv = await reach.whileUp(kvm.create(presenceBucket(room), { history: 1, replicas, ttl: ttlMs }));
+    const stateKv = await reach.whileUp(() => kvm.create(stateBucket(room), { history: 1, replicas }));
+    const presenceKv = await reach.whileUp(() =>
+      kvm.create(presenceBucket(room), { history: 1, replicas, ttl: ttlMs }),
+    );
     const users = new SharedRegistry(stateKv, reach, parts.registry, {
       room,
       endStreams: (reason, message, which) => parts.endStreams(reason, message, which),
       forget: (user) => parts.presence.forget(user),
     });
     const claims = new SharedClaimTable(stateKv, reach, parts.claims);
-    await reach.whileUp(users.seed());
+    await reach.whileUp(() => users.seed());
     const stateWatch = await BucketWatch.open(
       stateKv,
       stateBucket(room),
@@ -176,7 +185,7 @@ async function attach(
       log,
     );
     undo.push(() => stateWatch.stop());
-    await reach.whileUp(claims.seed());
+    await reach.whileUp(() => claims.seed());
 
     const brokerId = settings.brokerId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
     const presence = new SharedPresence(
