@@ -3,7 +3,8 @@
 // and its own NATS connection, stand in for two machines, attached with
 // shareRoomState as the broker process attaches them. Races here are many
 // writers at once, so the compare-and-set retries run; the presence TTL is
-// short and waited on through the SharedPresence `change` event.
+// short and waited on through the SharedPresence `change` event. A three-node
+// cluster with replicas 3 keeps the state writable with one node killed.
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -33,12 +34,21 @@ interface Machine {
   die(): Promise<void>;
 }
 
+interface MachineOptions {
+  readonly state?: RoomState;
+  readonly claimTtlMs?: number;
+  readonly startWaitMs?: number;
+  readonly nc?: NatsConnection;
+  readonly replicas?: number;
+}
+
 async function machine(
   t: TestContext,
-  server: NatsServer,
+  server: NatsServer | readonly NatsServer[],
   name: string,
-  options: { state?: RoomState; claimTtlMs?: number; startWaitMs?: number; nc?: NatsConnection } = {},
+  options: MachineOptions = {},
 ): Promise<Machine> {
+  const servers = Array.isArray(server) ? server.map((s: NatsServer) => s.url) : (server as NatsServer).url;
   const dir = mkdtempSync(join(tmpdir(), `room-kv-${name}-`));
   const stateFile = join(dir, 'state');
   const log = new MemoryLog();
@@ -55,11 +65,12 @@ async function machine(
     requestExit: () => {},
     claims: { file: join(dir, 'claims'), graceMs: options.claimTtlMs ?? 60_000, ttlMs: options.claimTtlMs ?? 60_000 },
   });
-  const nc = options.nc ?? (await connect({ servers: server.url, maxReconnectAttempts: -1, reconnectTimeWait: 100 }));
+  const nc = options.nc ?? (await connect({ servers, maxReconnectAttempts: -1, reconnectTimeWait: 100 }));
   const shared = await shareRoomState(nc, ROOM, broker, {
     presenceTtlMs: TTL_MS,
     brokerId: name,
     startWaitMs: options.startWaitMs,
+    replicas: options.replicas,
   });
   let dead = false;
   t.after(async () => {
@@ -274,4 +285,38 @@ test('a broker that starts while NATS is away serves reads from its files, refus
   await b.shared.ready;
   const bob = await b.broker.join('bob');
   await waitUntil(() => a.broker.registry.userFor(bob.token) === 'bob', 15_000, 'a to hear of bob');
+});
+
+test('on a three-node cluster with replicas 3, the state stays writable and shared with one node killed', async (t) => {
+  const nodes = await NatsServer.cluster(t, 3);
+  const [a, b] = [
+    await machine(t, [nodes[0]!, nodes[1]!, nodes[2]!], 'a', { replicas: 3 }),
+    await machine(t, [nodes[1]!, nodes[2]!, nodes[0]!], 'b', { replicas: 3 }),
+  ];
+  const alice = await a.broker.join('alice');
+  await a.broker.send('alice', { type: 'command', cmd: 'claim', params: ['src/'] });
+  await nodes[2]!.stop();
+  // A broker connected to the killed node refuses changes until its client has moved to another node.
+  let bob: { token: string } | undefined;
+  await waitUntil(
+    async () => {
+      try {
+        bob = await b.broker.join('bob');
+        return true;
+      } catch (error) {
+        if (codeOf(error) !== 'nats_unreachable') throw error;
+        return false;
+      }
+    },
+    15_000,
+    'a join after the node died',
+  );
+  if (bob === undefined) throw new Error('unreachable');
+  await assert.rejects(Promise.resolve(b.broker.send('bob', { type: 'command', cmd: 'claim', params: ['src/a.ts'] })), {
+    code: 'claim_conflict',
+  });
+  await b.broker.send('alice', { type: 'command', cmd: 'kick', params: ['bob'] });
+  const kicked = bob.token;
+  await waitUntil(() => a.broker.registry.userFor(kicked) === null && b.broker.registry.userFor(kicked) === null);
+  assert.equal(b.broker.authenticate(alice.token), 'alice');
 });
