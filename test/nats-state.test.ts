@@ -224,3 +224,16 @@ test('with NATS down, changes are refused (exit 3, nats_unreachable) and nothing
   // b reconnects on its own schedule; then its copy has dave too.
   await waitUntil(async () => (await b.run(['join', ROOM, 'dave'])).code === 5, 15_000, 'b to know dave');
 });
+
+test('a bad ROOM_NATS_PRESENCE_TTL_MS stops the broker before it touches a file (exit 2)', async (t) => {
+  const dir = RoomDir.create(t);
+  for (const value of ['abc', '0', '-5', '1.5']) {
+    const result = await dir.run(['join', ROOM, 'alice'], { env: { ROOM_NATS_PRESENCE_TTL_MS: value } });
+    assert.equal(result.code, 2, `${value}: ${result.stderr}`);
+    assert.match(
+      result.stderr,
+      new RegExp(`ROOM_NATS_PRESENCE_TTL_MS must be a positive whole number of milliseconds, not ${value}`),
+    );
+    assert.throws(() => readFileSync(dir.file(`room-${ROOM}.state`)), { code: 'ENOENT' }, 'no state file');
+  }
+});

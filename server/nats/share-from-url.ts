@@ -5,15 +5,15 @@
 // connection when the two meet; nothing else depends on this file.
 import { connect } from '@nats-io/transport-node';
 import { RoomError } from '../../shared/errors.ts';
-import { type SharedStateParts, shareRoomState, sharedStateSettingsFrom } from './shared-state.ts';
+import { type SharedStateParts, type SharedStateSettings, shareRoomState } from './shared-state.ts';
 
 export async function shareStateFromUrl(
   url: string,
   room: string,
   parts: SharedStateParts,
+  settings: SharedStateSettings,
   log: (message: string) => void,
 ): Promise<{ close(): Promise<void> }> {
-  const settings = sharedStateSettingsFrom(process.env);
   let nc: Awaited<ReturnType<typeof connect>>;
   try {
     nc = await connect({ servers: url, maxReconnectAttempts: -1 });

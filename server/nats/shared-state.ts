@@ -20,7 +20,7 @@ import { hostname } from 'node:os';
 import { Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { CloseReason } from '../../shared/api.ts';
-import { RoomError, roomError } from '../../shared/errors.ts';
+import { roomError } from '../../shared/errors.ts';
 import type { Claims } from '../claims.ts';
 import type { Presence } from '../presence.ts';
 import type { Registry } from '../registry.ts';
@@ -29,6 +29,9 @@ import { SharedClaimTable } from './claims-kv.ts';
 import { presenceBucket, stateBucket } from './kv-names.ts';
 import { DEFAULT_PRESENCE_TTL_MS, SharedPresence } from './presence-kv.ts';
 import { Reach } from './reach.ts';
+import type { SharedStateSettings } from './state-settings.ts';
+
+export type { SharedStateSettings };
 import { SharedRegistry } from './registry-kv.ts';
 
 /** The broker's parts the shared state attaches to (the Broker itself has them all). */
@@ -40,20 +43,6 @@ export interface SharedStateParts {
   endStreams(reason: CloseReason, message: string, which: (user: string) => boolean): void;
 }
 
-export interface SharedStateSettings {
-  /** How long a stopped broker's users stay listed elsewhere (default 30 s; ROOM_NATS_PRESENCE_TTL_MS). */
-  readonly presenceTtlMs?: number;
-  /** The least time between two presence writes after changes (default: a tenth of the TTL, at most 1 s). */
-  readonly presencePublishMs?: number;
-  /** Replicas of the buckets in a NATS cluster (default 1). */
-  readonly replicas?: number;
-  /** How long shareRoomState waits for NATS before it resolves with changes refused (default 5 s). */
-  readonly startWaitMs?: number;
-  /** Names this broker's presence key (default: host name, pid and a random suffix). */
-  readonly brokerId?: string;
-  readonly log?: (message: string) => void;
-}
-
 export interface SharedState {
   /** Emits `change` when the other brokers' presence changes. */
   readonly presence: EventEmitter;
@@ -61,19 +50,6 @@ export interface SharedState {
   readonly ready: Promise<void>;
   /** Detaches the shared state (the parts keep working on their own) and removes this broker's presence. */
   close(): Promise<void>;
-}
-
-/** ROOM_NATS_PRESENCE_TTL_MS: a positive whole number of milliseconds. */
-export function sharedStateSettingsFrom(env: NodeJS.ProcessEnv): SharedStateSettings {
-  const value = env.ROOM_NATS_PRESENCE_TTL_MS;
-  if (value === undefined || value === '') return {};
-  const ms = Number(value);
-  if (!Number.isInteger(ms) || ms <= 0)
-    throw new RoomError(
-      'usage',
-      `ROOM_NATS_PRESENCE_TTL_MS must be a positive whole number of milliseconds, not ${value}`,
-    );
-  return { presenceTtlMs: ms };
 }
 
 /** Refuses every change: a shared room's state before it could reach NATS (reads use the local copy meanwhile). */
