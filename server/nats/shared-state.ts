@@ -62,6 +62,13 @@ const refusing = {
 /** How long shareRoomState waits for the first attach before it lets the broker start refusing changes. */
 const DEFAULT_START_WAIT_MS = 5000;
 const RETRY_FIRST_MS = 500;
+/**
+ * The least time between two presence writes of a broker after changes: a
+ * session opened elsewhere shows here within it (UIs ask for the users
+ * 150 ms after a join or leave: client/tui/link.ts), at ten writes a second
+ * at most.
+ */
+const DEFAULT_PUBLISH_MS = 100;
 const RETRY_MAX_MS = 5000;
 
 /**
@@ -169,7 +176,7 @@ async function attach(
       reach,
       parts.presence,
       brokerId,
-      { ttlMs, publishMs: settings.presencePublishMs ?? Math.min(1000, Math.ceil(ttlMs / 10)) },
+      { ttlMs, publishMs: settings.presencePublishMs ?? Math.min(DEFAULT_PUBLISH_MS, Math.ceil(ttlMs / 10)) },
       log,
     );
     undo.push(() => presence.close());

@@ -6,7 +6,7 @@ import { RoomError } from '../../shared/errors.ts';
 export interface SharedStateSettings {
   /** How long a stopped broker's users stay listed elsewhere (default 30 s; ROOM_NATS_PRESENCE_TTL_MS). */
   readonly presenceTtlMs?: number;
-  /** The least time between two presence writes after changes (default: a tenth of the TTL, at most 1 s). */
+  /** The least time between two presence writes after changes (default: a tenth of the TTL, at most 100 ms). */
   readonly presencePublishMs?: number;
   /** Replicas of the buckets in a NATS cluster (default 1). */
   readonly replicas?: number;
