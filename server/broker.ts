@@ -16,6 +16,7 @@ import { type CommandContext, runCommand } from './commands.ts';
 import { HistoryQueries, type Page, type PageQuery } from './history-queries.ts';
 import { Hub } from './hub.ts';
 import type { EventLog } from './log/event-log.ts';
+import { andThen, type MaybePromise } from './maybe-async.ts';
 import { Presence } from './presence.ts';
 import type { Registry } from './registry.ts';
 import { type Draft, type PostResult, Room } from './room.ts';
@@ -90,6 +91,7 @@ export class Broker implements CommandContext {
       // A follower (listening stream) holds its user's leases like a live session.
       isPresent: (user) => this.presence.isOnline(user) || this.presence.isListening(user),
       polledAt: (user) => this.#polledAt([user]).get(user),
+      activeElsewhere: (user) => this.presence.lastActiveElsewhere(user),
       now: () => this.room.now(),
       log: (message) => options.say?.(message),
     });
@@ -108,12 +110,14 @@ export class Broker implements CommandContext {
     return authenticate(this.registry, token);
   }
 
-  join(name: string): TokenResponse {
-    const token = this.registry.join(name, this.room.now());
-    const username = this.registry.resolve(name) ?? name; // the spelling the name first joined with
-    // Joining is activity: a user who joined to send or watch later is listed by /who.
-    this.presence.touch(username, this.room.now());
-    return { type: 'token', token, username };
+  /** A token for `name`; in a shared room, once NATS stored it (server/registry.ts). */
+  join(name: string): MaybePromise<TokenResponse> {
+    return andThen(this.registry.join(name, this.room.now()), (token) => {
+      const username = this.registry.resolve(name) ?? name; // the spelling the name first joined with
+      // Joining is activity: a user who joined to send or watch later is listed by /who.
+      this.presence.touch(username, this.room.now());
+      return { type: 'token', token, username };
+    });
   }
 
   publish(draft: Draft): RoomEvent {
@@ -129,7 +133,7 @@ export class Broker implements CommandContext {
   }
 
   /** Handles one inbound event from `user` (a stored message, reply or DM gets `id` when given: server/idempotency.ts). Refused once the broker is shutting down (after /exit). */
-  post(user: string, inbound: Inbound, id?: string): PostResult {
+  post(user: string, inbound: Inbound, id?: string): MaybePromise<PostResult> {
     const draft = this.#accept(user, inbound);
     if (draft === null) return this.#command(user, inbound as Extract<Inbound, { type: 'command' }>);
     return { stored: true, event: this.room.publish(draft, id) };
@@ -170,7 +174,7 @@ export class Broker implements CommandContext {
     }
   }
 
-  #command(user: string, inbound: Extract<Inbound, { type: 'command' }>): PostResult {
+  #command(user: string, inbound: Extract<Inbound, { type: 'command' }>): MaybePromise<PostResult> {
     return runCommand(this, user, inbound.cmd, inbound.params ?? []);
   }
 

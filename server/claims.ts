@@ -11,6 +11,15 @@
 //   holder who left back to the TTL rule. Every ending is announced once.
 // `/claim` and `/release` are still broadcast as the `command` events they
 // always were, so readers that know nothing of this table keep working.
+//
+// In a shared room (issue 16) the table lives in NATS (server/nats/claims-kv.ts,
+// through `share`): every change is planned against the shared table and
+// stored with compare-and-set (planned again after a lost race), so claims
+// made on two machines conflict like claims made on one; changes made
+// elsewhere arrive through `adopt`, and the file stays a mirror for
+// `room edit-check`. Every broker sweeps the leases it knows of; an ending is
+// announced only by the broker whose write removed the claims, so it is
+// announced once however many brokers saw the lease run out.
 import { RoomError } from '../shared/errors.ts';
 import type { Notice, RoomEvent } from '../shared/events.ts';
 import { Claim, claimTargets, covers, normalisePath, overlaps, type ClaimTarget } from '../shared/claims.ts';
@@ -18,6 +27,7 @@ import { readFileSafe, writeFileAtomic } from '../shared/safe-fs.ts';
 import { SchemaChecker } from '../shared/validate.ts';
 import type { Draft, PostResult } from './room.ts';
 import { ago } from '../shared/ago.ts';
+import { andThen, type MaybePromise } from './maybe-async.ts';
 
 export interface ClaimSettings {
   /** Where the table is kept; null keeps it in memory only (the OpenAPI generator). */
@@ -55,6 +65,17 @@ export interface ClaimHooks {
   readonly polledAt: (user: string) => Date | undefined;
   readonly now: () => Date;
   readonly log?: (message: string) => void;
+  /** When the user was last active on another machine of a shared room, if known. */
+  readonly activeElsewhere?: (user: string) => Date | undefined;
+}
+
+/** The next table planned from the current one; null: nothing to change. Throws to refuse. */
+export type ClaimPlan = (current: readonly Claim[]) => Claim[] | null;
+
+/** A shared room's claim table, kept in NATS (server/nats/claims-kv.ts). */
+export interface SharedClaims {
+  /** Plans from the shared table and stores the plan with compare-and-set (planning again after a lost race), then adopts it here. */
+  update(plan: ClaimPlan): Promise<void>;
 }
 
 interface ClaimFile {
@@ -78,6 +99,9 @@ export class Claims {
   /** Holders seen present by the last sweep: a sweep that finds one gone notes when. */
   readonly #seenPresent = new Set<string>();
   readonly #sweep: NodeJS.Timeout;
+  #shared: SharedClaims | null = null;
+  /** Users whose claims a shared write is ending now: a sweep meanwhile does not end them twice. */
+  readonly #ending = new Set<string>();
 
   constructor(settings: ClaimSettings, hooks: ClaimHooks) {
     this.#settings = settings;
@@ -87,6 +111,16 @@ export class Claims {
     const every = Math.max(20, Math.min(MAX_SWEEP_MS, Math.floor(Math.min(settings.graceMs, settings.ttlMs) / 4)));
     this.#sweep = setInterval(() => this.sweep(), every);
     this.#sweep.unref();
+  }
+
+  /** Keeps the table in a shared room's NATS from now on (null: local only again). */
+  share(shared: SharedClaims | null): void {
+    this.#shared = shared;
+  }
+
+  /** Takes the table as changed in the shared state (validated: another machine wrote it); the file mirrors it. */
+  adopt(claims: readonly unknown[]): void {
+    this.#commit(claims.filter((c): c is Claim => CLAIM_SHAPE.check(Claim, c)));
   }
 
   /** The open claims, oldest first. */
@@ -108,46 +142,54 @@ export class Claims {
   }
 
   /** `/claim <what…> [--force]`. */
-  claim(user: string, params: readonly string[]): PostResult {
+  claim(user: string, params: readonly string[]): MaybePromise<PostResult> {
     const force = params.includes(FORCE);
     const words = params.filter((p) => p !== FORCE);
     const targets = claimTargets(words);
     if (targets.length === 0) throw new RoomError('invalid_command', 'usage: /claim <path|glob|topic…> [--force]');
-    const others = (t: ClaimTarget) => this.#claims.filter((c) => c.user !== user && overlaps(c, t));
-    const taken = [...new Set(targets.flatMap(others))];
     const host = this.#hooks.host();
-    if (taken.length > 0 && !force && user !== host) throw conflict(taken[0]!, targets, this.#hooks.now());
-    const now = this.#hooks.now().toISOString();
     const text = words.join(' ');
-    const kept = this.#claims.filter(
-      (c) => !taken.includes(c) && !(c.user === user && targets.some((t) => covers(t, c))),
-    );
-    this.#commit([...kept, ...targets.map((t) => ({ ...t, user, since: now, text }))]);
-    this.#active.set(user, this.#hooks.now());
-    const event = this.#hooks.publish({ type: 'command', user, cmd: 'claim', params: words });
-    for (const [holder, lost] of groupByUser(taken)) {
-      this.#hooks.system(
-        `${user} took over ${lost.map((c) => c.what).join(', ')} from @${holder}` +
-          `${force ? ' (--force)' : ' (host)'}; ${holder}'s claim since ${clock(lost[0]!.since)}: "${lost[0]!.text}"`,
-      );
-    }
-    return { stored: true, event };
+    let taken: Claim[] = [];
+    const plan = (current: readonly Claim[]): Claim[] => {
+      const others = (t: ClaimTarget) => current.filter((c) => c.user !== user && overlaps(c, t));
+      taken = [...new Set(targets.flatMap(others))];
+      if (taken.length > 0 && !force && user !== host) throw conflict(taken[0]!, targets, this.#hooks.now());
+      const now = this.#hooks.now().toISOString();
+      const kept = current.filter((c) => !taken.includes(c) && !(c.user === user && targets.some((t) => covers(t, c))));
+      return [...kept, ...targets.map((t) => ({ ...t, user, since: now, text }))];
+    };
+    return andThen(this.#change(plan), () => {
+      this.#active.set(user, this.#hooks.now());
+      const event = this.#hooks.publish({ type: 'command', user, cmd: 'claim', params: words });
+      for (const [holder, lost] of groupByUser(taken)) {
+        this.#hooks.system(
+          `${user} took over ${lost.map((c) => c.what).join(', ')} from @${holder}` +
+            `${force ? ' (--force)' : ' (host)'}; ${holder}'s claim since ${clock(lost[0]!.since)}: "${lost[0]!.text}"`,
+        );
+      }
+      return { stored: true, event };
+    });
   }
 
   /** `/release <what…>`, or `/release` for all of the caller's claims. */
-  release(user: string, params: readonly string[]): PostResult {
-    const mine = this.#claims.filter((c) => c.user === user);
+  release(user: string, params: readonly string[]): MaybePromise<PostResult> {
     // A word names a path here even without a `/` or `.` (`/release src`), as long as you hold it.
     const words = params.flatMap((p) => p.split(/\s+/)).filter((w) => w !== '');
     const targets = [...claimTargets(words), ...words.map((w) => ({ what: normalisePath(w), kind: 'path' as const }))];
-    const ending = words.length === 0 ? mine : mine.filter((c) => targets.some((t) => covers(t, c)));
-    if (ending.length === 0) {
-      const yours = mine.length === 0 ? 'you hold none' : `yours: ${mine.map((c) => c.what).join(', ')}`;
-      const what = params.join(' ').trim();
-      throw new RoomError('claim_not_found', `you hold no claim${what === '' ? '' : ` on ${what}`} (${yours})`);
-    }
-    this.#commit(this.#claims.filter((c) => !ending.includes(c)));
-    return { stored: true, event: this.#hooks.publish({ type: 'command', user, cmd: 'release', params: [...params] }) };
+    const plan = (current: readonly Claim[]): Claim[] => {
+      const mine = current.filter((c) => c.user === user);
+      const ending = words.length === 0 ? mine : mine.filter((c) => targets.some((t) => covers(t, c)));
+      if (ending.length === 0) {
+        const yours = mine.length === 0 ? 'you hold none' : `yours: ${mine.map((c) => c.what).join(', ')}`;
+        const what = params.join(' ').trim();
+        throw new RoomError('claim_not_found', `you hold no claim${what === '' ? '' : ` on ${what}`} (${yours})`);
+      }
+      return current.filter((c) => !ending.includes(c));
+    };
+    return andThen(this.#change(plan), () => ({
+      stored: true,
+      event: this.#hooks.publish({ type: 'command', user, cmd: 'release', params: [...params] }),
+    }));
   }
 
   /** `/claims`: the open claims, as a private answer. */
@@ -167,14 +209,30 @@ export class Claims {
     return `claims — ${[...groups].map(([user, cs]) => `${user}: ${cs.map((c) => c.what).join(', ')}`).join('; ')}`;
   }
 
-  /** Ends every claim of `user` (kicked, lease over), announcing it once. */
-  endAllOf(user: string, why: string): void {
-    const ending = this.#claims.filter((c) => c.user === user);
+  /**
+   * Ends every claim of `user` (kicked, lease over), announcing it once. In a
+   * shared room a failed write is logged, not thrown: the claims then end by
+   * their lease.
+   */
+  endAllOf(user: string, why: string): MaybePromise<void> {
     this.#goneSince.delete(user);
     this.#seenPresent.delete(user);
-    if (ending.length === 0) return;
-    this.#commit(this.#claims.filter((c) => c.user !== user));
-    this.#hooks.system(`${user}'s claims ended (${why}): ${ending.map((c) => c.what).join(', ')}`);
+    let ending: Claim[] = [];
+    const plan = (current: readonly Claim[]): Claim[] | null => {
+      ending = current.filter((c) => c.user === user);
+      return ending.length === 0 ? null : current.filter((c) => c.user !== user);
+    };
+    const announce = () => {
+      if (ending.length > 0)
+        this.#hooks.system(`${user}'s claims ended (${why}): ${ending.map((c) => c.what).join(', ')}`);
+    };
+    if (this.#shared === null) return andThen(this.#change(plan), announce);
+    if (this.#ending.has(user)) return;
+    this.#ending.add(user);
+    return this.#shared
+      .update(plan)
+      .then(announce, (error: Error) => this.#hooks.log?.(`could not end the claims of ${user}: ${error.message}`))
+      .finally(() => this.#ending.delete(user));
   }
 
   /** Ends the leases that ran out. Runs on a timer; public so a test clock can drive it. */
@@ -193,7 +251,12 @@ export class Claims {
           this.endAllOf(user, `${user} left ${ago(gone, now)} and did not come back`);
         continue;
       }
-      const last = latest(this.#active.get(user), this.#hooks.polledAt(user), this.#startedAt);
+      const last = latest(
+        this.#active.get(user),
+        this.#hooks.polledAt(user),
+        this.#hooks.activeElsewhere?.(user),
+        this.#startedAt,
+      );
       if (now.getTime() - last.getTime() >= this.#settings.ttlMs)
         this.endAllOf(user, `no activity from ${user} since ${clock(last.toISOString())}`);
     }
@@ -221,6 +284,13 @@ export class Claims {
       this.#hooks.log?.(`ignoring the claims file ${this.#settings.file}: ${(error as Error).message}`);
       return [];
     }
+  }
+
+  /** Plans the next table and keeps it: here at once, or in the shared state first. */
+  #change(plan: ClaimPlan): MaybePromise<void> {
+    if (this.#shared !== null) return this.#shared.update(plan);
+    const next = plan(this.#claims);
+    if (next !== null) this.#commit(next);
   }
 
   /** Saves the next table, then adopts it: a failed write changes nothing. */

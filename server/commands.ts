@@ -16,6 +16,7 @@ import type { Presence } from './presence.ts';
 import type { Registry } from './registry.ts';
 import type { Draft, PostResult } from './room.ts';
 import { ago } from '../shared/ago.ts';
+import { andThen, type MaybePromise } from './maybe-async.ts';
 
 /** What a command handler may do. */
 export interface CommandContext {
@@ -32,7 +33,7 @@ export interface CommandContext {
   /** A private answer, never stored. */
   notice(content: string): Notice;
   /** Posts an inbound event as `user` (what /dm and /reply turn into). */
-  post(user: string, inbound: Inbound): PostResult;
+  post(user: string, inbound: Inbound): MaybePromise<PostResult>;
   /** A username argument (a leading @ allowed) that must have joined this room. */
   knownUser(arg: string): string;
   users(you: string): Users;
@@ -44,7 +45,8 @@ export interface CommandContext {
   requestExit(): void;
 }
 
-type Handler = (room: CommandContext, user: string, params: readonly string[]) => PostResult;
+/** A handler answers at once, or once a shared room's NATS stored the change (server/maybe-async.ts). */
+type Handler = (room: CommandContext, user: string, params: readonly string[]) => MaybePromise<PostResult>;
 
 /** A status is one short line: /who lists every status on one line. */
 /** A status is at most this many bytes of UTF-8 (like every size limit of room, counted in bytes). */
@@ -140,27 +142,31 @@ const ADMIN_COMMANDS: Record<string, Handler> = {
     if (name === room.host) throw new RoomError('invalid_command', 'the host cannot be kicked');
     if (room.registry.isKicked(name))
       throw new RoomError('invalid_command', `${name} is already kicked (/reauth ${name} lets them join again)`);
-    room.registry.kick(name);
-    room.presence.forget(name);
-    const event = room.system(`${user} kicked ${name} (token invalidated)`);
-    room.claims.endAllOf(name, `${name} was kicked`);
-    room.endStreams('kicked', `you were kicked from ${room.id} by ${user}`, (u) => u === name);
-    return stored(event);
+    return andThen(room.registry.kick(name), () => {
+      room.presence.forget(name);
+      const event = room.system(`${user} kicked ${name} (token invalidated)`);
+      return andThen(room.claims.endAllOf(name, `${name} was kicked`), () => {
+        room.endStreams('kicked', `you were kicked from ${room.id} by ${user}`, (u) => u === name);
+        return stored(event);
+      });
+    });
   },
   reauth: (room, user, params) => {
     const name = oneUser(room, 'reauth', params);
     // Only a kick is lifted: a user in good standing keeps their token.
     if (!room.registry.isKicked(name))
       throw new RoomError('invalid_command', `${name} is not kicked: /reauth only lets a kicked user join again`);
-    room.registry.reauth(name);
-    return stored(room.system(`${user} reauthed ${name} (token cleared, can rejoin)`));
+    return andThen(room.registry.reauth(name), () =>
+      stored(room.system(`${user} reauthed ${name} (token cleared, can rejoin)`)),
+    );
   },
   'clear-tokens': (room, user, params) => {
     noArgs('clear-tokens', params);
-    room.registry.clearTokens();
-    const event = room.system(`${user} cleared all tokens (all users must rejoin)`);
-    room.endStreams('revoked', `${user} revoked every token in ${room.id}: run room join again`);
-    return stored(event);
+    return andThen(room.registry.clearTokens(), () => {
+      const event = room.system(`${user} cleared all tokens (all users must rejoin)`);
+      room.endStreams('revoked', `${user} revoked every token in ${room.id}: run room join again`);
+      return stored(event);
+    });
   },
   clear: (room, user, params) => {
     noArgs('clear', params);
@@ -175,7 +181,12 @@ const ADMIN_COMMANDS: Record<string, Handler> = {
   },
 };
 
-export function runCommand(room: CommandContext, user: string, cmd: string, params: readonly string[]): PostResult {
+export function runCommand(
+  room: CommandContext,
+  user: string,
+  cmd: string,
+  params: readonly string[],
+): MaybePromise<PostResult> {
   // Built-in names match in any case: `/KICK bob` must not be broadcast as a
   // custom command. Other commands keep the name as sent.
   const name = cmd.toLowerCase();

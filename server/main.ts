@@ -29,6 +29,7 @@ import { claimSettingsFrom, type ClaimSettings } from './claims.ts';
 import { describeDurability, durabilityFrom } from './log/durability.ts';
 import { FileLog } from './log/file-log.ts';
 import { Registry } from './registry.ts';
+import { type SharedStateSettings, sharedStateSettingsFrom } from './nats/state-settings.ts';
 
 const log = (message: string): void => console.log(`${new Date().toISOString()} ${message}`);
 
@@ -42,6 +43,8 @@ interface BrokerConfig {
   readonly idleMs: number;
   readonly claims: ClaimSettings;
   readonly requestTimeoutMs: number | undefined;
+  /** How a room shared through NATS keeps its state (server/nats/). */
+  readonly sharedState: SharedStateSettings;
 }
 
 /** ROOM_IDLE_SECONDS: how long a broker with no live session and no request lives on (README). */
@@ -73,6 +76,7 @@ function configFrom(argv: string[], env: NodeJS.ProcessEnv): BrokerConfig {
     idleMs: idleMsFrom(env.ROOM_IDLE_SECONDS),
     // Checked here, before any file is touched: a bad setting changes nothing.
     claims: claimSettingsFrom(env, paths.claims),
+    sharedState: sharedStateSettingsFrom(env),
     requestTimeoutMs: env.ROOM_REQUEST_TIMEOUT_MS === undefined ? undefined : Number(env.ROOM_REQUEST_TIMEOUT_MS),
   };
 }
@@ -262,6 +266,19 @@ async function main(): Promise<void> {
     claims: config.claims,
   });
 
+  // Issue 16's shared state, until the NATS connection settings (server/nats/connect.ts) are wired
+  // here: with ROOM_NATS_URL set, users, claims and presence live in that server's JetStream.
+  const natsUrl = process.env.ROOM_NATS_URL;
+  const shared = natsUrl
+    ? await (await import('./nats/share-from-url.ts')).shareStateFromUrl(
+        natsUrl,
+        paths.room,
+        room,
+        config.sharedState,
+        log,
+      )
+    : null;
+
   const stop = (reason: CloseReason): Promise<void> => {
     stopping ??= (async () => {
       log(`stopping (${reason})`);
@@ -281,6 +298,7 @@ async function main(): Promise<void> {
       await room.hub.drained(3000);
       room.hub.stop();
       room.claims.stop();
+      await shared?.close();
       const keeperClosed = keeper?.close(); // its connections belong to the app, which closes them
       await app?.close();
       await keeperClosed;

@@ -184,6 +184,13 @@ export const ERRORS = {
     template: 'cannot reach the broker on {socket}',
     clientOnly: true,
   },
+  nats_unreachable: {
+    status: 503,
+    exit: EXIT.unreachable,
+    meaning: "a shared room's NATS server cannot be reached: a change that must hold on every machine is refused",
+    template:
+      'cannot {what}: the NATS server of this shared room cannot be reached (nothing was changed; try again when it is back)',
+  },
   room_closing: {
     status: 503,
     exit: EXIT.unreachable,

@@ -21,7 +21,7 @@ export function joinRoutes(room: Broker) {
         },
       },
       async (request, reply) => {
-        const token = room.join(request.body.username);
+        const token = await room.join(request.body.username);
         return reply.code(201).send(token);
       },
     );
