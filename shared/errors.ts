@@ -190,6 +190,12 @@ export const ERRORS = {
     meaning: 'the broker is shutting down',
     template: 'the room is shutting down',
   },
+  nats_unreachable: {
+    status: 503,
+    exit: EXIT.unreachable,
+    meaning: 'the room is shared through NATS and its NATS server cannot be reached (nothing was stored)',
+    template: 'the NATS server of this room ({url}) cannot be reached: nothing was stored',
+  },
   watch_timeout: {
     status: 408,
     exit: EXIT.timeout,
