@@ -9,6 +9,11 @@
 // it exits; a second broker for the room refuses to start. If its socket
 // file is deleted while it runs (a /tmp cleaner, a user), it recreates it
 // at once (SocketKeeper), so clients never see a room without its broker.
+//
+// A shared room (issue 16: its state names a NATS server) connects to NATS
+// before it listens, and keeps its history as a mirror of the room's
+// JetStream stream (server/nats/event-stream.ts); a broker that cannot reach
+// that server at its start does not start (nats_unreachable, exit 3).
 import { lstatSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { resolve } from 'node:path';
@@ -26,6 +31,9 @@ import { VERSION } from '../shared/version.ts';
 import { buildApp } from './app.ts';
 import { Broker } from './broker.ts';
 import { claimSettingsFrom, type ClaimSettings } from './claims.ts';
+import { natsSetting } from '../shared/nats-url.ts';
+import { connectNats, natsAccess } from './nats/connect.ts';
+import { EventStream, replicasFrom } from './nats/event-stream.ts';
 import { describeDurability, durabilityFrom } from './log/durability.ts';
 import { FileLog } from './log/file-log.ts';
 import { Registry } from './registry.ts';
@@ -35,6 +43,10 @@ const log = (message: string): void => console.log(`${new Date().toISOString()} 
 interface BrokerConfig {
   readonly paths: RoomPaths;
   readonly chat: string | undefined;
+  /** The NATS server(s) to share the room through, when this start creates it (--nats, else ROOM_NATS_URL). */
+  readonly nats: string | undefined;
+  /** ROOM_NATS_REPLICAS: the replicas of a stream this broker creates. */
+  readonly natsReplicas: number;
   readonly heartbeatMs: number;
   readonly maxBuffer: number;
   readonly stallMs: number;
@@ -58,15 +70,19 @@ function idleMsFrom(value: string | undefined): number {
 function configFrom(argv: string[], env: NodeJS.ProcessEnv): BrokerConfig {
   const { values, positionals } = parseArgs({
     args: argv,
-    options: { chat: { type: 'string' } },
+    options: { chat: { type: 'string' }, nats: { type: 'string' } },
     allowPositionals: true,
     strict: true,
   });
-  if (positionals.length !== 1) throw new RoomError('usage', 'usage: broker [--chat <path>] -- <room-id>');
+  if (positionals.length !== 1)
+    throw new RoomError('usage', 'usage: broker [--chat <path>] [--nats <url>] -- <room-id>');
   const paths = roomPaths(roomDirFrom(env), positionals[0]!);
+  const nats = values.nats ?? (env.ROOM_NATS_URL === '' ? undefined : env.ROOM_NATS_URL);
   return {
     paths,
     chat: values.chat,
+    nats: nats === undefined ? undefined : natsSetting(nats),
+    natsReplicas: replicasFrom(env),
     heartbeatMs: Number(env.ROOM_HEARTBEAT_MS ?? 15_000),
     maxBuffer: Number(env.ROOM_SSE_MAX_BUFFER ?? 1 << 20),
     stallMs: Number(env.ROOM_SSE_STALL_MS ?? 30_000),
@@ -229,10 +245,16 @@ async function main(): Promise<void> {
   await clearStaleSocket(paths.socket);
 
   const existing = readRoomState(paths);
-  const state: RoomState = existing ?? emptyState(paths.room, resolve(config.chat ?? paths.defaultChat));
+  const state: RoomState = existing ?? {
+    ...emptyState(paths.room, resolve(config.chat ?? paths.defaultChat)),
+    ...(config.nats === undefined ? {} : { nats: config.nats }),
+  };
   if (existing !== null && config.chat !== undefined && resolve(config.chat) !== existing.chat) {
     log(`room ${paths.room} already uses ${existing.chat}; ignoring --chat ${config.chat}`);
   }
+  // Before any file is made: a first start that cannot reach NATS leaves no room behind.
+  const nats =
+    state.nats === undefined ? undefined : await connectShared(state.nats, `room ${paths.room} broker ${process.pid}`);
   const durability = durabilityFrom(process.env);
   // ROOM_DEBUG_FSYNC=1 logs every fsync of the history (test/fault-history.test.ts checks `always` with it).
   const onSync = process.env.ROOM_DEBUG_FSYNC === '1' ? (seq: number) => log(`fsync through seq ${seq}`) : undefined;
@@ -240,11 +262,27 @@ async function main(): Promise<void> {
   log(
     `history ${state.chat}: ${report.events} events${report.skipped > 0 ? `, ${report.skipped} bad lines skipped` : ''}${report.tornTail ? ' (torn last line ignored)' : ''}; epoch ${history.epoch}; fsync ${describeDurability(durability)}`,
   );
+  // The registry writes the users and host; the room's NATS setting is kept here (it never changes).
   const saveState = (next: RoomState) =>
-    writeFileAtomic(paths.state, `${JSON.stringify(next, null, 2)}\n`, { durable: true });
+    writeFileAtomic(
+      paths.state,
+      `${JSON.stringify(state.nats === undefined ? next : { ...next, nats: state.nats }, null, 2)}\n`,
+      { durable: true },
+    );
   const registry = new Registry(state, saveState);
   // Records the history path for poll, watch and restarts; clears a previous /exit's mark.
   if (existing === null || existing.stopped !== undefined) saveState({ ...state, stopped: undefined });
+
+  const stream =
+    nats === undefined
+      ? undefined
+      : await EventStream.open(nats, {
+          room: paths.room,
+          url: state.nats!,
+          replicas: config.natsReplicas,
+          log: history,
+          say: log,
+        });
 
   let app: FastifyInstance | undefined;
   let keeper: SocketKeeper | undefined;
@@ -260,13 +298,24 @@ async function main(): Promise<void> {
     polledAt: (names) => cursorTimes(paths, names),
     requestExit: () => void stop('exit'),
     claims: config.claims,
+    sequencer: stream,
   });
+  if (stream !== undefined) {
+    // Catches up with the stream before listening, so the first client sees the room as it is.
+    await stream.start({
+      fanOut: (events, lines) => room.hub.publish(events, lines),
+      cleared: () => room.hub.cleared(),
+      checkLog: () => room.room.checkLog(),
+    });
+    log(`history mirrors stream of room ${paths.room} on ${state.nats}, through seq ${history.state.lastSeq}`);
+    // The shared room state (tokens, host, kicks, claims, presence: issue 16) attaches here, to `nats` and the broker's parts.
+  }
 
   const stop = (reason: CloseReason): Promise<void> => {
     stopping ??= (async () => {
       log(`stopping (${reason})`);
       room.closing = true;
-      room.room.commit(); // what was accepted this turn is stored and seen before the streams end
+      await room.room.settled(); // what was accepted is stored and seen before the streams end
       if (reason === 'exit') {
         try {
           registry.markExited();
@@ -284,6 +333,8 @@ async function main(): Promise<void> {
       const keeperClosed = keeper?.close(); // its connections belong to the app, which closes them
       await app?.close();
       await keeperClosed;
+      await stream?.close();
+      await nats?.drain().catch(() => {});
       history.close();
       log('stopped');
       process.exit(0);
@@ -306,6 +357,14 @@ async function main(): Promise<void> {
     () => void stop('shutdown'),
   );
   log(`room ${paths.room} listening on ${paths.socket} (pid ${process.pid}, version ${VERSION})`);
+}
+
+/** Connects to a shared room's NATS server with the standard NATS credentials (server/nats/connect.ts). */
+async function connectShared(setting: string, name: string) {
+  const access = natsAccess(setting, process.env);
+  const nc = await connectNats(access, name);
+  log(`room shared through NATS ${setting} (credentials: ${access.source})`);
+  return nc;
 }
 
 // A failed start ends with one machine-readable line, after any stack trace:
