@@ -334,7 +334,7 @@ async function main(): Promise<void> {
       await app?.close();
       await keeperClosed;
       await stream?.close();
-      await nats?.drain().catch(() => {});
+      if (nats !== undefined) await closeNats(nats);
       history.close();
       log('stopped');
       process.exit(0);
@@ -365,6 +365,13 @@ async function connectShared(setting: string, name: string) {
   const nc = await connectNats(access, name);
   log(`room shared through NATS ${setting} (credentials: ${access.source})`);
   return nc;
+}
+
+/** Drains the NATS connection (what it still has to send goes out), but gives up after a second: NATS may be down. */
+async function closeNats(nc: Awaited<ReturnType<typeof connectShared>>): Promise<void> {
+  const drained = nc.drain().catch(() => {});
+  await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
+  if (!nc.isClosed()) await nc.close().catch(() => {});
 }
 
 // A failed start ends with one machine-readable line, after any stack trace:
