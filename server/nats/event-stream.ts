@@ -214,7 +214,7 @@ export class EventStream implements Sequencer {
    * once the mirror holds what the stream held at the start (or after
    * `catchUpMs`, reading on in the background).
    */
-  async start(sink: StreamSink, catchUpMs = 30_000): Promise<void> {
+  async start(sink: StreamSink, catchUpMs = 10_000): Promise<void> {
     this.#sink = sink;
     void this.#watchConnection();
     const last = (
@@ -223,7 +223,7 @@ export class EventStream implements Sequencer {
       })
     ).state.last_seq;
     const caughtUp = new Promise<void>((resolve) => {
-      if (this.#options.log.state.lastSeq >= last) resolve();
+      if (this.#readThrough >= last) resolve();
       else this.#caughtUp = { seq: last, resolve };
     });
     await this.#read();
@@ -314,8 +314,9 @@ export class EventStream implements Sequencer {
       }
       this.#incoming = this.#incoming.slice(end);
     }
+    // Caught up once everything read is written (events skipped as not room events count: they were read).
     const caughtUp = this.#caughtUp;
-    if (caughtUp !== undefined && this.#options.log.state.lastSeq >= caughtUp.seq) caughtUp.resolve();
+    if (caughtUp !== undefined && this.#readThrough >= caughtUp.seq) caughtUp.resolve();
   }
 
   /** Appends events read from the stream to the mirror, fans them out and answers their senders. */
