@@ -12,14 +12,18 @@
 //
 // A shared room (issue 16: its state names a NATS server) connects to NATS
 // before it listens, and keeps its history as a mirror of the room's
-// JetStream stream (server/nats/event-stream.ts); a broker that cannot reach
-// that server at its start does not start (nats_unreachable, exit 3).
+// JetStream stream (server/nats/event-stream.ts). The first start, which
+// creates the room, must reach that server (else nats_unreachable, exit 3,
+// and no room); a later start that cannot reach it starts all the same,
+// serves reads from the history, refuses writes, and connects once it can.
 import { lstatSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { NatsConnection } from '@nats-io/transport-node';
 import type { FastifyInstance } from 'fastify';
 import type { CloseReason } from '../shared/api.ts';
+import type { RoomEvent } from '../shared/events.ts';
 import { RoomError } from '../shared/errors.ts';
 import { roomDirFrom, roomPaths, type RoomPaths } from '../shared/paths.ts';
 import { emptyState, readRoomState, type RoomState } from '../shared/room-state.ts';
@@ -253,8 +257,16 @@ async function main(): Promise<void> {
     log(`room ${paths.room} already uses ${existing.chat}; ignoring --chat ${config.chat}`);
   }
   // Before any file is made: a first start that cannot reach NATS leaves no room behind.
-  const nats =
-    state.nats === undefined ? undefined : await connectShared(state.nats, `room ${paths.room} broker ${process.pid}`);
+  const natsName = `room ${paths.room} broker ${process.pid}`;
+  let nats: NatsConnection | undefined;
+  if (state.nats !== undefined) {
+    const creating = existing === null;
+    nats = await connectShared(state.nats, natsName, false).catch((error: unknown) => {
+      if (creating) throw error;
+      log(`${(error as Error).message}; serving reads from the history, refusing writes until it can be reached`);
+      return undefined;
+    });
+  }
   const durability = durabilityFrom(process.env);
   // ROOM_DEBUG_FSYNC=1 logs every fsync of the history (test/fault-history.test.ts checks `always` with it).
   const onSync = process.env.ROOM_DEBUG_FSYNC === '1' ? (seq: number) => log(`fsync through seq ${seq}`) : undefined;
@@ -274,15 +286,9 @@ async function main(): Promise<void> {
   if (existing === null || existing.stopped !== undefined) saveState({ ...state, stopped: undefined });
 
   const stream =
-    nats === undefined
+    state.nats === undefined
       ? undefined
-      : await EventStream.open(nats, {
-          room: paths.room,
-          url: state.nats!,
-          replicas: config.natsReplicas,
-          log: history,
-          say: log,
-        });
+      : new EventStream({ room: paths.room, url: state.nats, replicas: config.natsReplicas, log: history, say: log });
 
   let app: FastifyInstance | undefined;
   let keeper: SocketKeeper | undefined;
@@ -301,14 +307,25 @@ async function main(): Promise<void> {
     sequencer: stream,
   });
   if (stream !== undefined) {
-    // Catches up with the stream before listening, so the first client sees the room as it is.
-    await stream.start({
-      fanOut: (events, lines) => room.hub.publish(events, lines),
+    const sink = {
+      fanOut: (events: readonly RoomEvent[], lines: readonly string[]) => room.hub.publish(events, lines),
       cleared: () => room.hub.cleared(),
       checkLog: () => room.room.checkLog(),
-    });
-    log(`history mirrors stream of room ${paths.room} on ${state.nats}, through seq ${history.state.lastSeq}`);
-    // The shared room state (tokens, host, kicks, claims, presence: issue 16) attaches here, to `nats` and the broker's parts.
+    };
+    const share = async (nc: NatsConnection) => {
+      await stream.connect(nc, sink);
+      log(`history mirrors the stream of room ${paths.room} on ${state.nats}, through seq ${history.state.lastSeq}`);
+      // The shared room state (tokens, host, kicks, claims, presence: issue 16) attaches here, to `nc` and the broker's parts.
+    };
+    // Catches up with the stream before listening, so the first client sees the room as it is.
+    if (nats !== undefined) await share(nats);
+    else
+      void connectShared(state.nats!, natsName, true)
+        .then(async (nc) => {
+          nats = nc;
+          await share(nc);
+        })
+        .catch((error: unknown) => log(`cannot share room ${paths.room}: ${(error as Error).message}`));
   }
 
   const stop = (reason: CloseReason): Promise<void> => {
@@ -359,16 +376,19 @@ async function main(): Promise<void> {
   log(`room ${paths.room} listening on ${paths.socket} (pid ${process.pid}, version ${VERSION})`);
 }
 
-/** Connects to a shared room's NATS server with the standard NATS credentials (server/nats/connect.ts). */
-async function connectShared(setting: string, name: string) {
+/**
+ * Connects to a shared room's NATS server with the standard NATS credentials
+ * (server/nats/connect.ts); `patiently`: keeps trying until it succeeds.
+ */
+async function connectShared(setting: string, name: string, patiently: boolean): Promise<NatsConnection> {
   const access = natsAccess(setting, process.env);
-  const nc = await connectNats(access, name);
+  const nc = await connectNats(access, name, patiently);
   log(`room shared through NATS ${setting} (credentials: ${access.source})`);
   return nc;
 }
 
 /** Drains the NATS connection (what it still has to send goes out), but gives up after a second: NATS may be down. */
-async function closeNats(nc: Awaited<ReturnType<typeof connectShared>>): Promise<void> {
+async function closeNats(nc: NatsConnection): Promise<void> {
   const drained = nc.drain().catch(() => {});
   await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
   if (!nc.isClosed()) await nc.close().catch(() => {});

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
-import { http, isAlive, waitUntil } from './helpers.ts';
+import { http, isAlive, ndjson, stopProcess, waitUntil } from './helpers.ts';
 import { Machine, seqsOf } from './nats-machines.ts';
 import { NatsServer } from './nats-server.ts';
 
@@ -83,7 +83,7 @@ test('a broker killed with SIGKILL and started again catches up from the stream:
   const mine = await sendUntilStored(a, alice, 'a after the restart', 10_000);
   assert.ok(mine !== null);
   await assertSameHistories([a, b], [...acknowledged, mine]);
-  assert.match(a.log(), /history mirrors stream of room kill on .*, through seq \d+/);
+  assert.match(a.log(), /history mirrors the stream of room kill on .*, through seq \d+/);
 });
 
 test('NATS killed and restarted during a burst: writes refused meanwhile, reads served, nothing acknowledged lost', async (t) => {
@@ -130,6 +130,32 @@ test('NATS killed and restarted during a burst: writes refused meanwhile, reads 
   assert.match(a.log(), /NATS connection back/);
 });
 
+test('a broker started while NATS is down serves reads, refuses writes, and joins in once NATS is back', async (t) => {
+  const nats = await NatsServer.start(t);
+  const a = new Machine(t, 'away', nats.url);
+  const b = new Machine(t, 'away', nats.url);
+  const alice = await a.join('alice');
+  const bob = await b.join('bob');
+  const before = await sendUntilStored(b, bob, 'before the outage', 10_000);
+  assert.ok(before !== null);
+  await waitUntil(() => a.history().length >= 1, 10_000, 'a to have it');
+  await nats.stop('SIGKILL');
+  await stopProcess(a.brokerPid());
+  // A's broker starts again (join needs no NATS here), while NATS is still down.
+  const joined = await a.dir.run(['join', 'away', 'carol']);
+  assert.equal(joined.code, 0, joined.stderr);
+  assert.match(a.log(), /serving reads from the history, refusing writes/);
+  const refused = await a.send(alice, 'while away');
+  assert.equal(refused.code, 3, refused.stderr);
+  const polled = await a.poll(alice);
+  assert.equal(polled.code, 0, polled.stderr);
+  assert.ok(ndjson<Line>(polled.stdout).some((e) => e.content === 'before the outage'));
+  await nats.restart();
+  const after = await sendUntilStored(a, alice, 'after the outage', 20_000);
+  assert.ok(after !== null, 'writable once NATS is back');
+  await assertSameHistories([a, b], [before, after]);
+});
+
 test('a three-node cluster with one node killed keeps the room writable (replicas 3)', async (t) => {
   const nodes = await NatsServer.cluster(t, 3);
   const urls = nodes.map((node) => node.url).join(',');
@@ -157,7 +183,7 @@ test('a three-node cluster with one node killed keeps the room writable (replica
       [b, bob],
     ] as const) {
       const line = await sendUntilStored(machine, token, `after ${i}`, 20_000);
-      assert.ok(line !== null, `after ${i} was acknowledged with a node down`);
+      assert.ok(line !== null, `after ${i} was acknowledged with a node down\n${a.log()}\n${b.log()}`);
       acknowledged.push(line);
     }
   }

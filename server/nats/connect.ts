@@ -136,12 +136,13 @@ export function natsAccess(setting: string, env: NodeJS.ProcessEnv): NatsAccess 
 /**
  * Connects for the broker's whole life: it reconnects by itself forever
  * (the room refuses writes meanwhile: server/nats/event-stream.ts) and
- * notices a silent server within ~2 pings. The first connection must
- * succeed: a broker that cannot reach its room's server does not start.
+ * notices a silent server within ~2 pings. Fails at once when the server
+ * cannot be reached, or, `patiently`, keeps trying until it can.
  */
-export async function connectNats(access: NatsAccess, name: string): Promise<NatsConnection> {
+export async function connectNats(access: NatsAccess, name: string, patiently = false): Promise<NatsConnection> {
   try {
     return await connect({
+      waitOnFirstConnect: patiently,
       servers: access.servers,
       name,
       maxReconnectAttempts: -1,

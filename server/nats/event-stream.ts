@@ -62,6 +62,8 @@ const PUBLISH_TIMEOUT_MS = 5_000;
 const MIRROR_TIMEOUT_MS = 10_000;
 /** After a failed mirror append (disk full) or a reader that ended, the next try. */
 const RETRY_MS = 1_000;
+/** An acknowledged event not read back within this long means the reader is stuck: it is made again. */
+const STALL_MS = 2_000;
 
 /** A room id as a stream name or subject token: `.` and `_` escaped (see above). */
 export function natsName(room: string): string {
@@ -112,10 +114,16 @@ interface Waiter {
   readonly reject: (error: unknown) => void;
 }
 
+/** The stream's connection, once it has one. */
+interface Link {
+  readonly nc: NatsConnection;
+  readonly js: JetStreamClient;
+  readonly jsm: JetStreamManager;
+}
+
 export class EventStream implements Sequencer {
-  readonly #nc: NatsConnection;
-  readonly #js: JetStreamClient;
-  readonly #jsm: JetStreamManager;
+  /** Undefined until connect() succeeded: a broker may start while NATS is away, and then refuses writes. */
+  #link: Link | undefined;
   readonly #options: EventStreamOptions;
   readonly #stream: string;
   readonly #subject: string;
@@ -135,11 +143,11 @@ export class EventStream implements Sequencer {
   /** Resolves the start's wait once the mirror reaches this sequence. */
   #caughtUp: { readonly seq: number; readonly resolve: () => void } | undefined;
   #reader: { close(): Promise<unknown> } | undefined;
+  /** Counts the readers made: a replaced reader's end is not mistaken for the current one's. */
+  #generation = 0;
+  #restartedAt = 0;
 
-  private constructor(nc: NatsConnection, jsm: JetStreamManager, options: EventStreamOptions) {
-    this.#nc = nc;
-    this.#jsm = jsm;
-    this.#js = jetstream(nc);
+  constructor(options: EventStreamOptions) {
     this.#options = options;
     this.#stream = streamName(options.room);
     this.#subject = subjectOf(options.room);
@@ -147,34 +155,49 @@ export class EventStream implements Sequencer {
   }
 
   /**
-   * Finds or creates the room's stream and checks the mirror belongs to it:
-   * a mirror ahead of the stream (the stream was deleted, or the room was
-   * shared through another NATS system) is refused rather than mixed.
+   * Takes the connection: finds or creates the room's stream, checks the
+   * mirror belongs to it (a mirror ahead of the stream, whose stream was
+   * deleted or which was shared through another NATS system, is refused
+   * rather than mixed), then reads the stream into the mirror and out to
+   * `sink`. Resolves once the mirror holds what the stream held (or after
+   * `catchUpMs`, reading on in the background).
    */
-  static async open(nc: NatsConnection, options: EventStreamOptions): Promise<EventStream> {
+  async connect(nc: NatsConnection, sink: StreamSink, catchUpMs = 10_000): Promise<void> {
+    const { log, room, url } = this.#options;
     const jsm = await jetstreamManager(nc).catch((error: unknown) => {
       throw new RoomError(
         'nats_unreachable',
-        `the NATS server of this room (${options.url}) has no JetStream: ${(error as Error).message} (run nats-server -js)`,
+        `the NATS server of this room (${url}) has no JetStream: ${(error as Error).message} (run nats-server -js)`,
         { cause: error },
       );
     });
-    const stream = new EventStream(nc, jsm, options);
-    const last = await stream.#ensureStream();
-    const mirrored = options.log.state.lastSeq;
+    const link = { nc, js: jetstream(nc), jsm };
+    const last = await this.#ensureStream(link);
+    const mirrored = log.state.lastSeq;
     if (last < mirrored)
       throw new RoomError(
         'internal',
-        `this machine's history of room ${options.room} reaches seq ${mirrored}, but the stream ${stream.#stream} on ${options.url} ends at ${last}: it is not the stream this history came from (deleted and made again, or another NATS system); move the history file away to start from the stream`,
+        `this machine's history of room ${room} reaches seq ${mirrored}, but the stream ${this.#stream} on ${url} ends at ${last}: it is not the stream this history came from (deleted and made again, or another NATS system); move the history file away to start from the stream`,
       );
-    return stream;
+    this.#link = link;
+    this.#sink = sink;
+    void this.#watchConnection(nc);
+    const caughtUp = new Promise<void>((resolve) => {
+      if (this.#readThrough >= last) resolve();
+      else this.#caughtUp = { seq: last, resolve };
+    });
+    await this.#read();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([caughtUp, new Promise((resolve) => (timer = setTimeout(resolve, catchUpMs)))]);
+    clearTimeout(timer);
+    this.#caughtUp = undefined;
   }
 
   /** The stream's last sequence, creating the stream if it does not exist. */
-  async #ensureStream(): Promise<number> {
+  async #ensureStream({ jsm }: Link): Promise<number> {
     const { replicas, say } = this.#options;
     try {
-      const info = await this.#jsm.streams.info(this.#stream);
+      const info = await jsm.streams.info(this.#stream);
       if (info.config.num_replicas !== replicas)
         say(
           `stream ${this.#stream} has ${info.config.num_replicas} replicas (ROOM_NATS_REPLICAS=${replicas} applies to a new stream only)`,
@@ -184,7 +207,7 @@ export class EventStream implements Sequencer {
       if (!/stream not found/i.test((error as Error).message)) throw this.#unreachable(error);
     }
     try {
-      const info = await this.#jsm.streams.add({
+      const info = await jsm.streams.add({
         name: this.#stream,
         subjects: [this.#subject],
         storage: StorageType.File,
@@ -194,7 +217,7 @@ export class EventStream implements Sequencer {
       return info.state.last_seq;
     } catch (error) {
       // Another machine created it a moment ago.
-      const info = await this.#jsm.streams.info(this.#stream).catch(() => {
+      const info = await jsm.streams.info(this.#stream).catch(() => {
         throw this.#unreachable(error);
       });
       return info.state.last_seq;
@@ -209,54 +232,47 @@ export class EventStream implements Sequencer {
     );
   }
 
-  /**
-   * Starts reading the stream into the mirror and out to `sink`; resolves
-   * once the mirror holds what the stream held at the start (or after
-   * `catchUpMs`, reading on in the background).
-   */
-  async start(sink: StreamSink, catchUpMs = 10_000): Promise<void> {
-    this.#sink = sink;
-    void this.#watchConnection();
-    const last = (
-      await this.#jsm.streams.info(this.#stream).catch((error: unknown) => {
-        throw this.#unreachable(error);
-      })
-    ).state.last_seq;
-    const caughtUp = new Promise<void>((resolve) => {
-      if (this.#readThrough >= last) resolve();
-      else this.#caughtUp = { seq: last, resolve };
-    });
-    await this.#read();
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([caughtUp, new Promise((resolve) => (timer = setTimeout(resolve, catchUpMs)))]);
-    clearTimeout(timer);
-    this.#caughtUp = undefined;
-  }
-
   /** Tracks the connection: writes are refused while it is down. */
-  async #watchConnection(): Promise<void> {
-    for await (const status of this.#nc.status()) {
+  async #watchConnection(nc: NatsConnection): Promise<void> {
+    for await (const status of nc.status()) {
       if (status.type === 'disconnect') {
         this.#connected = false;
         this.#options.say(`NATS connection lost (${this.#options.url}): writes are refused until it is back`);
       } else if (status.type === 'reconnect') {
         this.#connected = true;
-        this.#options.say(`NATS connection back (${status.server}): catching up from seq ${this.#readThrough + 1}`);
+        this.#restartedAt = 0;
+        this.#restartReader(`NATS connection back (${status.server})`);
       }
     }
   }
 
-  /** One ordered consumer from the mirror's end; made again if it ever ends while the broker runs. */
+  /**
+   * One ordered consumer from the mirror's end. It is made again (from the
+   * mirror's end) when it ends while the broker runs, after every
+   * reconnection, and when an acknowledged event is not read within
+   * STALL_MS: the library's own recovery waits for missed heartbeats, which
+   * never come while it re-checks a consumer whose server died.
+   */
   async #read(): Promise<void> {
-    const consumer = await this.#js.consumers.get(this.#stream, {
+    const generation = ++this.#generation;
+    const consumer = await this.#link!.js.consumers.get(this.#stream, {
       filter_subjects: this.#subject,
       deliver_policy: DeliverPolicy.StartSequence,
       opt_start_seq: this.#readThrough + 1,
     });
-    const messages = await consumer.consume({ callback: (msg) => this.#received(msg) });
+    // Heartbeats every second: a reader whose consumer died misses two and is made again.
+    const messages = await consumer.consume({
+      callback: (msg) => this.#received(msg),
+      expires: 10_000,
+      idle_heartbeat: 1_000,
+    });
+    if (generation !== this.#generation || this.#closing) {
+      await messages.close(); // replaced while it was being made
+      return;
+    }
     this.#reader = messages;
     void messages.closed().then((error) => {
-      if (this.#closing) return;
+      if (this.#closing || generation !== this.#generation) return;
       this.#options.say(
         `the stream reader ended (${error instanceof Error ? error.message : 'closed'}): reading again`,
       );
@@ -272,6 +288,28 @@ export class EventStream implements Sequencer {
         this.#rereadLater();
       });
     }, RETRY_MS).unref();
+  }
+
+  /** Drops the current reader and reads again from the mirror's end (at most once per STALL_MS). */
+  #restartReader(why: string): void {
+    if (this.#closing || this.#link === undefined || Date.now() - this.#restartedAt < STALL_MS) return;
+    this.#restartedAt = Date.now();
+    this.#options.say(`${why}: reading the stream again from seq ${this.#readThrough + 1}`);
+    this.#generation++;
+    const old = this.#reader;
+    this.#reader = undefined;
+    void old?.close().catch(() => {});
+    this.#read().catch((error: unknown) => {
+      this.#options.say(`cannot read the stream yet: ${(error as Error).message}`);
+      this.#rereadLater();
+    });
+  }
+
+  /** After an acknowledged publish: if the reader has not read `seq` within STALL_MS, it is stuck. */
+  #expectRead(seq: number): void {
+    setTimeout(() => {
+      if (this.#readThrough < seq) this.#restartReader(`seq ${seq} was stored but not read within ${STALL_MS} ms`);
+    }, STALL_MS).unref();
   }
 
   #received(msg: JsMsg): void {
@@ -364,7 +402,7 @@ export class EventStream implements Sequencer {
   }
 
   checkWritable(): void {
-    if (!this.#connected || this.#closing || this.#nc.isClosed())
+    if (this.#link === undefined || !this.#connected || this.#closing || this.#link.nc.isClosed())
       throw roomError('nats_unreachable', { url: this.#options.url });
   }
 
@@ -382,7 +420,7 @@ export class EventStream implements Sequencer {
     mirrored.catch(() => {}); // a rejection before the ack is awaited below is not unhandled
     let seq: number;
     try {
-      const ack = await this.#js.publish(this.#subject, JSON.stringify(event), {
+      const ack = await this.#link!.js.publish(this.#subject, JSON.stringify(event), {
         msgID: event.id,
         timeout: PUBLISH_TIMEOUT_MS,
         ...(clear ? { headers: clearHeaders() } : {}),
@@ -397,6 +435,7 @@ export class EventStream implements Sequencer {
       );
     }
     if (clear) void this.#purgeBefore(seq);
+    this.#expectRead(seq);
     // A retried id (the duplicate window) may be in the mirror already.
     this.#resolveFromMirror(event.id);
     let timer: NodeJS.Timeout | undefined;
@@ -434,7 +473,7 @@ export class EventStream implements Sequencer {
   /** After a /clear notice stored at `seq`: the stream drops what came before it (the notice stays). */
   async #purgeBefore(seq: number): Promise<void> {
     try {
-      const purged = await this.#jsm.streams.purge(this.#stream, { seq });
+      const purged = await this.#link!.jsm.streams.purge(this.#stream, { seq });
       this.#options.say(`/clear: purged ${purged.purged} events below seq ${seq} from ${this.#stream}`);
     } catch (error) {
       this.#options.say(`/clear: could not purge ${this.#stream} below seq ${seq}: ${(error as Error).message}`);
