@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
 import { nkeys } from '@nats-io/transport-node';
 import { natsAccess } from '../server/nats/connect.ts';
+import { natsName, streamName, subjectOf } from '../server/nats/event-stream.ts';
 import { RoomError } from '../shared/errors.ts';
 import { natsServers } from '../shared/nats-url.ts';
 import { Machine } from './nats-machines.ts';
@@ -43,6 +44,14 @@ test('NATS URLs: one or several, nats:// or tls:// or host:port; credentials, pa
     'nats://',
   ])
     usage(() => natsServers(bad));
+});
+
+test('room ids as stream names and subjects: `.` and `_` escaped, so two ids never share a stream', () => {
+  assert.equal(streamName('my-room'), 'ROOM_my-room');
+  assert.equal(subjectOf('a.b'), 'room.a_2eb.events');
+  const ids = ['a.b', 'a_b', 'a_2eb', 'a_5fb', 'A.b', 'a-b'];
+  assert.equal(new Set(ids.map(natsName)).size, ids.length);
+  for (const id of ids) assert.match(natsName(id), /^[A-Za-z0-9_-]+$/);
 });
 
 test('credentials come from the selected NATS context, NATS_CONTEXT, or NATS_CREDS', (t) => {

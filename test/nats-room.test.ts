@@ -6,7 +6,10 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { ndjson, pipelinedPosts, RoomDir, SseReader } from './helpers.ts';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { streamName } from '../server/nats/event-stream.ts';
+import { ndjson, pipelinedPosts, RoomDir, SseReader, stopProcess } from './helpers.ts';
 import { Machine, seqsOf } from './nats-machines.ts';
 import { freePort, NatsServer } from './nats-server.ts';
 
@@ -198,4 +201,23 @@ test('bad NATS settings are refused before anything is created', async (t) => {
   const other = await m.dir.run(['join', 'kept', 'bob', '--nats', `nats://127.0.0.1:${port}`]);
   assert.equal(other.code, 2, other.stderr);
   assert.match(other.stderr, /is shared through/);
+});
+
+test('a history ahead of its stream (the stream was deleted) is refused at start, not mixed', async (t) => {
+  const nats = await NatsServer.start(t);
+  const a = new Machine(t, 'gone', nats.url);
+  const alice = await a.join('alice');
+  assert.equal((await a.send(alice, 'kept here')).code, 0);
+  await stopProcess(a.brokerPid());
+  const nc = await connect({ servers: nats.url });
+  await (await jetstreamManager(nc)).streams.delete(streamName('gone'));
+  await nc.close();
+  const restarted = await a.dir.run(['join', 'gone', 'bob']);
+  assert.equal(restarted.code, 3, restarted.stderr); // the broker failed to start: it says why
+  assert.match(restarted.stderr, /reaches seq 1, but the stream ROOM_gone .* ends at 0/);
+  assert.deepEqual(
+    a.history().map((l) => (JSON.parse(l) as Line).content),
+    ['kept here'],
+    'the history is left as it was',
+  );
 });
