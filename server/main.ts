@@ -256,7 +256,7 @@ async function main(): Promise<void> {
   if (existing !== null && config.chat !== undefined && resolve(config.chat) !== existing.chat) {
     log(`room ${paths.room} already uses ${existing.chat}; ignoring --chat ${config.chat}`);
   }
-  // Before any file is made: a first start that cannot reach NATS leaves no room behind.
+  // Before the state file is written: a first start that cannot reach NATS leaves no room behind.
   const natsName = `room ${paths.room} broker ${process.pid}`;
   let nats: NatsConnection | undefined;
   if (state.nats !== undefined) {
@@ -274,6 +274,11 @@ async function main(): Promise<void> {
   log(
     `history ${state.chat}: ${report.events} events${report.skipped > 0 ? `, ${report.skipped} bad lines skipped` : ''}${report.tornTail ? ' (torn last line ignored)' : ''}; epoch ${history.epoch}; fsync ${describeDurability(durability)}`,
   );
+  const stream =
+    state.nats === undefined
+      ? undefined
+      : new EventStream({ room: paths.room, url: state.nats, replicas: config.natsReplicas, log: history, say: log });
+  if (stream !== undefined && nats !== undefined) await stream.attach(nats);
   // The registry writes the users and host; the room's NATS setting is kept here (it never changes).
   const saveState = (next: RoomState) =>
     writeFileAtomic(
@@ -284,11 +289,6 @@ async function main(): Promise<void> {
   const registry = new Registry(state, saveState);
   // Records the history path for poll, watch and restarts; clears a previous /exit's mark.
   if (existing === null || existing.stopped !== undefined) saveState({ ...state, stopped: undefined });
-
-  const stream =
-    state.nats === undefined
-      ? undefined
-      : new EventStream({ room: paths.room, url: state.nats, replicas: config.natsReplicas, log: history, say: log });
 
   let app: FastifyInstance | undefined;
   let keeper: SocketKeeper | undefined;
@@ -312,18 +312,19 @@ async function main(): Promise<void> {
       cleared: () => room.hub.cleared(),
       checkLog: () => room.room.checkLog(),
     };
-    const share = async (nc: NatsConnection) => {
-      await stream.connect(nc, sink);
+    const share = async (nc: NatsConnection, attached: boolean) => {
+      if (!attached) await stream.attach(nc);
+      await stream.start(sink);
       log(`history mirrors the stream of room ${paths.room} on ${state.nats}, through seq ${history.state.lastSeq}`);
       // The shared room state (tokens, host, kicks, claims, presence: issue 16) attaches here, to `nc` and the broker's parts.
     };
     // Catches up with the stream before listening, so the first client sees the room as it is.
-    if (nats !== undefined) await share(nats);
+    if (nats !== undefined) await share(nats, true);
     else
       void connectShared(state.nats!, natsName, true)
         .then(async (nc) => {
           nats = nc;
-          await share(nc);
+          await share(nc, false);
         })
         .catch((error: unknown) => log(`cannot share room ${paths.room}: ${(error as Error).message}`));
   }

@@ -122,7 +122,7 @@ interface Link {
 }
 
 export class EventStream implements Sequencer {
-  /** Undefined until connect() succeeded: a broker may start while NATS is away, and then refuses writes. */
+  /** Undefined until attach() succeeded: a broker may start while NATS is away, and then refuses writes. */
   #link: Link | undefined;
   readonly #options: EventStreamOptions;
   readonly #stream: string;
@@ -146,6 +146,8 @@ export class EventStream implements Sequencer {
   /** Counts the readers made: a replaced reader's end is not mistaken for the current one's. */
   #generation = 0;
   #restartedAt = 0;
+  /** start() has run: sends are taken (before, a send's event could not reach the mirror). */
+  #started = false;
 
   constructor(options: EventStreamOptions) {
     this.#options = options;
@@ -155,14 +157,12 @@ export class EventStream implements Sequencer {
   }
 
   /**
-   * Takes the connection: finds or creates the room's stream, checks the
+   * Takes the connection: finds or creates the room's stream and checks the
    * mirror belongs to it (a mirror ahead of the stream, whose stream was
    * deleted or which was shared through another NATS system, is refused
-   * rather than mixed), then reads the stream into the mirror and out to
-   * `sink`. Resolves once the mirror holds what the stream held (or after
-   * `catchUpMs`, reading on in the background).
+   * rather than mixed). Nothing is read yet (start()).
    */
-  async connect(nc: NatsConnection, sink: StreamSink, catchUpMs = 10_000): Promise<void> {
+  async attach(nc: NatsConnection): Promise<void> {
     const { log, room, url } = this.#options;
     const jsm = await jetstreamManager(nc).catch((error: unknown) => {
       throw new RoomError(
@@ -180,12 +180,27 @@ export class EventStream implements Sequencer {
         `this machine's history of room ${room} reaches seq ${mirrored}, but the stream ${this.#stream} on ${url} ends at ${last}: it is not the stream this history came from (deleted and made again, or another NATS system); move the history file away to start from the stream`,
       );
     this.#link = link;
+  }
+
+  /**
+   * Reads the stream (attached) into the mirror and out to `sink`; resolves
+   * once the mirror holds what the stream holds now (or after `catchUpMs`,
+   * reading on in the background). Writes are taken from now on.
+   */
+  async start(sink: StreamSink, catchUpMs = 10_000): Promise<void> {
+    const link = this.#link!;
     this.#sink = sink;
-    void this.#watchConnection(nc);
+    void this.#watchConnection(link.nc);
+    const last = (
+      await link.jsm.streams.info(this.#stream).catch((error: unknown) => {
+        throw this.#unreachable(error);
+      })
+    ).state.last_seq;
     const caughtUp = new Promise<void>((resolve) => {
       if (this.#readThrough >= last) resolve();
       else this.#caughtUp = { seq: last, resolve };
     });
+    this.#started = true;
     await this.#read();
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([caughtUp, new Promise((resolve) => (timer = setTimeout(resolve, catchUpMs)))]);
@@ -402,7 +417,7 @@ export class EventStream implements Sequencer {
   }
 
   checkWritable(): void {
-    if (this.#link === undefined || !this.#connected || this.#closing || this.#link.nc.isClosed())
+    if (this.#link === undefined || !this.#started || !this.#connected || this.#closing || this.#link.nc.isClosed())
       throw roomError('nats_unreachable', { url: this.#options.url });
   }
 
