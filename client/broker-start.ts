@@ -251,3 +251,21 @@ export async function restartStopped(paths: RoomPaths, error: unknown): Promise<
   await ensureBroker(paths);
   return true;
 }
+
+/**
+ * A shared room's history file is a mirror that its broker keeps current
+ * (server/nats/event-stream.ts; such a broker does not stop when idle).
+ * Before poll or watch read it, this starts the broker if none runs (it
+ * catches up with the room's stream before it answers). When it cannot
+ * start, the file is read as it is, with a line on stderr.
+ */
+export async function ensureMirror(paths: RoomPaths, warn: (line: string) => void): Promise<void> {
+  if ((await probeSocket(paths.socket)) === 'alive') return;
+  try {
+    await ensureBroker(paths);
+  } catch (error) {
+    warn(
+      `the broker of shared room ${paths.room} could not start (${(error as Error).message}): reading this machine's copy as it is`,
+    );
+  }
+}

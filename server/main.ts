@@ -56,6 +56,8 @@ interface BrokerConfig {
   readonly stallMs: number;
   /** Stop after this long with no live session and no request; 0: never. */
   readonly idleMs: number;
+  /** ROOM_IDLE_SECONDS was set (a shared room's broker stops when idle only then). */
+  readonly idleSet: boolean;
   readonly claims: ClaimSettings;
   readonly requestTimeoutMs: number | undefined;
 }
@@ -91,6 +93,7 @@ function configFrom(argv: string[], env: NodeJS.ProcessEnv): BrokerConfig {
     maxBuffer: Number(env.ROOM_SSE_MAX_BUFFER ?? 1 << 20),
     stallMs: Number(env.ROOM_SSE_STALL_MS ?? 30_000),
     idleMs: idleMsFrom(env.ROOM_IDLE_SECONDS),
+    idleSet: env.ROOM_IDLE_SECONDS !== undefined && env.ROOM_IDLE_SECONDS !== '',
     // Checked here, before any file is touched: a bad setting changes nothing.
     claims: claimSettingsFrom(env, paths.claims),
     requestTimeoutMs: env.ROOM_REQUEST_TIMEOUT_MS === undefined ? undefined : Number(env.ROOM_REQUEST_TIMEOUT_MS),
@@ -368,10 +371,13 @@ async function main(): Promise<void> {
   const listening = app;
   await privately(() => listening.listen({ path: paths.socket, backlog: LISTEN_BACKLOG }));
   keeper = new SocketKeeper(app, paths.socket);
+  // A shared room's broker is what keeps this machine's history current (poll, watch and log read
+  // it): it does not stop when idle, unless ROOM_IDLE_SECONDS says so.
+  const idleMs = stream !== undefined && !config.idleSet ? 0 : config.idleMs;
   watchIdle(
     app,
     () => room.hub.size,
-    config.idleMs,
+    idleMs,
     () => void stop('shutdown'),
   );
   log(`room ${paths.room} listening on ${paths.socket} (pid ${process.pid}, version ${VERSION})`);

@@ -221,3 +221,20 @@ test('a history ahead of its stream (the stream was deleted) is refused at start
     'the history is left as it was',
   );
 });
+
+test('poll on a machine whose broker is stopped starts it, and prints what others sent meanwhile', async (t) => {
+  const nats = await NatsServer.start(t);
+  const a = new Machine(t, 'mirror', nats.url);
+  const b = new Machine(t, 'mirror', nats.url);
+  const alice = await a.join('alice');
+  const bob = await b.join('bob');
+  assert.doesNotMatch(a.log(), /idle for/);
+  await stopProcess(a.brokerPid());
+  assert.equal((await b.send(bob, 'sent while a was stopped')).code, 0);
+  const polled = await a.poll(alice);
+  assert.equal(polled.code, 0, polled.stderr);
+  assert.ok(
+    ndjson<Line>(polled.stdout).some((e) => e.content === 'sent while a was stopped'),
+    polled.stdout,
+  );
+});
