@@ -52,8 +52,9 @@ interface Submitted {
   readonly reject: (error: unknown) => void;
 }
 
+type WithoutSeq<E> = E extends RoomEvent ? Omit<E, 'seq'> : never;
 /** An event stamped by the room, before the shared stream gives it its seq. */
-export type Unsequenced = RoomEvent extends infer E ? (E extends RoomEvent ? Omit<E, 'seq'> : never) : never;
+export type Unsequenced = WithoutSeq<RoomEvent>;
 
 /** Orders a shared room's events across machines (server/nats/event-stream.ts). */
 export interface Sequencer {
