@@ -4,6 +4,7 @@
 // unit-tested; each kind of credential is used for real against a
 // nats-server that requires it, through the real CLI.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -127,4 +128,52 @@ test('a room reaches a NATS server that requires a user and password, a token or
     /cannot connect to the NATS server of this room .*credentials: context wrong: user roomuser/,
   );
   assert.ok(!wrong.stderr.includes('not-it'));
+});
+
+/** A CA and a server certificate for 127.0.0.1 and localhost, made with openssl in a fresh folder. */
+function certificates(t: TestContext): { dir: string; ca: string; cert: string; key: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'room-tls-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const at = (name: string) => join(dir, name);
+  const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  openssl('req', '-x509', ...ec, '-days', '1', '-subj', '/CN=room test CA', '-keyout', 'ca.key', '-out', 'ca.pem');
+  openssl('req', ...ec, '-subj', '/CN=127.0.0.1', '-keyout', 'server.key', '-out', 'server.csr');
+  writeFileSync(at('ext.cnf'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
+  openssl(
+    'x509',
+    '-req',
+    '-in',
+    'server.csr',
+    '-CA',
+    'ca.pem',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-days',
+    '1',
+    '-extfile',
+    'ext.cnf',
+    '-out',
+    'server.pem',
+  );
+  return { dir, ca: at('ca.pem'), cert: at('server.pem'), key: at('server.key') };
+}
+
+test("a room reaches a NATS server over TLS with the context's CA; without it the start fails (exit 3)", async (t) => {
+  const tls = certificates(t);
+  const server = await NatsServer.start(t, { args: ['--tls', '--tlscert', tls.cert, '--tlskey', tls.key] });
+  const url = `tls://127.0.0.1:${server.port}`;
+  const home = contexts(t, { tls: { ca: tls.ca } });
+  const machine = new Machine(t, 'tls', url);
+  const token = await machine.join('alice', { XDG_CONFIG_HOME: home, NATS_CONTEXT: 'tls' });
+  const sent = await machine.send(token, 'over TLS');
+  assert.equal(sent.code, 0, sent.stderr);
+  assert.match(machine.log(), /credentials: context tls: TLS/);
+  const untrusted = new Machine(t, 'tls', url);
+  const refused = await untrusted.dir.run(['join', 'tls', 'bob', '--nats', url], {
+    env: { XDG_CONFIG_HOME: join(home, 'none') },
+  });
+  assert.equal(refused.code, 3, refused.stderr);
+  assert.match(refused.stderr, /cannot connect to the NATS server of this room/);
 });
