@@ -13,6 +13,7 @@ import * as fs from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RoomError, isErrorCode } from '../shared/errors.ts';
+import { natsSetting } from '../shared/nats-url.ts';
 import type { RoomPaths } from '../shared/paths.ts';
 import { lockHolder, tryLock, unlock } from '../shared/pid-lock.ts';
 import { readRoomState } from '../shared/room-state.ts';
@@ -81,20 +82,57 @@ export function brokerEnv(env: NodeJS.ProcessEnv, dir: string): NodeJS.ProcessEn
   for (const [name, value] of Object.entries(env)) {
     const keep =
       /^(PATH|HOME|USER|LOGNAME|LANG|LANGUAGE|TZ|TMPDIR|LC_[A-Z_]+|NODE_[A-Z0-9_]+)$/.test(name) ||
+      // Where a shared room's NATS credentials are (paths and a context name: server/nats/connect.ts).
+      /^(NATS_CREDS|NATS_CONTEXT|XDG_CONFIG_HOME)$/.test(name) ||
       (name.startsWith('ROOM_') && name !== 'ROOM_TOKEN');
     if (keep) kept[name] = value;
   }
   return { ...kept, ROOM_DIR: dir };
 }
 
+/**
+ * The NATS server a start names (`--nats`, else ROOM_NATS_URL), checked
+ * before anything starts: a bad URL is a usage error; so is `--nats` for a
+ * room that exists here without it, or with another server (a room's
+ * history cannot move between NATS systems). ROOM_NATS_URL only matters
+ * when the room is created. Returns the setting to create the room with.
+ */
+function natsChoice(paths: RoomPaths, given: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
+  const fromEnv = env.ROOM_NATS_URL === undefined || env.ROOM_NATS_URL === '' ? undefined : env.ROOM_NATS_URL;
+  const wanted = given ?? fromEnv;
+  if (wanted === undefined) return undefined;
+  const setting = natsSetting(wanted);
+  const state = readRoomState(paths);
+  if (state === null || given === undefined) return setting;
+  if (state.nats === undefined)
+    throw new RoomError(
+      'usage',
+      `room ${paths.room} already exists on this machine without NATS: its history cannot move onto ${setting} (use another room id to share one)`,
+    );
+  if (state.nats !== setting)
+    throw new RoomError('usage', `room ${paths.room} is shared through ${state.nats}, not ${setting}`);
+  return setting;
+}
+
 /** Spawns the broker detached and waits until it answers on the socket. */
-async function startBroker(paths: RoomPaths, chat: string | undefined, node: string): Promise<void> {
+async function startBroker(
+  paths: RoomPaths,
+  chat: string | undefined,
+  nats: string | undefined,
+  node: string,
+): Promise<void> {
   // `-f` only matters when it creates the room (a broker with state ignores it).
   if (chat !== undefined && !fs.existsSync(paths.state)) checkChatFolder(chat);
   const logFd = openForAppend(paths.log);
   const offset = fs.fstatSync(logFd).size;
   // Options, then `--`: a room id may start with `-` (`room join -- -dash x`).
-  const args = [brokerScript(), ...(chat === undefined ? [] : [`--chat=${chat}`]), '--', paths.room];
+  const args = [
+    brokerScript(),
+    ...(chat === undefined ? [] : [`--chat=${chat}`]),
+    ...(nats === undefined ? [] : [`--nats=${nats}`]),
+    '--',
+    paths.room,
+  ];
   const child = spawn(node, args, {
     detached: true,
     stdio: ['ignore', logFd, logFd],
@@ -162,12 +200,15 @@ function ensureRoomDir(dir: string): void {
 export interface EnsureOptions {
   /** The history path for a room being created (`-f`); ignored when it exists. */
   readonly chat?: string;
+  /** The NATS server(s) to share a room being created through (`--nats`; else ROOM_NATS_URL): shared/nats-url.ts. */
+  readonly nats?: string;
   /** The Node binary to run the broker with (defaults to the current one). */
   readonly node?: string;
 }
 
 /** Makes sure a broker answers on the room's socket; returns true if this call started it. */
 export async function ensureBroker(paths: RoomPaths, options: EnsureOptions = {}): Promise<boolean> {
+  const nats = natsChoice(paths, options.nats, process.env); // a bad setting creates nothing
   ensureRoomDir(paths.dir); // a fresh ROOM_DIR is private
   checkSocketPath(paths.socket);
   if ((await probeSocket(paths.socket)) === 'alive') return false;
@@ -181,7 +222,7 @@ export async function ensureBroker(paths: RoomPaths, options: EnsureOptions = {}
     if (tryLock(paths.lock).held) {
       try {
         if ((await probeSocket(paths.socket)) === 'alive') return false;
-        await startBroker(paths, options.chat, options.node ?? process.execPath);
+        await startBroker(paths, options.chat, nats, options.node ?? process.execPath);
         return true;
       } finally {
         unlock(paths.lock);
@@ -209,4 +250,22 @@ export async function restartStopped(paths: RoomPaths, error: unknown): Promise<
   if (state === null || state.stopped === 'exit' || (await probeSocket(paths.socket)) === 'alive') return false;
   await ensureBroker(paths);
   return true;
+}
+
+/**
+ * A shared room's history file is a mirror that its broker keeps current
+ * (server/nats/event-stream.ts; such a broker does not stop when idle).
+ * Before poll or watch read it, this starts the broker if none runs (it
+ * catches up with the room's stream before it answers). When it cannot
+ * start, the file is read as it is, with a line on stderr.
+ */
+export async function ensureMirror(paths: RoomPaths, warn: (line: string) => void): Promise<void> {
+  if ((await probeSocket(paths.socket)) === 'alive') return;
+  try {
+    await ensureBroker(paths);
+  } catch (error) {
+    warn(
+      `the broker of shared room ${paths.room} could not start (${(error as Error).message}): reading this machine's copy as it is`,
+    );
+  }
 }

@@ -14,6 +14,8 @@ export interface Reader {
   readonly chat: string;
   readonly cursor: CursorFile;
   readonly canSee: (event: RoomEvent) => boolean;
+  /** A room shared through NATS: its history is a mirror its broker keeps current (client/broker-start.ts ensureMirror). */
+  readonly shared: boolean;
   /** Re-reads the state file: throws invalid_token if the token was revoked since (a kick, /clear-tokens). */
   readonly checkToken: () => void;
 }
@@ -40,6 +42,7 @@ export function openReader(dir: string, roomId: string, token: string): Reader {
     chat: state.chat,
     cursor: new CursorFile(paths, user),
     canSee: (event) => isVisibleTo(event, user, host),
+    shared: state.nats !== undefined && state.stopped !== 'exit',
     checkToken: () => {
       const now = readRoomState(paths);
       if (now !== null && userForToken(now, token) === user) return;

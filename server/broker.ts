@@ -19,7 +19,7 @@ import type { EventLog } from './log/event-log.ts';
 import { andThen, type MaybePromise } from './maybe-async.ts';
 import { Presence } from './presence.ts';
 import type { Registry } from './registry.ts';
-import { type Draft, type PostResult, Room } from './room.ts';
+import { type Draft, type PostResult, Room, type Sequencer } from './room.ts';
 import { type StreamStart, Streams } from './streams.ts';
 
 export interface BrokerOptions {
@@ -38,6 +38,8 @@ export interface BrokerOptions {
   readonly now?: () => Date;
   /** Where claims are kept and how long their leases last (default: in memory, default leases). */
   readonly claims?: ClaimSettings;
+  /** A shared room's sequencer (server/nats/event-stream.ts); absent for a room on this machine only. */
+  readonly sequencer?: Sequencer;
 }
 
 export class Broker implements CommandContext {
@@ -80,6 +82,7 @@ export class Broker implements CommandContext {
       fanOut: (events, lines) => this.hub.publish(events, lines),
       say: options.say,
       now: options.now,
+      sequencer: options.sequencer,
     });
     this.queries = new HistoryQueries({ log: options.log, canSee, checkLog });
     this.streams = new Streams(this.room, this.hub, this.presence, this.queries);
@@ -146,7 +149,11 @@ export class Broker implements CommandContext {
    */
   async send(user: string, inbound: Inbound, id?: string): Promise<PostResult> {
     const draft = this.#accept(user, inbound);
-    if (draft === null) return this.#command(user, inbound as Extract<Inbound, { type: 'command' }>);
+    if (draft === null) {
+      const result = await this.#command(user, inbound as Extract<Inbound, { type: 'command' }>);
+      // In a shared room a command's event is answered once the stream has stored it (server/room.ts stored).
+      return result.stored && this.room.shared ? { stored: true, ...(await this.room.stored(result.event)) } : result;
+    }
     return { stored: true, ...(await this.room.submit(draft, id)) };
   }
 
@@ -230,10 +237,13 @@ export class Broker implements CommandContext {
     return { you, host: this.registry.host, online, listening, recent };
   }
 
-  clearHistory(): void {
-    this.room.commit(); // sends received before the /clear are cleared with the rest
-    this.room.log.clear();
-    this.hub.cleared();
+  clearHistory(notice: string): RoomEvent {
+    if (!this.room.shared) {
+      this.room.commit(); // sends received before the /clear are cleared with the rest
+      this.room.log.clear();
+      this.hub.cleared();
+    }
+    return this.room.clearNotice(notice);
   }
 
   endStreams(reason: CloseReason, message: string, which: (user: string) => boolean = () => true): void {

@@ -37,8 +37,8 @@ export interface CommandContext {
   /** A username argument (a leading @ allowed) that must have joined this room. */
   knownUser(arg: string): string;
   users(you: string): Users;
-  /** Empties the history and tells every open stream (`event: clear`). */
-  clearHistory(): void;
+  /** Empties the history, tells every open stream (`event: clear`), then stores `notice` (on every machine, in a shared room). */
+  clearHistory(notice: string): RoomEvent;
   /** Ends the matching users' streams with a final `close` event. */
   endStreams(reason: CloseReason, message: string, which?: (user: string) => boolean): void;
   /** Asks the broker process to shut down; writes are refused from now on. */
@@ -170,8 +170,7 @@ const ADMIN_COMMANDS: Record<string, Handler> = {
   },
   clear: (room, user, params) => {
     noArgs('clear', params);
-    room.clearHistory();
-    return stored(room.system(`${user} cleared chat history`));
+    return stored(room.clearHistory(`${user} cleared chat history`));
   },
   exit: (room, user, params) => {
     noArgs('exit', params);

@@ -9,12 +9,21 @@
 // it exits; a second broker for the room refuses to start. If its socket
 // file is deleted while it runs (a /tmp cleaner, a user), it recreates it
 // at once (SocketKeeper), so clients never see a room without its broker.
+//
+// A shared room (issue 16: its state names a NATS server) connects to NATS
+// before it listens, and keeps its history as a mirror of the room's
+// JetStream stream (server/nats/event-stream.ts). The first start, which
+// creates the room, must reach that server (else nats_unreachable, exit 3,
+// and no room); a later start that cannot reach it starts all the same,
+// serves reads from the history, refuses writes, and connects once it can.
 import { lstatSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { NatsConnection } from '@nats-io/transport-node';
 import type { FastifyInstance } from 'fastify';
 import type { CloseReason } from '../shared/api.ts';
+import type { RoomEvent } from '../shared/events.ts';
 import { RoomError } from '../shared/errors.ts';
 import { roomDirFrom, roomPaths, type RoomPaths } from '../shared/paths.ts';
 import { emptyState, readRoomState, type RoomState } from '../shared/room-state.ts';
@@ -26,6 +35,10 @@ import { VERSION } from '../shared/version.ts';
 import { buildApp } from './app.ts';
 import { Broker } from './broker.ts';
 import { claimSettingsFrom, type ClaimSettings } from './claims.ts';
+import { natsSetting } from '../shared/nats-url.ts';
+import { connectNats, natsAccess } from './nats/connect.ts';
+import { EventStream, replicasFrom } from './nats/event-stream.ts';
+import { refuseSharedChanges, type SharedState, shareRoomState } from './nats/shared-state.ts';
 import { describeDurability, durabilityFrom } from './log/durability.ts';
 import { FileLog } from './log/file-log.ts';
 import { Registry } from './registry.ts';
@@ -36,11 +49,17 @@ const log = (message: string): void => console.log(`${new Date().toISOString()} 
 interface BrokerConfig {
   readonly paths: RoomPaths;
   readonly chat: string | undefined;
+  /** The NATS server(s) to share the room through, when this start creates it (--nats, else ROOM_NATS_URL). */
+  readonly nats: string | undefined;
+  /** ROOM_NATS_REPLICAS: the replicas of a stream this broker creates. */
+  readonly natsReplicas: number;
   readonly heartbeatMs: number;
   readonly maxBuffer: number;
   readonly stallMs: number;
   /** Stop after this long with no live session and no request; 0: never. */
   readonly idleMs: number;
+  /** ROOM_IDLE_SECONDS was set (a shared room's broker stops when idle only then). */
+  readonly idleSet: boolean;
   readonly claims: ClaimSettings;
   readonly requestTimeoutMs: number | undefined;
   /** How a room shared through NATS keeps its state (server/nats/). */
@@ -61,19 +80,24 @@ function idleMsFrom(value: string | undefined): number {
 function configFrom(argv: string[], env: NodeJS.ProcessEnv): BrokerConfig {
   const { values, positionals } = parseArgs({
     args: argv,
-    options: { chat: { type: 'string' } },
+    options: { chat: { type: 'string' }, nats: { type: 'string' } },
     allowPositionals: true,
     strict: true,
   });
-  if (positionals.length !== 1) throw new RoomError('usage', 'usage: broker [--chat <path>] -- <room-id>');
+  if (positionals.length !== 1)
+    throw new RoomError('usage', 'usage: broker [--chat <path>] [--nats <url>] -- <room-id>');
   const paths = roomPaths(roomDirFrom(env), positionals[0]!);
+  const nats = values.nats ?? (env.ROOM_NATS_URL === '' ? undefined : env.ROOM_NATS_URL);
   return {
     paths,
     chat: values.chat,
+    nats: nats === undefined ? undefined : natsSetting(nats),
+    natsReplicas: replicasFrom(env),
     heartbeatMs: Number(env.ROOM_HEARTBEAT_MS ?? 15_000),
     maxBuffer: Number(env.ROOM_SSE_MAX_BUFFER ?? 1 << 20),
     stallMs: Number(env.ROOM_SSE_STALL_MS ?? 30_000),
     idleMs: idleMsFrom(env.ROOM_IDLE_SECONDS),
+    idleSet: env.ROOM_IDLE_SECONDS !== undefined && env.ROOM_IDLE_SECONDS !== '',
     // Checked here, before any file is touched: a bad setting changes nothing.
     claims: claimSettingsFrom(env, paths.claims),
     sharedState: sharedStateSettingsFrom(env),
@@ -233,9 +257,23 @@ async function main(): Promise<void> {
   await clearStaleSocket(paths.socket);
 
   const existing = readRoomState(paths);
-  const state: RoomState = existing ?? emptyState(paths.room, resolve(config.chat ?? paths.defaultChat));
+  const state: RoomState = existing ?? {
+    ...emptyState(paths.room, resolve(config.chat ?? paths.defaultChat)),
+    ...(config.nats === undefined ? {} : { nats: config.nats }),
+  };
   if (existing !== null && config.chat !== undefined && resolve(config.chat) !== existing.chat) {
     log(`room ${paths.room} already uses ${existing.chat}; ignoring --chat ${config.chat}`);
+  }
+  // Before the state file is written: a first start that cannot reach NATS leaves no room behind.
+  const natsName = `room ${paths.room} broker ${process.pid}`;
+  let nats: NatsConnection | undefined;
+  if (state.nats !== undefined) {
+    const creating = existing === null;
+    nats = await connectShared(state.nats, natsName, false).catch((error: unknown) => {
+      if (creating) throw error;
+      log(`${(error as Error).message}; serving reads from the history, refusing writes until it can be reached`);
+      return undefined;
+    });
   }
   const durability = durabilityFrom(process.env);
   // ROOM_DEBUG_FSYNC=1 logs every fsync of the history (test/fault-history.test.ts checks `always` with it).
@@ -244,8 +282,18 @@ async function main(): Promise<void> {
   log(
     `history ${state.chat}: ${report.events} events${report.skipped > 0 ? `, ${report.skipped} bad lines skipped` : ''}${report.tornTail ? ' (torn last line ignored)' : ''}; epoch ${history.epoch}; fsync ${describeDurability(durability)}`,
   );
+  const stream =
+    state.nats === undefined
+      ? undefined
+      : new EventStream({ room: paths.room, url: state.nats, replicas: config.natsReplicas, log: history, say: log });
+  if (stream !== undefined && nats !== undefined) await stream.attach(nats);
+  // The registry writes the users and host; the room's NATS setting is kept here (it never changes).
   const saveState = (next: RoomState) =>
-    writeFileAtomic(paths.state, `${JSON.stringify(next, null, 2)}\n`, { durable: true });
+    writeFileAtomic(
+      paths.state,
+      `${JSON.stringify(state.nats === undefined ? next : { ...next, nats: state.nats }, null, 2)}\n`,
+      { durable: true },
+    );
   const registry = new Registry(state, saveState);
   // Records the history path for poll, watch and restarts; clears a previous /exit's mark.
   if (existing === null || existing.stopped !== undefined) saveState({ ...state, stopped: undefined });
@@ -264,26 +312,46 @@ async function main(): Promise<void> {
     polledAt: (names) => cursorTimes(paths, names),
     requestExit: () => void stop('exit'),
     claims: config.claims,
+    sequencer: stream,
   });
-
-  // Issue 16's shared state, until the NATS connection settings (server/nats/connect.ts) are wired
-  // here: with ROOM_NATS_URL set, users, claims and presence live in that server's JetStream.
-  const natsUrl = process.env.ROOM_NATS_URL;
-  const shared = natsUrl
-    ? await (await import('./nats/share-from-url.ts')).shareStateFromUrl(
-        natsUrl,
-        paths.room,
-        room,
-        config.sharedState,
+  let shared: SharedState | undefined;
+  if (stream !== undefined) {
+    // Until the state is attached to NATS, a change to it (join, kick, claim) is refused:
+    // made here alone it would hold on this machine only.
+    refuseSharedChanges(room);
+    const sink = {
+      fanOut: (events: readonly RoomEvent[], lines: readonly string[]) => room.hub.publish(events, lines),
+      cleared: () => room.hub.cleared(),
+      checkLog: () => room.room.checkLog(),
+    };
+    const share = async (nc: NatsConnection, attached: boolean) => {
+      if (!attached) await stream.attach(nc);
+      await stream.start(sink);
+      log(`history mirrors the stream of room ${paths.room} on ${state.nats}, through seq ${history.state.lastSeq}`);
+      // The room's state (tokens, host, kicks, claims, presence) lives in key-value buckets beside the stream.
+      shared = await shareRoomState(nc, paths.room, room, {
+        ...config.sharedState,
+        replicas: config.natsReplicas,
         log,
-      )
-    : null;
+      });
+      log(`room state shared through NATS ${state.nats}`);
+    };
+    // Catches up with the stream before listening, so the first client sees the room as it is.
+    if (nats !== undefined) await share(nats, true);
+    else
+      void connectShared(state.nats!, natsName, true)
+        .then(async (nc) => {
+          nats = nc;
+          await share(nc, false);
+        })
+        .catch((error: unknown) => log(`cannot share room ${paths.room}: ${(error as Error).message}`));
+  }
 
   const stop = (reason: CloseReason): Promise<void> => {
     stopping ??= (async () => {
       log(`stopping (${reason})`);
       room.closing = true;
-      room.room.commit(); // what was accepted this turn is stored and seen before the streams end
+      await room.room.settled(); // what was accepted is stored and seen before the streams end
       if (reason === 'exit') {
         try {
           registry.markExited();
@@ -298,10 +366,12 @@ async function main(): Promise<void> {
       await room.hub.drained(3000);
       room.hub.stop();
       room.claims.stop();
-      await shared?.close();
+      await shared?.close(); // before the stream and the connection: it removes this broker's presence
       const keeperClosed = keeper?.close(); // its connections belong to the app, which closes them
       await app?.close();
       await keeperClosed;
+      await stream?.close();
+      if (nats !== undefined) await closeNats(nats);
       history.close();
       log('stopped');
       process.exit(0);
@@ -317,13 +387,34 @@ async function main(): Promise<void> {
   const listening = app;
   await privately(() => listening.listen({ path: paths.socket, backlog: LISTEN_BACKLOG }));
   keeper = new SocketKeeper(app, paths.socket);
+  // A shared room's broker is what keeps this machine's history current (poll, watch and log read
+  // it): it does not stop when idle, unless ROOM_IDLE_SECONDS says so.
+  const idleMs = stream !== undefined && !config.idleSet ? 0 : config.idleMs;
   watchIdle(
     app,
     () => room.hub.size,
-    config.idleMs,
+    idleMs,
     () => void stop('shutdown'),
   );
   log(`room ${paths.room} listening on ${paths.socket} (pid ${process.pid}, version ${VERSION})`);
+}
+
+/**
+ * Connects to a shared room's NATS server with the standard NATS credentials
+ * (server/nats/connect.ts); `patiently`: keeps trying until it succeeds.
+ */
+async function connectShared(setting: string, name: string, patiently: boolean): Promise<NatsConnection> {
+  const access = natsAccess(setting, process.env);
+  const nc = await connectNats(access, name, patiently);
+  log(`room shared through NATS ${setting} (credentials: ${access.source})`);
+  return nc;
+}
+
+/** Drains the NATS connection (what it still has to send goes out), but gives up after a second: NATS may be down. */
+async function closeNats(nc: NatsConnection): Promise<void> {
+  const drained = nc.drain().catch(() => {});
+  await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
+  if (!nc.isClosed()) await nc.close().catch(() => {});
 }
 
 // A failed start ends with one machine-readable line, after any stack trace:

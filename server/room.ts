@@ -12,6 +12,16 @@
 // - the log's storage is checked before each append (server/log/event-log.ts
 //   verify), and what happened to it outside the broker is said in the
 //   broker's log and, as a notice, to the room.
+//
+// A shared room (issue 16) has a sequencer (server/nats/event-stream.ts): the
+// room stamps id, room, user and ts, and the sequencer has the event stored
+// in the room's JetStream stream, whose sequence becomes its seq; the
+// sequencer writes it to the local log (the mirror) and fans it out, in
+// stream order, for events from every machine alike. Then the room's calls
+// are asynchronous in effect: submit() resolves once the event is stored
+// there and here; publish() returns the event as stamped (seq 0, not yet
+// stored) and stored() gives the stored one. Without a sequencer nothing of
+// this runs: the path above is the one-machine path, unchanged.
 import { randomUUID } from 'node:crypto';
 import type { Notice, RoomEvent } from '../shared/events.ts';
 import { BROKER_USER } from '../shared/names.ts';
@@ -42,6 +52,24 @@ interface Submitted {
   readonly reject: (error: unknown) => void;
 }
 
+type WithoutSeq<E> = E extends RoomEvent ? Omit<E, 'seq'> : never;
+/** An event stamped by the room, before the shared stream gives it its seq. */
+export type Unsequenced = WithoutSeq<RoomEvent>;
+
+/** Orders a shared room's events across machines (server/nats/event-stream.ts). */
+export interface Sequencer {
+  /** Throws (nats_unreachable) when nothing can be stored now; nothing is sent then. */
+  checkWritable(): void;
+  /**
+   * Has the event stored in the shared stream; resolves once it is stored
+   * there and in the local log, and fanned out. `clear`: the event also
+   * empties the history on every machine, just before it (/clear).
+   */
+  store(event: Unsequenced, clear: boolean): Promise<Stored>;
+  /** Resolves once every store() begun so far has settled (shutdown). */
+  settled(): Promise<void>;
+}
+
 export interface RoomOptions {
   readonly id: string;
   readonly log: EventLog;
@@ -50,6 +78,8 @@ export interface RoomOptions {
   /** Where the broker's own log lines go. */
   readonly say?: (message: string) => void;
   readonly now?: () => Date;
+  /** A shared room's sequencer; absent for a room on this machine only. */
+  readonly sequencer?: Sequencer;
 }
 
 export class Room {
@@ -60,6 +90,9 @@ export class Room {
   readonly #say: (message: string) => void;
   /** Submitted this turn, committed together at its end. */
   #queue: Submitted[] = [];
+  readonly #sequencer: Sequencer | undefined;
+  /** A shared room's events handed out by publish() and not yet stored, by id (stored() finds them). */
+  readonly #unstored = new Map<string, Promise<Stored>>();
 
   constructor(options: RoomOptions) {
     this.id = options.id;
@@ -67,6 +100,12 @@ export class Room {
     this.#fanOut = options.fanOut;
     this.#say = options.say ?? (() => {});
     this.now = options.now ?? (() => new Date());
+    this.#sequencer = options.sequencer;
+  }
+
+  /** Whether the room is shared through a sequencer (NATS). */
+  get shared(): boolean {
+    return this.#sequencer !== undefined;
   }
 
   /**
@@ -74,8 +113,62 @@ export class Room {
    * submitted before it). Throws (and publishes nothing) if the append fails.
    */
   publish(draft: Draft, id?: string): RoomEvent {
+    if (this.#sequencer !== undefined) return this.#publishShared(this.#sequencer, draft, id ?? randomUUID(), false);
     if (!this.#commitQueued()) this.checkLog(); // a commit that went through has just checked it
     return this.#commit([{ draft, id: id ?? randomUUID() }])[0]!.event;
+  }
+
+  /**
+   * publish() in a shared room: sends the event to be stored and returns it
+   * as stamped (seq 0: the stream gives the seq); stored() waits for it.
+   * Throws at once, sending nothing, when the stream cannot be reached.
+   */
+  #publishShared(sequencer: Sequencer, draft: Draft, id: string, clear: boolean): RoomEvent {
+    sequencer.checkWritable();
+    const event = this.#stamp(draft, id, this.now().toISOString());
+    const stored = sequencer.store(event, clear);
+    this.#unstored.set(id, stored);
+    // Whoever waits on it (stored()) hears a failure; this is the broker's log line for the rest.
+    stored.then(
+      () => this.#unstored.delete(id),
+      (error: unknown) => {
+        this.#unstored.delete(id);
+        this.#say(`event ${id} (${draft.type} by ${draft.user}) was not stored: ${(error as Error).message}`);
+      },
+    );
+    return { ...event, seq: 0 } as RoomEvent;
+  }
+
+  /**
+   * The stored form of an event publish() returned, with its line once it
+   * came through the shared stream: in a room on this machine only it is
+   * the event itself (already stored).
+   */
+  async stored(event: RoomEvent): Promise<{ event: RoomEvent; line?: string }> {
+    const pending = this.#unstored.get(event.id);
+    return pending === undefined ? { event } : await pending;
+  }
+
+  /**
+   * The /clear notice: in a room on this machine only, the caller has
+   * emptied the log first; in a shared room the notice itself carries the
+   * clear to every machine (each empties its mirror just before storing it).
+   */
+  clearNotice(content: string): RoomEvent {
+    const draft: Draft = { type: 'system', user: BROKER_USER, content };
+    if (this.#sequencer !== undefined) return this.#publishShared(this.#sequencer, draft, randomUUID(), true);
+    return this.publish(draft);
+  }
+
+  /** Resolves once everything handed to the room is stored (or failed): before the streams end at shutdown. */
+  async settled(): Promise<void> {
+    this.commit();
+    await this.#sequencer?.settled();
+  }
+
+  #stamp(draft: Draft, id: string, ts: string): Unsequenced {
+    const { type, user, ...fields } = draft;
+    return { type, id, room: this.id, user, ts, ...fields } as Unsequenced;
   }
 
   /**
@@ -84,6 +177,16 @@ export class Room {
    * `id` is given for a keyed post (server/idempotency.ts).
    */
   submit(draft: Draft, id: string = randomUUID()): Promise<Stored> {
+    const sequencer = this.#sequencer;
+    if (sequencer !== undefined) {
+      try {
+        sequencer.checkWritable();
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      // The NATS client writes what is published in one turn together: the turn's events are pipelined.
+      return sequencer.store(this.#stamp(draft, id, this.now().toISOString()), false);
+    }
     return new Promise((resolve, reject) => {
       if (this.#queue.length === 0) setImmediate(() => this.commit());
       this.#queue.push({ draft, id, resolve, reject });
@@ -134,6 +237,15 @@ export class Room {
     const recovery = this.log.verify();
     if (recovery === null) return;
     this.#say(`history ${recovery.message}`);
+    if (this.#sequencer !== undefined) {
+      // This machine's copy changed; the notice goes through the stream like any event (if it can).
+      try {
+        this.publish({ type: 'system', user: BROKER_USER, content: `the history file ${recovery.message}` });
+      } catch {
+        // the stream is unreachable: the broker's log line above says it
+      }
+      return;
+    }
     this.#commit([
       {
         draft: { type: 'system', user: BROKER_USER, content: `the history file ${recovery.message}` },

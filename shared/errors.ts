@@ -184,18 +184,18 @@ export const ERRORS = {
     template: 'cannot reach the broker on {socket}',
     clientOnly: true,
   },
-  nats_unreachable: {
-    status: 503,
-    exit: EXIT.unreachable,
-    meaning: "a shared room's NATS server cannot be reached: a change that must hold on every machine is refused",
-    template:
-      'cannot {what}: the NATS server of this shared room cannot be reached (nothing was changed; try again when it is back)',
-  },
   room_closing: {
     status: 503,
     exit: EXIT.unreachable,
     meaning: 'the broker is shutting down',
     template: 'the room is shutting down',
+  },
+  nats_unreachable: {
+    status: 503,
+    exit: EXIT.unreachable,
+    meaning:
+      'the room is shared through NATS and its NATS server cannot be reached: nothing was stored or changed (reads go on from the local history)',
+    template: 'the NATS server of this room ({url}) cannot be reached: nothing was stored',
   },
   watch_timeout: {
     status: 408,

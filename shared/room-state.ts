@@ -22,6 +22,12 @@ export interface RoomState {
   room: string;
   /** The history file's path, fixed when the room is created. */
   chat: string;
+  /**
+   * A shared room's NATS server(s) (shared/nats-url.ts), fixed when the room
+   * is created on this machine (--nats, ROOM_NATS_URL); absent for a room
+   * that lives on this machine only. A URL, never a secret.
+   */
+  nats?: string;
   /** The first user to join the room; never changes afterwards. */
   host: string | null;
   /** Keyed by each user's name as they spell it; a null-prototype object, so `__proto__` is a name like any other. */

@@ -28,6 +28,8 @@ export interface NatsServerOptions {
   readonly name?: string;
   /** Cluster membership: this node's route port, the cluster's name and every node's route port. */
   readonly cluster?: { readonly name: string; readonly port: number; readonly routes: readonly number[] };
+  /** More arguments for nats-server (authorization flags, `-c <config>`). */
+  readonly args?: readonly string[];
 }
 
 /** One `nats-server -js` on 127.0.0.1; `restart()` brings it back on the same port and storage. */
@@ -87,7 +89,8 @@ export class NatsServer {
   async restart(): Promise<void> {
     if (this.#child !== null) throw new Error('nats-server is already running');
     const args = ['-js', '-a', '127.0.0.1', '-p', String(this.port), '-sd', this.storeDir];
-    const { name, cluster } = this.#options;
+    const { name, cluster, args: extra = [] } = this.#options;
+    args.push(...extra);
     if (name !== undefined) args.push('--server_name', name);
     if (cluster !== undefined) {
       const others = cluster.routes.filter((port) => port !== cluster.port);

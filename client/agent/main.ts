@@ -34,7 +34,7 @@ const deadline = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms
 export async function runAgent(options: SessionOptions, cli: Cli): Promise<number> {
   const giveUpMs = giveUpMsFrom(cli.env);
   const paths = roomPaths(cli.dir, options.roomId);
-  await ensureBroker(paths, { chat: options.chat });
+  await ensureBroker(paths, { chat: options.chat, nats: options.nats });
   const output = new AgentOutput(cli);
   const client = new BrokerClient(paths.socket);
   try {

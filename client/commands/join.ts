@@ -11,7 +11,7 @@ import { parse, usageError, type Command } from '../cli.ts';
 import { call } from '../http.ts';
 import { readTokenRecord, writeTokenRecord } from '../token-record.ts';
 
-const USAGE = `Usage: room join <room-id> <username> [-f PATH]
+const USAGE = `Usage: room join <room-id> <username> [-f PATH] [--nats URL]
 
 Registers <username> in the room and prints its token as JSON:
   {"type":"token","token":"<uuid>","username":"<username>"}
@@ -23,7 +23,9 @@ the name's token record still holds its valid token, the error says how to
 use it instead.
 
 Options:
-  -f, --file PATH  the history file, when this creates the room (default <dir>/<room-id>.chat)`;
+  -f, --file PATH  the history file, when this creates the room (default <dir>/<room-id>.chat)
+      --nats URL   share the room being created through this NATS server
+                   (default: $ROOM_NATS_URL); see README "Sharing a room between machines"`;
 
 /**
  * A second `room join myroom bot` (the quick start run twice) fails, and
@@ -52,14 +54,21 @@ function withRecordHint(error: RoomError, paths: RoomPaths, username: string): R
 const join: Command = {
   usage: USAGE,
   async run(argv, cli) {
-    const { values, positionals } = parse(argv, { file: { type: 'string', short: 'f' } }, USAGE);
+    const { values, positionals } = parse(
+      argv,
+      { file: { type: 'string', short: 'f' }, nats: { type: 'string' } },
+      USAGE,
+    );
     if (positionals.length !== 2) throw usageError('expected <room-id> <username>', USAGE);
     const [roomId, username] = positionals as [string, string];
     const paths = roomPaths(cli.dir, roomId);
     checkUsername(username);
     const record = tokenRecordPath(paths, username);
     refuseSymlink(record); // before the name is taken, so a refusal changes nothing
-    await ensureBroker(paths, { chat: values.file === undefined ? undefined : resolve(values.file) });
+    await ensureBroker(paths, {
+      chat: values.file === undefined ? undefined : resolve(values.file),
+      nats: values.nats,
+    });
     const { body, value } = await call<TokenResponse>(paths.socket, {
       method: 'POST',
       path: '/join',

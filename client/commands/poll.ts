@@ -33,6 +33,8 @@ const poll: Command = {
     const { values, positionals } = parse(argv, { ...TOKEN_OPTIONS, since: { type: 'string' } }, USAGE);
     if (positionals.length !== 1) throw usageError('expected <room-id>', USAGE);
     const reader = openReader(cli.dir, positionals[0]!, tokenFrom(values, cli.env, USAGE));
+    // Loaded only for a shared room: a room on this machine only pays nothing for it.
+    if (reader.shared) await (await import('../broker-start.ts')).ensureMirror(reader.paths, (line) => cli.err(line));
     const fd = openHistory(reader);
     if (fd === null) {
       if (values.since !== undefined)

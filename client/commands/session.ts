@@ -11,7 +11,7 @@ import { readRoomState } from '../../shared/room-state.ts';
 import { checkToken, count, parse, TOKEN_OPTIONS, usageError, type Cli, type Command } from '../cli.ts';
 import { givenToken } from '../env-token.ts';
 
-const USAGE = `Usage: room <room-id> <username> [--agent] [-n N] [-f PATH] [-t TOKEN | --token-file PATH]
+const USAGE = `Usage: room <room-id> <username> [--agent] [-n N] [-f PATH] [--nats URL] [-t TOKEN | --token-file PATH]
 
 Opens a live session in the room, starting its broker if none is running.
 Identity: the token from -t or --token-file (it must be <username>'s);
@@ -40,6 +40,8 @@ Options:
       --agent        agent mode (JSON lines) instead of the UI
   -n N               history events to show first (default 20)
   -f, --file PATH    the history file, when this creates the room
+      --nats URL     share the room being created through this NATS server
+                     (default: $ROOM_NATS_URL)
   -t, --token TOKEN  use this token (default: $ROOM_TOKEN, when it is <username>'s)
       --token-file PATH
                      read the token from PATH: the record room join wrote
@@ -50,6 +52,8 @@ export interface SessionOptions {
   readonly username: string;
   readonly history: number;
   readonly chat: string | undefined;
+  /** The NATS server to share a room being created through (client/broker-start.ts). */
+  readonly nats: string | undefined;
   readonly token: string | undefined;
 }
 
@@ -87,6 +91,7 @@ async function open(argv: string[], cli: Cli): Promise<number> {
       agent: { type: 'boolean' },
       n: { type: 'string', short: 'n' },
       file: { type: 'string', short: 'f' },
+      nats: { type: 'string' },
       ...TOKEN_OPTIONS,
     },
     USAGE,
@@ -101,6 +106,7 @@ async function open(argv: string[], cli: Cli): Promise<number> {
     username,
     history: count(values.n, '-n', 20, USAGE),
     chat: values.file === undefined ? undefined : resolve(values.file),
+    nats: values.nats,
     // With no token, a session whose name is taken reads its record itself (client/live/identity.ts).
     token:
       token === undefined

@@ -98,6 +98,8 @@ const watch: Command = {
     const timeoutS = seconds(values.timeout, 'timeout', undefined, USAGE);
     const token = tokenFrom(values, cli.env, USAGE);
     const reader = openReader(cli.dir, positionals[0]!, token);
+    // Loaded only for a shared room: a room on this machine only pays nothing for it.
+    if (reader.shared) await (await import('../broker-start.ts')).ensureMirror(reader.paths, (line) => cli.err(line));
 
     let fd = openHistory(reader);
     const signal = new ChangeSignal(reader.chat, intervalS * 1000);

@@ -34,7 +34,7 @@ export async function runTui(options: SessionOptions, cli: Cli): Promise<number>
   }
   const giveUpMs = giveUpMsFrom(cli.env);
   const paths = roomPaths(cli.dir, options.roomId);
-  await ensureBroker(paths, { chat: options.chat });
+  await ensureBroker(paths, { chat: options.chat, nats: options.nats });
   const client = new BrokerClient(paths.socket);
   try {
     const identity = await resolveIdentity(client, paths, options.username, options.token);

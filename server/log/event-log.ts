@@ -21,20 +21,18 @@
 //
 // Unlike StreamStore.StoreMsg, the log does not assign seqs: the room
 // stamps them (seq = state.lastSeq + 1) so the stored line, the echo and the
-// stream carry the same bytes. A backend that assigns its own sequence
-// (JetStream) checks it instead (expected-last-sequence on publish).
+// stream carry the same bytes; in a shared room the JetStream stream assigns
+// them and each broker stamps that sequence before it appends here.
 //
 // Synchronous on purpose. The broker makes an event, appends it and fans it
 // out in one event-loop turn, which is what keeps every subscriber in
-// history order with no queue. A backend shared between machines (NATS
-// JetStream, issue 16) cannot answer within the turn; it fits this
-// interface the way StreamStore fits JetStream's own cluster: the broker
-// keeps a local ordered store (this interface, over the file) and a
-// replicator forwards it, or append grows to `AppendResult | Promise<…>`
-// and Room.publish becomes a single-file pipeline (the next event is stamped
-// only after the previous append settled). The shapes below are kept free
-// of file details (no byte offsets, no fds) so either path stays open; the
-// epoch is what tells a client that its positions mean nothing here.
+// history order with no queue. A room shared between machines (NATS
+// JetStream, issue 16) keeps it so, the way StreamStore fits JetStream's own
+// cluster: its broker keeps this interface over the file as a local mirror,
+// and the room's events are ordered by the JetStream stream
+// (server/nats/event-stream.ts, a Sequencer for server/room.ts), which
+// appends them here in stream order, the stream's sequence as their seq.
+// The epoch is what tells a client that its positions mean nothing here.
 
 import type { RoomEvent } from '../../shared/events.ts';
 

@@ -59,6 +59,12 @@ const refusing = {
   update: () => Promise.reject(roomError('nats_unreachable', { what: 'change the claims' })),
 };
 
+/** Refuses changes to a shared room's state until shareRoomState attaches it (the broker could not reach NATS yet). */
+export function refuseSharedChanges(parts: Pick<SharedStateParts, 'registry' | 'claims'>): void {
+  parts.registry.share(refusing);
+  parts.claims.share(refusing);
+}
+
 /** How long shareRoomState waits for the first attach before it lets the broker start refusing changes. */
 const DEFAULT_START_WAIT_MS = 5000;
 const RETRY_FIRST_MS = 500;

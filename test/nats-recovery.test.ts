@@ -1,0 +1,191 @@
+// A shared room through faults (issue 16): a broker killed with SIGKILL and
+// started again resumes from the stream with no gap or duplicate; NATS
+// killed and restarted during a burst loses no acknowledged message (writes
+// are refused meanwhile, reads go on from the mirror); a three-node cluster
+// with one node killed keeps the room writable (replicas 3).
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { test } from 'node:test';
+import { http, isAlive, ndjson, stopProcess, waitUntil } from './helpers.ts';
+import { Machine, seqsOf } from './nats-machines.ts';
+import { NatsServer } from './nats-server.ts';
+
+interface Line {
+  type: string;
+  seq: number;
+  id: string;
+  content?: string;
+}
+
+/**
+ * Sends `text` with an Idempotency-Key, trying again (same key) until the
+ * broker acknowledges it or `ms` pass: a send refused or lost in a fault is
+ * retried, never doubled. The stored event, or null if never acknowledged.
+ */
+async function sendUntilStored(machine: Machine, token: string, text: string, ms: number): Promise<Line | null> {
+  const key = randomUUID();
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const answer = await http(machine.socket, 'POST', '/messages', {
+      token,
+      body: text,
+      headers: { 'idempotency-key': key },
+    }).catch(() => null);
+    if (answer?.status === 201) return answer.json() as Line;
+    if (Date.now() > deadline) return null;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Both mirrors are the same lines, with seqs rising by one from the first (nothing lost or repeated). */
+async function assertSameHistories(machines: readonly Machine[], acknowledged: readonly Line[]): Promise<void> {
+  const last = Math.max(...acknowledged.map((l) => l.seq));
+  for (const machine of machines)
+    await waitUntil(
+      () => seqsOf(machine.history()).at(-1)! >= last,
+      15_000,
+      `${machine.dir.path} to reach seq ${last}`,
+    );
+  const first = machines[0]!.history();
+  for (const machine of machines.slice(1)) assert.deepEqual(machine.history(), first, 'the mirrors are the same');
+  const seqs = seqsOf(first);
+  assert.deepEqual(
+    seqs,
+    seqs.map((_, i) => seqs[0]! + i),
+    'no gap, no duplicate',
+  );
+  const ids = new Set(first.map((l) => (JSON.parse(l) as Line).id));
+  for (const line of acknowledged)
+    assert.ok(ids.has(line.id), `acknowledged ${line.content} (seq ${line.seq}) is kept`);
+}
+
+test('a broker killed with SIGKILL and started again catches up from the stream: no gap, no duplicate', async (t) => {
+  const nats = await NatsServer.start(t);
+  const a = new Machine(t, 'kill', nats.url);
+  const b = new Machine(t, 'kill', nats.url);
+  const alice = await a.join('alice');
+  const bob = await b.join('bob');
+  const acknowledged: Line[] = [];
+  const burst = (async () => {
+    for (let i = 0; i < 40; i++) {
+      const line = await sendUntilStored(b, bob, `b${i}`, 10_000);
+      assert.ok(line !== null, `b${i} was acknowledged`);
+      acknowledged.push(line);
+    }
+  })();
+  await waitUntil(() => acknowledged.length >= 10, 15_000, 'ten sends');
+  const pid = a.brokerPid();
+  process.kill(pid, 'SIGKILL');
+  await waitUntil(() => !isAlive(pid), 5000, 'the broker to die');
+  await waitUntil(() => acknowledged.length >= 20, 15_000, 'ten more sends while a is down');
+  await a.join('carol'); // starts a's broker again
+  await burst;
+  const mine = await sendUntilStored(a, alice, 'a after the restart', 10_000);
+  assert.ok(mine !== null);
+  await assertSameHistories([a, b], [...acknowledged, mine]);
+  assert.match(a.log(), /history mirrors the stream of room kill on .*, through seq \d+/);
+});
+
+test('NATS killed and restarted during a burst: writes refused meanwhile, reads served, nothing acknowledged lost', async (t) => {
+  const nats = await NatsServer.start(t);
+  const a = new Machine(t, 'outage', nats.url);
+  const b = new Machine(t, 'outage', nats.url);
+  const alice = await a.join('alice');
+  const bob = await b.join('bob');
+  const acknowledged: Line[] = [];
+  let sending = true;
+  const senders = [
+    [a, alice],
+    [b, bob],
+  ].map(async ([machine, token], side) => {
+    for (let i = 0; sending; i++) {
+      const line = await sendUntilStored(machine as Machine, token as string, `${side}-${i}`, 0);
+      if (line !== null) acknowledged.push(line);
+    }
+  });
+  await waitUntil(() => acknowledged.length >= 20, 20_000, 'twenty sends');
+  await nats.stop('SIGKILL');
+  // While NATS is down: a one-shot send fails with exit 3 and nothing stored; poll reads the mirror.
+  await waitUntil(
+    async () => {
+      const refused = await a.send(alice, 'during the outage');
+      return refused.code === 3 && /NATS server of this room/.test(refused.stderr);
+    },
+    10_000,
+    'a send refused with exit 3',
+  );
+  const polled = await a.poll(alice);
+  assert.equal(polled.code, 0, polled.stderr);
+  const before = acknowledged.length;
+  await nats.restart();
+  await waitUntil(() => acknowledged.length >= before + 20, 30_000, 'twenty sends after NATS came back');
+  sending = false;
+  await Promise.all(senders);
+  await assertSameHistories([a, b], acknowledged);
+  assert.ok(
+    !a.history().some((l) => (JSON.parse(l) as Line).content === 'during the outage'),
+    'the refused send was not stored',
+  );
+  assert.match(a.log(), /NATS connection lost/);
+  assert.match(a.log(), /NATS connection back/);
+});
+
+test('a broker started while NATS is down serves reads, refuses writes, and joins in once NATS is back', async (t) => {
+  const nats = await NatsServer.start(t);
+  const a = new Machine(t, 'away', nats.url);
+  const b = new Machine(t, 'away', nats.url);
+  const alice = await a.join('alice');
+  const bob = await b.join('bob');
+  const before = await sendUntilStored(b, bob, 'before the outage', 10_000);
+  assert.ok(before !== null);
+  await waitUntil(() => a.history().length >= 1, 10_000, 'a to have it');
+  await nats.stop('SIGKILL');
+  await stopProcess(a.brokerPid());
+  // A's broker starts again (join needs no NATS here), while NATS is still down.
+  const joined = await a.dir.run(['join', 'away', 'carol']);
+  assert.equal(joined.code, 0, joined.stderr);
+  assert.match(a.log(), /serving reads from the history, refusing writes/);
+  const refused = await a.send(alice, 'while away');
+  assert.equal(refused.code, 3, refused.stderr);
+  const polled = await a.poll(alice);
+  assert.equal(polled.code, 0, polled.stderr);
+  assert.ok(ndjson<Line>(polled.stdout).some((e) => e.content === 'before the outage'));
+  await nats.restart();
+  const after = await sendUntilStored(a, alice, 'after the outage', 20_000);
+  assert.ok(after !== null, 'writable once NATS is back');
+  await assertSameHistories([a, b], [before, after]);
+});
+
+test('a three-node cluster with one node killed keeps the room writable (replicas 3)', async (t) => {
+  const nodes = await NatsServer.cluster(t, 3);
+  const urls = nodes.map((node) => node.url).join(',');
+  const a = new Machine(t, 'cluster', urls);
+  const b = new Machine(t, 'cluster', urls);
+  const env = { ROOM_NATS_REPLICAS: '3' };
+  const alice = await a.join('alice', env);
+  const bob = await b.join('bob', env);
+  assert.match(a.log(), /created stream ROOM_cluster .*3 replicas/);
+  const acknowledged: Line[] = [];
+  for (let i = 0; i < 5; i++) {
+    for (const [machine, token] of [
+      [a, alice],
+      [b, bob],
+    ] as const) {
+      const line = await sendUntilStored(machine, token, `before ${i}`, 10_000);
+      assert.ok(line !== null);
+      acknowledged.push(line);
+    }
+  }
+  await nodes[0]!.stop('SIGKILL');
+  for (let i = 0; i < 5; i++) {
+    for (const [machine, token] of [
+      [a, alice],
+      [b, bob],
+    ] as const) {
+      const line = await sendUntilStored(machine, token, `after ${i}`, 20_000);
+      assert.ok(line !== null, `after ${i} was acknowledged with a node down\n${a.log()}\n${b.log()}`);
+      acknowledged.push(line);
+    }
+  }
+  await assertSameHistories([a, b], acknowledged);
+});
