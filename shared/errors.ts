@@ -1,9 +1,11 @@
 // Every error room can report, in one table: a stable machine-readable code,
 // the HTTP status the broker answers with, the exit code of the CLI, what it
 // means (the OpenAPI document's ErrorResponse enum is generated from it, the
-// README's table is tested against it) and a message template (`roomError`
-// fills it). Callers
-// branch on `code`, never on message text. Codes are never reused.
+// README's table is tested against it) and its messages: a default template
+// and, where one code covers several cases, named variants (`usage.fsync_policy`).
+// Every message room makes comes from here through `roomError` (test/error-table.test.ts
+// scans the sources for any other way), so the wording is reviewed in one place.
+// Callers branch on `code`, never on message text. Codes are never reused.
 
 /** The CLI's exit codes. `room --help` prints this table; the README copies it. */
 export const EXIT = {
@@ -35,6 +37,8 @@ interface ErrorSpec {
   readonly meaning: string;
   /** The default message; `{name}` is filled from the values given to `roomError`. */
   readonly template: string;
+  /** Named messages for the cases this code covers (`roomError('<code>.<name>', …)`), filled the same way. */
+  readonly messages?: Readonly<Record<string, string>>;
   /** Made by clients only, never answered by the broker (left out of the API's error responses). */
   readonly clientOnly?: true;
 }
@@ -42,7 +46,16 @@ interface ErrorSpec {
 // Modelled on fastify's lib/errors.js and NATS's server/errors.json: one row
 // per code, with its status, its meaning and a message template.
 export const ERRORS = {
-  usage: { status: 400, exit: EXIT.usage, meaning: 'bad usage or a bad request parameter', template: '{detail}' },
+  usage: {
+    status: 400,
+    exit: EXIT.usage,
+    meaning: 'bad usage or a bad request parameter',
+    template: '{detail}',
+    messages: {
+      socket_path_too_long:
+        'socket path too long ({bytes} bytes, at most {max}): {socket}; use a shorter ROOM_DIR or room id',
+    },
+  },
   bad_request: {
     status: 400,
     exit: EXIT.usage,
@@ -54,30 +67,49 @@ export const ERRORS = {
     exit: EXIT.usage,
     meaning: 'a room id or username that breaks the naming rule',
     template: 'invalid name {name}',
+    messages: {
+      room_id: 'invalid room id {id}: use {rule}',
+      username: 'invalid username {name}: use {rule}',
+    },
   },
   invalid_json: {
     status: 400,
     exit: EXIT.usage,
     meaning: 'a body that is not JSON',
     template: 'invalid JSON body: {detail}',
+    messages: {
+      line: 'invalid JSON: {detail}',
+    },
   },
   invalid_event: {
     status: 400,
     exit: EXIT.usage,
     meaning: 'a body that does not match its schema (missing field, wrong type, blank content)',
     template: 'invalid event: {detail}',
+    messages: {
+      not_an_object: 'a JSON line must be an object with a "type"',
+    },
   },
   unknown_type: {
     status: 400,
     exit: EXIT.usage,
     meaning: 'an inbound event whose type is not message, reply, command or dm',
     template: 'unknown event type: use message, reply, command or dm',
+    messages: {
+      named: 'unknown event type {type}: use message, reply, command or dm',
+    },
   },
   invalid_command: {
     status: 400,
     exit: EXIT.usage,
     meaning: 'a slash command used wrongly',
     template: 'usage: {usage}',
+    messages: {
+      empty_name: 'empty command: type a name after /',
+      bad_name: 'invalid command name /{name}',
+      reply:
+        "usage: /reply <id-prefix> <message>: the id is the event's id or at least its first 4 characters (0-9, a-f)",
+    },
   },
   unknown_id: { status: 404, exit: EXIT.usage, meaning: 'no such event id', template: 'no event {id} in the history' },
   unknown_user: {
@@ -183,6 +215,9 @@ export const ERRORS = {
     meaning: 'no broker answers on the socket',
     template: 'cannot reach the broker on {socket}',
     clientOnly: true,
+    messages: {
+      connect: 'cannot connect to {path}: {detail}',
+    },
   },
   room_closing: {
     status: 503,
@@ -202,6 +237,10 @@ export const ERRORS = {
     exit: EXIT.internal,
     meaning: 'a file refused as unsafe (symlink, wrong owner or type)',
     template: 'refusing {path}: {why}',
+    messages: {
+      room_dir_writable:
+        "refusing ROOM_DIR {dir}: every user can write to it and it is not sticky, so others could delete or replace room's files; use a private folder, or chmod +t {dir}",
+    },
   },
   disk_full: {
     status: 507,
@@ -215,7 +254,17 @@ export const ERRORS = {
     meaning: 'the history could not be written (nothing was stored)',
     template: 'the history {path} could not be written: {detail}',
   },
-  internal: { status: 500, exit: EXIT.internal, meaning: 'a bug in room', template: 'internal error' },
+  internal: {
+    status: 500,
+    exit: EXIT.internal,
+    meaning: 'a bug in room',
+    template: 'internal error',
+    messages: {
+      corrupt_state: 'corrupt room state file {path}: {detail}',
+      unrecognised_state: 'unrecognised room state file {path}',
+      unexpected_answer: 'unexpected answer {status} from the broker: {body}',
+    },
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;
@@ -227,9 +276,46 @@ export function isErrorCode(code: unknown): code is ErrorCode {
   return typeof code === 'string' && Object.hasOwn(ERRORS, code);
 }
 
-/** The code's template with `{name}` replaced by `values.name` (left as is when no value is given). */
-export function errorMessage(code: ErrorCode, values: Readonly<Record<string, string | number>> = {}): string {
-  return ERRORS[code].template.replace(/\{(\w+)\}/g, (whole, name: string) =>
+type Table = typeof ERRORS;
+type VariantOf<C extends ErrorCode> = Table[C] extends { messages: infer M } ? keyof M & string : never;
+
+/** A message of the table: a code (its default template) or `<code>.<name>` (one of its named messages). */
+export type MessageKey = ErrorCode | { [C in ErrorCode]: `${C}.${VariantOf<C>}` }[ErrorCode];
+
+type TemplateOf<K extends MessageKey> = K extends `${infer C extends ErrorCode}.${infer V}`
+  ? Table[C] extends { messages: infer M }
+    ? M[V & keyof M]
+    : never
+  : Table[K & ErrorCode]['template'];
+
+/** The `{name}` placeholders of a template (a brace pair holding anything but a word, like `{"a": 1}`, is text). */
+type Placeholders<T> = T extends `${string}{${infer P}}${infer Rest}`
+  ? (P extends `${string}${' ' | '"' | ':' | '{'}${string}` | '' ? never : P) | Placeholders<Rest>
+  : never;
+
+type Values = Readonly<Record<string, string | number>>;
+
+/** What `roomError(key, …)` takes after the key: the template's values (required when it has placeholders), options. */
+export type MessageArgs<K extends MessageKey> = [Placeholders<TemplateOf<K>>] extends [never]
+  ? [values?: Values, options?: ErrorOptions]
+  : [values: Readonly<Record<Placeholders<TemplateOf<K>>, string | number>>, options?: ErrorOptions];
+
+/** The code a message key belongs to: the part before the dot. */
+export function codeOf(key: MessageKey): ErrorCode {
+  const dot = key.indexOf('.');
+  return (dot === -1 ? key : key.slice(0, dot)) as ErrorCode;
+}
+
+/** The template of a message key. */
+export function templateOf(key: MessageKey): string {
+  const spec: ErrorSpec = ERRORS[codeOf(key)];
+  const dot = key.indexOf('.');
+  return dot === -1 ? spec.template : (spec.messages?.[key.slice(dot + 1)] ?? spec.template);
+}
+
+/** The key's template with `{name}` replaced by `values.name` (left as is when no value is given). */
+export function errorMessage(key: MessageKey, values: Values = {}): string {
+  return templateOf(key).replace(/\{(\w+)\}/g, (whole, name: string) =>
     Object.hasOwn(values, name) ? String(values[name]) : whole,
   );
 }
@@ -266,11 +352,29 @@ export class RoomError extends Error {
   }
 }
 
-/** A RoomError whose message is the code's template, filled from `values`. */
-export function roomError(
-  code: ErrorCode,
-  values?: Readonly<Record<string, string | number>>,
-  options?: ErrorOptions,
-): RoomError {
-  return new RoomError(code, errorMessage(code, values), options);
+/**
+ * The way to make a RoomError: its code and message from the table's entry
+ * `key` (a code, or `<code>.<name>`), the template filled from `values`.
+ */
+export function roomError<K extends MessageKey>(key: K, ...[values, options]: MessageArgs<K>): RoomError {
+  return new RoomError(codeOf(key), errorMessage(key, values), options);
+}
+
+/**
+ * A RoomError decoded from what the broker sent or logged: its message was
+ * made from this table there. Only the decoders use it (shared/error-response.ts,
+ * client/broker-start.ts; test/error-table.test.ts checks).
+ */
+export function receivedError(code: ErrorCode, message: string): RoomError {
+  return new RoomError(code, message);
+}
+
+/** `error` with where it came from in front of its message (`ROOM_TOKEN_FILE: no token file …`); same code. */
+export function withContext(error: RoomError, context: string): RoomError {
+  return new RoomError(error.code, `${context}: ${error.message}`, { cause: error });
+}
+
+/** `error` with a hint on a line of its own after its message; same code. */
+export function withHint(error: RoomError, hint: string): RoomError {
+  return new RoomError(error.code, `${error.message}\n${hint}`, { cause: error });
 }
