@@ -10,7 +10,7 @@
 // Each user keeps the spelling they first joined with; every method takes a
 // name in any case and answers with that spelling.
 import { randomUUID } from 'node:crypto';
-import { RoomError } from '../shared/errors.ts';
+import { roomError } from '../shared/errors.ts';
 import { BROKER_USER, checkUsername, isBrokerName, nameKey } from '../shared/names.ts';
 import type { RoomState, UserRecord } from '../shared/room-state.ts';
 
@@ -91,14 +91,12 @@ export class Registry {
    */
   join(name: string, now: Date): string {
     checkUsername(name);
-    if (isBrokerName(name)) throw new RoomError('name_taken', `the name "${BROKER_USER}" is reserved for the broker`);
+    if (isBrokerName(name)) throw roomError('name_taken.reserved', { name: BROKER_USER });
     const record = this.#users.get(nameKey(name));
     const shown = record?.name ?? name;
-    if (record?.kicked)
-      throw new RoomError('user_kicked', `${shown} was kicked from this room; the host can /reauth ${shown}`);
+    if (record?.kicked) throw roomError('user_kicked', { name: shown });
     if (record?.token != null) {
-      const spelled = shown === name ? '' : ` (as ${shown}; names are unique regardless of case)`;
-      throw new RoomError('name_taken', `the name ${name} is already taken in this room${spelled}`);
+      throw shown === name ? roomError('name_taken', { name }) : roomError('name_taken.other_case', { name, shown });
     }
     const token = randomUUID();
     this.#commit(
@@ -135,7 +133,7 @@ export class Registry {
 
   #mustHave(name: string): User {
     const user = this.#users.get(nameKey(name));
-    if (user === undefined) throw new RoomError('unknown_user', `no user ${name} has joined this room`);
+    if (user === undefined) throw roomError('unknown_user', { name });
     return user;
   }
 

@@ -54,6 +54,16 @@ export const ERRORS = {
     messages: {
       socket_path_too_long:
         'socket path too long ({bytes} bytes, at most {max}): {socket}; use a shorter ROOM_DIR or room id',
+      fsync_ms: 'ROOM_FSYNC_MS must be a whole number of milliseconds from 1 to 60000, not {value}',
+      fsync: 'ROOM_FSYNC must be always, batch or off, not {value}',
+      env_ms: '{name} must be a positive whole number of milliseconds, not {value}',
+      idle_seconds: 'ROOM_IDLE_SECONDS must be a number of seconds (0: never), not {value}',
+      broker_argv: 'usage: broker [--chat <path>] -- <room-id>',
+      position: 'position {position}: give a seq, an event id, or at least {min} characters of one',
+      unknown_query_parameter: 'unknown query parameter {names}; known: {known}',
+      unknown_query_parameters: 'unknown query parameters {names}; known: {known}',
+      no_query_parameters: 'unknown query parameter {names}: this route takes none',
+      after_and_since: 'give after or since (its older name), not both',
     },
   },
   bad_request: {
@@ -88,6 +98,8 @@ export const ERRORS = {
     template: 'invalid event: {detail}',
     messages: {
       not_an_object: 'a JSON line must be an object with a "type"',
+      empty_content: 'content is empty',
+      reply_to_dm: 'that message is a direct message: answer it with /dm {other} …, so it stays private',
     },
   },
   unknown_type: {
@@ -109,9 +121,21 @@ export const ERRORS = {
       bad_name: 'invalid command name /{name}',
       reply:
         "usage: /reply <id-prefix> <message>: the id is the event's id or at least its first 4 characters (0-9, a-f)",
+      kick_host: 'the host cannot be kicked',
+      already_kicked: '{name} is already kicked (/reauth {name} lets them join again)',
+      not_kicked: '{name} is not kicked: /reauth only lets a kicked user join again',
     },
   },
-  unknown_id: { status: 404, exit: EXIT.usage, meaning: 'no such event id', template: 'no event {id} in the history' },
+  unknown_id: {
+    status: 404,
+    exit: EXIT.usage,
+    meaning: 'no such event id',
+    template: 'no event {id} in the history',
+    messages: {
+      ambiguous_prefix: 'id prefix {prefix} matches more than one message: give more characters',
+      no_message: 'no message with id {id} in the history',
+    },
+  },
   unknown_user: {
     status: 404,
     exit: EXIT.usage,
@@ -148,6 +172,10 @@ export const ERRORS = {
     exit: EXIT.usage,
     meaning: 'message content (or a command parameter) over the per-message limit, in bytes of UTF-8',
     template: 'content is too large: at most {limit} bytes of UTF-8',
+    messages: {
+      content: 'content is {bytes} bytes; at most {limit} (64 KiB) are allowed',
+      status: 'a status is at most {limit} bytes of UTF-8; this one has {bytes}',
+    },
   },
   body_too_large: {
     status: 413,
@@ -184,18 +212,27 @@ export const ERRORS = {
     exit: EXIT.nameUnavailable,
     meaning: 'the name holds a live token, or is reserved',
     template: 'the name {name} is already taken in this room',
+    messages: {
+      reserved: 'the name "{name}" is reserved for the broker',
+      other_case: 'the name {name} is already taken in this room (as {shown}; names are unique regardless of case)',
+    },
   },
   claim_conflict: {
     status: 409,
     exit: EXIT.denied,
     meaning: 'a claim that overlaps an open claim of someone else',
-    template: '{holder} holds {what} since {since}: {text}',
+    template:
+      '{what} is claimed by {holder} since {since} ({ago}): "{text}"; ask {holder} to release it, or take it over with /claim {asked} --force',
   },
   claim_not_found: {
     status: 404,
     exit: EXIT.usage,
     meaning: 'a release of something the caller does not hold',
-    template: 'you hold no claim on {what}',
+    template: 'you hold no claim on {what} (yours: {yours})',
+    messages: {
+      holding_none: 'you hold no claim on {what} (you hold none)',
+      none: 'you hold no claim (you hold none)',
+    },
   },
   user_kicked: {
     status: 403,
@@ -217,6 +254,9 @@ export const ERRORS = {
     clientOnly: true,
     messages: {
       connect: 'cannot connect to {path}: {detail}',
+      already_listening: 'a broker is already listening on {path}',
+      already_running: 'another broker ({holder}) already runs room {room} (lock: {lock})',
+      lock_starting: 'another broker (one that is starting) already runs room {room} (lock: {lock})',
     },
   },
   room_closing: {
@@ -224,6 +264,9 @@ export const ERRORS = {
     exit: EXIT.unreachable,
     meaning: 'the broker is shutting down',
     template: 'the room is shutting down',
+    messages: {
+      room: '{room} is shutting down: nothing more is stored',
+    },
   },
   watch_timeout: {
     status: 408,
@@ -246,13 +289,13 @@ export const ERRORS = {
     status: 507,
     exit: EXIT.internal,
     meaning: 'the history could not be written: the disk is full (nothing was stored)',
-    template: 'the history {path} could not be written: the disk is full',
+    template: 'the history file {path} cannot grow: the disk is full (nothing was stored)',
   },
   history_write_failed: {
     status: 500,
     exit: EXIT.internal,
     meaning: 'the history could not be written (nothing was stored)',
-    template: 'the history {path} could not be written: {detail}',
+    template: 'writing the history file {path} failed ({detail}); nothing was stored',
   },
   internal: {
     status: 500,
