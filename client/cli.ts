@@ -2,7 +2,7 @@
 // share. Options are parsed once here, at the edge, into plain values;
 // nothing deeper reads process.env or process.argv.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { RoomError } from '../shared/errors.ts';
+import { RoomError, roomError, withHint, withContext } from '../shared/errors.ts';
 import { clipped, quoted } from '../shared/quote.ts';
 import { readTokenFile } from './token-record.ts';
 
@@ -90,7 +90,7 @@ function parseArgsMessage(message: string): string {
 
 /** A usage error: the problem, then the command's one-line usage (its --help has the rest). */
 export function usageError(message: string, usage: string): RoomError {
-  return new RoomError('usage', `${message}\n${usageLine(usage)}`);
+  return withHint(roomError('usage', { detail: message }), usageLine(usage));
 }
 
 /** The first line of a command's usage text, with where to read the rest. */
@@ -127,24 +127,23 @@ export function tokenFrom(
       return readTokenFile(env.ROOM_TOKEN_FILE);
     } catch (error) {
       // Nothing on the command line names the file: say where its path came from.
-      if (error instanceof RoomError) throw new RoomError(error.code, `ROOM_TOKEN_FILE: ${error.message}`);
+      if (error instanceof RoomError) throw withContext(error, 'ROOM_TOKEN_FILE');
       throw error;
     }
   }
   const token = values.token ?? env.ROOM_TOKEN;
   if (token === undefined || token === '') {
-    throw new RoomError(
-      'missing_token',
-      'no token: pass -t <token>, --token-file <path> or set ROOM_TOKEN (get one with: room join <room-id> <username>)',
-    );
+    throw roomError('missing_token.none_given');
   }
-  return checkToken(token, 'pass the file with --token-file PATH, or its "token" field');
+  return checkToken(token, 'invalid_token.record_json_cli');
 }
 
 /** A token is a bare UUID: `ROOM_TOKEN=$(cat room-r-bot.token)` passes the whole record, which gets its own hint. */
-export function checkToken(token: string, hint: string): string {
-  if (token.trimStart().startsWith('{'))
-    throw new RoomError('invalid_token', `the token looks like the JSON of a token record: ${hint}`);
+export function checkToken(
+  token: string,
+  refusal: 'invalid_token.record_json_cli' | 'invalid_token.record_json_web' | 'invalid_token.record_json_session',
+): string {
+  if (token.trimStart().startsWith('{')) throw roomError(refusal);
   return token;
 }
 

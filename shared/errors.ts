@@ -64,6 +64,33 @@ export const ERRORS = {
       unknown_query_parameters: 'unknown query parameters {names}; known: {known}',
       no_query_parameters: 'unknown query parameter {names}: this route takes none',
       after_and_since: 'give after or since (its older name), not both',
+      tui_needs_terminal:
+        'the terminal UI needs a terminal on stdin and stdout: use --agent for JSON lines, or room send/poll/watch',
+      session_secret: 'the session request needs a "secret"',
+      reconnect_seconds: 'ROOM_RECONNECT_SECONDS must be a number of seconds (0 or more), not {value}',
+      settings_json: '{file} is not valid settings JSON ({detail}): fix it, then run room init again. Nothing changed.',
+      settings_shape: '{file}: "{key}" has an unexpected shape; fix it, then run room init again. Nothing changed.',
+      chat_is_folder: 'cannot use {path} as the history file: it is a folder',
+      chat_no_folder: 'cannot create the history file {path}: no such folder {folder}',
+      chat_not_folder: 'cannot create the history file {path}: {folder} is not a folder',
+      room_dir_not_folder: 'ROOM_DIR {dir} is not a folder',
+      room_dir_missing_parent: 'ROOM_DIR {dir} does not exist (its parent {parent} is missing)',
+      room_dir_parent_not_folder: 'ROOM_DIR {dir} cannot be created (its parent {parent} is not a folder)',
+      room_dir_create: 'ROOM_DIR {dir} cannot be created: {detail}',
+      read_room_dir: 'cannot read the room directory {dir}: {detail}',
+      unknown_agent: 'unknown agent {name}: use {agents}',
+      config_json: '{path} is not valid JSON ({detail}); left it unchanged',
+      config_not_object: '{path} does not hold a JSON object; left it unchanged',
+      config_servers: '{path}: "mcpServers" is not an object; left it unchanged',
+      config_not_file: '{path} is not a regular file; left it unchanged',
+      not_a_file: '{path} is not a regular file. Nothing changed.',
+      not_a_folder: '{path} is not a folder. Nothing changed.',
+      project_json: '{path} is not valid JSON ({detail}): fix or delete it. Nothing changed.',
+      project_other_room: '{path} names room {other}, not {room}: edit or delete it. Nothing changed.',
+      protocol_other_room:
+        '{path} already has the room protocol for room {other}; to use room {room} instead, edit that section or delete it (from its room:protocol line to /room:protocol) and run room init again. Nothing changed.',
+      not_a_command: '{word} is not a command: {hint}',
+      typo_hint: 'did you mean room {command}? (to open a new room named {word}: room -- {argv})',
     },
   },
   bad_request: {
@@ -89,6 +116,7 @@ export const ERRORS = {
     template: 'invalid JSON body: {detail}',
     messages: {
       line: 'invalid JSON: {detail}',
+      session: 'the session request must be JSON: an object with a "secret"',
     },
   },
   invalid_event: {
@@ -134,6 +162,8 @@ export const ERRORS = {
     messages: {
       ambiguous_prefix: 'id prefix {prefix} matches more than one message: give more characters',
       no_message: 'no message with id {id} in the history',
+      no_history: 'no event {id}: the room has no history yet',
+      no_event: 'no event with id {id} in the history',
     },
   },
   unknown_user: {
@@ -142,7 +172,15 @@ export const ERRORS = {
     meaning: 'no such user in this room',
     template: 'no user {name} has joined this room',
   },
-  not_found: { status: 404, exit: EXIT.usage, meaning: 'no such route', template: 'no route {method} {path}' },
+  not_found: {
+    status: 404,
+    exit: EXIT.usage,
+    meaning: 'no such route',
+    template: 'no route {method} {path}',
+    messages: {
+      page: 'no such page: {path}',
+    },
+  },
   method_not_allowed: {
     status: 405,
     exit: EXIT.usage,
@@ -182,6 +220,9 @@ export const ERRORS = {
     exit: EXIT.usage,
     meaning: 'a request body over the request limit, in bytes',
     template: 'request body too large: at most {limit} bytes',
+    messages: {
+      session: 'the session request is too large',
+    },
   },
   headers_too_large: {
     status: 431,
@@ -194,12 +235,42 @@ export const ERRORS = {
     exit: EXIT.auth,
     meaning: 'no token given',
     template: 'missing token: send "Authorization: Bearer <token>" (get one with room join)',
+    messages: {
+      api_call: 'every API call needs Authorization: Bearer <token>',
+      new_address: 'a new address needs Authorization: Bearer <token>',
+      no_file: 'no token file {path} (room join <room-id> <username> writes one)',
+      not_in_file: 'no token in {path}: expected a token record from room join, or the token alone',
+      none_given:
+        'no token: pass -t <token>, --token-file <path> or set ROOM_TOKEN (get one with: room join <room-id> <username>)',
+      web: 'no username and no token: give a username, or a token with -t, --token-file or ROOM_TOKEN',
+    },
   },
   invalid_token: {
     status: 401,
     exit: EXIT.auth,
     meaning: 'an unknown or revoked token',
     template: 'invalid or revoked token: run room join again for a new one',
+    messages: {
+      address_used: 'this address was already opened, or it expired: run room web again for a new one',
+      not_in_room: 'the token is not valid in room {room}',
+      no_state: 'room {room} has no state in {dir}: nobody has joined it yet (room join {room} <username>)',
+      no_state_web:
+        'room {room} has no state in {dir}: nobody has joined it yet, so no token is valid there (room web {room} <username> creates it)',
+      no_state_session:
+        'room {room} has no state in {dir}: nobody has joined it yet, so no token is valid there (leave the token out to create it as {name})',
+      revoked_in_room: 'invalid or revoked token for room {room}: run room join {room} <username> for a new one',
+      kicked: 'you were kicked from {room}: your token is revoked',
+      revoked_since: 'your token for room {room} was revoked: run room join {room} <username> for a new one',
+      record_json_cli:
+        'the token looks like the JSON of a token record: pass the file with --token-file PATH, or its "token" field',
+      record_json_web: 'the token looks like the JSON of a token record: pass its "token" field, or --token-file PATH',
+      record_json_session:
+        'the token looks like the JSON of a token record: pass its "token" field, or no token at all (a taken name\'s record is then read by the session)',
+      given_not_valid: 'the token given (-t or ROOM_TOKEN) is not valid in room {room}',
+      other_user: 'the token given belongs to {owner}, not {name}',
+      host_revoked:
+        "room {room}'s host has no valid token (revoked by /clear-tokens?): join again as the host, or pass a host token with --token-file",
+    },
   },
   unsupported_auth_scheme: {
     status: 401,
@@ -215,6 +286,13 @@ export const ERRORS = {
     messages: {
       reserved: 'the name "{name}" is reserved for the broker',
       other_case: 'the name {name} is already taken in this room (as {shown}; names are unique regardless of case)',
+      variants_online: '{name} and {count} variants are online: pass --name',
+      no_record:
+        '{taken}, and no token record was found for it: pass its token with --token-file or ROOM_TOKEN, or pick another name',
+      record_invalid:
+        '{taken}, and the token record holds no valid token for it: pass its token with --token-file or ROOM_TOKEN, or pick another name',
+      record_hint:
+        'if it is yours, its token record {record} is still valid: pass --token-file {record} to send, poll and watch, or run: export ROOM_TOKEN=$(jq -r .token {record})',
     },
   },
   claim_conflict: {
@@ -239,12 +317,19 @@ export const ERRORS = {
     exit: EXIT.nameUnavailable,
     meaning: 'the host kicked this name',
     template: '{name} was kicked from this room; the host can /reauth {name}',
+    messages: {
+      room: '{name} was kicked from {room}; the host can /reauth it',
+    },
   },
   permission_denied: {
     status: 403,
     exit: EXIT.denied,
     meaning: 'a host-only command from someone else',
     template: 'permission denied: admin commands are restricted to the room host',
+    messages: {
+      wrong_host: 'wrong Host header {host}: this gateway answers only to {expected}',
+      wrong_origin: 'requests from {origin} are refused: this gateway serves only its own page',
+    },
   },
   broker_unreachable: {
     status: 503,
@@ -257,6 +342,20 @@ export const ERRORS = {
       already_listening: 'a broker is already listening on {path}',
       already_running: 'another broker ({holder}) already runs room {room} (lock: {lock})',
       lock_starting: 'another broker (one that is starting) already runs room {room} (lock: {lock})',
+      no_answer: 'the broker for {room} did not answer: {detail}',
+      not_running: 'no broker is running on {socket}',
+      room_not_running:
+        'no broker is running for room {room} (it was stopped, or never started): open the room (room {room} <name>) or run room join {room} <name> to start it',
+      failed: 'cannot reach the broker on {socket}: {detail}',
+      connection_failed: 'connection failed ({detail}) on {socket}',
+      start_failed: 'the broker for {room} failed to start: {why} (log: {log})',
+      start_exited: 'the broker for {room} failed to start: it exited with code {exit} before answering (log: {log})',
+      start_timeout: 'the broker for {room} did not answer within {seconds} s (log: {log})',
+      lock_timeout: 'the broker of {room} (pid lock {lock}) did not answer within {seconds} s',
+      start_wait: 'timed out waiting for another client to start the broker for {room} (lock: {lock})',
+      session_ended: 'the live session ended as it started',
+      exited:
+        'room {room} was shut down by its host (/exit), and room send does not start it again: open the room (room {room} <name>) to start it',
     },
   },
   room_closing: {
@@ -306,6 +405,8 @@ export const ERRORS = {
       corrupt_state: 'corrupt room state file {path}: {detail}',
       unrecognised_state: 'unrecognised room state file {path}',
       unexpected_answer: 'unexpected answer {status} from the broker: {body}',
+      unexpected: 'internal error: {detail}',
+      still_running: "room {room}'s broker accepted /exit but is still running",
     },
   },
 } as const satisfies Record<string, ErrorSpec>;
@@ -417,7 +518,7 @@ export function withContext(error: RoomError, context: string): RoomError {
   return new RoomError(error.code, `${context}: ${error.message}`, { cause: error });
 }
 
-/** `error` with a hint on a line of its own after its message; same code. */
-export function withHint(error: RoomError, hint: string): RoomError {
-  return new RoomError(error.code, `${error.message}\n${hint}`, { cause: error });
+/** `error` with a hint after its message (a message of the table, or a usage line), on a line of its own by default; same code. */
+export function withHint(error: RoomError, hint: string, separator = '\n'): RoomError {
+  return new RoomError(error.code, `${error.message}${separator}${hint}`, { cause: error });
 }

@@ -18,7 +18,7 @@
 //                  session-start has joined
 import { appendFileSync, closeSync, existsSync, readFileSync } from 'node:fs';
 import type { TokenResponse } from '../../shared/api.ts';
-import { EXIT, RoomError } from '../../shared/errors.ts';
+import { EXIT, RoomError, roomError } from '../../shared/errors.ts';
 import { cursorLockPath, roomPaths, type RoomPaths } from '../../shared/paths.ts';
 import { userFilePath } from '../../shared/user-file.ts';
 import { readRoomState, userForToken } from '../../shared/room-state.ts';
@@ -117,7 +117,7 @@ async function joinSession(s: Session): Promise<string> {
   const state = readRoomState(s.paths);
   if (kept !== null && state !== null && userForToken(state, kept) === s.name) return kept;
   if (state?.users[s.name]?.kicked === true)
-    throw new RoomError('user_kicked', `${s.name} was kicked from ${s.project.room}; the host can /reauth it`);
+    throw roomError('user_kicked.room', { name: s.name, room: s.project.room });
   const { ensureBroker } = await import('../broker-start.ts');
   await ensureBroker(s.paths);
   const { value } = await call<TokenResponse>(s.paths.socket, {

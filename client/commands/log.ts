@@ -5,7 +5,7 @@
 // token (the DM rule depends on who is reading); unlike poll, it touches no
 // cursor.
 import { closeSync } from 'node:fs';
-import { EXIT, RoomError } from '../../shared/errors.ts';
+import { EXIT, roomError } from '../../shared/errors.ts';
 import type { RoomEvent } from '../../shared/events.ts';
 import { quoted } from '../../shared/quote.ts';
 import { parse, TOKEN_OPTIONS, tokenFrom, usageError, type Command } from '../cli.ts';
@@ -131,14 +131,12 @@ const log: Command = {
       if (since !== undefined && 'id' in since) {
         const entry = fd === null ? null : findEntry(fd, since.id);
         // An event the caller cannot see is unknown, as for poll --since: log must not confirm it exists.
-        if (entry === null || !reader.canSee(entry.event))
-          throw new RoomError('unknown_id', `no event with id ${since.id} in the history`);
+        if (entry === null || !reader.canSee(entry.event)) throw roomError('unknown_id.no_event', { id: since.id });
         from = entry.end;
       }
       if (until !== undefined && 'id' in until) {
         const entry = fd === null ? null : findEntry(fd, until.id);
-        if (entry === null || !reader.canSee(entry.event))
-          throw new RoomError('unknown_id', `no event with id ${until.id} in the history`);
+        if (entry === null || !reader.canSee(entry.event)) throw roomError('unknown_id.no_event', { id: until.id });
         if (entry.end <= from) return EXIT.ok; // --until before --since: nothing between them
       }
       if (fd === null) return EXIT.ok;

@@ -1,6 +1,6 @@
 // `room send`: deliver one message and print the broadcast record.
 import type { Inbound } from '../../shared/api.ts';
-import { EXIT, RoomError } from '../../shared/errors.ts';
+import { EXIT, RoomError, roomError } from '../../shared/errors.ts';
 import { parseEnvelope, parseInput } from '../../shared/input.ts';
 import { roomPaths } from '../../shared/paths.ts';
 import { readRoomState } from '../../shared/room-state.ts';
@@ -91,10 +91,7 @@ const send: Command = {
           error.code === 'broker_unreachable' &&
           readRoomState(paths)?.stopped === 'exit'
         )
-          throw new RoomError(
-            'broker_unreachable',
-            `room ${roomId} was shut down by its host (/exit), and room send does not start it again: open the room (room ${roomId} <name>) to start it`,
-          );
+          throw roomError('broker_unreachable.exited', { room: roomId });
         throw error;
       });
     if (values.retry !== true) {
