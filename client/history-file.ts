@@ -63,3 +63,73 @@ export function findEntry(fd: number, id: string): Entry | null {
   });
   return found;
 }
+
+/**
+ * Up to `max` entries whose event id starts with `prefix` (lower case; a full
+ * id is its own prefix) and that `keep` accepts, in file order. Only lines
+ * holding `"id":"<prefix>` are parsed; the scan stops at the `max`-th.
+ */
+export function findByIdPrefix(fd: number, prefix: string, keep: (event: RoomEvent) => boolean, max: number): Entry[] {
+  const needle = Buffer.from(`"id":"${prefix}`);
+  const found: Entry[] = [];
+  scanLines(fd, 0, (buffer, start, end) => {
+    if (buffer.indexOf(needle) === -1) return true;
+    const line = buffer.toString('utf8');
+    const event = parseEvent(line);
+    if (event?.id.startsWith(prefix) === true && keep(event)) found.push({ event, line, start, end });
+    return found.length < max;
+  });
+  return found;
+}
+
+/** The seq of a line, or null when it is not (the start of) an event: only what a probe needs. */
+function seqOfLine(line: Buffer): number | null {
+  try {
+    const { seq } = JSON.parse(line.toString('utf8')) as { seq?: unknown };
+    return Number.isSafeInteger(seq) ? (seq as number) : null;
+  } catch {
+    return null; // a piece of a line (a probe lands mid-line) or a torn one
+  }
+}
+
+/** The first line from `from` (a line start or not) holding a seq and starting before `limit`. */
+function probe(fd: number, from: number, limit: number): { seq: number; end: number } | null {
+  let found: { seq: number; end: number } | null = null;
+  scanLines(fd, from, (line, start, end) => {
+    if (start >= limit) return false;
+    const seq = seqOfLine(line);
+    if (seq === null) return true;
+    found = { seq, end };
+    return false;
+  });
+  return found;
+}
+
+/** Below this many bytes the search reads on line by line. */
+const LINEAR_BYTES = 1 << 16;
+
+/**
+ * The offset of the first line whose event's seq is above `seq` (the end of
+ * the complete lines if none), by binary search: the broker, the file's only
+ * writer, writes seqs in rising order. Invariant: every line that starts
+ * before `low` has a seq of at most `seq`, or none. A probe starting mid-line
+ * skips that piece (it is not JSON); lines without a seq are skipped.
+ */
+export function offsetAfterSeq(fd: number, seq: number): number {
+  let low = 0;
+  let high = fs.fstatSync(fd).size;
+  while (high - low > LINEAR_BYTES) {
+    const mid = low + Math.floor((high - low) / 2);
+    const line = probe(fd, mid, high);
+    if (line !== null && line.seq <= seq) low = line.end;
+    else high = mid;
+  }
+  let offset: number | null = null;
+  const end = scanLines(fd, low, (line, start) => {
+    const lineSeq = seqOfLine(line);
+    if (lineSeq === null || lineSeq <= seq) return true;
+    offset = start;
+    return false;
+  }).end;
+  return offset ?? end;
+}

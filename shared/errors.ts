@@ -91,6 +91,8 @@ export const ERRORS = {
         '{path} already has the room protocol for room {other}; to use room {room} instead, edit that section or delete it (from its room:protocol line to /room:protocol) and run room init again. Nothing changed.',
       not_a_command: '{word} is not a command: {hint}',
       typo_hint: 'did you mean room {command}? (to open a new room named {word}: room -- {argv})',
+      log_position:
+        '{option} takes an event id (or at least its first 4 characters), a seq, a time or an age (15m, 2h, 7d), not {value}',
     },
   },
   bad_request: {
