@@ -313,10 +313,10 @@ const hook: Command = {
   usage: USAGE,
   async run(argv, cli) {
     const [event, ...rest] = argv;
-    if (event === undefined || rest.length > 0) throw usageError('expected one hook event', USAGE);
+    if (event === undefined || rest.length > 0) throw usageError(USAGE, 'usage.expected', { what: 'one hook event' });
     if (event === 'monitor') return monitor(cli);
     const handler = Object.hasOwn(EVENTS, event) ? EVENTS[event] : undefined;
-    if (handler === undefined) throw usageError(`unknown hook event ${JSON.stringify(event)}`, USAGE);
+    if (handler === undefined) throw usageError(USAGE, 'usage.unknown_hook_event', { event: JSON.stringify(event) });
     const input = await readInput(cli);
     try {
       return await handler(cli, input);

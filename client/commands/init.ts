@@ -233,15 +233,16 @@ async function run(argv: string[], cli: Cli): Promise<number> {
     },
     USAGE,
   );
-  if (positionals.length > 0) throw usageError(`unexpected argument ${JSON.stringify(positionals[0])}`, USAGE);
+  if (positionals.length > 0)
+    throw usageError(USAGE, 'usage.unexpected_argument', { arg: JSON.stringify(positionals[0]) });
   const dir = resolve(values.dir ?? process.cwd());
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw usageError(`no such folder: ${dir}`, USAGE);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw usageError(USAGE, 'usage.no_such_folder', { dir });
   const file = join(dir, 'CLAUDE.md');
   const existing = readInstructions(file);
   const present = existing === null ? null : findProtocolRoom(existing);
   if (values.room !== undefined) checkRoomId(values.room);
   if (values.marketplace !== undefined && values.marketplace.trim() === '')
-    throw usageError('--marketplace needs a GitHub owner/repo, a git URL or a folder', USAGE);
+    throw usageError(USAGE, 'usage.marketplace');
   let agents = values.agents === undefined ? undefined : parseAgents(values.agents);
   // A CLAUDE.md with the section for another room: refused before anything is asked (planSection says why).
   if (present !== null && values.room !== undefined && values.room !== present) planSection(file, values.room);
@@ -251,16 +252,11 @@ async function run(argv: string[], cli: Cli): Promise<number> {
   const terminal = cli.stdin.isTTY === true && cli.stdout.isTTY === true;
   const interactive = roomId === undefined && values.yes !== true;
   if (roomId === undefined && values.yes === true) {
-    if (fallback === null)
-      throw usageError(
-        `cannot make a room id from the folder name ${JSON.stringify(basename(dir))}: give --room`,
-        USAGE,
-      );
+    if (fallback === null) throw usageError(USAGE, 'usage.folder_room_id', { name: JSON.stringify(basename(dir)) });
     roomId = fallback;
   }
   if (roomId === undefined) {
-    if (!terminal)
-      throw usageError('no terminal to ask in: give --room ROOM-ID, or --yes to use the folder name', USAGE);
+    if (!terminal) throw usageError(USAGE, 'usage.init_no_terminal');
     const answer = await askRoomId(fallback, file);
     if (answer === null) return EXIT.usage;
     roomId = answer;

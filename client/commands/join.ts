@@ -50,7 +50,7 @@ const join: Command = {
   usage: USAGE,
   async run(argv, cli) {
     const { values, positionals } = parse(argv, { file: { type: 'string', short: 'f' } }, USAGE);
-    if (positionals.length !== 2) throw usageError('expected <room-id> <username>', USAGE);
+    if (positionals.length !== 2) throw usageError(USAGE, 'usage.expected', { what: '<room-id> <username>' });
     const [roomId, username] = positionals as [string, string];
     const paths = roomPaths(cli.dir, roomId);
     checkUsername(username);

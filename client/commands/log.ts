@@ -5,7 +5,7 @@
 // token (the DM rule depends on who is reading); unlike poll, it touches no
 // cursor.
 import { closeSync } from 'node:fs';
-import { EXIT, errorMessage, roomError } from '../../shared/errors.ts';
+import { EXIT, roomError } from '../../shared/errors.ts';
 import type { RoomEvent } from '../../shared/events.ts';
 import { quoted } from '../../shared/quote.ts';
 import { parse, TOKEN_OPTIONS, tokenFrom, usageError, type Command } from '../cli.ts';
@@ -54,6 +54,7 @@ const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 const SEQ = /^[0-9]{1,15}$/;
 /** An event id or at least its first 4 characters (a UUID's first dash comes after 8). */
 const ID_PREFIX = /^[0-9a-f]{4,8}(-[0-9a-f-]{0,27})?$/i;
+const FULL_ID = 36;
 
 /**
  * A --since/--until bound: an event id or id prefix (`ref`, lower case), a
@@ -71,7 +72,7 @@ function bound(value: string | undefined, name: string, now: number): Bound | un
   const local = /^\d{4}-\d\d-\d\d$/.test(value) ? `${value}T00:00` : value;
   const ms = age !== null ? now - Number(age[1]) * UNIT_MS[age[2] as keyof typeof UNIT_MS] : Date.parse(local);
   if (Number.isNaN(ms) || (age === null && !/^\d{4}-\d\d/.test(value)))
-    throw usageError(errorMessage('usage.log_position', { option: `--${name}`, value: quoted(value) }), USAGE);
+    throw usageError(USAGE, 'usage.log_position', { option: `--${name}`, value: quoted(value) });
   return { ts: new Date(ms).toISOString() };
 }
 
@@ -81,7 +82,8 @@ function bound(value: string | undefined, name: string, now: number): Bound | un
  * confirm it exists), and a prefix two visible events share is refused.
  */
 function resolve(fd: number | null, ref: string, canSee: (event: RoomEvent) => boolean): Entry {
-  const found = fd === null ? [] : findByIdPrefix(fd, ref, canSee, 2);
+  // A full id names one event: the search stops at it. A prefix is searched on for a second one.
+  const found = fd === null ? [] : findByIdPrefix(fd, ref, canSee, ref.length === FULL_ID ? 1 : 2);
   if (found.length > 1) throw roomError('unknown_id.ambiguous_prefix', { prefix: ref });
   if (found.length === 0) throw roomError('unknown_id.no_event', { id: ref });
   return found[0]!;
@@ -90,7 +92,7 @@ function resolve(fd: number | null, ref: string, canSee: (event: RoomEvent) => b
 function format(value: string | undefined, terminal: boolean): LogFormat {
   if (value === undefined) return terminal ? 'text' : 'ndjson';
   if (!(LOG_FORMATS as readonly string[]).includes(value))
-    throw usageError(`--format is text, ndjson or markdown, not ${quoted(value)}`, USAGE);
+    throw usageError(USAGE, 'usage.log_format', { value: quoted(value) });
   return value as LogFormat;
 }
 
@@ -99,7 +101,7 @@ function pattern(value: string | undefined): RegExp | undefined {
   try {
     return new RegExp(value, 'i');
   } catch (error) {
-    throw usageError(`--grep: ${(error as Error).message}`, USAGE);
+    throw usageError(USAGE, 'usage.log_grep', { detail: (error as Error).message });
   }
 }
 
@@ -139,7 +141,7 @@ const log: Command = {
   usage: USAGE,
   async run(argv, cli) {
     const { values, positionals } = parse(argv, OPTIONS, USAGE);
-    if (positionals.length !== 1) throw usageError('expected <room-id>', USAGE);
+    if (positionals.length !== 1) throw usageError(USAGE, 'usage.expected', { what: '<room-id>' });
     const now = Date.now();
     const since = bound(values.since, 'since', now);
     const until = bound(values.until, 'until', now);

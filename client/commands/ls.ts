@@ -121,7 +121,7 @@ const ls: Command = {
   usage: USAGE,
   async run(argv, cli) {
     const { values, positionals } = parse(argv, { json: { type: 'boolean' } }, USAGE);
-    if (positionals.length > 0) throw usageError('room ls takes no room id', USAGE);
+    if (positionals.length > 0) throw usageError(USAGE, 'usage.ls_room_id');
     let names: string[];
     try {
       names = readdirSync(cli.dir);

@@ -31,7 +31,7 @@ const poll: Command = {
   usage: USAGE,
   async run(argv, cli) {
     const { values, positionals } = parse(argv, { ...TOKEN_OPTIONS, since: { type: 'string' } }, USAGE);
-    if (positionals.length !== 1) throw usageError('expected <room-id>', USAGE);
+    if (positionals.length !== 1) throw usageError(USAGE, 'usage.expected', { what: '<room-id>' });
     const reader = openReader(cli.dir, positionals[0]!, tokenFrom(values, cli.env, USAGE));
     const fd = openHistory(reader);
     if (fd === null) {

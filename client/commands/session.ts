@@ -91,7 +91,7 @@ async function open(argv: string[], cli: Cli): Promise<number> {
     },
     USAGE,
   );
-  if (positionals.length !== 2) throw usageError('expected <room-id> <username>', USAGE);
+  if (positionals.length !== 2) throw usageError(USAGE, 'usage.expected', { what: '<room-id> <username>' });
   const [roomId, username] = positionals as [string, string];
   const paths = roomPaths(cli.dir, roomId);
   checkUsername(username);

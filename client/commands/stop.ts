@@ -64,7 +64,7 @@ const stop: Command = {
   usage: USAGE,
   async run(argv, cli) {
     const { values, positionals } = parse(argv, TOKEN_OPTIONS, USAGE);
-    if (positionals.length !== 1) throw usageError('expected <room-id>', USAGE);
+    if (positionals.length !== 1) throw usageError(USAGE, 'usage.expected', { what: '<room-id>' });
     const paths = roomPaths(cli.dir, positionals[0]!);
     const given = values.token !== undefined || values['token-file'] !== undefined;
     if ((await probeSocket(paths.socket)) !== 'alive') {

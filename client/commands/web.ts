@@ -119,7 +119,8 @@ const web: Command = {
   usage: USAGE,
   async run(argv, cli) {
     const { values, positionals } = parse(argv, { ...TOKEN_OPTIONS, 'no-open': { type: 'boolean' } }, USAGE);
-    if (positionals.length < 1 || positionals.length > 2) throw usageError('expected <room-id> [username]', USAGE);
+    if (positionals.length < 1 || positionals.length > 2)
+      throw usageError(USAGE, 'usage.expected', { what: '<room-id> [username]' });
     const [roomId, username] = positionals as [string, string | undefined];
     const paths = roomPaths(cli.dir, roomId);
     if (username !== undefined) checkUsername(username);

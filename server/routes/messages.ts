@@ -115,10 +115,7 @@ export function messageRoutes(room: Broker, idempotency: IdempotencyCache) {
       async (request, reply) => {
         const user = requestUser(room, request);
         const body = request.body;
-        if (body === undefined || body === null)
-          throw roomError('invalid_event', {
-            detail: 'no body: send an event as application/json or a message as text/plain',
-          });
+        if (body === undefined || body === null) throw roomError('invalid_event.no_body');
         const inbound: Inbound = typeof body === 'string' ? { type: 'message', content: body } : body;
         const key = request.headers['idempotency-key'];
         const answer =
