@@ -2,7 +2,7 @@
 // the HTTP status the broker answers with, the exit code of the CLI, what it
 // means (the OpenAPI document's ErrorResponse enum is generated from it, the
 // README's table is tested against it) and its messages: a default template
-// and, where one code covers several cases, named variants (`usage.fsync_policy`).
+// and, where one code covers several cases, named variants (`usage.fsync`).
 // Every message room makes comes from here through `roomError` (test/error-table.test.ts
 // scans the sources for any other way), so the wording is reviewed in one place.
 // Callers branch on `code`, never on message text. Codes are never reused.
@@ -44,7 +44,9 @@ interface ErrorSpec {
 }
 
 // Modelled on fastify's lib/errors.js and NATS's server/errors.json: one row
-// per code, with its status, its meaning and a message template.
+// per code, with its status, its meaning and its message templates. A
+// `{detail}` carries only text made elsewhere (a library's message: parseArgs,
+// Ajv, JSON.parse, an errno); room's own wording is written out here.
 export const ERRORS = {
   usage: {
     status: 400,
