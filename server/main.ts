@@ -124,7 +124,7 @@ async function holdRoom(paths: RoomPaths): Promise<void> {
       const where = { room: paths.room, lock: paths.pid };
       throw lock.holder === null
         ? roomError('broker_unreachable.lock_starting', where)
-        : roomError('broker_unreachable.already_running', { ...where, holder: `pid ${lock.holder.pid}` });
+        : roomError('broker_unreachable.already_running', { ...where, pid: lock.holder.pid });
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }

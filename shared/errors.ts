@@ -371,7 +371,7 @@ export const ERRORS = {
     messages: {
       connect: 'cannot connect to {path}: {detail}',
       already_listening: 'a broker is already listening on {path}',
-      already_running: 'another broker ({holder}) already runs room {room} (lock: {lock})',
+      already_running: 'another broker (pid {pid}) already runs room {room} (lock: {lock})',
       lock_starting: 'another broker (one that is starting) already runs room {room} (lock: {lock})',
       no_answer: 'the broker for {room} did not answer: {detail}',
       not_running: 'no broker is running on {socket}',
