@@ -64,22 +64,76 @@ export function findEntry(fd: number, id: string): Entry | null {
   return found;
 }
 
+/** How much of the file a byte search reads at a time. */
+const SEARCH_CHUNK = 1 << 20;
+
+/** The line holding byte `offset` as [start, end) (end after its newline), or null: torn, or longer than MAX_LINE_BYTES. */
+function lineAround(fd: number, offset: number): { start: number; end: number } | null {
+  const block = Buffer.allocUnsafe(1 << 16);
+  let start = offset;
+  for (;;) {
+    if (start === 0) break;
+    if (offset - start > MAX_LINE_BYTES) return null;
+    const from = Math.max(0, start - block.length);
+    const n = fs.readSync(fd, block, 0, start - from, from);
+    const newline = block.subarray(0, n).lastIndexOf(NEWLINE);
+    if (newline !== -1) {
+      start = from + newline + 1;
+      break;
+    }
+    start = from;
+  }
+  for (let at = offset; at - start <= MAX_LINE_BYTES; ) {
+    const n = fs.readSync(fd, block, 0, block.length, at);
+    if (n === 0) return null; // no newline yet: a line being written, or torn
+    const newline = block.subarray(0, n).indexOf(NEWLINE);
+    if (newline !== -1) return at + newline - start <= MAX_LINE_BYTES ? { start, end: at + newline + 1 } : null;
+    at += n;
+  }
+  return null;
+}
+
+/** The complete line holding byte `offset` as an entry, or null (not a complete event line). */
+function entryHolding(fd: number, offset: number): Entry | null {
+  const range = lineAround(fd, offset);
+  if (range === null) return null;
+  const buffer = Buffer.allocUnsafe(range.end - range.start - 1);
+  fs.readSync(fd, buffer, 0, buffer.length, range.start);
+  const line = buffer.toString('utf8');
+  const event = parseEvent(line);
+  return event === null ? null : { event, line, ...range };
+}
+
 /**
  * Up to `max` entries whose event id starts with `prefix` (lower case; a full
- * id is its own prefix) and that `keep` accepts, in file order. Only lines
- * holding `"id":"<prefix>` are parsed; the scan stops at the `max`-th.
+ * id is its own prefix) and that `keep` accepts, in file order. A byte search
+ * for `"id":"<prefix>` through the file a chunk at a time (no line is split
+ * or parsed on the way); only a line holding it is read and parsed. The scan
+ * stops at the `max`-th.
  */
 export function findByIdPrefix(fd: number, prefix: string, keep: (event: RoomEvent) => boolean, max: number): Entry[] {
   const needle = Buffer.from(`"id":"${prefix}`);
   const found: Entry[] = [];
-  scanLines(fd, 0, (buffer, start, end) => {
-    if (buffer.indexOf(needle) === -1) return true;
-    const line = buffer.toString('utf8');
-    const event = parseEvent(line);
-    if (event?.id.startsWith(prefix) === true && keep(event)) found.push({ event, line, start, end });
-    return found.length < max;
-  });
-  return found;
+  const chunk = Buffer.allocUnsafe(SEARCH_CHUNK + needle.length);
+  // chunk[0] is the file's byte `position`; its first `carry` bytes are the end of the last read,
+  // kept so that a needle across two reads is found (they are fewer than the needle: no match lies in them alone).
+  let position = 0;
+  let carry = 0;
+  for (;;) {
+    const n = fs.readSync(fd, chunk, carry, SEARCH_CHUNK, position + carry);
+    if (n === 0) return found;
+    const data = chunk.subarray(0, carry + n);
+    for (let hit = data.indexOf(needle); hit !== -1; hit = data.indexOf(needle, hit + 1)) {
+      const entry = entryHolding(fd, position + hit);
+      if (entry === null || !entry.event.id.startsWith(prefix) || !keep(entry.event)) continue;
+      found.push(entry);
+      if (found.length >= max) return found;
+    }
+    const kept = Math.min(needle.length - 1, data.length);
+    chunk.copy(chunk, 0, data.length - kept, data.length);
+    position += data.length - kept;
+    carry = kept;
+  }
 }
 
 /** The seq of a line, or null when it is not (the start of) an event: only what a probe needs. */

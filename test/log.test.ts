@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { appendFileSync, closeSync, existsSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { offsetAfterSeq } from '../client/history-file.ts';
+import { findByIdPrefix, offsetAfterSeq } from '../client/history-file.ts';
 import { ROOM_BIN, RoomDir, ndjson, waitUntil } from './helpers.ts';
 
 /** alice (host), bob and carol; a few messages, a reply, a command and DMs. */
@@ -288,4 +288,55 @@ test('a --since seq is found by binary search: the same offset as reading every 
   for (const after of [0, 1, 2, 3, 4, 5, 10_000, 10_499, 10_500, 10_501, seq - 1, seq, seq + 1, 1e9, ...some]) {
     assert.equal(offsetAfterSeq(fd, after), linear(after), `after ${after}`);
   }
+});
+
+test('an id prefix is found by a byte search: every match once, in order, across read boundaries; torn and overlong lines are no match', (t) => {
+  const dir = RoomDir.create(t);
+  const path = join(dir.path, 'ids.chat');
+  const hex = (n: number, width: number) => n.toString(16).padStart(width, '0');
+  const ts = new Date().toISOString();
+  // 6,000 events whose ids all start with 0000, about 3 MB: the search reads it in several pieces.
+  const ids = Array.from({ length: 6000 }, (_, i) => `0000${hex(i, 4)}-0000-4000-8000-${hex(i, 12)}`);
+  const line = (id: string, seq: number) =>
+    JSON.stringify({ type: 'message', id, room: 'r', user: 'a', ts, seq, content: `m${'.'.repeat(seq % 700)}` });
+  const overlong = `{"pad":"${'x'.repeat(1 << 20)}","id":"0000ffff-0000-4000-8000-000000000000"}`;
+  const body = ids.map((id, i) => line(id, i + 1));
+  body.splice(3000, 0, overlong);
+  // A line not an event, sized so that the next line's `"id":"` starts 3 bytes before the end of the first read.
+  const starts: number[] = [];
+  let offset = 0;
+  for (const l of body) {
+    starts.push(offset);
+    offset += Buffer.byteLength(l) + 1;
+  }
+  const needleAt = (k: number) => starts[k]! + '{"type":"message",'.length;
+  const k = body.findIndex((_, i) => needleAt(i + 1) > (1 << 20) - 3 - 20);
+  body.splice(k, 0, `{"f":"${'-'.repeat((1 << 20) - 3 - needleAt(k) - 1 - 8)}"}`);
+  assert.equal(Buffer.from(body.join('\n')).indexOf('"id":"', (1 << 20) - 3), (1 << 20) - 3);
+  writeFileSync(path, `${body.join('\n')}\n${line('0000fffe-0000-4000-8000-000000000000', 99_999).slice(0, -5)}`);
+  const fd = openSync(path, 'r');
+  t.after(() => closeSync(fd));
+
+  const all = findByIdPrefix(fd, '0000', () => true, Number.POSITIVE_INFINITY);
+  assert.deepEqual(
+    all.map((e) => e.event.id),
+    ids,
+  );
+  const text = readFileSync(path);
+  for (const entry of all.filter((_, i) => i % 997 === 0)) {
+    assert.equal(text.subarray(entry.start, entry.end).toString(), `${entry.line}\n`, entry.event.id);
+  }
+  assert.deepEqual(
+    findByIdPrefix(fd, '0000', (e) => e.seq % 2500 === 0, 2).map((e) => e.event.seq),
+    [2500, 5000],
+  );
+  assert.deepEqual(
+    findByIdPrefix(fd, ids[5999]!, () => true, 1).map((e) => e.event.seq),
+    [6000],
+  );
+  assert.deepEqual(
+    findByIdPrefix(fd, '0000ff', () => true, 2),
+    [],
+    'the overlong and the torn line',
+  );
 });
