@@ -64,7 +64,7 @@ export const ERRORS = {
       position: 'position {position}: give a seq, an event id, or at least {min} characters of one',
       unknown_query_parameter: 'unknown query parameter {names}; known: {known}',
       unknown_query_parameters: 'unknown query parameters {names}; known: {known}',
-      no_query_parameters: 'unknown query parameter {names}: this route takes none',
+      no_query_parameters: 'this route takes no query parameters (given: {names})',
       after_and_since: 'give after or since (its older name), not both',
       tui_needs_terminal:
         'the terminal UI needs a terminal on stdin and stdout: use --agent for JSON lines, or room send/poll/watch',
