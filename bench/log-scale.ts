@@ -1,6 +1,7 @@
 // `room log` on a 1,000,000-event history (written as poll-scale writes it,
 // ~230 MB): the whole history in each format, a --grep and a --user search,
-// and the last 3 events with --since <id>. Output goes to /dev/null, so the
+// and the last 3 events with --since given as an id, an id prefix or a seq, and
+// the first 10 with --until <seq>. Output goes to /dev/null, so the
 // figure is the reading, filtering and formatting, not a terminal's speed.
 // Besides the wall time, each run's CPU time (user + system, from the shell's
 // `times`) is reported: on a shared, loaded machine it varies much less.
@@ -11,7 +12,7 @@ import { BenchDir, ROOM_BIN, fmt, load, machine, numberOptions, roundRobin, run,
 import { makeRoom } from './poll-scale.ts';
 
 export const name = 'log-scale';
-export const summary = 'room log on a 1,000,000-event history: formats, filters, --since';
+export const summary = 'room log on a 1,000,000-event history: formats, filters, --since/--until positions';
 
 export async function main(argv: readonly string[]): Promise<string> {
   const options = numberOptions(argv, { events: 1_000_000, rounds: 5, warmup: 1 });
@@ -23,7 +24,8 @@ export async function main(argv: readonly string[]): Promise<string> {
     const lines = readFileSync(dir.file(`${room.id}.chat`), 'utf8')
       .trimEnd()
       .split('\n');
-    const third = (JSON.parse(lines.at(-4)!) as { id: string }).id;
+    const fourthLast = JSON.parse(lines.at(-4)!) as { id: string; seq: number };
+    const third = fourthLast.id;
     const env = { ...dir.env, ROOM_TOKEN: room.token };
     const cpu = new Map<string, number[]>();
     /** Runs `room log …` > /dev/null in sh, whose `times` then prints the child's user and system time. */
@@ -48,6 +50,9 @@ export async function main(argv: readonly string[]): Promise<string> {
       variant('log --grep "message 99999"', '--grep', 'message 99999'),
       variant('log --user carol', '--user', 'carol'),
       variant('log --since <4th-last id>', '--since', third),
+      variant('log --since <4th-last id, 8 characters>', '--since', third.slice(0, 8)),
+      variant('log --since <4th-last seq>', '--since', String(fourthLast.seq)),
+      variant('log --until 10 (a seq)', '--until', '10'),
     ];
     const loadBefore = load();
     const started = Date.now();

@@ -12,7 +12,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { RoomError, isErrorCode } from '../shared/errors.ts';
+import { isErrorCode, RoomError, roomError, receivedError } from '../shared/errors.ts';
 import { natsSetting } from '../shared/nats-url.ts';
 import type { RoomPaths } from '../shared/paths.ts';
 import { lockHolder, tryLock, unlock } from '../shared/pid-lock.ts';
@@ -49,26 +49,24 @@ function startFailure(paths: RoomPaths, offset: number, exitCode: number): RoomE
   const text = readFileSafe(paths.log)?.subarray(offset).toString('utf8') ?? '';
   const report = text.split('\n').findLast((line) => FAILURE_LINE.test(line));
   const [, code, message] = report === undefined ? [] : FAILURE_LINE.exec(report)!;
-  if (isErrorCode(code) && code !== 'internal' && message !== undefined) return new RoomError(code, message);
-  const why = message ?? `it exited with code ${exitCode} before answering`;
-  return new RoomError(
-    'broker_unreachable',
-    `the broker for ${paths.room} failed to start: ${why} (log: ${paths.log})`,
-  );
+  if (isErrorCode(code) && code !== 'internal' && message !== undefined) return receivedError(code, message);
+  const where = { room: paths.room, log: paths.log };
+  if (message === undefined) return roomError('broker_unreachable.start_exited', { ...where, exit: exitCode });
+  return roomError('broker_unreachable.start_failed', { ...where, why: message });
 }
 
 /** A `-f` history must be a file in an existing folder: checked here so the user gets a usage error, not a broker crash. */
 function checkChatFolder(chat: string): void {
   if (fs.statSync(chat, { throwIfNoEntry: false })?.isDirectory() === true)
-    throw new RoomError('usage', `cannot use ${chat} as the history file: it is a folder`);
+    throw roomError('usage.chat_is_folder', { path: chat });
   const folder = dirname(chat);
   let isDir: boolean;
   try {
     isDir = fs.statSync(folder).isDirectory();
   } catch {
-    throw new RoomError('usage', `cannot create the history file ${chat}: no such folder ${folder}`);
+    throw roomError('usage.chat_no_folder', { path: chat, folder });
   }
-  if (!isDir) throw new RoomError('usage', `cannot create the history file ${chat}: ${folder} is not a folder`);
+  if (!isDir) throw roomError('usage.chat_not_folder', { path: chat, folder });
 }
 
 /**
@@ -104,13 +102,8 @@ function natsChoice(paths: RoomPaths, given: string | undefined, env: NodeJS.Pro
   const setting = natsSetting(wanted);
   const state = readRoomState(paths);
   if (state === null || given === undefined) return setting;
-  if (state.nats === undefined)
-    throw new RoomError(
-      'usage',
-      `room ${paths.room} already exists on this machine without NATS: its history cannot move onto ${setting} (use another room id to share one)`,
-    );
-  if (state.nats !== setting)
-    throw new RoomError('usage', `room ${paths.room} is shared through ${state.nats}, not ${setting}`);
+  if (state.nats === undefined) throw roomError('usage.nats_room_local', { room: paths.room, setting });
+  if (state.nats !== setting) throw roomError('usage.nats_room_other', { room: paths.room, nats: state.nats, setting });
   return setting;
 }
 
@@ -157,10 +150,11 @@ async function startBroker(
     }
     await sleep(POLL_MS);
   }
-  throw new RoomError(
-    'broker_unreachable',
-    `the broker for ${paths.room} did not answer within ${START_TIMEOUT_MS / 1000} s (log: ${paths.log})`,
-  );
+  throw roomError('broker_unreachable.start_timeout', {
+    room: paths.room,
+    seconds: START_TIMEOUT_MS / 1000,
+    log: paths.log,
+  });
 }
 
 /** Waits for the socket of a broker that holds the room (room-<id>.pid) but is not answering yet. */
@@ -170,10 +164,11 @@ async function waitForSocket(paths: RoomPaths, deadline: number): Promise<void> 
     if (lockHolder(paths.pid) === null) return; // it stopped: the caller starts one
     await sleep(POLL_MS);
   }
-  throw new RoomError(
-    'broker_unreachable',
-    `the broker of ${paths.room} (pid lock ${paths.pid}) did not answer within ${START_TIMEOUT_MS / 1000} s`,
-  );
+  throw roomError('broker_unreachable.lock_timeout', {
+    room: paths.room,
+    lock: paths.pid,
+    seconds: START_TIMEOUT_MS / 1000,
+  });
 }
 
 /**
@@ -186,14 +181,12 @@ function ensureRoomDir(dir: string): void {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EEXIST') {
-      if (!fs.statSync(dir).isDirectory()) throw new RoomError('usage', `ROOM_DIR ${dir} is not a folder`);
+      if (!fs.statSync(dir).isDirectory()) throw roomError('usage.room_dir_not_folder', { dir });
       return;
     }
-    if (code === 'ENOENT')
-      throw new RoomError('usage', `ROOM_DIR ${dir} does not exist (its parent ${dirname(dir)} is missing)`);
-    if (code === 'ENOTDIR')
-      throw new RoomError('usage', `ROOM_DIR ${dir} cannot be created (its parent ${dirname(dir)} is not a folder)`);
-    throw new RoomError('usage', `ROOM_DIR ${dir} cannot be created: ${(error as Error).message}`);
+    if (code === 'ENOENT') throw roomError('usage.room_dir_missing_parent', { dir, parent: dirname(dir) });
+    if (code === 'ENOTDIR') throw roomError('usage.room_dir_parent_not_folder', { dir, parent: dirname(dir) });
+    throw roomError('usage.room_dir_create', { dir, detail: (error as Error).message });
   }
 }
 
@@ -231,10 +224,7 @@ export async function ensureBroker(paths: RoomPaths, options: EnsureOptions = {}
     if ((await probeSocket(paths.socket)) === 'alive') return false;
     await sleep(POLL_MS);
   }
-  throw new RoomError(
-    'broker_unreachable',
-    `timed out waiting for another client to start the broker for ${paths.room} (lock: ${paths.lock})`,
-  );
+  throw roomError('broker_unreachable.start_wait', { room: paths.room, lock: paths.lock });
 }
 
 /**

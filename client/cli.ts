@@ -2,7 +2,7 @@
 // share. Options are parsed once here, at the edge, into plain values;
 // nothing deeper reads process.env or process.argv.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { RoomError } from '../shared/errors.ts';
+import { type MessageArgs, type MessageKey, RoomError, roomError, withContext, withHint } from '../shared/errors.ts';
 import { clipped, quoted } from '../shared/quote.ts';
 import { readTokenFile } from './token-record.ts';
 
@@ -35,7 +35,7 @@ export function parse<O extends Options>(argv: string[], options: O, usage: stri
   try {
     return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (error) {
-    throw usageError(parseArgsMessage((error as Error).message), usage);
+    throw withHint(parseArgsError((error as Error).message), usageLine(usage));
   }
 }
 
@@ -76,21 +76,25 @@ function takesValue(arg: string, options: Options): boolean {
   return option?.type === 'string' && arg.length === 2;
 }
 
-/** parseArgs's wording for two common slips, said plainly (its own hint for them is garbled). */
-function parseArgsMessage(message: string): string {
+/** parseArgs's wording for two common slips, said plainly (its own hint for them is garbled); its own otherwise. */
+function parseArgsError(message: string): RoomError {
   const unknown = /^Unknown option '([^']+)'/.exec(message);
-  if (unknown !== null) return `unknown option ${clipped(unknown[1]!)} (text that starts with '-' goes after --)`;
+  if (unknown !== null) return roomError('usage.unknown_option', { option: clipped(unknown[1]!) });
   const dashed = /^Option '([^']+)' argument is ambiguous/.exec(message);
   if (dashed !== null) {
     const [, option] = dashed as unknown as [string, string];
-    return `option ${option} needs a value${option.startsWith('--') ? ` (one that starts with '-' is written ${option}=-…)` : ''}`;
+    return roomError(option.startsWith('--') ? 'usage.option_dash_value' : 'usage.option_value', { option });
   }
-  return message;
+  return roomError('usage', { detail: message });
 }
 
-/** A usage error: the problem, then the command's one-line usage (its --help has the rest). */
-export function usageError(message: string, usage: string): RoomError {
-  return new RoomError('usage', `${message}\n${usageLine(usage)}`);
+/** A usage error: the problem (a `usage` message of the table), then the command's one-line usage (its --help has the rest). */
+export function usageError<K extends Extract<MessageKey, `usage.${string}`>>(
+  usage: string,
+  key: K,
+  ...values: MessageArgs<K>
+): RoomError {
+  return withHint(roomError(key, ...values), usageLine(usage));
 }
 
 /** The first line of a command's usage text, with where to read the rest. */
@@ -118,8 +122,7 @@ export function tokenFrom(
   env: NodeJS.ProcessEnv,
   usage: string,
 ): string {
-  if (values.token !== undefined && values['token-file'] !== undefined)
-    throw usageError('give -t or --token-file, not both', usage);
+  if (values.token !== undefined && values['token-file'] !== undefined) throw usageError(usage, 'usage.token_twice');
   if (values['token-file'] !== undefined) return readTokenFile(values['token-file']);
   // Set for a Claude Code session by the plugin's SessionStart hook: the session's own record.
   if (values.token === undefined && env.ROOM_TOKEN_FILE) {
@@ -127,24 +130,23 @@ export function tokenFrom(
       return readTokenFile(env.ROOM_TOKEN_FILE);
     } catch (error) {
       // Nothing on the command line names the file: say where its path came from.
-      if (error instanceof RoomError) throw new RoomError(error.code, `ROOM_TOKEN_FILE: ${error.message}`);
+      if (error instanceof RoomError) throw withContext(error, 'ROOM_TOKEN_FILE');
       throw error;
     }
   }
   const token = values.token ?? env.ROOM_TOKEN;
   if (token === undefined || token === '') {
-    throw new RoomError(
-      'missing_token',
-      'no token: pass -t <token>, --token-file <path> or set ROOM_TOKEN (get one with: room join <room-id> <username>)',
-    );
+    throw roomError('missing_token.none_given');
   }
-  return checkToken(token, 'pass the file with --token-file PATH, or its "token" field');
+  return checkToken(token, 'invalid_token.record_json_cli');
 }
 
 /** A token is a bare UUID: `ROOM_TOKEN=$(cat room-r-bot.token)` passes the whole record, which gets its own hint. */
-export function checkToken(token: string, hint: string): string {
-  if (token.trimStart().startsWith('{'))
-    throw new RoomError('invalid_token', `the token looks like the JSON of a token record: ${hint}`);
+export function checkToken(
+  token: string,
+  refusal: 'invalid_token.record_json_cli' | 'invalid_token.record_json_web' | 'invalid_token.record_json_session',
+): string {
+  if (token.trimStart().startsWith('{')) throw roomError(refusal);
   return token;
 }
 
@@ -158,13 +160,13 @@ export function seconds(
   if (value === undefined) return fallback;
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0)
-    throw usageError(`--${name} must be a positive number of seconds, not ${quoted(value)}`, usage);
+    throw usageError(usage, 'usage.positive_seconds', { option: `--${name}`, value: quoted(value) });
   return n;
 }
 
 /** A non-negative integer option (e.g. -n 20). */
 export function count(value: string | undefined, name: string, fallback: number, usage: string): number {
   if (value === undefined) return fallback;
-  if (!/^\d{1,9}$/.test(value)) throw usageError(`${name} must be a whole number, not ${quoted(value)}`, usage);
+  if (!/^\d{1,9}$/.test(value)) throw usageError(usage, 'usage.whole_number', { option: name, value: quoted(value) });
   return Number(value);
 }

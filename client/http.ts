@@ -7,7 +7,7 @@
 // compiling that IPv6 pattern costs a one-shot ~1.5 ms (bench/README.md).
 // The long-lived clients (TUI, agent mode) use undici instead.
 import { createRequire } from 'node:module';
-import { RoomError } from '../shared/errors.ts';
+import { type RoomError, roomError } from '../shared/errors.ts';
 import { errorFromResponse } from '../shared/error-response.ts';
 import { roomOfSocket } from '../shared/paths.ts';
 import { checkSocketPath } from '../shared/safe-fs.ts';
@@ -33,10 +33,10 @@ export function errorFrom(response: Response): RoomError {
 }
 
 /** What to say when nobody listens: how to bring the room back, on one line. */
-function notRunning(socketPath: string): string {
+function notRunning(socketPath: string): RoomError {
   const room = roomOfSocket(socketPath);
-  if (room === undefined) return `no broker is running on ${socketPath}`;
-  return `no broker is running for room ${room} (it was stopped, or never started): open the room (room ${room} <name>) or run room join ${room} <name> to start it`;
+  if (room === undefined) return roomError('broker_unreachable.not_running', { socket: socketPath });
+  return roomError('broker_unreachable.room_not_running', { room });
 }
 
 export function request(socketPath: string, options: RequestOptions): Promise<Response> {
@@ -62,9 +62,9 @@ export function request(socketPath: string, options: RequestOptions): Promise<Re
     );
     req.on('error', (error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT' || error.code === 'ECONNREFUSED') {
-        reject(new RoomError('broker_unreachable', notRunning(socketPath)));
+        reject(notRunning(socketPath));
       } else {
-        reject(new RoomError('broker_unreachable', `cannot reach the broker on ${socketPath}: ${error.message}`));
+        reject(roomError('broker_unreachable.failed', { socket: socketPath, detail: error.message }));
       }
     });
     req.end(body);

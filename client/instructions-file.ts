@@ -5,7 +5,7 @@
 // endings, so what it holds is never changed; a file that has the section for
 // the room already is left alone, and one naming another room is refused.
 import { appendFileSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { RoomError } from '../shared/errors.ts';
+import { roomError } from '../shared/errors.ts';
 import { findProtocolRoom, protocolSection } from './protocol-section.ts';
 
 export interface SectionPlan {
@@ -20,7 +20,7 @@ export interface SectionPlan {
 /** The file's text; null when there is none. Something other than a file is refused. */
 export function readInstructions(path: string): string | null {
   if (!existsSync(path)) return null;
-  if (!statSync(path).isFile()) throw new RoomError('usage', `${path} is not a regular file. Nothing changed.`);
+  if (!statSync(path).isFile()) throw roomError('usage.not_a_file', { path });
   return readFileSync(path, 'utf8');
 }
 
@@ -35,11 +35,7 @@ export function planSection(path: string, room: string): SectionPlan {
   const existing = readInstructions(path);
   const present = existing === null ? null : findProtocolRoom(existing);
   if (present === room) return { path, room, action: 'kept', text: '' };
-  if (present !== null)
-    throw new RoomError(
-      'usage',
-      `${path} already has the room protocol for room ${present}; to use room ${room} instead, edit that section or delete it (from its room:protocol line to /room:protocol) and run room init again. Nothing changed.`,
-    );
+  if (present !== null) throw roomError('usage.protocol_other_room', { path, other: present, room });
   if (existing === null) return { path, room, action: 'created', text: protocolSection(room) };
   // A file in CRLF line endings gets the section in CRLF too: one file, one kind of line ending.
   const nl = existing.includes('\r\n') ? '\r\n' : '\n';

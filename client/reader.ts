@@ -1,7 +1,7 @@
 // What poll and watch need before reading: who the token belongs to, who
 // the host is (for the DM rule) and where the history is, all from the
 // room's state file, with no broker.
-import { RoomError } from '../shared/errors.ts';
+import { roomError } from '../shared/errors.ts';
 import { isVisibleTo, type RoomEvent } from '../shared/events.ts';
 import { roomPaths, type RoomPaths } from '../shared/paths.ts';
 import { readRoomState, userForToken } from '../shared/room-state.ts';
@@ -24,17 +24,10 @@ export function openReader(dir: string, roomId: string, token: string): Reader {
   const paths = roomPaths(dir, roomId);
   const state = readRoomState(paths);
   if (state === null) {
-    throw new RoomError(
-      'invalid_token',
-      `room ${roomId} has no state in ${dir}: nobody has joined it yet (room join ${roomId} <username>)`,
-    );
+    throw roomError('invalid_token.no_state', { room: roomId, dir });
   }
   const user = userForToken(state, token);
-  if (user === null)
-    throw new RoomError(
-      'invalid_token',
-      `invalid or revoked token for room ${roomId}: run room join ${roomId} <username> for a new one`,
-    );
+  if (user === null) throw roomError('invalid_token.revoked_in_room', { room: roomId });
   const host = state.host;
   return {
     paths,
@@ -47,12 +40,7 @@ export function openReader(dir: string, roomId: string, token: string): Reader {
       const now = readRoomState(paths);
       if (now !== null && userForToken(now, token) === user) return;
       const kicked = now?.users[user]?.kicked === true;
-      throw new RoomError(
-        'invalid_token',
-        kicked
-          ? `you were kicked from ${roomId}: your token is revoked`
-          : `your token for room ${roomId} was revoked: run room join ${roomId} <username> for a new one`,
-      );
+      throw roomError(kicked ? 'invalid_token.kicked' : 'invalid_token.revoked_since', { room: roomId });
     },
   };
 }

@@ -5,7 +5,7 @@
 // finds its name taken reuses it (after checking it is still valid).
 import type { TokenResponse } from '../shared/api.ts';
 import type { RoomPaths } from '../shared/paths.ts';
-import { RoomError } from '../shared/errors.ts';
+import { roomError } from '../shared/errors.ts';
 import { readFileSafe } from '../shared/safe-fs.ts';
 import { userFilePath, writeUserFile } from '../shared/user-file.ts';
 
@@ -34,8 +34,7 @@ export function readTokenRecord(paths: RoomPaths, user: string): string | null {
  */
 export function readTokenFile(path: string): string {
   const text = readFileSafe(path)?.toString('utf8').trim();
-  if (text === undefined)
-    throw new RoomError('missing_token', `no token file ${path} (room join <room-id> <username> writes one)`);
+  if (text === undefined) throw roomError('missing_token.no_file', { path });
   let token: unknown = text;
   if (text.startsWith('{')) {
     try {
@@ -45,10 +44,7 @@ export function readTokenFile(path: string): string {
     }
   }
   if (typeof token !== 'string' || !/^\S{1,200}$/.test(token)) {
-    throw new RoomError(
-      'missing_token',
-      `no token in ${path}: expected a token record from room join, or the token alone`,
-    );
+    throw roomError('missing_token.not_in_file', { path });
   }
   return token;
 }

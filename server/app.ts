@@ -174,7 +174,7 @@ export async function buildApp({ room, version, requestTimeoutMs }: AppOptions):
     try {
       done(null, utf8.decode(body));
     } catch {
-      done(roomError('invalid_event', { detail: 'a text/plain body must be valid UTF-8' }), undefined);
+      done(roomError('invalid_event.text_not_utf8'), undefined);
     }
   });
 

@@ -7,7 +7,7 @@
 // tokens to users, commands.ts runs slash commands through CommandContext.
 import type { ServerResponse } from 'node:http';
 import type { CloseReason, Inbound, TokenResponse, Users } from '../shared/api.ts';
-import { RoomError } from '../shared/errors.ts';
+import { roomError } from '../shared/errors.ts';
 import { MAX_CONTENT_BYTES, isVisibleTo, type Notice, type RoomEvent } from '../shared/events.ts';
 import { stripAt } from '../shared/names.ts';
 import { authenticate } from './auth.ts';
@@ -159,7 +159,7 @@ export class Broker implements CommandContext {
 
   /** Checks an inbound event and marks its user active; the event to store, or null for a command. */
   #accept(user: string, inbound: Inbound): Draft | null {
-    if (this.closing) throw new RoomError('room_closing', `${this.id} is shutting down: nothing more is stored`);
+    if (this.closing) throw roomError('room_closing.room', { room: this.id });
     this.presence.touch(user, this.room.now());
     this.claims.touch(user);
     switch (inbound.type) {
@@ -187,7 +187,7 @@ export class Broker implements CommandContext {
 
   knownUser(arg: string): string {
     const name = this.registry.resolve(stripAt(arg)); // in any case, as the user spells it
-    if (name === null) throw new RoomError('unknown_user', `no user ${stripAt(arg)} has joined this room`);
+    if (name === null) throw roomError('unknown_user', { name: stripAt(arg) });
     return name;
   }
 
@@ -200,10 +200,7 @@ export class Broker implements CommandContext {
     const target = this.queries.resolve(ref, user);
     if (target.type === 'dm') {
       const other = target.user === user ? target.to : target.user;
-      throw new RoomError(
-        'invalid_event',
-        `that message is a direct message: answer it with /dm ${other} …, so it stays private`,
-      );
+      throw roomError('invalid_event.reply_to_dm', { other });
     }
     return target.id;
   }
@@ -258,16 +255,13 @@ export class Broker implements CommandContext {
 
 /** Message content: not blank, at most 64 KiB of UTF-8. */
 function checkContent(text: string): string {
-  if (text.trim() === '') throw new RoomError('invalid_event', 'content is empty');
+  if (text.trim() === '') throw roomError('invalid_event.empty_content');
   return checkSize(text);
 }
 
 function checkSize(text: string): string {
   if (text.length > MAX_CONTENT_BYTES / 4 && Buffer.byteLength(text) > MAX_CONTENT_BYTES) {
-    throw new RoomError(
-      'content_too_large',
-      `content is ${Buffer.byteLength(text)} bytes; at most ${MAX_CONTENT_BYTES} (64 KiB) are allowed`,
-    );
+    throw roomError('content_too_large.content', { bytes: Buffer.byteLength(text), limit: MAX_CONTENT_BYTES });
   }
   return text;
 }

@@ -20,7 +20,7 @@
 // `room edit-check`. Every broker sweeps the leases it knows of; an ending is
 // announced only by the broker whose write removed the claims, so it is
 // announced once however many brokers saw the lease run out.
-import { RoomError } from '../shared/errors.ts';
+import { type RoomError, roomError } from '../shared/errors.ts';
 import type { Notice, RoomEvent } from '../shared/events.ts';
 import { Claim, claimTargets, covers, normalisePath, overlaps, type ClaimTarget } from '../shared/claims.ts';
 import { readFileSafe, writeFileAtomic } from '../shared/safe-fs.ts';
@@ -45,8 +45,7 @@ export function claimSettingsFrom(env: NodeJS.ProcessEnv, file: string | null): 
     const value = env[name];
     if (value === undefined || value === '') return fallback;
     const n = Number(value);
-    if (!Number.isInteger(n) || n <= 0)
-      throw new RoomError('usage', `${name} must be a positive whole number of milliseconds, not ${value}`);
+    if (!Number.isInteger(n) || n <= 0) throw roomError('usage.env_ms', { name, value });
     return n;
   };
   return { file, graceMs: ms('ROOM_CLAIM_GRACE_MS', DEFAULT_GRACE_MS), ttlMs: ms('ROOM_CLAIM_TTL_MS', DEFAULT_TTL_MS) };
@@ -146,7 +145,7 @@ export class Claims {
     const force = params.includes(FORCE);
     const words = params.filter((p) => p !== FORCE);
     const targets = claimTargets(words);
-    if (targets.length === 0) throw new RoomError('invalid_command', 'usage: /claim <path|glob|topic…> [--force]');
+    if (targets.length === 0) throw roomError('invalid_command', { usage: '/claim <path|glob|topic…> [--force]' });
     const host = this.#hooks.host();
     const text = words.join(' ');
     let taken: Claim[] = [];
@@ -180,9 +179,9 @@ export class Claims {
       const mine = current.filter((c) => c.user === user);
       const ending = words.length === 0 ? mine : mine.filter((c) => targets.some((t) => covers(t, c)));
       if (ending.length === 0) {
-        const yours = mine.length === 0 ? 'you hold none' : `yours: ${mine.map((c) => c.what).join(', ')}`;
         const what = params.join(' ').trim();
-        throw new RoomError('claim_not_found', `you hold no claim${what === '' ? '' : ` on ${what}`} (${yours})`);
+        if (mine.length > 0) throw roomError('claim_not_found', { what, yours: mine.map((c) => c.what).join(', ') });
+        throw what === '' ? roomError('claim_not_found.none') : roomError('claim_not_found.holding_none', { what });
       }
       return current.filter((c) => !ending.includes(c));
     };
@@ -305,11 +304,15 @@ export class Claims {
 
 function conflict(held: Claim, targets: readonly ClaimTarget[], now: Date): RoomError {
   const asked = targets.map((t) => t.what).join(' ');
-  return new RoomError(
-    'claim_conflict',
-    `${held.what} is claimed by ${held.user} since ${clock(held.since)} (${ago(new Date(held.since), now)}): "${held.text}"; ` +
-      `ask ${held.user} to release it, or take it over with /claim ${asked} --force`,
-  );
+  const since = clock(held.since);
+  return roomError('claim_conflict', {
+    what: held.what,
+    holder: held.user,
+    since,
+    ago: ago(new Date(held.since), now),
+    text: held.text,
+    asked,
+  });
 }
 
 function groupByUser(claims: readonly Claim[]): Map<string, Claim[]> {

@@ -9,7 +9,7 @@
 // ADMIN_COMMANDS.
 import type { CloseReason, Inbound, Users } from '../shared/api.ts';
 import { COMMANDS, commandUsage, findCommand } from '../shared/commands.ts';
-import { RoomError } from '../shared/errors.ts';
+import { roomError } from '../shared/errors.ts';
 import type { Notice, RoomEvent } from '../shared/events.ts';
 import type { Claims } from './claims.ts';
 import type { Presence } from './presence.ts';
@@ -58,7 +58,7 @@ const lookup = (table: Record<string, Handler>, cmd: string): Handler | undefine
 
 function usage(name: string): never {
   const info = findCommand(name);
-  throw new RoomError('invalid_command', `usage: ${info === undefined ? `/${name}` : commandUsage(info)}`);
+  throw roomError('invalid_command', { usage: info === undefined ? `/${name}` : commandUsage(info) });
 }
 
 /** The single username argument of an admin command. */
@@ -77,10 +77,7 @@ function statusText(params: readonly string[]): string {
   const text = params.join(' ').replace(/\s+/g, ' ').trim();
   const bytes = Buffer.byteLength(text);
   if (bytes > MAX_STATUS_BYTES) {
-    throw new RoomError(
-      'content_too_large',
-      `a status is at most ${MAX_STATUS_BYTES} bytes of UTF-8; this one has ${bytes}`,
-    );
+    throw roomError('content_too_large.status', { limit: MAX_STATUS_BYTES, bytes });
   }
   return text;
 }
@@ -139,9 +136,8 @@ const USER_COMMANDS: Record<string, Handler> = {
 const ADMIN_COMMANDS: Record<string, Handler> = {
   kick: (room, user, params) => {
     const name = oneUser(room, 'kick', params);
-    if (name === room.host) throw new RoomError('invalid_command', 'the host cannot be kicked');
-    if (room.registry.isKicked(name))
-      throw new RoomError('invalid_command', `${name} is already kicked (/reauth ${name} lets them join again)`);
+    if (name === room.host) throw roomError('invalid_command.kick_host');
+    if (room.registry.isKicked(name)) throw roomError('invalid_command.already_kicked', { name });
     return andThen(room.registry.kick(name), () => {
       room.presence.forget(name);
       const event = room.system(`${user} kicked ${name} (token invalidated)`);
@@ -154,8 +150,7 @@ const ADMIN_COMMANDS: Record<string, Handler> = {
   reauth: (room, user, params) => {
     const name = oneUser(room, 'reauth', params);
     // Only a kick is lifted: a user in good standing keeps their token.
-    if (!room.registry.isKicked(name))
-      throw new RoomError('invalid_command', `${name} is not kicked: /reauth only lets a kicked user join again`);
+    if (!room.registry.isKicked(name)) throw roomError('invalid_command.not_kicked', { name });
     return andThen(room.registry.reauth(name), () =>
       stored(room.system(`${user} reauthed ${name} (token cleared, can rejoin)`)),
     );
@@ -193,8 +188,7 @@ export function runCommand(
   if (builtin !== undefined) return builtin(room, user, params);
   const admin = lookup(ADMIN_COMMANDS, name);
   if (admin !== undefined) {
-    if (user !== room.host)
-      throw new RoomError('permission_denied', 'permission denied: admin commands are restricted to the room host');
+    if (user !== room.host) throw roomError('permission_denied');
     return admin(room, user, params);
   }
   return stored(room.publish({ type: 'command', user, cmd, params: [...params] }));

@@ -8,7 +8,7 @@
 // a unique prefix of one (at least 4 characters, not all digits). A seq
 // needs no event of its own: `after=0` is the start, `before=<lastSeq+1>`
 // the end.
-import { RoomError } from '../shared/errors.ts';
+import { roomError } from '../shared/errors.ts';
 import type { RoomEvent } from '../shared/events.ts';
 import { type EventLog, readEvents } from './log/event-log.ts';
 
@@ -93,9 +93,8 @@ export class HistoryQueries {
     const candidates = id.length < 36 ? this.#log.idsWithPrefix(id, PREFIX_CANDIDATES) : [];
     const found = candidates.map((c) => this.visibleEvent(c, user)).filter((e) => e !== undefined);
     if (found.length === 1) return found[0]!;
-    if (found.length > 1)
-      throw new RoomError('unknown_id', `id prefix ${ref} matches more than one message: give more characters`);
-    throw new RoomError('unknown_id', `no message with id ${ref} in the history`);
+    if (found.length > 1) throw roomError('unknown_id.ambiguous_prefix', { prefix: ref });
+    throw roomError('unknown_id.no_message', { id: ref });
   }
 
   /** The seq just before the `n`-th last event `user` can see (0 when there are fewer). */
@@ -116,11 +115,7 @@ export class HistoryQueries {
   /** The seq a position names (see the file's header); unknown_id for an id or prefix the user cannot see. */
   seqOf(position: string, user: string): number {
     if (/^[0-9]{1,15}$/.test(position)) return Number(position);
-    if (position.length < MIN_PREFIX)
-      throw new RoomError(
-        'usage',
-        `position ${position}: give a seq, an event id, or at least ${MIN_PREFIX} characters of one`,
-      );
+    if (position.length < MIN_PREFIX) throw roomError('usage.position', { position, min: MIN_PREFIX });
     return this.resolve(position, user).seq;
   }
 

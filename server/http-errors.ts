@@ -45,7 +45,7 @@ export function toRoomError(error: FastifyError): RoomError {
       return roomError('content_too_large', { limit: MAX_CONTENT_BYTES });
     const part = error.validationContext ?? 'request';
     if (part === 'body') return roomError('invalid_event', { detail: error.message });
-    return roomError('usage', { detail: `invalid ${part}: ${error.message}` });
+    return roomError('usage.invalid_part', { part, detail: error.message });
   }
   switch (error.code) {
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
@@ -56,9 +56,9 @@ export function toRoomError(error: FastifyError): RoomError {
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return roomError('unsupported_media_type');
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-      return roomError('bad_request', { detail: 'the body is not as long as Content-Length says' });
+      return roomError('bad_request.short_body');
   }
-  if (isClientHangUp(error)) return roomError('bad_request', { detail: 'the client hung up while sending' });
+  if (isClientHangUp(error)) return roomError('bad_request.hung_up');
   if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500)
     return roomError('bad_request', { detail: error.message });
   return roomError('internal', {}, { cause: error });

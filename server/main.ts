@@ -24,7 +24,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import type { FastifyInstance } from 'fastify';
 import type { CloseReason } from '../shared/api.ts';
 import type { RoomEvent } from '../shared/events.ts';
-import { RoomError } from '../shared/errors.ts';
+import { RoomError, roomError } from '../shared/errors.ts';
 import { roomDirFrom, roomPaths, type RoomPaths } from '../shared/paths.ts';
 import { emptyState, readRoomState, type RoomState } from '../shared/room-state.ts';
 import { GRACE_MS, tryLock, unlock } from '../shared/pid-lock.ts';
@@ -72,8 +72,7 @@ export const DEFAULT_IDLE_SECONDS = 300;
 function idleMsFrom(value: string | undefined): number {
   if (value === undefined || value === '') return DEFAULT_IDLE_SECONDS * 1000;
   const seconds = Number(value);
-  if (!Number.isFinite(seconds) || seconds < 0)
-    throw new RoomError('usage', `ROOM_IDLE_SECONDS must be a number of seconds (0: never), not ${value}`);
+  if (!Number.isFinite(seconds) || seconds < 0) throw roomError('usage.idle_seconds', { value });
   return seconds * 1000;
 }
 
@@ -84,8 +83,7 @@ function configFrom(argv: string[], env: NodeJS.ProcessEnv): BrokerConfig {
     allowPositionals: true,
     strict: true,
   });
-  if (positionals.length !== 1)
-    throw new RoomError('usage', 'usage: broker [--chat <path>] [--nats <url>] -- <room-id>');
+  if (positionals.length !== 1) throw roomError('usage.broker_argv');
   const paths = roomPaths(roomDirFrom(env), positionals[0]!);
   const nats = values.nats ?? (env.ROOM_NATS_URL === '' ? undefined : env.ROOM_NATS_URL);
   return {
@@ -122,7 +120,7 @@ function cursorTimes(paths: RoomPaths, names: readonly string[]): Map<string, Da
 async function clearStaleSocket(path: string): Promise<void> {
   checkSocketPath(path);
   const state = await probeSocket(path);
-  if (state === 'alive') throw new RoomError('broker_unreachable', `a broker is already listening on ${path}`);
+  if (state === 'alive') throw roomError('broker_unreachable.already_listening', { path });
   if (state === 'stale') {
     log(`removing stale socket ${path}`);
     removeFile(path);
@@ -150,11 +148,10 @@ async function holdRoom(paths: RoomPaths): Promise<void> {
     const lock = tryLock(paths.pid);
     if (lock.held) break;
     if (lock.holder !== null || Date.now() > deadline) {
-      const holder = lock.holder === null ? 'one that is starting' : `pid ${lock.holder.pid}`;
-      throw new RoomError(
-        'broker_unreachable',
-        `another broker (${holder}) already runs room ${paths.room} (lock: ${paths.pid})`,
-      );
+      const where = { room: paths.room, lock: paths.pid };
+      throw lock.holder === null
+        ? roomError('broker_unreachable.lock_starting', where)
+        : roomError('broker_unreachable.already_running', { ...where, pid: lock.holder.pid });
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }

@@ -18,7 +18,7 @@
 // the state file its mirror (poll and watch read it). Without NATS nothing
 // of that runs: every change is synchronous, as before.
 import { randomUUID } from 'node:crypto';
-import { RoomError } from '../shared/errors.ts';
+import { roomError } from '../shared/errors.ts';
 import { BROKER_USER, checkUsername, isBrokerName, nameKey } from '../shared/names.ts';
 import type { RoomState, UserRecord } from '../shared/room-state.ts';
 import { andThen, type MaybePromise } from './maybe-async.ts';
@@ -69,11 +69,9 @@ function usersOf(state: RoomState): Map<string, User> {
 /** What a join of `name` stores, given the record the name has now; refused for a kicked name or a live token. */
 function joining(record: User | null, name: string, now: Date): { user: User; token: string } {
   const shown = record?.name ?? name;
-  if (record?.kicked)
-    throw new RoomError('user_kicked', `${shown} was kicked from this room; the host can /reauth ${shown}`);
+  if (record?.kicked) throw roomError('user_kicked', { name: shown });
   if (record?.token != null) {
-    const spelled = shown === name ? '' : ` (as ${shown}; names are unique regardless of case)`;
-    throw new RoomError('name_taken', `the name ${name} is already taken in this room${spelled}`);
+    throw shown === name ? roomError('name_taken', { name }) : roomError('name_taken.other_case', { name, shown });
   }
   const token = randomUUID();
   return { user: { name: shown, token, kicked: false, joined: record?.joined ?? now.toISOString() }, token };
@@ -143,7 +141,7 @@ export class Registry {
    */
   join(name: string, now: Date): MaybePromise<string> {
     checkUsername(name);
-    if (isBrokerName(name)) throw new RoomError('name_taken', `the name "${BROKER_USER}" is reserved for the broker`);
+    if (isBrokerName(name)) throw roomError('name_taken.reserved', { name: BROKER_USER });
     const key = nameKey(name);
     const shared = this.#shared;
     if (shared === null) {
@@ -217,7 +215,7 @@ export class Registry {
 
   #mustHave(name: string): User {
     const user = this.#users.get(nameKey(name));
-    if (user === undefined) throw new RoomError('unknown_user', `no user ${name} has joined this room`);
+    if (user === undefined) throw roomError('unknown_user', { name });
     return user;
   }
 
@@ -231,7 +229,7 @@ export class Registry {
     }
     return andThen(
       this.#shared.change(key, (current) => {
-        if (current === null) throw new RoomError('unknown_user', `no user ${name} has joined this room`);
+        if (current === null) throw roomError('unknown_user', { name });
         return next(current);
       }),
       () => {},

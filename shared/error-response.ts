@@ -3,14 +3,14 @@
 // `{code, message}` with a known code becomes that RoomError; anything else
 // (a proxy's page, a truncated body, a code this client does not know) is
 // an `internal` error quoting the start of the body.
-import { isErrorCode, RoomError } from './errors.ts';
+import { isErrorCode, type RoomError, receivedError, roomError } from './errors.ts';
 
 export function errorFromResponse(status: number, body: string): RoomError {
   try {
     const { code, message } = JSON.parse(body) as { code?: unknown; message?: unknown };
-    if (isErrorCode(code) && typeof message === 'string') return new RoomError(code, message);
+    if (isErrorCode(code) && typeof message === 'string') return receivedError(code, message);
   } catch {
     // not JSON: fall through
   }
-  return new RoomError('internal', `unexpected answer ${status} from the broker: ${body.trim().slice(0, 200)}`);
+  return roomError('internal.unexpected_answer', { status, body: body.trim().slice(0, 200) });
 }

@@ -8,14 +8,12 @@
 //   //literal                a message starting with a single '/'
 //   anything else            a plain message
 import { InReply, type Inbound } from './api.ts';
-import { RoomError } from './errors.ts';
+import { roomError } from './errors.ts';
 
 const COMMAND_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const INBOUND_TYPES = new Set(['message', 'reply', 'command', 'dm']);
 /** The broker's own rule for a reply's id (the schema), checked here so a typo gets a usage line, not a schema error. */
 const REPLY_ID = new RegExp(InReply.properties.reply_to.pattern);
-const REPLY_USAGE =
-  "usage: /reply <id-prefix> <message>: the id is the event's id or at least its first 4 characters (0-9, a-f)";
 
 /** Splits `/name rest` into the name and the rest with its inner spacing kept. */
 function splitCommand(text: string): { name: string; rest: string } {
@@ -32,21 +30,18 @@ function firstWord(rest: string): [string, string] {
 export function parseSlash(text: string): Inbound {
   const { name, rest } = splitCommand(text);
   if (!COMMAND_NAME.test(name)) {
-    throw new RoomError(
-      'invalid_command',
-      name === '' ? 'empty command: type a name after /' : `invalid command name /${name}`,
-    );
+    throw name === '' ? roomError('invalid_command.empty_name') : roomError('invalid_command.bad_name', { name });
   }
   // Built-in names match in any case, as in the broker (server/commands.ts).
   const builtin = name.toLowerCase();
   if (builtin === 'dm') {
     const [to, body] = firstWord(rest);
-    if (to === '' || body.trim() === '') throw new RoomError('invalid_command', 'usage: /dm <user> <message>');
+    if (to === '' || body.trim() === '') throw roomError('invalid_command', { usage: '/dm <user> <message>' });
     return { type: 'dm', to, content: body };
   }
   if (builtin === 'reply') {
     const [id, body] = firstWord(rest);
-    if (id === '' || body.trim() === '' || !REPLY_ID.test(id)) throw new RoomError('invalid_command', REPLY_USAGE);
+    if (id === '' || body.trim() === '' || !REPLY_ID.test(id)) throw roomError('invalid_command.reply');
     return { type: 'reply', reply_to: id, content: body };
   }
   return { type: 'command', cmd: name, params: rest === '' ? [] : rest.split(/\s+/) };
@@ -70,17 +65,14 @@ export function parseEnvelope(text: string): Inbound {
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new RoomError('invalid_json', `invalid JSON: ${(error as Error).message}`);
+    throw roomError('invalid_json.line', { detail: (error as Error).message });
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new RoomError('invalid_event', 'a JSON line must be an object with a "type"');
+    throw roomError('invalid_event.not_an_object');
   }
   const type = (value as { type?: unknown }).type;
   if (typeof type !== 'string' || !INBOUND_TYPES.has(type)) {
-    throw new RoomError(
-      'unknown_type',
-      `unknown event type ${JSON.stringify(type)}: use message, reply, command or dm`,
-    );
+    throw roomError('unknown_type.named', { type: JSON.stringify(type) });
   }
   return value as Inbound;
 }

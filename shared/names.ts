@@ -1,7 +1,7 @@
 // Room ids and usernames end up in file names under the room directory, so
 // they are checked before any path is built: no separators, no leading dot
 // (which also rules out `.` and `..`), nothing outside a small safe alphabet.
-import { RoomError } from './errors.ts';
+import { roomError } from './errors.ts';
 import { quoted } from './quote.ts';
 
 export const NAME_PATTERN = '^(?!\\.)[A-Za-z0-9._-]{1,64}$';
@@ -19,14 +19,14 @@ export function isValidName(name: string): boolean {
 
 export function checkRoomId(id: string): string {
   if (!isValidName(id)) {
-    throw new RoomError('invalid_name', `invalid room id ${quoted(id)}: use ${NAME_RULE}`);
+    throw roomError('invalid_name.room_id', { id: quoted(id), rule: NAME_RULE });
   }
   return id;
 }
 
 export function checkUsername(name: string): string {
   if (!isValidName(name)) {
-    throw new RoomError('invalid_name', `invalid username ${quoted(name)}: use ${NAME_RULE}`);
+    throw roomError('invalid_name.username', { name: quoted(name), rule: NAME_RULE });
   }
   return name;
 }

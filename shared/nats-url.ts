@@ -8,7 +8,7 @@
 // written to the state file, so it must carry no secret: a URL with a user
 // or password in it is refused, and credentials come from the standard NATS
 // places instead (NATS_CREDS, a NATS context: server/nats/connect.ts).
-import { RoomError } from './errors.ts';
+import { roomError } from './errors.ts';
 
 const SCHEMES = new Set(['nats:', 'tls:']);
 
@@ -18,7 +18,7 @@ export function natsServers(value: string): string[] {
     .split(',')
     .map((part) => part.trim())
     .filter((part) => part !== '');
-  if (servers.length === 0) throw new RoomError('usage', 'no NATS server given: use --nats nats://host:4222');
+  if (servers.length === 0) throw roomError('usage.nats_no_server');
   return servers.map(checkServer);
 }
 
@@ -28,18 +28,13 @@ function checkServer(server: string): string {
   try {
     url = new URL(withScheme);
   } catch {
-    throw new RoomError('usage', `not a NATS server URL: ${server} (use nats://host:4222)`);
+    throw roomError('usage.nats_url', { server });
   }
-  if (!SCHEMES.has(url.protocol))
-    throw new RoomError('usage', `not a NATS server URL: ${server} (the scheme must be nats:// or tls://)`);
-  if (url.hostname === '') throw new RoomError('usage', `not a NATS server URL: ${server} (no host)`);
-  if (url.username !== '' || url.password !== '')
-    throw new RoomError(
-      'usage',
-      `the NATS URL ${url.host} carries credentials: they would be written to the room's state file; put them in a NATS context (NATS_CONTEXT) or a credentials file (NATS_CREDS) instead`,
-    );
+  if (!SCHEMES.has(url.protocol)) throw roomError('usage.nats_scheme', { server });
+  if (url.hostname === '') throw roomError('usage.nats_no_host', { server });
+  if (url.username !== '' || url.password !== '') throw roomError('usage.nats_url_credentials', { host: url.host });
   if ((url.pathname !== '' && url.pathname !== '/') || url.search !== '' || url.hash !== '')
-    throw new RoomError('usage', `not a NATS server URL: ${server} (a NATS URL has no path or query)`);
+    throw roomError('usage.nats_url_path', { server });
   return `${url.protocol}//${url.host}`;
 }
 

@@ -24,7 +24,7 @@
 // two names.
 import { statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { RoomError } from './errors.ts';
+import { roomError } from './errors.ts';
 import { checkRoomId, checkUsername } from './names.ts';
 
 export const DEFAULT_DIR = '/tmp';
@@ -59,10 +59,7 @@ export function checkRoomDir(dir: string): void {
   const st = statSync(dir, { throwIfNoEntry: false });
   if (st === undefined || !st.isDirectory()) return;
   if ((st.mode & 0o002) !== 0 && (st.mode & 0o1000) === 0) {
-    throw new RoomError(
-      'unsafe_path',
-      `refusing ROOM_DIR ${dir}: every user can write to it and it is not sticky, so others could delete or replace room's files; use a private folder, or chmod +t ${dir}`,
-    );
+    throw roomError('unsafe_path.room_dir_writable', { dir });
   }
 }
 
@@ -71,10 +68,7 @@ export function roomPaths(dir: string, roomId: string): RoomPaths {
   checkRoomDir(dir);
   const socket = join(dir, `room-${roomId}.sock`);
   if (Buffer.byteLength(socket) > MAX_SOCKET_PATH) {
-    throw new RoomError(
-      'usage',
-      `socket path too long (${Buffer.byteLength(socket)} bytes, at most ${MAX_SOCKET_PATH}): ${socket}; use a shorter ROOM_DIR or room id`,
-    );
+    throw roomError('usage.socket_path_too_long', { bytes: Buffer.byteLength(socket), max: MAX_SOCKET_PATH, socket });
   }
   return {
     dir,

@@ -3,7 +3,7 @@
 // writes it (atomically, after every change, so a restart never brings back
 // a revoked token); `poll` and `watch` read it to turn a token into a
 // username and to apply the DM rule without a broker.
-import { RoomError } from './errors.ts';
+import { roomError } from './errors.ts';
 import { nameKey } from './names.ts';
 import type { RoomPaths } from './paths.ts';
 import { readFileSafe } from './safe-fs.ts';
@@ -52,7 +52,7 @@ export function readRoomState(paths: RoomPaths): RoomState | null {
   try {
     state = JSON.parse(data.toString('utf8')) as RoomState;
   } catch (error) {
-    throw new RoomError('internal', `corrupt room state file ${paths.state}: ${(error as Error).message}`);
+    throw roomError('internal.corrupt_state', { path: paths.state, detail: (error as Error).message });
   }
   if (
     state?.version !== 1 ||
@@ -60,7 +60,7 @@ export function readRoomState(paths: RoomPaths): RoomState | null {
     typeof state.users !== 'object' ||
     state.users === null
   ) {
-    throw new RoomError('internal', `unrecognised room state file ${paths.state}`);
+    throw roomError('internal.unrecognised_state', { path: paths.state });
   }
   // JSON.parse makes `"__proto__"` an own key; keep it one (no prototype, no setter) from here on.
   state.users = Object.assign(Object.create(null), state.users) as Record<string, UserRecord>;

@@ -8,7 +8,7 @@
 //   or watch (a plain open of a FIFO waits for a writer forever);
 // - every file we create is 0600.
 import * as fs from 'node:fs';
-import { RoomError } from './errors.ts';
+import { roomError } from './errors.ts';
 
 const { O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_EXCL, O_APPEND, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
 
@@ -19,7 +19,7 @@ function errno(error: unknown): string | undefined {
 }
 
 function refuse(path: string, why: string): never {
-  throw new RoomError('unsafe_path', `refusing ${path}: ${why}`);
+  throw roomError('unsafe_path', { path, why });
 }
 
 /** Checks an open file is a regular file of ours; closes it and throws otherwise. */

@@ -2,7 +2,7 @@
 // broker and by a broker before replacing a leftover socket file. Check the
 // path first (checkSocketPath in shared/safe-fs.ts).
 import { connect } from 'node:net';
-import { RoomError } from './errors.ts';
+import { roomError } from './errors.ts';
 
 export type SocketState = 'alive' | 'stale' | 'missing';
 
@@ -29,7 +29,7 @@ export function probeSocket(path: string, timeoutMs = 1000): Promise<SocketState
       // shutting down, as `room stop` waits for): nobody listens any more.
       else if (error.code === 'ECONNREFUSED' || error.code === 'ENOTSOCK' || error.code === 'ECONNRESET')
         resolve('stale');
-      else reject(new RoomError('broker_unreachable', `cannot connect to ${path}: ${error.message}`));
+      else reject(roomError('broker_unreachable.connect', { path, detail: error.message }));
     });
   });
 }

@@ -113,6 +113,8 @@ test('bad queries are 400 with a clear message and change nothing: unknown param
   const { alice, get } = await setup(t);
   for (const [path, pattern] of [
     ['/messages?limt=5', /unknown query parameter limt/],
+    ['/messages?limt=5&n=2', /unknown query parameters limt, n; known: since, after/],
+    ['/messages/abcd?limit=5', /this route takes no query parameters \(given: limit\)/],
     ['/messages?after=ab', /at least 4 characters/],
     ['/messages?after=1&since=abcd', /not both/],
     ['/messages?mentions=you', /mentions/],

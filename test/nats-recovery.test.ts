@@ -141,15 +141,17 @@ test('a broker started while NATS is down serves reads, refuses writes, and join
   await waitUntil(() => a.history().length >= 1, 10_000, 'a to have it');
   await nats.stop('SIGKILL');
   await stopProcess(a.brokerPid());
-  // A's broker starts again (join needs no NATS here), while NATS is still down.
-  const joined = await a.dir.run(['join', 'away', 'carol']);
-  assert.equal(joined.code, 0, joined.stderr);
-  assert.match(a.log(), /serving reads from the history, refusing writes/);
-  const refused = await a.send(alice, 'while away');
-  assert.equal(refused.code, 3, refused.stderr);
+  // A's broker starts again (poll starts a shared room's broker), while NATS is still down: it serves reads.
   const polled = await a.poll(alice);
   assert.equal(polled.code, 0, polled.stderr);
   assert.ok(ndjson<Line>(polled.stdout).some((e) => e.content === 'before the outage'));
+  assert.match(a.log(), /serving reads from the history, refusing writes/);
+  // Writes are refused: a message, and a join (the users are shared state, kept in NATS).
+  const refused = await a.send(alice, 'while away');
+  assert.equal(refused.code, 3, refused.stderr);
+  const joined = await a.dir.run(['join', 'away', 'carol']);
+  assert.equal(joined.code, 3, joined.stderr);
+  assert.match(joined.stderr, /NATS server of this shared room cannot be reached/);
   await nats.restart();
   const after = await sendUntilStored(a, alice, 'after the outage', 20_000);
   assert.ok(after !== null, 'writable once NATS is back');

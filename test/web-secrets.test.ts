@@ -35,7 +35,7 @@ test('only the own Host passes, and an Origin only if it is the own one', () => 
   assert.equal(refusal({ host: '127.0.0.1:4321' }, origin), undefined);
   assert.equal(refusal({ host: '127.0.0.1:4321', origin }, origin), undefined);
   for (const host of [undefined, '', 'evil.example:4321', 'localhost:4321', '127.0.0.1', '127.0.0.1:4322'])
-    assert.match(refusal({ host }, origin) ?? '', /wrong Host header/, String(host));
+    assert.match(refusal({ host }, origin)?.message ?? '', /wrong Host header/, String(host));
   for (const from of ['null', 'http://evil.example', 'http://127.0.0.1:4322', 'https://127.0.0.1:4321'])
-    assert.match(refusal({ host: '127.0.0.1:4321', origin: from }, origin) ?? '', /refused/, from);
+    assert.match(refusal({ host: '127.0.0.1:4321', origin: from }, origin)?.message ?? '', /refused/, from);
 });

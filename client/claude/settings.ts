@@ -5,7 +5,7 @@
 // enabled, and the marketplace it comes from (so a teammate who opens the
 // project is offered it). Rule syntax: `Bash(<command prefix> *)` matches
 // the prefix followed by anything (Claude Code's permission rules).
-import { RoomError } from '../../shared/errors.ts';
+import { roomError } from '../../shared/errors.ts';
 
 export const PLUGIN_ID = 'room@room';
 export const MARKETPLACE = 'room';
@@ -42,17 +42,10 @@ export function mergeSettings(
       if (!isObject(parsed)) throw new Error('not a JSON object');
       settings = parsed;
     } catch (error) {
-      throw new RoomError(
-        'usage',
-        `${file} is not valid settings JSON (${(error as Error).message}): fix it, then run room init again. Nothing changed.`,
-      );
+      throw roomError('usage.settings_json', { file, detail: (error as Error).message });
     }
   }
-  const wrong = (key: string) =>
-    new RoomError(
-      'usage',
-      `${file}: "${key}" has an unexpected shape; fix it, then run room init again. Nothing changed.`,
-    );
+  const wrong = (key: string) => roomError('usage.settings_shape', { file, key });
   const changes: string[] = [];
 
   const permissions = settings.permissions ?? {};

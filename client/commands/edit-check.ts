@@ -49,7 +49,7 @@ function readClaims(file: string): Claim[] {
 
 async function check(argv: string[], cli: Cli): Promise<string | null> {
   const { values, positionals } = parse(argv, { room: { type: 'string' }, user: { type: 'string' } }, USAGE);
-  if (positionals.length > 0) throw usageError(`unexpected argument ${positionals[0]}`, USAGE);
+  if (positionals.length > 0) throw usageError(USAGE, 'usage.unexpected_argument', { arg: positionals[0]! });
   if (values.user !== undefined) checkUsername(values.user);
   const input = JSON.parse(await readAll(cli.stdin)) as PreToolUseInput;
   const file = editedFile(input);

@@ -132,7 +132,7 @@ const follow: Command = {
       },
       USAGE,
     );
-    if (positionals.length !== 1) throw usageError('expected <room-id>', USAGE);
+    if (positionals.length !== 1) throw usageError(USAGE, 'usage.expected', { what: '<room-id>' });
     const intervalS = seconds(values.interval, 'interval', 2, USAGE)!;
     const token = tokenFrom(values, cli.env, USAGE);
     const reader = openReader(cli.dir, positionals[0]!, token);

@@ -18,7 +18,7 @@
 //                  session-start has joined
 import { appendFileSync, closeSync, existsSync, readFileSync } from 'node:fs';
 import type { TokenResponse } from '../../shared/api.ts';
-import { EXIT, RoomError } from '../../shared/errors.ts';
+import { EXIT, RoomError, roomError } from '../../shared/errors.ts';
 import { cursorLockPath, roomPaths, type RoomPaths } from '../../shared/paths.ts';
 import { userFilePath } from '../../shared/user-file.ts';
 import { readRoomState, userForToken } from '../../shared/room-state.ts';
@@ -117,7 +117,7 @@ async function joinSession(s: Session): Promise<string> {
   const state = readRoomState(s.paths);
   if (kept !== null && state !== null && userForToken(state, kept) === s.name) return kept;
   if (state?.users[s.name]?.kicked === true)
-    throw new RoomError('user_kicked', `${s.name} was kicked from ${s.project.room}; the host can /reauth it`);
+    throw roomError('user_kicked.room', { name: s.name, room: s.project.room });
   const { ensureBroker } = await import('../broker-start.ts');
   await ensureBroker(s.paths);
   const { value } = await call<TokenResponse>(s.paths.socket, {
@@ -313,10 +313,10 @@ const hook: Command = {
   usage: USAGE,
   async run(argv, cli) {
     const [event, ...rest] = argv;
-    if (event === undefined || rest.length > 0) throw usageError('expected one hook event', USAGE);
+    if (event === undefined || rest.length > 0) throw usageError(USAGE, 'usage.expected', { what: 'one hook event' });
     if (event === 'monitor') return monitor(cli);
     const handler = Object.hasOwn(EVENTS, event) ? EVENTS[event] : undefined;
-    if (handler === undefined) throw usageError(`unknown hook event ${JSON.stringify(event)}`, USAGE);
+    if (handler === undefined) throw usageError(USAGE, 'usage.unknown_hook_event', { event: JSON.stringify(event) });
     const input = await readInput(cli);
     try {
       return await handler(cli, input);

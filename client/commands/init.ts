@@ -11,7 +11,7 @@
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { EXIT, RoomError } from '../../shared/errors.ts';
+import { EXIT, roomError } from '../../shared/errors.ts';
 import { checkRoomId, isValidName, NAME_RULE } from '../../shared/names.ts';
 import { parse, usageError, type Cli, type Command } from '../cli.ts';
 import { PROJECT_FILE } from '../claude/project.ts';
@@ -120,7 +120,7 @@ async function askRoomId(fallback: string | null, file: string): Promise<string 
 
 function readIfFile(file: string): string | null {
   if (!existsSync(file)) return null;
-  if (!statSync(file).isFile()) throw new RoomError('usage', `${file} is not a regular file. Nothing changed.`);
+  if (!statSync(file).isFile()) throw roomError('usage.not_a_file', { path: file });
   return readFileSync(file, 'utf8');
 }
 
@@ -133,17 +133,11 @@ function roomFile(file: string, roomId: string): string | null {
     value = JSON.parse(text) as Record<string, unknown>;
     if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('not a JSON object');
   } catch (error) {
-    throw new RoomError(
-      'usage',
-      `${file} is not valid JSON (${(error as Error).message}): fix or delete it. Nothing changed.`,
-    );
+    throw roomError('usage.project_json', { path: file, detail: (error as Error).message });
   }
   if (value.room === roomId) return null;
   if (value.room !== undefined)
-    throw new RoomError(
-      'usage',
-      `${file} names room ${String(value.room)}, not ${roomId}: edit or delete it. Nothing changed.`,
-    );
+    throw roomError('usage.project_other_room', { path: file, other: String(value.room), room: roomId });
   return `${JSON.stringify({ room: roomId, ...value }, null, 2)}\n`;
 }
 
@@ -157,7 +151,7 @@ interface SettingsPlan {
 function planClaudeSettings(dir: string, roomId: string, marketplace: string | undefined): SettingsPlan {
   const claudeDir = join(dir, '.claude');
   if (existsSync(claudeDir) && !statSync(claudeDir).isDirectory())
-    throw new RoomError('usage', `${claudeDir} is not a folder. Nothing changed.`);
+    throw roomError('usage.not_a_folder', { path: claudeDir });
   const roomJson = join(dir, PROJECT_FILE);
   const settingsFile = join(claudeDir, 'settings.json');
   const room = roomFile(roomJson, roomId);
@@ -239,15 +233,16 @@ async function run(argv: string[], cli: Cli): Promise<number> {
     },
     USAGE,
   );
-  if (positionals.length > 0) throw usageError(`unexpected argument ${JSON.stringify(positionals[0])}`, USAGE);
+  if (positionals.length > 0)
+    throw usageError(USAGE, 'usage.unexpected_argument', { arg: JSON.stringify(positionals[0]) });
   const dir = resolve(values.dir ?? process.cwd());
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw usageError(`no such folder: ${dir}`, USAGE);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw usageError(USAGE, 'usage.no_such_folder', { dir });
   const file = join(dir, 'CLAUDE.md');
   const existing = readInstructions(file);
   const present = existing === null ? null : findProtocolRoom(existing);
   if (values.room !== undefined) checkRoomId(values.room);
   if (values.marketplace !== undefined && values.marketplace.trim() === '')
-    throw usageError('--marketplace needs a GitHub owner/repo, a git URL or a folder', USAGE);
+    throw usageError(USAGE, 'usage.marketplace');
   let agents = values.agents === undefined ? undefined : parseAgents(values.agents);
   // A CLAUDE.md with the section for another room: refused before anything is asked (planSection says why).
   if (present !== null && values.room !== undefined && values.room !== present) planSection(file, values.room);
@@ -257,16 +252,11 @@ async function run(argv: string[], cli: Cli): Promise<number> {
   const terminal = cli.stdin.isTTY === true && cli.stdout.isTTY === true;
   const interactive = roomId === undefined && values.yes !== true;
   if (roomId === undefined && values.yes === true) {
-    if (fallback === null)
-      throw usageError(
-        `cannot make a room id from the folder name ${JSON.stringify(basename(dir))}: give --room`,
-        USAGE,
-      );
+    if (fallback === null) throw usageError(USAGE, 'usage.folder_room_id', { name: JSON.stringify(basename(dir)) });
     roomId = fallback;
   }
   if (roomId === undefined) {
-    if (!terminal)
-      throw usageError('no terminal to ask in: give --room ROOM-ID, or --yes to use the folder name', USAGE);
+    if (!terminal) throw usageError(USAGE, 'usage.init_no_terminal');
     const answer = await askRoomId(fallback, file);
     if (answer === null) return EXIT.usage;
     roomId = answer;

@@ -1,7 +1,7 @@
 // `room join <room-id> <username>`: register a name and print its token.
 import { resolve } from 'node:path';
 import type { TokenResponse } from '../../shared/api.ts';
-import { EXIT, RoomError } from '../../shared/errors.ts';
+import { EXIT, RoomError, errorMessage, withHint } from '../../shared/errors.ts';
 import { checkUsername } from '../../shared/names.ts';
 import { roomPaths, tokenRecordPath, type RoomPaths } from '../../shared/paths.ts';
 import { joinedName, readRoomState, userForToken } from '../../shared/room-state.ts';
@@ -45,10 +45,7 @@ function withRecordHint(error: RoomError, paths: RoomPaths, username: string): R
   }
   if (token === null || state === null || userForToken(state, token) !== spelled) return error;
   const record = tokenRecordPath(paths, spelled);
-  return new RoomError(
-    error.code,
-    `${error.message}; if it is yours, its token record ${record} is still valid: pass --token-file ${record} to send, poll and watch, or run: export ROOM_TOKEN=$(jq -r .token ${record})`,
-  );
+  return withHint(error, errorMessage('name_taken.record_hint', { record }), '; ');
 }
 
 const join: Command = {
@@ -59,7 +56,7 @@ const join: Command = {
       { file: { type: 'string', short: 'f' }, nats: { type: 'string' } },
       USAGE,
     );
-    if (positionals.length !== 2) throw usageError('expected <room-id> <username>', USAGE);
+    if (positionals.length !== 2) throw usageError(USAGE, 'usage.expected', { what: '<room-id> <username>' });
     const [roomId, username] = positionals as [string, string];
     const paths = roomPaths(cli.dir, roomId);
     checkUsername(username);

@@ -3,7 +3,7 @@
 // Files of another Unix user (in a shared /tmp) are not this user's rooms and
 // are left out; a room whose state cannot be read is listed with the reason.
 import { closeSync, fstatSync, lstatSync, readdirSync, readSync } from 'node:fs';
-import { EXIT, RoomError } from '../../shared/errors.ts';
+import { EXIT, roomError } from '../../shared/errors.ts';
 import { isValidName } from '../../shared/names.ts';
 import { roomPaths } from '../../shared/paths.ts';
 import { readRoomState, type RoomState } from '../../shared/room-state.ts';
@@ -121,12 +121,12 @@ const ls: Command = {
   usage: USAGE,
   async run(argv, cli) {
     const { values, positionals } = parse(argv, { json: { type: 'boolean' } }, USAGE);
-    if (positionals.length > 0) throw usageError('room ls takes no room id', USAGE);
+    if (positionals.length > 0) throw usageError(USAGE, 'usage.ls_room_id');
     let names: string[];
     try {
       names = readdirSync(cli.dir);
     } catch (error) {
-      throw new RoomError('usage', `cannot read the room directory ${cli.dir}: ${(error as Error).message}`);
+      throw roomError('usage.read_room_dir', { dir: cli.dir, detail: (error as Error).message });
     }
     const rooms = names
       .map((name) => STATE_FILE.exec(name)?.[1])

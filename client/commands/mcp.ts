@@ -29,10 +29,9 @@ const mcp: Command = {
   usage: USAGE,
   async run(argv, cli) {
     const { values, positionals } = parse(argv, { room: { type: 'string' }, name: { type: 'string' } }, USAGE);
-    if (positionals.length > 0) throw usageError(`unexpected argument ${positionals[0]}`, USAGE);
+    if (positionals.length > 0) throw usageError(USAGE, 'usage.unexpected_argument', { arg: positionals[0]! });
     const room = values.room ?? findProjectRoom(process.cwd())?.room ?? null;
-    if (room === null)
-      throw usageError('no room given and none found: pass --room ROOM-ID, or run room init in the project', USAGE);
+    if (room === null) throw usageError(USAGE, 'usage.mcp_no_room');
     if (values.name !== undefined) checkUsername(values.name);
     const paths = roomPaths(cli.dir, room);
     const { runMcp } = await import('../mcp/server.ts');

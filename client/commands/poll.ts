@@ -1,6 +1,6 @@
 // `room poll`: print the unseen visible events and advance the cursor.
 import { closeSync } from 'node:fs';
-import { EXIT, RoomError } from '../../shared/errors.ts';
+import { EXIT, roomError } from '../../shared/errors.ts';
 import { cursorLockPath } from '../../shared/paths.ts';
 import { clipped } from '../../shared/quote.ts';
 import { parse, TOKEN_OPTIONS, tokenFrom, usageError, type Command } from '../cli.ts';
@@ -31,14 +31,13 @@ const poll: Command = {
   usage: USAGE,
   async run(argv, cli) {
     const { values, positionals } = parse(argv, { ...TOKEN_OPTIONS, since: { type: 'string' } }, USAGE);
-    if (positionals.length !== 1) throw usageError('expected <room-id>', USAGE);
+    if (positionals.length !== 1) throw usageError(USAGE, 'usage.expected', { what: '<room-id>' });
     const reader = openReader(cli.dir, positionals[0]!, tokenFrom(values, cli.env, USAGE));
     // Loaded only for a shared room: a room on this machine only pays nothing for it.
     if (reader.shared) await (await import('../broker-start.ts')).ensureMirror(reader.paths, (line) => cli.err(line));
     const fd = openHistory(reader);
     if (fd === null) {
-      if (values.since !== undefined)
-        throw new RoomError('unknown_id', `no event ${clipped(values.since)}: the room has no history yet`);
+      if (values.since !== undefined) throw roomError('unknown_id.no_history', { id: clipped(values.since) });
       return EXIT.ok;
     }
     try {
@@ -53,7 +52,7 @@ const poll: Command = {
           // An event the caller cannot see (a DM between others) is unknown, as for GET /messages?since=:
           // otherwise poll would confirm that it exists.
           if (from === null || !reader.canSee(from.event))
-            throw new RoomError('unknown_id', `no event with id ${clipped(values.since)} in the history`);
+            throw roomError('unknown_id.no_event', { id: clipped(values.since) });
         } else if (cursor !== null) {
           from = locate(fd, cursor); // gone (cleared history): start over
         }

@@ -1,6 +1,6 @@
 // `room send`: deliver one message and print the broadcast record.
 import type { Inbound } from '../../shared/api.ts';
-import { EXIT, RoomError } from '../../shared/errors.ts';
+import { EXIT, RoomError, roomError } from '../../shared/errors.ts';
 import { parseEnvelope, parseInput } from '../../shared/input.ts';
 import { roomPaths } from '../../shared/paths.ts';
 import { readRoomState } from '../../shared/room-state.ts';
@@ -57,20 +57,19 @@ const send: Command = {
     const { head, words } = splitText(argv, OPTIONS, 1);
     const { values, positionals } = parse(head, OPTIONS, USAGE);
     const [roomId] = positionals;
-    if (roomId === undefined) throw usageError('expected <room-id>', USAGE);
-    if (values.json === true && values.to !== undefined)
-      throw usageError('give --json or --to, not both (a dm envelope names its recipient)', USAGE);
+    if (roomId === undefined) throw usageError(USAGE, 'usage.expected', { what: '<room-id>' });
+    if (values.json === true && values.to !== undefined) throw usageError(USAGE, 'usage.json_and_to');
     const paths = roomPaths(cli.dir, roomId);
     const token = tokenFrom(values, cli.env, USAGE);
     let text: string;
     if (words.length > 0) {
       text = words.join(' ');
     } else if (cli.stdin.isTTY) {
-      throw usageError('no message: give it as words, or pipe it on stdin', USAGE);
+      throw usageError(USAGE, 'usage.no_message');
     } else {
       text = await readStdin(cli.stdin);
     }
-    if (text.trim() === '') throw usageError('empty message', USAGE);
+    if (text.trim() === '') throw usageError(USAGE, 'usage.empty_message');
     // --json insists on an envelope: plain text or a /command is an error then, not a message.
     const inbound: Inbound =
       values.to !== undefined
@@ -91,10 +90,7 @@ const send: Command = {
           error.code === 'broker_unreachable' &&
           readRoomState(paths)?.stopped === 'exit'
         )
-          throw new RoomError(
-            'broker_unreachable',
-            `room ${roomId} was shut down by its host (/exit), and room send does not start it again: open the room (room ${roomId} <name>) to start it`,
-          );
+          throw roomError('broker_unreachable.exited', { room: roomId });
         throw error;
       });
     if (values.retry !== true) {

@@ -2,7 +2,7 @@
 // --agent, as JSON lines on stdin and stdout.
 import { resolve } from 'node:path';
 import { existsSync } from 'node:fs';
-import { RoomError } from '../../shared/errors.ts';
+import { RoomError, roomError, errorMessage, withHint } from '../../shared/errors.ts';
 import { clipped } from '../../shared/quote.ts';
 import { checkUsername, isValidName } from '../../shared/names.ts';
 import { roomPaths } from '../../shared/paths.ts';
@@ -67,14 +67,14 @@ async function checkTypo(argv: string[], cli: Cli, open: () => Promise<number>):
   const first = argv[0] ?? '';
   const meant = argv[0] === '--' ? undefined : commandTypo(first);
   if (meant === undefined || (isValidName(first) && existsSync(roomPaths(cli.dir, first).state))) return open();
-  const hint = `did you mean room ${meant}? (to open a new room named ${first}: room -- ${clipped(argv.join(' '))})`;
+  const hint = errorMessage('usage.typo_hint', { command: meant, word: first, argv: clipped(argv.join(' ')) });
   if (cli.stdin.isTTY === true && cli.stdout.isTTY === true)
-    throw new RoomError('usage', `${first} is not a command: ${hint}`);
+    throw roomError('usage.not_a_command', { word: first, hint });
   try {
     return await open();
   } catch (error) {
     if (error instanceof RoomError && (error.code === 'usage' || error.code === 'invalid_name'))
-      throw new RoomError(error.code, `${error.message}\n${hint}`);
+      throw withHint(error, hint);
     throw error;
   }
 }
@@ -96,7 +96,7 @@ async function open(argv: string[], cli: Cli): Promise<number> {
     },
     USAGE,
   );
-  if (positionals.length !== 2) throw usageError('expected <room-id> <username>', USAGE);
+  if (positionals.length !== 2) throw usageError(USAGE, 'usage.expected', { what: '<room-id> <username>' });
   const [roomId, username] = positionals as [string, string];
   const paths = roomPaths(cli.dir, roomId);
   checkUsername(username);
@@ -108,20 +108,11 @@ async function open(argv: string[], cli: Cli): Promise<number> {
     chat: values.file === undefined ? undefined : resolve(values.file),
     nats: values.nats,
     // With no token, a session whose name is taken reads its record itself (client/live/identity.ts).
-    token:
-      token === undefined
-        ? undefined
-        : checkToken(
-            token,
-            'pass its "token" field, or no token at all (a taken name\'s record is then read by the session)',
-          ),
+    token: token === undefined ? undefined : checkToken(token, 'invalid_token.record_json_session'),
   };
   // A token given is valid only in a room someone joined: refused before a broker starts, creating nothing.
   if ((values.token !== undefined || values['token-file'] !== undefined) && readRoomState(paths) === null)
-    throw new RoomError(
-      'invalid_token',
-      `room ${roomId} has no state in ${cli.dir}: nobody has joined it yet, so no token is valid there (leave the token out to create it as ${username})`,
-    );
+    throw roomError('invalid_token.no_state_session', { room: roomId, dir: cli.dir, name: username });
   if (values.agent === true) return (await import('../agent/main.ts')).runAgent(options, cli);
   return (await import('../tui/main.ts')).runTui(options, cli);
 }

@@ -7,7 +7,7 @@
 // environment (ROOM_TOKEN, ROOM_TOKEN_FILE) is used only if it is the host's:
 // a shell that exported a bot's token (the quick start) still stops the room,
 // with a line on stderr, as the UI sets such a token aside.
-import { EXIT, RoomError } from '../../shared/errors.ts';
+import { EXIT, roomError } from '../../shared/errors.ts';
 import { roomPaths } from '../../shared/paths.ts';
 import { readRoomState, userForToken, type RoomState } from '../../shared/room-state.ts';
 import { probeSocket } from '../../shared/socket.ts';
@@ -38,11 +38,7 @@ function hostToken(paths: ReturnType<typeof roomPaths>, cli: Cli): string {
   const state = readRoomState(paths);
   const host = state?.host ?? null;
   const token = host === null ? null : (state?.users[host]?.token ?? null);
-  if (token === null)
-    throw new RoomError(
-      'invalid_token',
-      `room ${paths.room}'s host has no valid token (revoked by /clear-tokens?): join again as the host, or pass a host token with --token-file`,
-    );
+  if (token === null) throw roomError('invalid_token.host_revoked', { room: paths.room });
   if (state !== null) setAside(state, token, cli);
   return token;
 }
@@ -68,7 +64,7 @@ const stop: Command = {
   usage: USAGE,
   async run(argv, cli) {
     const { values, positionals } = parse(argv, TOKEN_OPTIONS, USAGE);
-    if (positionals.length !== 1) throw usageError('expected <room-id>', USAGE);
+    if (positionals.length !== 1) throw usageError(USAGE, 'usage.expected', { what: '<room-id>' });
     const paths = roomPaths(cli.dir, positionals[0]!);
     const given = values.token !== undefined || values['token-file'] !== undefined;
     if ((await probeSocket(paths.socket)) !== 'alive') {
@@ -88,8 +84,7 @@ const stop: Command = {
     // error, the broker is on its way out; look again until the socket is gone or refuses.
     const alive = async () => (await probeSocket(paths.socket).catch(() => 'alive' as const)) === 'alive';
     while (await alive()) {
-      if (Date.now() > deadline)
-        throw new RoomError('internal', `room ${paths.room}'s broker accepted /exit but is still running`);
+      if (Date.now() > deadline) throw roomError('internal.still_running', { room: paths.room });
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     return EXIT.ok;

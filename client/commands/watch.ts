@@ -93,7 +93,7 @@ const watch: Command = {
       },
       USAGE,
     );
-    if (positionals.length !== 1) throw usageError('expected <room-id>', USAGE);
+    if (positionals.length !== 1) throw usageError(USAGE, 'usage.expected', { what: '<room-id>' });
     const intervalS = seconds(values.interval, 'interval', 5, USAGE)!;
     const timeoutS = seconds(values.timeout, 'timeout', undefined, USAGE);
     const token = tokenFrom(values, cli.env, USAGE);

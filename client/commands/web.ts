@@ -4,7 +4,7 @@
 // and runs until its last page has gone (or Ctrl-C).
 import { spawn } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
-import { EXIT, RoomError } from '../../shared/errors.ts';
+import { EXIT, roomError } from '../../shared/errors.ts';
 import { checkUsername } from '../../shared/names.ts';
 import { roomPaths, webOpenPagePath, type RoomPaths } from '../../shared/paths.ts';
 import { readRoomState } from '../../shared/room-state.ts';
@@ -119,13 +119,14 @@ const web: Command = {
   usage: USAGE,
   async run(argv, cli) {
     const { values, positionals } = parse(argv, { ...TOKEN_OPTIONS, 'no-open': { type: 'boolean' } }, USAGE);
-    if (positionals.length < 1 || positionals.length > 2) throw usageError('expected <room-id> [username]', USAGE);
+    if (positionals.length < 1 || positionals.length > 2)
+      throw usageError(USAGE, 'usage.expected', { what: '<room-id> [username]' });
     const [roomId, username] = positionals as [string, string | undefined];
     const paths = roomPaths(cli.dir, roomId);
     if (username !== undefined) checkUsername(username);
     // With a username, a ROOM_TOKEN of another name is set aside, as the terminal UI does.
     const given = givenToken(values, cli, paths, username, USAGE);
-    const token = given === undefined ? undefined : checkToken(given, 'pass its "token" field, or --token-file PATH');
+    const token = given === undefined ? undefined : checkToken(given, 'invalid_token.record_json_web');
     const lingerSeconds = count(
       cli.env.ROOM_WEB_LINGER_SECONDS,
       'ROOM_WEB_LINGER_SECONDS',
@@ -133,18 +134,11 @@ const web: Command = {
       USAGE,
     );
 
-    if (username === undefined && token === undefined)
-      throw new RoomError(
-        'missing_token',
-        'no username and no token: give a username, or a token with -t, --token-file or ROOM_TOKEN',
-      );
+    if (username === undefined && token === undefined) throw roomError('missing_token.web');
     // A token is valid only in a room someone joined: with no name to create the room as,
     // a room with no state is refused before a broker starts, so the typo creates nothing.
     if (username === undefined && readRoomState(paths) === null)
-      throw new RoomError(
-        'invalid_token',
-        `room ${roomId} has no state in ${cli.dir}: nobody has joined it yet, so no token is valid there (room web ${roomId} <username> creates it)`,
-      );
+      throw roomError('invalid_token.no_state_web', { room: roomId, dir: cli.dir });
     await ensureBroker(paths);
     const who = await identity(paths, username, token);
     const reused = await reuseGateway(paths, who.token);

@@ -4,7 +4,7 @@ import type { Claim } from '../../shared/claims.ts';
 import { randomUUID } from 'node:crypto';
 import { Agent, buildConnector, request, type Dispatcher } from 'undici';
 import type { Inbound, TokenResponse, Users } from '../../shared/api.ts';
-import { RoomError } from '../../shared/errors.ts';
+import { RoomError, roomError } from '../../shared/errors.ts';
 import { errorFromResponse } from '../../shared/error-response.ts';
 import type { Notice, RoomEvent } from '../../shared/events.ts';
 import { checkSocketPath } from '../../shared/safe-fs.ts';
@@ -22,11 +22,10 @@ export function isUnreachable(error: unknown): boolean {
 
 function unreachable(socketPath: string, error: unknown): RoomError {
   const code = (error as { code?: string }).code;
-  const why =
-    code === 'ENOENT' || code === 'ECONNREFUSED'
-      ? 'no broker is running'
-      : `connection failed (${code ?? (error as Error).message})`;
-  return new RoomError('broker_unreachable', `${why} on ${socketPath}`, { cause: error });
+  if (code === 'ENOENT' || code === 'ECONNREFUSED')
+    return roomError('broker_unreachable.not_running', { socket: socketPath }, { cause: error });
+  const detail = code ?? (error as Error).message;
+  return roomError('broker_unreachable.connection_failed', { detail, socket: socketPath }, { cause: error });
 }
 
 /** How many times a post whose connection was cut is sent again, with the same Idempotency-Key. */

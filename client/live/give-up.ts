@@ -1,6 +1,6 @@
 // How long a live session keeps trying to reconnect to a lost broker before
 // it gives up: $ROOM_RECONNECT_SECONDS, read at the edge (tests set it low).
-import { RoomError } from '../../shared/errors.ts';
+import { roomError } from '../../shared/errors.ts';
 
 /** The reconnect give-up time from $ROOM_RECONNECT_SECONDS (default 30 s). */
 export function giveUpMsFrom(env: NodeJS.ProcessEnv, fallbackSeconds = 30): number {
@@ -8,10 +8,7 @@ export function giveUpMsFrom(env: NodeJS.ProcessEnv, fallbackSeconds = 30): numb
   if (value === undefined || value === '') return fallbackSeconds * 1000;
   const seconds = Number(value);
   if (!Number.isFinite(seconds) || seconds < 0) {
-    throw new RoomError(
-      'usage',
-      `ROOM_RECONNECT_SECONDS must be a number of seconds (0 or more), not ${JSON.stringify(value)}`,
-    );
+    throw roomError('usage.reconnect_seconds', { value: JSON.stringify(value) });
   }
   return seconds * 1000;
 }

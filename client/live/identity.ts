@@ -5,7 +5,7 @@
 //    still valid; so re-running `room myroom alice` after quitting just works.
 // Names are unique regardless of case: `room myroom Alice` is alice, and the
 // session takes the spelling she joined with (and her record, named with it).
-import { RoomError } from '../../shared/errors.ts';
+import { RoomError, roomError } from '../../shared/errors.ts';
 import { nameKey } from '../../shared/names.ts';
 import type { RoomPaths } from '../../shared/paths.ts';
 import { joinedName, readRoomState } from '../../shared/room-state.ts';
@@ -38,10 +38,9 @@ export async function resolveIdentity(
 ): Promise<Identity> {
   if (token !== undefined) {
     const who = await check(client, token);
-    if (who === null)
-      throw new RoomError('invalid_token', `the token given (-t or ROOM_TOKEN) is not valid in room ${paths.room}`);
+    if (who === null) throw roomError('invalid_token.given_not_valid', { room: paths.room });
     if (nameKey(who.you) !== nameKey(username))
-      throw new RoomError('invalid_token', `the token given belongs to ${who.you}, not ${username}`);
+      throw roomError('invalid_token.other_user', { owner: who.you, name: username });
     return { user: who.you, token, host: who.host };
   }
   try {
@@ -56,10 +55,9 @@ export async function resolveIdentity(
     const recorded = readTokenRecord(paths, spelled);
     const who = recorded === null ? null : await check(client, recorded);
     if (recorded === null || who === null || who.you !== spelled) {
-      throw new RoomError(
-        'name_taken',
-        `${error.message}, and ${recorded === null ? 'no token record was found' : 'the token record holds no valid token'} for it: pass its token with --token-file or ROOM_TOKEN, or pick another name`,
-      );
+      throw roomError(recorded === null ? 'name_taken.no_record' : 'name_taken.record_invalid', {
+        taken: error.message,
+      });
     }
     return { user: spelled, token: recorded, host: who.host };
   }

@@ -11,7 +11,7 @@
 // tool reads as project instructions: INSTRUCTIONS_FILE.
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { RoomError } from '../../shared/errors.ts';
+import { roomError } from '../../shared/errors.ts';
 import { checkRoomId } from '../../shared/names.ts';
 import { planSection, writeSection, type SectionPlan } from '../instructions-file.ts';
 
@@ -58,7 +58,7 @@ export function parseAgents(list: string): AgentTool[] {
     .filter((n) => n !== '');
   const unknown = names.filter((n) => !(AGENT_TOOLS as readonly string[]).includes(n));
   if (unknown.length > 0 || names.length === 0)
-    throw new RoomError('usage', `unknown agent ${unknown[0] ?? '(none)'}: use ${AGENT_TOOLS.join(', ')}`);
+    throw roomError('usage.unknown_agent', { name: unknown[0] ?? '(none)', agents: AGENT_TOOLS.join(', ') });
   return [...new Set(names)] as AgentTool[];
 }
 
@@ -72,14 +72,14 @@ function mergeJson(path: string, text: string | null, room: string): { text: str
     try {
       value = JSON.parse(text) as Record<string, unknown>;
     } catch (error) {
-      throw new RoomError('usage', `${path} is not valid JSON (${(error as Error).message}); left it unchanged`);
+      throw roomError('usage.config_json', { path, detail: (error as Error).message });
     }
     if (value === null || typeof value !== 'object' || Array.isArray(value))
-      throw new RoomError('usage', `${path} does not hold a JSON object; left it unchanged`);
+      throw roomError('usage.config_not_object', { path });
   }
   const servers = value.mcpServers ?? {};
   if (servers === null || typeof servers !== 'object' || Array.isArray(servers))
-    throw new RoomError('usage', `${path}: "mcpServers" is not an object; left it unchanged`);
+    throw roomError('usage.config_servers', { path });
   if (Object.hasOwn(servers, SERVER)) return { text: text ?? '', kept: true };
   const next = { ...value, mcpServers: { ...(servers as object), [SERVER]: command(room) } };
   return { text: `${JSON.stringify(next, null, 2)}\n`, kept: false };
@@ -108,8 +108,7 @@ function planConfig(projectDir: string, tool: AgentTool, room: string): ConfigPl
   const file = CONFIG_FILE[tool];
   const path = join(projectDir, file);
   const existed = existsSync(path);
-  if (existed && !statSync(path).isFile())
-    throw new RoomError('usage', `${path} is not a regular file; left it unchanged`);
+  if (existed && !statSync(path).isFile()) throw roomError('usage.config_not_file', { path });
   const before = existed ? readFileSync(path, 'utf8') : null;
   const merged = tool === 'codex' ? mergeToml(before, room) : mergeJson(path, before, room);
   if (merged.kept) return { result: { tool, file, action: 'kept' }, path, text: null };

@@ -6,7 +6,7 @@
 // user's shared cursor) and reaches the resource's subscribers.
 import type { Inbound } from '../../shared/api.ts';
 import type { Claim } from '../../shared/claims.ts';
-import { RoomError } from '../../shared/errors.ts';
+import { RoomError, roomError } from '../../shared/errors.ts';
 import type { RoomEvent } from '../../shared/events.ts';
 import type { RoomPaths } from '../../shared/paths.ts';
 import { ensureBroker } from '../broker-start.ts';
@@ -52,7 +52,7 @@ async function identity(client: BrokerClient, options: LinkOptions): Promise<{ u
     const { online } = await client.users(token);
     if (!online.some((u) => u.user === user)) return { user, token };
     if (n === MAX_SUFFIX)
-      throw new RoomError('name_taken', `${options.username} and ${MAX_SUFFIX - 1} variants are online: pass --name`);
+      throw roomError('name_taken.variants_online', { name: options.username, count: MAX_SUFFIX - 1 });
   }
 }
 
@@ -97,7 +97,7 @@ export class RoomLink {
       const link = new RoomLink(options, client, user, token);
       link.inbox.startNear(FIRST_HISTORY);
       await link.#session.whenLive();
-      if (link.#session.ended) throw new RoomError('broker_unreachable', 'the live session ended as it started');
+      if (link.#session.ended) throw roomError('broker_unreachable.session_ended');
       return link;
     } catch (error) {
       await client.close();

@@ -6,7 +6,7 @@
 //
 // Exit codes: 0 after quitting, /exit, a kick or revoked tokens (each is
 // said on stderr); 3 when the broker was lost for good.
-import { EXIT, RoomError } from '../../shared/errors.ts';
+import { EXIT, roomError } from '../../shared/errors.ts';
 import { roomPaths } from '../../shared/paths.ts';
 import { ensureBroker } from '../broker-start.ts';
 import { CursorFile } from '../cursor.ts';
@@ -27,10 +27,7 @@ const QUIT_SIGNALS = ['SIGTERM', 'SIGHUP'] as const;
 
 export async function runTui(options: SessionOptions, cli: Cli): Promise<number> {
   if (!cli.stdin.isTTY || !cli.stdout.isTTY) {
-    throw new RoomError(
-      'usage',
-      'the terminal UI needs a terminal on stdin and stdout: use --agent for JSON lines, or room send/poll/watch',
-    );
+    throw roomError('usage.tui_needs_terminal');
   }
   const giveUpMs = giveUpMsFrom(cli.env);
   const paths = roomPaths(cli.dir, options.roomId);

@@ -14,7 +14,7 @@
 // (shared/paths.ts webGatewayPath), removed when it ends.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { RoomError } from '../../shared/errors.ts';
+import { RoomError, roomError } from '../../shared/errors.ts';
 import type { RoomPaths } from '../../shared/paths.ts';
 import { refusal } from './guard.ts';
 import { Lifetime } from './lifetime.ts';
@@ -55,15 +55,15 @@ async function readSecret(req: IncomingMessage): Promise<string> {
   let text = '';
   for await (const chunk of req) {
     text += String(chunk);
-    if (text.length > MAX_SESSION_BODY) throw new RoomError('body_too_large', 'the session request is too large');
+    if (text.length > MAX_SESSION_BODY) throw roomError('body_too_large.session');
   }
   let secret: unknown;
   try {
     secret = (JSON.parse(text) as { secret?: unknown }).secret;
   } catch {
-    throw new RoomError('invalid_json', 'the session request must be JSON: {"secret": "..."}');
+    throw roomError('invalid_json.session');
   }
-  if (typeof secret !== 'string' || secret === '') throw new RoomError('usage', 'the session request needs a "secret"');
+  if (typeof secret !== 'string' || secret === '') throw roomError('usage.session_secret');
   return secret;
 }
 
@@ -91,28 +91,22 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const refused = refusal(req.headers, origin);
-    if (refused !== undefined) throw new RoomError('permission_denied', refused);
+    if (refused !== undefined) throw refused;
     const url = req.url ?? '/';
     const path = url.split('?')[0]!;
     if ((req.method === 'GET' || req.method === 'HEAD') && files.serve(path, req.method, res)) return;
     if (path === '/session' && req.method === 'POST') {
       const grant = secrets.redeem(await readSecret(req));
       if (grant !== undefined) lifetime.active();
-      if (grant === undefined)
-        throw new RoomError(
-          'invalid_token',
-          'this address was already opened, or it expired: run room web again for a new one',
-        );
+      if (grant === undefined) throw roomError('invalid_token.address_used');
       sendJson(res, 200, { token: grant.token, user: grant.user, room: options.paths.room });
       return;
     }
     if (path === '/secrets' && req.method === 'POST') {
       const token = /^Bearer (\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
-      if (token === undefined)
-        throw new RoomError('missing_token', 'a new address needs Authorization: Bearer <token>');
+      if (token === undefined) throw roomError('missing_token.new_address');
       const user = await proxy.userOf(token);
-      if (user === undefined)
-        throw new RoomError('invalid_token', `the token is not valid in room ${options.paths.room}`);
+      if (user === undefined) throw roomError('invalid_token.not_in_room', { room: options.paths.room });
       lifetime.active();
       sendJson(res, 200, { secret: secrets.issue({ token, user }) });
       return;
@@ -122,12 +116,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       await proxy.forward(req, res, url.slice('/api'.length));
       return;
     }
-    throw new RoomError('not_found', `no such page: ${path}`);
+    throw roomError('not_found.page', { path });
   };
 
   server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) =>
-      sendError(res, error instanceof RoomError ? error : new RoomError('internal', String(error))),
+      sendError(res, error instanceof RoomError ? error : roomError('internal.unexpected', { detail: String(error) })),
     );
   });
   await new Promise<void>((resolve, reject) => {

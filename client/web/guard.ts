@@ -9,13 +9,17 @@
 //   call needs a Bearer token the other page does not have; refusing a
 //   foreign Origin outright is a second lock.
 import type { IncomingHttpHeaders } from 'node:http';
+import { type RoomError, roomError } from '../../shared/errors.ts';
 
-export function refusal(headers: IncomingHttpHeaders, origin: string): string | undefined {
+export function refusal(headers: IncomingHttpHeaders, origin: string): RoomError | undefined {
   const host = headers.host;
   if (host !== new URL(origin).host)
-    return `wrong Host header ${JSON.stringify(host ?? '')}: this gateway answers only to ${new URL(origin).host}`;
+    return roomError('permission_denied.wrong_host', {
+      host: JSON.stringify(host ?? ''),
+      expected: new URL(origin).host,
+    });
   const from = headers.origin;
   if (from !== undefined && from !== origin)
-    return `requests from ${JSON.stringify(from)} are refused: this gateway serves only its own page`;
+    return roomError('permission_denied.wrong_origin', { origin: JSON.stringify(from) });
   return undefined;
 }

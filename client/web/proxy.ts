@@ -9,7 +9,7 @@
 // reason. A stream cut by a dying broker ends the page's stream, which
 // reconnects with Last-Event-ID and so lands on the new broker.
 import { request, type IncomingMessage, type ServerResponse } from 'node:http';
-import { RoomError } from '../../shared/errors.ts';
+import { RoomError, roomError } from '../../shared/errors.ts';
 import type { RoomPaths } from '../../shared/paths.ts';
 import { ensureBroker } from '../broker-start.ts';
 import { SECURITY_HEADERS } from './static-files.ts';
@@ -42,7 +42,7 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > MAX_BODY_BYTES) {
-        reject(new RoomError('body_too_large', `the request body is over ${MAX_BODY_BYTES} bytes`));
+        reject(roomError('body_too_large', { limit: MAX_BODY_BYTES }));
         req.destroy();
         return;
       }
@@ -76,7 +76,7 @@ export class BrokerProxy {
   /** Forwards `req` (its path without the /api prefix is `path`) and answers `res`. */
   async forward(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
     if (typeof req.headers.authorization !== 'string' || !/^Bearer \S+$/i.test(req.headers.authorization)) {
-      sendError(res, new RoomError('missing_token', 'every API call needs Authorization: Bearer <token>'));
+      sendError(res, roomError('missing_token.api_call'));
       return;
     }
     try {
@@ -95,10 +95,7 @@ export class BrokerProxy {
         res,
         error instanceof RoomError
           ? error
-          : new RoomError(
-              'broker_unreachable',
-              `the broker for ${this.#paths.room} did not answer: ${(error as Error).message}`,
-            ),
+          : roomError('broker_unreachable.no_answer', { room: this.#paths.room, detail: (error as Error).message }),
       );
     }
   }

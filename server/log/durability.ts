@@ -10,7 +10,7 @@
 // - `off`: never fsync; the kernel writes back when it likes (Linux: within
 //   about 30 s).
 // Configured per broker with ROOM_FSYNC=always|batch|off and ROOM_FSYNC_MS.
-import { RoomError } from '../../shared/errors.ts';
+import { roomError } from '../../shared/errors.ts';
 
 export type Durability =
   | { readonly policy: 'always' }
@@ -28,15 +28,11 @@ export function durabilityFrom(env: NodeJS.ProcessEnv): Durability {
     case 'batch': {
       const raw = env.ROOM_FSYNC_MS ?? String(DEFAULT_BATCH_MS);
       const batchMs = Number(raw);
-      if (!/^[0-9]+$/.test(raw) || batchMs < 1 || batchMs > 60_000)
-        throw new RoomError(
-          'usage',
-          `ROOM_FSYNC_MS must be a whole number of milliseconds from 1 to 60000, not ${raw}`,
-        );
+      if (!/^[0-9]+$/.test(raw) || batchMs < 1 || batchMs > 60_000) throw roomError('usage.fsync_ms', { value: raw });
       return { policy, batchMs };
     }
     default:
-      throw new RoomError('usage', `ROOM_FSYNC must be always, batch or off, not ${policy}`);
+      throw roomError('usage.fsync', { value: policy });
   }
 }
 

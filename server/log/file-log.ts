@@ -20,7 +20,7 @@
 // - lines too long to be events are skipped in linear time (shared/history-lines.ts).
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import { RoomError } from '../../shared/errors.ts';
+import { type RoomError, roomError } from '../../shared/errors.ts';
 import type { RoomEvent } from '../../shared/events.ts';
 import { scanLines } from '../../shared/history-lines.ts';
 import { openForAppend } from '../../shared/safe-fs.ts';
@@ -196,19 +196,8 @@ export class FileLog implements EventLog {
 
   #writeError(error: unknown): RoomError {
     const code = errno(error);
-    if (code === 'ENOSPC' || code === 'EDQUOT')
-      return new RoomError(
-        'disk_full',
-        `the history file ${this.path} cannot grow: the disk is full (nothing was stored)`,
-        {
-          cause: error,
-        },
-      );
-    return new RoomError(
-      'history_write_failed',
-      `writing the history file ${this.path} failed (${code ?? String(error)}); nothing was stored`,
-      { cause: error },
-    );
+    if (code === 'ENOSPC' || code === 'EDQUOT') return roomError('disk_full', { path: this.path }, { cause: error });
+    return roomError('history_write_failed', { path: this.path, detail: code ?? String(error) }, { cause: error });
   }
 
   /** Durability bookkeeping after an append (always: already flushed; batch: flush soon). */

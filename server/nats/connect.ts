@@ -21,7 +21,7 @@ import {
   type NodeConnectionOptions,
   nkeyAuthenticator,
 } from '@nats-io/transport-node';
-import { RoomError } from '../../shared/errors.ts';
+import { roomError } from '../../shared/errors.ts';
 import { natsServers } from '../../shared/nats-url.ts';
 
 /** A NATS CLI context file: the fields room uses (ADR-21 names them). */
@@ -51,7 +51,7 @@ function readSetting(path: string, what: string): Buffer {
   try {
     return readFileSync(expandHome(path));
   } catch (error) {
-    throw new RoomError('usage', `cannot read ${what} ${path}: ${(error as Error).message}`);
+    throw roomError('usage.nats_file', { what, path, detail: (error as Error).message });
   }
 }
 
@@ -73,16 +73,16 @@ function readContext(env: NodeJS.ProcessEnv): { name: string; context: NatsConte
     }
     if (name === '') return null;
   }
-  if (!/^[\w.-]+$/.test(name)) throw new RoomError('usage', `NATS context name ${name} is not a plain name`);
+  if (!/^[\w.-]+$/.test(name)) throw roomError('usage.nats_context_name', { name });
   const path = join(dir, 'context', `${name}.json`);
   let context: unknown;
   try {
     context = JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
-    throw new RoomError('usage', `cannot read the NATS context ${name} (${path}): ${(error as Error).message}`);
+    throw roomError('usage.nats_context_read', { name, path, detail: (error as Error).message });
   }
   if (typeof context !== 'object' || context === null || Array.isArray(context))
-    throw new RoomError('usage', `the NATS context ${path} is not a JSON object`);
+    throw roomError('usage.nats_context_shape', { path });
   return { name, context: context as NatsContext };
 }
 
@@ -153,9 +153,9 @@ export async function connectNats(access: NatsAccess, name: string, patiently = 
       ...access.options,
     });
   } catch (error) {
-    throw new RoomError(
-      'nats_unreachable',
-      `cannot connect to the NATS server of this room (${access.servers.join(',')}): ${(error as Error).message} (credentials: ${access.source})`,
+    throw roomError(
+      'nats_unreachable.connect',
+      { servers: access.servers.join(','), detail: (error as Error).message, source: access.source },
       { cause: error },
     );
   }

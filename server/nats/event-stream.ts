@@ -48,7 +48,7 @@ import {
   StorageType,
 } from '@nats-io/jetstream';
 import { headers, type NatsConnection } from '@nats-io/transport-node';
-import { RoomError, roomError } from '../../shared/errors.ts';
+import { type RoomError, roomError } from '../../shared/errors.ts';
 import type { RoomEvent } from '../../shared/events.ts';
 import { isRoomEvent } from '../../shared/validate.ts';
 import type { EventLog } from '../log/event-log.ts';
@@ -78,8 +78,7 @@ export function replicasFrom(env: NodeJS.ProcessEnv): number {
   const value = env.ROOM_NATS_REPLICAS;
   if (value === undefined || value === '') return 1;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 5)
-    throw new RoomError('usage', `ROOM_NATS_REPLICAS must be a whole number from 1 to 5, not ${value}`);
+  if (!Number.isInteger(n) || n < 1 || n > 5) throw roomError('usage.nats_replicas', { value });
   return n;
 }
 
@@ -165,20 +164,12 @@ export class EventStream implements Sequencer {
   async attach(nc: NatsConnection): Promise<void> {
     const { log, room, url } = this.#options;
     const jsm = await jetstreamManager(nc).catch((error: unknown) => {
-      throw new RoomError(
-        'nats_unreachable',
-        `the NATS server of this room (${url}) has no JetStream: ${(error as Error).message} (run nats-server -js)`,
-        { cause: error },
-      );
+      throw roomError('nats_unreachable.no_jetstream', { url, detail: (error as Error).message }, { cause: error });
     });
     const link = { nc, js: jetstream(nc), jsm };
     const last = await this.#ensureStream(link);
     const mirrored = log.state.lastSeq;
-    if (last < mirrored)
-      throw new RoomError(
-        'internal',
-        `this machine's history of room ${room} reaches seq ${mirrored}, but the stream ${this.#stream} on ${url} ends at ${last}: it is not the stream this history came from (deleted and made again, or another NATS system); move the history file away to start from the stream`,
-      );
+    if (last < mirrored) throw roomError('internal.mirror_ahead', { room, mirrored, stream: this.#stream, url, last });
     this.#link = link;
   }
 
@@ -240,9 +231,9 @@ export class EventStream implements Sequencer {
   }
 
   #unreachable(error: unknown): RoomError {
-    return new RoomError(
-      'nats_unreachable',
-      `${roomError('nats_unreachable', { url: this.#options.url }).message} (${(error as Error).message})`,
+    return roomError(
+      'nats_unreachable.because',
+      { url: this.#options.url, detail: (error as Error).message },
       { cause: error },
     );
   }
@@ -443,9 +434,9 @@ export class EventStream implements Sequencer {
       seq = ack.seq;
     } catch (error) {
       this.#waiting.delete(event.id);
-      throw new RoomError(
-        'nats_unreachable',
-        `the NATS server of this room (${this.#options.url}) did not store the event: ${(error as Error).message}; it was not acknowledged`,
+      throw roomError(
+        'nats_unreachable.not_stored',
+        { url: this.#options.url, detail: (error as Error).message },
         { cause: error },
       );
     }
@@ -456,13 +447,7 @@ export class EventStream implements Sequencer {
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () =>
-          reject(
-            new RoomError(
-              'nats_unreachable',
-              `the event was stored in the room's stream (seq ${seq}) but has not reached this machine's history within ${MIRROR_TIMEOUT_MS / 1000} s`,
-            ),
-          ),
+        () => reject(roomError('nats_unreachable.not_mirrored', { seq, seconds: MIRROR_TIMEOUT_MS / 1000 })),
         MIRROR_TIMEOUT_MS,
       );
     });

@@ -65,13 +65,12 @@ export class Reach {
 
   /** Runs a write of the shared state; `what` completes "cannot …" in the refusal. */
   async write<T>(what: string, op: () => Promise<T>): Promise<T> {
-    if (!this.up) throw roomError('nats_unreachable', { what });
+    if (!this.up) throw roomError('nats_unreachable.change', { what });
     try {
       return await this.whileUp(op);
     } catch (error) {
       if (error instanceof RoomError) throw error;
-      const refusal = roomError('nats_unreachable', { what });
-      throw new RoomError('nats_unreachable', `${refusal.message} (${(error as Error).message})`, { cause: error });
+      throw roomError('nats_unreachable.change_because', { what, detail: (error as Error).message }, { cause: error });
     }
   }
 

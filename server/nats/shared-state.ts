@@ -54,9 +54,9 @@ export interface SharedState {
 
 /** Refuses every change: a shared room's state before it could reach NATS (reads use the local copy meanwhile). */
 const refusing = {
-  change: () => Promise.reject(roomError('nats_unreachable', { what: 'change a user' })),
-  claimHost: () => Promise.reject(roomError('nats_unreachable', { what: 'record the host' })),
-  update: () => Promise.reject(roomError('nats_unreachable', { what: 'change the claims' })),
+  change: () => Promise.reject(roomError('nats_unreachable.change', { what: 'change a user' })),
+  claimHost: () => Promise.reject(roomError('nats_unreachable.change', { what: 'record the host' })),
+  update: () => Promise.reject(roomError('nats_unreachable.change', { what: 'change the claims' })),
 };
 
 /** Refuses changes to a shared room's state until shareRoomState attaches it (the broker could not reach NATS yet). */

@@ -1,7 +1,7 @@
 // How a shared room's state is kept (server/nats/shared-state.ts), and the
 // one setting read from the environment. No NATS code here: the broker
 // checks its settings before it touches any file, NATS or not.
-import { RoomError } from '../../shared/errors.ts';
+import { roomError } from '../../shared/errors.ts';
 
 export interface SharedStateSettings {
   /** How long a stopped broker's users stay listed elsewhere (default 30 s; ROOM_NATS_PRESENCE_TTL_MS). */
@@ -22,10 +22,6 @@ export function sharedStateSettingsFrom(env: NodeJS.ProcessEnv): SharedStateSett
   const value = env.ROOM_NATS_PRESENCE_TTL_MS;
   if (value === undefined || value === '') return {};
   const ms = Number(value);
-  if (!Number.isInteger(ms) || ms <= 0)
-    throw new RoomError(
-      'usage',
-      `ROOM_NATS_PRESENCE_TTL_MS must be a positive whole number of milliseconds, not ${value}`,
-    );
+  if (!Number.isInteger(ms) || ms <= 0) throw roomError('usage.env_ms', { name: 'ROOM_NATS_PRESENCE_TTL_MS', value });
   return { presenceTtlMs: ms };
 }

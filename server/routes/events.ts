@@ -1,6 +1,6 @@
 // GET /events: a live session as Server-Sent Events.
 import type { FastifyInstance } from 'fastify';
-import { RoomError } from '../../shared/errors.ts';
+import { roomError } from '../../shared/errors.ts';
 import type { Broker } from '../broker.ts';
 import { bearer, errorResponses, requestUser } from './schema.ts';
 
@@ -65,7 +65,7 @@ export function eventRoutes(room: Broker) {
         if (request.method === 'HEAD') return reply.code(200).type('text/event-stream').send('');
         const header = request.headers['last-event-id'];
         const lastEventId = typeof header === 'string' && header !== '' ? Number(header) : request.query.after;
-        if (room.closing) throw new RoomError('room_closing', 'the room is shutting down');
+        if (room.closing) throw roomError('room_closing');
         reply.hijack();
         room.openStream(user, reply.raw, { n: request.query.n, lastEventId, epoch: request.query.epoch });
       },

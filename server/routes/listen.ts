@@ -1,7 +1,7 @@
 // GET /listen: a listening stream, for clients that read the history file
 // themselves (room follow, a waiting room watch) but should count as present.
 import type { FastifyInstance } from 'fastify';
-import { RoomError } from '../../shared/errors.ts';
+import { roomError } from '../../shared/errors.ts';
 import type { Broker } from '../broker.ts';
 import { bearer, errorResponses, requestUser } from './schema.ts';
 
@@ -29,7 +29,7 @@ export function listenRoutes(room: Broker) {
         const user = requestUser(room, request);
         // HEAD (Fastify's automatic HEAD route) answers the headers only: no listener is counted.
         if (request.method === 'HEAD') return reply.code(200).type('text/event-stream').send('');
-        if (room.closing) throw new RoomError('room_closing', 'the room is shutting down');
+        if (room.closing) throw roomError('room_closing');
         reply.hijack();
         room.openListener(user, reply.raw);
       },

@@ -1,7 +1,7 @@
 // POST /messages (send one event) and GET /messages (read the history).
 import type { FastifyInstance } from 'fastify';
 import { type Inbound, MAX_BODY_BYTES } from '../../shared/api.ts';
-import { RoomError, roomError } from '../../shared/errors.ts';
+import { roomError } from '../../shared/errors.ts';
 import type { RoomEvent } from '../../shared/events.ts';
 import type { Broker } from '../broker.ts';
 import {
@@ -38,10 +38,12 @@ const MESSAGES_QUERY_KEYS = ['since', 'after', 'before', 'limit', 'user', 'type'
 function refuseUnknown(query: Record<string, unknown> | undefined, known: readonly string[]): void {
   const unknown = Object.keys(query ?? {}).filter((key) => !known.includes(key));
   if (unknown.length > 0)
-    throw new RoomError(
-      'usage',
-      `unknown query parameter${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}${known.length > 0 ? `; known: ${known.join(', ')}` : ''}`,
-    );
+    throw known.length === 0
+      ? roomError('usage.no_query_parameters', { names: unknown.join(', ') })
+      : roomError(unknown.length > 1 ? 'usage.unknown_query_parameters' : 'usage.unknown_query_parameter', {
+          names: unknown.join(', '),
+          known: known.join(', '),
+        });
 }
 
 export function messageRoutes(room: Broker, idempotency: IdempotencyCache) {
@@ -113,10 +115,7 @@ export function messageRoutes(room: Broker, idempotency: IdempotencyCache) {
       async (request, reply) => {
         const user = requestUser(room, request);
         const body = request.body;
-        if (body === undefined || body === null)
-          throw roomError('invalid_event', {
-            detail: 'no body: send an event as application/json or a message as text/plain',
-          });
+        if (body === undefined || body === null) throw roomError('invalid_event.no_body');
         const inbound: Inbound = typeof body === 'string' ? { type: 'message', content: body } : body;
         const key = request.headers['idempotency-key'];
         const answer =
@@ -197,8 +196,7 @@ export function messageRoutes(room: Broker, idempotency: IdempotencyCache) {
         const user = requestUser(room, request);
         const query = request.query;
         refuseUnknown(query, MESSAGES_QUERY_KEYS);
-        if (query.since !== undefined && query.after !== undefined)
-          throw new RoomError('usage', 'give after or since (its older name), not both');
+        if (query.since !== undefined && query.after !== undefined) throw roomError('usage.after_and_since');
         const page = await room.page(
           user,
           {
