@@ -21,6 +21,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   'history-load': () => import('./history-load.ts'),
   hooks: () => import('./hooks.ts'),
   'tui-flood': () => import('./tui-flood.ts'),
+  startup: () => import('./startup.ts'),
 };
 
 async function main(argv: string[]): Promise<void> {

@@ -59,6 +59,8 @@ export interface FileLogOptions {
 
 /** How soon after an append its index records are written to the index file (off the send path). */
 const INDEX_FLUSH_MS = 1000;
+/** Entries put in the id table per event-loop turn after a load (a few milliseconds' work). */
+const HASH_STEP = 1 << 15;
 
 const errno = (error: unknown): string | undefined => (error as NodeJS.ErrnoException | undefined)?.code;
 
@@ -107,14 +109,27 @@ export class FileLog implements EventLog {
     const fromIndexFile = log.#index.count;
     const scan = log.#scan(from);
     log.#flushIndex();
+    log.#hashInSteps();
     return { log, report: { ...scan, events: log.#index.count, fromIndexFile } };
+  }
+
+  /**
+   * Fills the index's id table a step at a time, between other work, once
+   * the caller has gone on (the broker to listening); a lookup by id before
+   * it is done completes it at once.
+   */
+  #hashInSteps(): void {
+    if (this.#index.hashed) return;
+    setImmediate(() => {
+      if (!this.#index.hashSome(HASH_STEP)) this.#hashInSteps();
+    });
   }
 
   /** Reads the index file into the index when it matches the history; the offset from which lines remain to be read. */
   #load(indexPath: string): number {
-    const { file, records, count } = IndexFile.open(indexPath, this.#epoch);
+    const file = IndexFile.open(indexPath, this.#epoch, this.#index);
     this.#indexFile = file;
-    this.#index.pushRecords(records, count);
+    const count = this.#index.count;
     if (count === 0) return 0;
     const size = fs.fstatSync(this.#fd).size;
     const last = count - 1;
@@ -373,9 +388,9 @@ export class FileLog implements EventLog {
     return this.#index.positionAfter(seq);
   }
 
-  /** The index holds a key of each id: each entry with this id's key is checked against its line, newest first. */
+  /** The index holds a key of each id: each entry with this id's key is checked against its line (ids are unique). */
   positionOf(id: string): number | undefined {
-    return this.#index.withKey(idKey(id)).find((i) => this.#idAt(i) === id);
+    return this.#index.findKey(idKey(id), (i) => this.#idAt(i) === id);
   }
 
   /**

@@ -20,10 +20,12 @@
 // history's lines: FileLog checks) costs a rebuild, never an event.
 import * as fs from 'node:fs';
 import { openForAppend } from '../../shared/safe-fs.ts';
-import { RECORD_BYTES } from './history-index.ts';
+import { type HistoryIndex, RECORD_BYTES } from './history-index.ts';
 
 const MAGIC = 'ROOMIDX1';
 const HEADER_BYTES = 32;
+/** Records read at a time (1.5 MiB): what a load holds besides the index itself. */
+const READ_RECORDS = 1 << 16;
 
 function header(epoch: string): Buffer {
   const bytes = Buffer.alloc(HEADER_BYTES);
@@ -47,20 +49,20 @@ export class IndexFile {
 
   /**
    * Opens (creating it 0600 if needed) the index file of the history with
-   * this epoch, and reads its records. A file for another epoch, or that is
-   * no index file, is emptied: then `count` is 0.
+   * this epoch, and reads its records into `index`, a block at a time. A
+   * file for another epoch, or that is no index file, is emptied.
    */
-  static open(path: string, epoch: string): { file: IndexFile; records: Uint8Array; count: number } {
+  static open(path: string, epoch: string, index: HistoryIndex): IndexFile {
     const file = new IndexFile(path, openForAppend(path));
-    const records = file.#read(epoch);
-    return { file, records, count: file.#count };
+    file.#read(epoch, index);
+    return file;
   }
 
   get count(): number {
     return this.#count;
   }
 
-  #read(epoch: string): Uint8Array {
+  #read(epoch: string, index: HistoryIndex): void {
     const size = fs.fstatSync(this.#fd).size;
     const expected = header(epoch);
     const found = Buffer.alloc(HEADER_BYTES);
@@ -70,21 +72,22 @@ export class IndexFile {
       !found.equals(expected)
     ) {
       this.reset(epoch);
-      return new Uint8Array(0);
+      return;
     }
     const count = Math.floor((size - HEADER_BYTES) / RECORD_BYTES);
     // A record torn by a crash is cut off, so the next append lands on a record boundary.
     if (size !== HEADER_BYTES + count * RECORD_BYTES) fs.ftruncateSync(this.#fd, HEADER_BYTES + count * RECORD_BYTES);
-    // Its own ArrayBuffer (not Node's shared pool): let go of as soon as it is loaded.
-    const records = new Uint8Array(count * RECORD_BYTES);
-    let got = 0;
-    while (got < records.length) {
-      const n = fs.readSync(this.#fd, records, got, records.length - got, HEADER_BYTES + got);
-      if (n === 0) break;
-      got += n;
+    const chunk = new Uint8Array(READ_RECORDS * RECORD_BYTES);
+    let position = HEADER_BYTES;
+    for (let left = count; left > 0; ) {
+      const got = fs.readSync(this.#fd, chunk, 0, Math.min(left, READ_RECORDS) * RECORD_BYTES, position);
+      const records = Math.floor(got / RECORD_BYTES);
+      if (records === 0) break;
+      index.pushRecords(chunk, records);
+      this.#count += records;
+      left -= records;
+      position += records * RECORD_BYTES;
     }
-    this.#count = Math.floor(got / RECORD_BYTES);
-    return records;
   }
 
   /** Empties the file and makes it the index of the history with this epoch (no records). */
