@@ -7,10 +7,16 @@
 // empty room. RSS is VmRSS of /proc/<pid>/status; each phase's peak is VmHWM
 // after resetting it (`echo 5 > /proc/<pid>/clear_refs`) when the phase starts.
 //
-//   npm run bench -- startup [--events 1000000] [--replay 100000] [--page 1000] [--rounds 3]
+//   npm run bench -- startup [--events 1000000] [--replay 100000] [--page 1000] [--rounds 5]
 //   ROOM_BENCH_BEFORE=/path/to/other/dist/cli.js npm run bench -- startup   # that build beside this one
+//   ROOM_BENCH_BROKER_FLAGS="--max-semi-space-size=1" npm run bench -- startup   # Node flags for the brokers
+//
+// Each build gets one room on the long history, started once first (the
+// "first start": no index file yet); then each round starts, in a random
+// order, a broker on an empty room and one on the long history ("next
+// start"), so load that comes and goes hits both alike.
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { dirname, join } from 'node:path';
 import {
@@ -60,7 +66,8 @@ async function start(dir: BenchDir, script: string): Promise<Running> {
   const fd = openSync(log, 'a', 0o600);
   const env = { ...dir.env, ROOM_IDLE_SECONDS: '0' };
   const started = performance.now();
-  const child = spawn(NODE, [script, ROOM], { env, stdio: ['ignore', fd, fd] });
+  const flags = (process.env.ROOM_BENCH_BROKER_FLAGS ?? '').split(' ').filter((f) => f !== '');
+  const child = spawn(NODE, [...flags, script, ROOM], { env, stdio: ['ignore', fd, fd] });
   closeSync(fd);
   const socket = dir.socket(ROOM);
   for (;;) {
@@ -135,7 +142,7 @@ async function joinRoom(socket: string): Promise<string> {
 }
 
 export async function main(argv: readonly string[]): Promise<string> {
-  const options = numberOptions(argv, { events: 1_000_000, replay: 100_000, page: 1000, rounds: 3 });
+  const options = numberOptions(argv, { events: 1_000_000, replay: 100_000, page: 1000, rounds: 5 });
   const builds: Build[] = [{ name: 'this build', script: join(ROOT, 'dist', 'broker.js') }];
   const before = process.env.ROOM_BENCH_BEFORE;
   if (before !== undefined) builds.push({ name: 'before', script: join(dirname(before), 'broker.js') });
@@ -146,93 +153,94 @@ export async function main(argv: readonly string[]): Promise<string> {
   const generatedMs = performance.now() - generated;
   const startRows: string[][] = [];
   const memoryRows: string[][] = [];
+  const ms = (values: number[]) => `${fmt(median(values))} (${fmt(Math.min(...values))}–${fmt(Math.max(...values))})`;
   try {
     for (const build of builds) {
-      const times: Record<string, number[]> = { empty: [], first: [], again: [] };
       const memory: Record<string, number> = {};
-      for (let round = 0; round < options.rounds; round++) {
-        const dir = new BenchDir('room-bench-startup-');
-        try {
-          // Empty: a room with no history.
-          const empty = await start(dir, build.script);
-          times.empty!.push(empty.ms);
-          if (round === 0) {
-            await sleep(2000);
-            memory.idle = statusMiB(empty.pid, 'VmRSS');
+      const big = new BenchDir('room-bench-startup-');
+      try {
+        writeFileSync(big.file(`${ROOM}.chat`), readFileSync(source), { mode: 0o600 });
+        const first = await start(big, build.script);
+        await stopProcess(first.pid);
+        const times: Record<'empty' | 'next', number[]> = { empty: [], next: [] };
+        const ratios: number[] = [];
+        for (let round = 0; round < options.rounds; round++) {
+          const order = Math.random() < 0.5 ? (['empty', 'next'] as const) : (['next', 'empty'] as const);
+          const took: Partial<Record<'empty' | 'next', number>> = {};
+          for (const which of order) {
+            if (which === 'empty') {
+              const dir = new BenchDir('room-bench-startup-');
+              try {
+                const empty = await start(dir, build.script);
+                took.empty = empty.ms;
+                if (round === 0) {
+                  await sleep(2000);
+                  memory.idle = statusMiB(empty.pid, 'VmRSS');
+                  memory.idleAnon = statusMiB(empty.pid, 'RssAnon');
+                  memory.idleFile = statusMiB(empty.pid, 'RssFile');
+                }
+                await stopProcess(empty.pid);
+              } finally {
+                await dir.cleanup();
+              }
+            } else {
+              const next = await start(big, build.script);
+              took.next = next.ms;
+              if (round === 0) await measureMemory(big, next.pid, options, memory);
+              await stopProcess(next.pid);
+            }
           }
-          await stopProcess(empty.pid);
-          rmSync(dir.file(`room-${ROOM}.idx`), { force: true });
-          // The long history: copied in place of the room's (empty) one; the first start has no index file.
-          writeFileSync(dir.file(`${ROOM}.chat`), readFileSync(source), { mode: 0o600 });
-          const first = await start(dir, build.script);
-          times.first!.push(first.ms);
-          await stopProcess(first.pid);
-          const again = await start(dir, build.script);
-          times.again!.push(again.ms);
-          if (round === 0) {
-            const { pid } = again;
-            const socket = dir.socket(ROOM);
-            memory.started = statusMiB(pid, 'VmRSS');
-            const token = await joinRoom(socket);
-            resetPeak(pid);
-            const replayed = await replay(socket, token, options.events - options.replay, options.events);
-            memory.replayPeak = statusMiB(pid, 'VmHWM');
-            memory.replayAfter = statusMiB(pid, 'VmRSS');
-            memory.replayed = replayed;
-            resetPeak(pid);
-            memory.walked = await pageWalk(socket, token, options.page);
-            memory.walkPeak = statusMiB(pid, 'VmHWM');
-            memory.walkAfter = statusMiB(pid, 'VmRSS');
-          }
-          await stopProcess(again.pid);
-        } finally {
-          await dir.cleanup();
+          times.empty.push(took.empty!);
+          times.next.push(took.next!);
+          ratios.push(took.next! / took.empty!);
         }
+        startRows.push([
+          build.name,
+          ms(times.empty),
+          fmt(first.ms),
+          ms(times.next),
+          `${(median(times.next) / median(times.empty)).toFixed(2)}× / ${median(ratios).toFixed(2)}×`,
+        ]);
+        memoryRows.push([
+          build.name,
+          `${fmt(memory.idle!)} (${fmt(memory.idleAnon!)} + ${fmt(memory.idleFile!)})`,
+          `${fmt(memory.started!)} (${fmt(memory.startedAnon!)} anon)`,
+          `${fmt(memory.replayPeak!)} / ${fmt(memory.replayAfter!)} (${memory.replayed} events)`,
+          `${fmt(memory.walkPeak!)} / ${fmt(memory.walkAfter!)} (${memory.walked} events)`,
+        ]);
+      } finally {
+        await big.cleanup();
       }
-      const ms = (values: number[]) =>
-        `${fmt(median(values))} (${fmt(Math.min(...values))}–${fmt(Math.max(...values))})`;
-      startRows.push([
-        build.name,
-        ms(times.empty!),
-        ms(times.first!),
-        ms(times.again!),
-        `${(median(times.again!) / median(times.empty!)).toFixed(2)}×`,
-      ]);
-      memoryRows.push([
-        build.name,
-        fmt(memory.idle!),
-        fmt(memory.started!),
-        `${fmt(memory.replayPeak!)} / ${fmt(memory.replayAfter!)} (${memory.replayed} events)`,
-        `${fmt(memory.walkPeak!)} / ${fmt(memory.walkAfter!)} (${memory.walked} events)`,
-      ]);
     }
   } finally {
     await history.cleanup();
   }
+  const events = options.events.toLocaleString('en');
+  const flags = process.env.ROOM_BENCH_BROKER_FLAGS;
   return [
     `### Broker start-up and memory (${options.rounds} rounds)`,
     '',
     machine(),
     '',
-    `History: ${options.events.toLocaleString('en')} events (generated in ${(generatedMs / 1000).toFixed(1)} s). Time from spawn to GET /health answering, ms: median (min–max).`,
+    `History: ${events} events (generated in ${(generatedMs / 1000).toFixed(1)} s).${flags ? ` Broker flags: \`${flags}\`.` : ''} Time from spawn to GET /health answering, ms: median (min–max); the first start is one run.`,
     '',
     table(
       [
         'build',
         'empty history',
-        `${options.events.toLocaleString('en')} events, first start`,
-        `${options.events.toLocaleString('en')} events, next start`,
-        'next start ÷ empty',
+        `${events} events, first start`,
+        `${events} events, next start`,
+        'next ÷ empty: ratio of medians / median ratio',
       ],
       startRows,
     ),
     '',
-    `RSS MiB (first round): idle = an empty room 2 s after start; the rest on the ${options.events.toLocaleString('en')}-event history after its next start. Peak / after.`,
+    `RSS MiB (first round): idle = an empty room 2 s after start; the rest on the ${events}-event history after its next start. Peak / after. "anon" is RssAnon (the process's own memory); "file" is RssFile, nearly all of it the pages of the node binary, shared with every other Node process.`,
     '',
     table(
       [
         'build',
-        'idle, empty room',
+        'idle, empty room (anon + file)',
         'after start',
         `replay of the last ${options.replay.toLocaleString('en')} (Last-Event-ID)`,
         `page walk, ${options.page} a page`,
@@ -240,4 +248,25 @@ export async function main(argv: readonly string[]): Promise<string> {
       memoryRows,
     ),
   ].join('\n');
+}
+
+/** RSS after start, through a replay of the last events and through a full page walk. */
+async function measureMemory(
+  dir: BenchDir,
+  pid: number,
+  options: { events: number; replay: number; page: number },
+  memory: Record<string, number>,
+): Promise<void> {
+  const socket = dir.socket(ROOM);
+  memory.started = statusMiB(pid, 'VmRSS');
+  memory.startedAnon = statusMiB(pid, 'RssAnon');
+  const token = await joinRoom(socket);
+  resetPeak(pid);
+  memory.replayed = await replay(socket, token, options.events - options.replay, options.events);
+  memory.replayPeak = statusMiB(pid, 'VmHWM');
+  memory.replayAfter = statusMiB(pid, 'VmRSS');
+  resetPeak(pid);
+  memory.walked = await pageWalk(socket, token, options.page);
+  memory.walkPeak = statusMiB(pid, 'VmHWM');
+  memory.walkAfter = statusMiB(pid, 'VmRSS');
 }
