@@ -142,6 +142,23 @@ test('index: records written and read back give the same entries; ids are found 
   );
 });
 
+test('index: offsets and seqs past 32 bits widen their column, keeping what was there', () => {
+  const index = new HistoryIndex();
+  for (let i = 0; i < 70_000; i++) index.push(i * 10, 9, i + 1, i);
+  index.push(2 ** 33 + 5, 9, 2 ** 40 + 1, 1);
+  index.push(2 ** 33 + 20, 9, 2 ** 40 + 2, 2);
+  assert.equal(index.offset(69_999), 699_990);
+  assert.equal(index.seq(69_999), 70_000);
+  assert.equal(index.offset(70_000), 2 ** 33 + 5);
+  assert.equal(index.seq(70_001), 2 ** 40 + 2);
+  assert.equal(index.positionAfter(2 ** 40 + 1), 70_001);
+  const loaded = new HistoryIndex();
+  loaded.pushRecords(index.records(0, index.count), index.count);
+  assert.equal(loaded.offset(70_001), 2 ** 33 + 20);
+  assert.equal(loaded.seq(70_000), 2 ** 40 + 1);
+  assert.equal(loaded.seq(5), 6);
+});
+
 test('id keys: the first 8 hex digits of a UUID, any case; another shape is hashed', () => {
   assert.equal(idKey('0a1b2c3d-0000-4000-8000-000000000000'), 0x0a1b2c3d);
   assert.equal(idKey('0A1B2C3D-0000-4000-8000-000000000000'), 0x0a1b2c3d);

@@ -4,7 +4,9 @@
 // broker tens of megabytes, not hundreds:
 // - columns in typed arrays, in blocks of BLOCK entries that are never
 //   copied (growing adds a block: no doubling that holds old and new at
-//   once); 24 bytes per event;
+//   once); 16 bytes per event: offsets and seqs are uint32 until one does
+//   not fit (a history past 4 GiB, a seq past 2^32: then that column becomes
+//   float64 in every block);
 // - no map of id strings: ids are found through an open-addressing table of
 //   positions keyed by the id's 32-bit key (4 bytes a slot, at most 70%
 //   full), and the caller verifies each candidate against its line (two ids
@@ -47,23 +49,23 @@ export function idKey(id: string): number {
   return hash >>> 0;
 }
 
+/** A column of numbers that fit in 32 bits until one does not. */
+type Column = Uint32Array | Float64Array;
+
 interface Block {
-  readonly offsets: Float64Array;
-  readonly seqs: Float64Array;
+  offsets: Column;
+  seqs: Column;
   readonly lengths: Uint32Array;
   readonly keys: Uint32Array;
 }
 
-const newBlock = (): Block => ({
-  offsets: new Float64Array(BLOCK),
-  seqs: new Float64Array(BLOCK),
-  lengths: new Uint32Array(BLOCK),
-  keys: new Uint32Array(BLOCK),
-});
+const MAX_NARROW = 0xffffffff;
 
 export class HistoryIndex {
   #blocks: Block[] = [];
   #count = 0;
+  #wideOffsets = false;
+  #wideSeqs = false;
   /** Position + 1 of an entry, at the slot its key hashes to (or a later one); 0: empty. */
   #slots = new Uint32Array(MIN_SLOTS);
   #mask = MIN_SLOTS - 1;
@@ -93,6 +95,7 @@ export class HistoryIndex {
   /** Adds the next entry (its seq greater than the last one's). */
   push(offset: number, length: number, seq: number, key: number): void {
     const i = this.#count;
+    this.#fit(offset, seq);
     const block = this.#blockFor(i);
     const j = i & BLOCK_MASK;
     block.offsets[j] = offset;
@@ -107,8 +110,26 @@ export class HistoryIndex {
   }
 
   #blockFor(i: number): Block {
-    if (i >>> BLOCK_BITS === this.#blocks.length) this.#blocks.push(newBlock());
+    if (i >>> BLOCK_BITS === this.#blocks.length)
+      this.#blocks.push({
+        offsets: this.#wideOffsets ? new Float64Array(BLOCK) : new Uint32Array(BLOCK),
+        seqs: this.#wideSeqs ? new Float64Array(BLOCK) : new Uint32Array(BLOCK),
+        lengths: new Uint32Array(BLOCK),
+        keys: new Uint32Array(BLOCK),
+      });
     return this.#blocks[i >>> BLOCK_BITS]!;
+  }
+
+  /** Widens the offset or seq column of every block when a value does not fit in 32 bits. */
+  #fit(offset: number, seq: number): void {
+    if (offset > MAX_NARROW && !this.#wideOffsets) {
+      this.#wideOffsets = true;
+      for (const block of this.#blocks) block.offsets = Float64Array.from(block.offsets);
+    }
+    if (seq > MAX_NARROW && !this.#wideSeqs) {
+      this.#wideSeqs = true;
+      for (const block of this.#blocks) block.seqs = Float64Array.from(block.seqs);
+    }
   }
 
   /** Whether every entry is in the id table. */
@@ -148,6 +169,8 @@ export class HistoryIndex {
   clear(): void {
     this.#blocks = [];
     this.#count = 0;
+    this.#wideOffsets = false;
+    this.#wideSeqs = false;
     this.#slots = new Uint32Array(MIN_SLOTS);
     this.#mask = MIN_SLOTS - 1;
     this.#hashed = 0;
@@ -218,6 +241,13 @@ export class HistoryIndex {
     // Columns straight from the records: float64 at 0 and 8, uint32 at 16 and 20 (3 float64s a record).
     const doubles = new Float64Array(bytes.buffer, bytes.byteOffset, count * 3);
     const words = new Uint32Array(bytes.buffer, bytes.byteOffset, count * 6);
+    let maxOffset = 0;
+    let maxSeq = 0;
+    for (let r = 0; r < count; r++) {
+      maxOffset = Math.max(maxOffset, doubles[r * 3]!);
+      maxSeq = Math.max(maxSeq, doubles[r * 3 + 1]!);
+    }
+    this.#fit(maxOffset, maxSeq);
     for (let r = 0; r < count; ) {
       const i = this.#count;
       const block = this.#blockFor(i);
@@ -240,6 +270,7 @@ export class HistoryIndex {
     const view = new DataView(bytes.buffer, bytes.byteOffset, count * RECORD_BYTES);
     for (let r = 0, at = 0; r < count; r++, at += RECORD_BYTES) {
       const i = this.#count++;
+      this.#fit(view.getFloat64(at, true), view.getFloat64(at + 8, true));
       const block = this.#blockFor(i);
       const j = i & BLOCK_MASK;
       block.offsets[j] = view.getFloat64(at, true);
