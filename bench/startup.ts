@@ -55,6 +55,13 @@ function statusMiB(pid: number, field: string): number {
   return match === null ? Number.NaN : Number(match[1]) / 1024;
 }
 
+/** CPU seconds (user + system) the process has used, from /proc/<pid>/stat (10 ms resolution). */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 /** Starts a peak-RSS phase: VmHWM is reset to the current RSS (Linux). */
 function resetPeak(pid: number): void {
   writeFileSync(`/proc/${pid}/clear_refs`, '5');
@@ -205,8 +212,8 @@ export async function main(argv: readonly string[]): Promise<string> {
           build.name,
           `${fmt(memory.idle!)} (${fmt(memory.idleAnon!)} + ${fmt(memory.idleFile!)})`,
           `${fmt(memory.started!)} (${fmt(memory.startedAnon!)} anon)`,
-          `${fmt(memory.replayPeak!)} / ${fmt(memory.replayAfter!)} (${memory.replayed} events)`,
-          `${fmt(memory.walkPeak!)} / ${fmt(memory.walkAfter!)} (${memory.walked} events)`,
+          `${fmt(memory.replayPeak!)} / ${fmt(memory.replayAfter!)} (${memory.replayed} events, CPU ${fmt(memory.replayCpu!, 2)} s)`,
+          `${fmt(memory.walkPeak!)} / ${fmt(memory.walkAfter!)} (${memory.walked} events, CPU ${fmt(memory.walkCpu!, 2)} s)`,
         ]);
       } finally {
         await big.cleanup();
@@ -235,7 +242,7 @@ export async function main(argv: readonly string[]): Promise<string> {
       startRows,
     ),
     '',
-    `RSS MiB (first round): idle = an empty room 2 s after start; the rest on the ${events}-event history after its next start. Peak / after. "anon" is RssAnon (the process's own memory); "file" is RssFile, nearly all of it the pages of the node binary, shared with every other Node process.`,
+    `RSS MiB (first round): idle = an empty room 2 s after start; the rest on the ${events}-event history after its next start. Peak / after, and the broker's CPU time (user + system) for the phase. "anon" is RssAnon (the process's own memory); "file" is RssFile, nearly all of it the pages of the node binary, shared with every other Node process.`,
     '',
     table(
       [
@@ -262,11 +269,15 @@ async function measureMemory(
   memory.startedAnon = statusMiB(pid, 'RssAnon');
   const token = await joinRoom(socket);
   resetPeak(pid);
+  let cpu = cpuSeconds(pid);
   memory.replayed = await replay(socket, token, options.events - options.replay, options.events);
+  memory.replayCpu = cpuSeconds(pid) - cpu;
   memory.replayPeak = statusMiB(pid, 'VmHWM');
   memory.replayAfter = statusMiB(pid, 'VmRSS');
   resetPeak(pid);
+  cpu = cpuSeconds(pid);
   memory.walked = await pageWalk(socket, token, options.page);
+  memory.walkCpu = cpuSeconds(pid) - cpu;
   memory.walkPeak = statusMiB(pid, 'VmHWM');
   memory.walkAfter = statusMiB(pid, 'VmRSS');
 }
