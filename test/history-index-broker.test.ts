@@ -5,7 +5,7 @@
 // the index file had not caught up with is read from the history.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, symlinkSync } from 'node:fs';
 import { type TestContext, test } from 'node:test';
 import { RoomDir, http, isAlive, stopProcess, waitUntil } from './helpers.ts';
 
@@ -107,4 +107,13 @@ test('after a kill -9, the next broker reads what its index file lacks from the 
     5000,
     'the index file to catch up',
   );
+});
+
+test('a symlink planted at the index file is refused, never followed: the broker does not start, and says why', async (t) => {
+  const dir = RoomDir.create(t);
+  symlinkSync(dir.file('elsewhere'), dir.file('room-r.idx'));
+  const result = await dir.run(['join', 'r', 'alice']);
+  assert.equal(result.code, 1, result.stderr);
+  assert.match(result.stderr, new RegExp(`refusing ${dir.file('room-r.idx')}: it is a symbolic link`));
+  assert.equal(existsSync(dir.file('elsewhere')), false, 'the link is not followed');
 });
