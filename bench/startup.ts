@@ -9,7 +9,7 @@
 //
 //   npm run bench -- startup [--events 1000000] [--replay 100000] [--page 1000] [--rounds 5]
 //   ROOM_BENCH_BEFORE=/path/to/other/dist/cli.js npm run bench -- startup   # that build beside this one
-//   ROOM_BENCH_BROKER_FLAGS="--max-semi-space-size=1" npm run bench -- startup   # Node flags for the brokers
+//   ROOM_BENCH_BROKER_FLAGS="" npm run bench -- startup   # other Node flags for the brokers (default: the product's)
 //
 // Each build gets one room on the long history, started once first (the
 // "first start": no index file yet); then each round starts, in a random
@@ -32,6 +32,7 @@ import {
   stopProcess,
   table,
 } from './lib.ts';
+import { BROKER_NODE_FLAGS } from '../client/broker-start.ts';
 import { writeEvents } from './history-load.ts';
 
 export const name = 'startup';
@@ -67,13 +68,19 @@ function resetPeak(pid: number): void {
   writeFileSync(`/proc/${pid}/clear_refs`, '5');
 }
 
+/** The broker's Node flags: the product's (client/broker-start.ts), or ROOM_BENCH_BROKER_FLAGS when set (empty: none). */
+function brokerFlags(): readonly string[] {
+  const given = process.env.ROOM_BENCH_BROKER_FLAGS;
+  return given === undefined ? BROKER_NODE_FLAGS : given.split(' ').filter((f) => f !== '');
+}
+
 /** Spawns the broker and times until GET /health answers on its socket. */
 async function start(dir: BenchDir, script: string): Promise<Running> {
   const log = dir.file(`room-${ROOM}.log`);
   const fd = openSync(log, 'a', 0o600);
   const env = { ...dir.env, ROOM_IDLE_SECONDS: '0' };
   const started = performance.now();
-  const flags = (process.env.ROOM_BENCH_BROKER_FLAGS ?? '').split(' ').filter((f) => f !== '');
+  const flags = brokerFlags();
   const child = spawn(NODE, [...flags, script, ROOM], { env, stdio: ['ignore', fd, fd] });
   closeSync(fd);
   const socket = dir.socket(ROOM);
@@ -223,13 +230,13 @@ export async function main(argv: readonly string[]): Promise<string> {
     await history.cleanup();
   }
   const events = options.events.toLocaleString('en');
-  const flags = process.env.ROOM_BENCH_BROKER_FLAGS;
+  const flags = brokerFlags().join(' ');
   return [
     `### Broker start-up and memory (${options.rounds} rounds)`,
     '',
     machine(),
     '',
-    `History: ${events} events (generated in ${(generatedMs / 1000).toFixed(1)} s).${flags ? ` Broker flags: \`${flags}\`.` : ''} Time from spawn to GET /health answering, ms: median (min–max); the first start is one run.`,
+    `History: ${events} events (generated in ${(generatedMs / 1000).toFixed(1)} s).${flags === '' ? ' No Node flags for the broker.' : ` Broker flags: \`${flags}\`.`} Time from spawn to GET /health answering, ms: median (min–max); the first start is one run.`,
     '',
     table(
       [
