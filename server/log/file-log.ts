@@ -5,11 +5,11 @@
 // before anyone receives it or gets its echo.
 //
 // An in-memory index (byte range, seq and id key of every valid line:
-// server/log/history-index.ts, 24 bytes an event) lets replays and lookups
-// read only what they need. With `indexPath` it is also kept on disk
-// (server/log/index-file.ts) and read back at the next start, which then
-// parses only the lines appended since: a broker on a long history listens
-// at once. The records read back are trusted only as far as they match the
+// server/log/history-index.ts, 16 bytes an event plus a table of id keys)
+// lets replays and lookups read only what they need. With `indexPath` it is
+// also kept on disk (server/log/index-file.ts) and read back at the next
+// start, which then parses only the lines appended since: a broker on a long
+// history listens at once. The records read back are trusted only as far as they match the
 // history: the same file (epoch), ending on a line boundary within it, and
 // their first and last lines parse as the events they name; otherwise the
 // whole history is indexed again. An edit by hand between two runs that
