@@ -9,10 +9,10 @@
 // lets replays and lookups read only what they need. With `indexPath` it is
 // also kept on disk (server/log/index-file.ts) and read back at the next
 // start, which then parses only the lines appended since: a broker on a long
-// history listens at once. The records read back are trusted only as far as they match the
-// history: the same file (epoch), ending on a line boundary within it, and
-// their first and last lines parse as the events they name; otherwise the
-// whole history is indexed again. An edit by hand between two runs that
+// history listens at once. The records read back are trusted only as far as
+// they match the history: the same file (epoch), ending on a line boundary
+// within it, and their first and last lines parse as the events they name;
+// otherwise the whole history is indexed again. An edit by hand between two runs that
 // keeps all of that true (a line changed in place, same length) is not
 // noticed, as a running broker does not notice one either; deleting the
 // index file makes the next start re-read everything.
