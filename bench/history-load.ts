@@ -29,7 +29,7 @@ interface Sample {
   readonly events: number;
 }
 
-function writeEvents(path: string, count: number): void {
+export function writeEvents(path: string, count: number): void {
   const fd = openSync(path, 'w');
   const ts = new Date(0).toISOString();
   let batch = '';

@@ -8,6 +8,7 @@ import { request } from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BROKER_NODE_FLAGS } from '../client/broker-start.ts';
 import { isAlive, stopProcess } from '../test/helpers.ts';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -98,7 +99,8 @@ export class BenchDir {
     const log = this.file(`room-${room}.log`);
     const fd = openSync(log, 'a', 0o600);
     const started = performance.now();
-    const child = spawn(NODE, [script, room], { env: this.env, stdio: ['ignore', fd, fd] });
+    // With the flags clients start it with (client/broker-start.ts), so the figures are the product's.
+    const child = spawn(NODE, [...BROKER_NODE_FLAGS, script, room], { env: this.env, stdio: ['ignore', fd, fd] });
     closeSync(fd);
     this.#started.push(child.pid!);
     const deadline = Date.now() + timeoutMs;

@@ -22,6 +22,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   hooks: () => import('./hooks.ts'),
   'tui-flood': () => import('./tui-flood.ts'),
   nats: () => import('./nats.ts'),
+  startup: () => import('./startup.ts'),
 };
 
 async function main(argv: string[]): Promise<void> {

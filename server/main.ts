@@ -275,9 +275,9 @@ async function main(): Promise<void> {
   const durability = durabilityFrom(process.env);
   // ROOM_DEBUG_FSYNC=1 logs every fsync of the history (test/fault-history.test.ts checks `always` with it).
   const onSync = process.env.ROOM_DEBUG_FSYNC === '1' ? (seq: number) => log(`fsync through seq ${seq}`) : undefined;
-  const { log: history, report } = FileLog.open(state.chat, { durability, onSync });
+  const { log: history, report } = FileLog.open(state.chat, { durability, onSync, indexPath: paths.index });
   log(
-    `history ${state.chat}: ${report.events} events${report.skipped > 0 ? `, ${report.skipped} bad lines skipped` : ''}${report.tornTail ? ' (torn last line ignored)' : ''}; epoch ${history.epoch}; fsync ${describeDurability(durability)}`,
+    `history ${state.chat}: ${report.events} events (${report.fromIndexFile} from the index file)${report.skipped > 0 ? `, ${report.skipped} bad lines skipped` : ''}${report.tornTail ? ' (torn last line ignored)' : ''}; epoch ${history.epoch}; fsync ${describeDurability(durability)}`,
   );
   const stream =
     state.nats === undefined

@@ -8,6 +8,7 @@
 //   room-<id>.lock          held while a client starts the broker (shared/pid-lock.ts)
 //   room-<id>.pid           held by the room's broker for its whole life (shared/pid-lock.ts)
 //   room-<id>.claims        the open claims (JSON), written by the broker
+//   room-<id>.idx           the history's index, kept by the broker (server/log/index-file.ts)
 //   room-<id>-<user>.token  a user's token record, written by `room join`
 //   room-<id>-<user>.cursor a user's poll/watch cursor
 //   room-<id>.web           the running `room web` gateway: its pid and address
@@ -47,6 +48,8 @@ export interface RoomPaths {
   readonly lock: string;
   readonly pid: string;
   readonly claims: string;
+  /** The broker's index of the history, read back at its next start (derived: deleting it costs a rebuild). */
+  readonly index: string;
 }
 
 /**
@@ -80,6 +83,7 @@ export function roomPaths(dir: string, roomId: string): RoomPaths {
     lock: join(dir, `room-${roomId}.lock`),
     pid: join(dir, `room-${roomId}.pid`),
     claims: join(dir, `room-${roomId}.claims`),
+    index: join(dir, `room-${roomId}.idx`),
   };
 }
 

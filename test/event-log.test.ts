@@ -104,7 +104,7 @@ test('file log: a torn last line is ignored on load and the next append starts a
   writeFileSync(path, `${JSON.stringify(one)}\n{"type":"mess`);
   const { log, report } = FileLog.open(path, { durability: { policy: 'off' } });
   t.after(() => log.close());
-  assert.deepEqual(report, { events: 1, skipped: 1, tornTail: true });
+  assert.deepEqual(report, { events: 1, fromIndexFile: 0, skipped: 1, tornTail: true });
   const two = event(2);
   log.append(two);
   const lines = readFileSync(path, 'utf8').split('\n');
@@ -153,7 +153,7 @@ test('file log: a line that straddles a read chunk is indexed with its exact byt
   writeFileSync(path, `${'x'.repeat((1 << 20) - 100)}\n${JSON.stringify(one)}\n`);
   const { log, report } = FileLog.open(path, { durability: { policy: 'off' } });
   t.after(() => log.close());
-  assert.deepEqual(report, { events: 1, skipped: 1, tornTail: false });
+  assert.deepEqual(report, { events: 1, fromIndexFile: 0, skipped: 1, tornTail: false });
   assert.deepEqual(log.readLines(0, 1), [JSON.stringify(one)]);
   const two = event(2);
   log.append(two);

@@ -4,8 +4,18 @@
 // commit) per write, so lines keep their order and an event is in the file
 // before anyone receives it or gets its echo.
 //
-// An in-memory index (byte range, seq and id of every valid line) lets
-// replays and lookups read only what they need.
+// An in-memory index (byte range, seq and id key of every valid line:
+// server/log/history-index.ts, 16 bytes an event plus a table of id keys)
+// lets replays and lookups read only what they need. With `indexPath` it is
+// also kept on disk (server/log/index-file.ts) and read back at the next
+// start, which then parses only the lines appended since: a broker on a long
+// history listens at once. The records read back are trusted only as far as
+// they match the history: the same file (epoch), ending on a line boundary
+// within it, and their first and last lines parse as the events they name;
+// otherwise the whole history is indexed again. An edit by hand between two runs that
+// keeps all of that true (a line changed in place, same length) is not
+// noticed, as a running broker does not notice one either; deleting the
+// index file makes the next start re-read everything.
 //
 // Faults, and what is done about them:
 // - a write that fails part-way (ENOSPC, EIO) is cut back to the last good
@@ -22,14 +32,19 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { type RoomError, roomError } from '../../shared/errors.ts';
 import type { RoomEvent } from '../../shared/events.ts';
-import { scanLines } from '../../shared/history-lines.ts';
+import { MAX_LINE_BYTES, scanLines } from '../../shared/history-lines.ts';
 import { openForAppend } from '../../shared/safe-fs.ts';
 import { parseEvent } from '../../shared/validate.ts';
 import type { Durability } from './durability.ts';
-import { type EventLog, type LogRecovery, type LogState, positionAfterSeq } from './event-log.ts';
+import type { EventLog, LogRecovery, LogState } from './event-log.ts';
+import { HistoryIndex, idKey } from './history-index.ts';
+import { IndexFile } from './index-file.ts';
 
 export interface LoadReport {
+  /** Events in the history. */
   readonly events: number;
+  /** Of them, how many the index file described (the rest were read from the history). */
+  readonly fromIndexFile: number;
   readonly skipped: number;
   readonly tornTail: boolean;
 }
@@ -38,7 +53,14 @@ export interface FileLogOptions {
   readonly durability: Durability;
   /** Called after each fsync of the file returns, with the last seq it covers (the broker logs it when asked to). */
   readonly onSync?: (seq: number) => void;
+  /** Where to keep the index between runs (server/log/index-file.ts); none: it is built from the history at each open. */
+  readonly indexPath?: string;
 }
+
+/** How soon after an append its index records are written to the index file (off the send path). */
+const INDEX_FLUSH_MS = 1000;
+/** Entries put in the id table per event-loop turn after a load (a few milliseconds' work). */
+const HASH_STEP = 1 << 15;
 
 const errno = (error: unknown): string | undefined => (error as NodeJS.ErrnoException | undefined)?.code;
 
@@ -54,10 +76,9 @@ export class FileLog implements EventLog {
   #dev = 0;
   #ino = 0;
   #epoch = '';
-  #starts: number[] = [];
-  #lengths: number[] = [];
-  #seqs: number[] = [];
-  #ids = new Map<string, number>();
+  readonly #index = new HistoryIndex();
+  #indexFile: IndexFile | undefined;
+  #indexFlushTimer: NodeJS.Timeout | undefined;
   #lastSeq = 0;
   /** The offset just after the last complete line indexed or appended. */
   #end = 0;
@@ -77,12 +98,66 @@ export class FileLog implements EventLog {
     this.#fd = openForAppend(path);
   }
 
-  /** Opens (creating it 0600 if needed) and indexes a history file. */
+  /**
+   * Opens (creating it 0600 if needed) and indexes a history file: from the
+   * index file where it can be trusted, then the lines after what it covers.
+   */
   static open(path: string, options: FileLogOptions): { log: FileLog; report: LoadReport } {
     const log = new FileLog(path, options);
     log.#identify();
-    const report = log.#index(0);
-    return { log, report };
+    const from = options.indexPath === undefined ? 0 : log.#load(options.indexPath);
+    const fromIndexFile = log.#index.count;
+    const scan = log.#scan(from);
+    log.#flushIndex();
+    log.#hashInSteps();
+    return { log, report: { ...scan, events: log.#index.count, fromIndexFile } };
+  }
+
+  /**
+   * Fills the index's id table a step at a time, between other work, once
+   * the caller has gone on (the broker to listening); a lookup by id before
+   * it is done completes it at once.
+   */
+  #hashInSteps(): void {
+    if (this.#index.hashed) return;
+    setImmediate(() => {
+      if (!this.#index.hashSome(HASH_STEP)) this.#hashInSteps();
+    });
+  }
+
+  /** Reads the index file into the index when it matches the history; the offset from which lines remain to be read. */
+  #load(indexPath: string): number {
+    const file = IndexFile.open(indexPath, this.#epoch, this.#index);
+    this.#indexFile = file;
+    const count = this.#index.count;
+    if (count === 0) return 0;
+    const size = fs.fstatSync(this.#fd).size;
+    const last = count - 1;
+    const end = this.#index.offset(last) + this.#index.length(last) + 1;
+    const newline = Buffer.alloc(1);
+    const trusted =
+      end <= size &&
+      fs.readSync(this.#fd, newline, 0, 1, end - 1) === 1 &&
+      newline[0] === 0x0a &&
+      this.#describes(0) &&
+      this.#describes(last);
+    if (!trusted) {
+      this.#index.clear();
+      file.reset(this.#epoch);
+      return 0;
+    }
+    this.#lastSeq = this.#index.seq(last);
+    return end;
+  }
+
+  /** Whether the line at entry `i`'s byte range is the event the entry says (its seq, its id's key). */
+  #describes(i: number): boolean {
+    const length = this.#index.length(i);
+    if (length > MAX_LINE_BYTES) return false;
+    const bytes = Buffer.alloc(length);
+    if (fs.readSync(this.#fd, bytes, 0, length, this.#index.offset(i)) !== length) return false;
+    const event = parseEvent(bytes.toString('utf8'));
+    return event !== null && event.seq === this.#index.seq(i) && idKey(event.id) === this.#index.key(i);
   }
 
   get epoch(): string {
@@ -90,7 +165,8 @@ export class FileLog implements EventLog {
   }
 
   get state(): LogState {
-    return { firstSeq: this.#seqs[0] ?? this.#lastSeq + 1, lastSeq: this.#lastSeq, count: this.#seqs.length };
+    const count = this.#index.count;
+    return { firstSeq: count > 0 ? this.#index.seq(0) : this.#lastSeq + 1, lastSeq: this.#lastSeq, count };
   }
 
   #identify(): void {
@@ -101,9 +177,9 @@ export class FileLog implements EventLog {
   }
 
   /** Indexes the complete lines from byte `from` to the end of the file. */
-  #index(from: number): LoadReport {
+  #scan(from: number): { events: number; skipped: number; tornTail: boolean } {
     let skipped = 0;
-    const before = this.#seqs.length;
+    const before = this.#index.count;
     const scan = scanLines(this.#fd, from, (line, start, end) => {
       if (!this.#indexLine(line.toString('utf8'), start, end - start - 1)) skipped++;
       return true;
@@ -115,34 +191,47 @@ export class FileLog implements EventLog {
     // next append starts a new line.
     this.#needsNewline = scan.tail > 0;
     const tornTail = scan.tail > 0;
-    return { events: this.#seqs.length - before, skipped: skipped + scan.overlong + (tornTail ? 1 : 0), tornTail };
+    return { events: this.#index.count - before, skipped: skipped + scan.overlong + (tornTail ? 1 : 0), tornTail };
   }
 
   /** Adds a line to the index if it is a valid event in sequence; false if skipped. */
   #indexLine(line: string, start: number, length: number): boolean {
     const event = parseEvent(line);
-    const last = this.#seqs.at(-1) ?? 0;
-    if (event === null || event.seq <= last || this.#ids.has(event.id)) return false;
+    const count = this.#index.count;
+    const last = count > 0 ? this.#index.seq(count - 1) : 0;
+    if (event === null || event.seq <= last || this.positionOf(event.id) !== undefined) return false;
     this.#push(event, start, length);
     return true;
   }
 
   #push(event: RoomEvent, start: number, length: number): void {
-    this.#ids.set(event.id, this.#seqs.length);
-    this.#starts.push(start);
-    this.#lengths.push(length);
-    this.#seqs.push(event.seq);
+    this.#index.push(start, length, event.seq, idKey(event.id));
     if (event.seq > this.#lastSeq) this.#lastSeq = event.seq;
   }
 
+  /** Forgets the index (the file is read again from its start), on disk too. */
   #forget(): void {
-    this.#starts = [];
-    this.#lengths = [];
-    this.#seqs = [];
-    this.#ids.clear();
+    this.#index.clear();
+    this.#indexFile?.reset(this.#epoch);
     this.#end = 0;
     this.#size = 0;
     this.#needsNewline = false;
+  }
+
+  /** Writes the index entries the index file lacks. */
+  #flushIndex(): void {
+    clearTimeout(this.#indexFlushTimer);
+    this.#indexFlushTimer = undefined;
+    const file = this.#indexFile;
+    if (file === undefined || file.count >= this.#index.count) return;
+    file.append(this.#index.records(file.count, this.#index.count));
+  }
+
+  /** Writes the index file soon (appends call this: the write is kept off the send path). */
+  #flushIndexSoon(): void {
+    if (this.#indexFile === undefined || this.#indexFlushTimer !== undefined) return;
+    this.#indexFlushTimer = setTimeout(() => this.#flushIndex(), INDEX_FLUSH_MS);
+    this.#indexFlushTimer.unref();
   }
 
   /** Appends one event and returns its line (without the newline): appendAll of one. */
@@ -180,6 +269,7 @@ export class FileLog implements EventLog {
     this.#end = this.#size;
     this.#needsNewline = false;
     this.#synced(events.at(-1)!.seq);
+    this.#flushIndexSoon();
     return lines;
   }
 
@@ -248,13 +338,15 @@ export class FileLog implements EventLog {
     const size = fs.fstatSync(this.#fd).size;
     if (size === this.#size) return null;
     if (size > this.#size) {
-      const report = this.#index(this.#end);
+      const report = this.#scan(this.#end);
+      this.#flushIndexSoon();
       return {
         message: `grew outside the broker: ${report.events} events added to the index${report.skipped > 0 ? `, ${report.skipped} lines skipped` : ''}`,
       };
     }
     this.#forget();
-    const report = this.#index(0);
+    const report = this.#scan(0);
+    this.#flushIndex();
     return { message: `was truncated outside the broker: re-indexed, ${report.events} events left` };
   }
 
@@ -266,7 +358,8 @@ export class FileLog implements EventLog {
     this.#fd = fd;
     this.#identify();
     this.#forget();
-    const report = this.#index(0);
+    const report = this.#scan(0);
+    this.#flushIndex();
     return { message: `${what} (${report.events} events in it)` };
   }
 
@@ -281,32 +374,53 @@ export class FileLog implements EventLog {
   }
 
   positionAfter(seq: number): number {
-    return positionAfterSeq(this.#seqs, seq);
+    return this.#index.positionAfter(seq);
   }
 
+  /** The index holds a key of each id: each entry with this id's key is checked against its line (ids are unique). */
   positionOf(id: string): number | undefined {
-    return this.#ids.get(id);
+    return this.#index.findKey(idKey(id), (i) => this.#idAt(i) === id);
   }
 
+  /**
+   * Ids start with 8 hex digits (UUIDs), which are their keys: a hex prefix
+   * is matched against the keys, then each candidate's line is read. An id
+   * of another shape (only in a history edited by hand) is found by its full
+   * id, not by a prefix.
+   */
   idsWithPrefix(prefix: string, limit: number): string[] {
-    const found: string[] = [];
     const wanted = prefix.toLowerCase();
-    for (const id of this.#ids.keys()) {
-      if (id.startsWith(wanted)) {
-        found.push(id);
-        if (found.length >= limit) break;
-      }
-    }
+    const digits = /^[0-9a-f]{0,8}/.exec(wanted)![0];
+    if (digits.length === 0 || digits.length < Math.min(8, wanted.length)) return [];
+    const found: string[] = [];
+    this.#index.scanKeyPrefix(Number.parseInt(digits, 16), digits.length * 4, (i) => {
+      const id = this.#idAt(i);
+      if (id?.startsWith(wanted) === true) found.push(id);
+      return found.length < limit;
+    });
     return found;
   }
 
+  /** The id on the line of entry `i` (undefined if it no longer reads as an event: the file changed under us). */
+  #idAt(i: number): string | undefined {
+    const [line] = this.readLines(i, i + 1);
+    if (line === undefined) return undefined;
+    try {
+      const id: unknown = (JSON.parse(line) as { id?: unknown }).id;
+      return typeof id === 'string' ? id : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
   readLines(from: number, to: number, maxBytes = Number.POSITIVE_INFINITY): string[] {
-    let end = Math.min(to, this.#seqs.length);
+    const index = this.#index;
+    let end = Math.min(to, index.count);
     if (from >= end) return [];
-    const base = this.#starts[from] ?? 0;
+    const base = index.offset(from);
     let bytes = 0;
     for (let i = from; i < end; i++) {
-      bytes = (this.#starts[i] ?? 0) + (this.#lengths[i] ?? 0) - base;
+      bytes = index.offset(i) + index.length(i) - base;
       if (bytes >= maxBytes) {
         end = i + 1;
         break;
@@ -317,8 +431,8 @@ export class FileLog implements EventLog {
     const got = fs.readSync(this.#fd, buffer, 0, buffer.length, base);
     const lines: string[] = [];
     for (let i = from; i < end; i++) {
-      const start = (this.#starts[i] ?? 0) - base;
-      const stop = start + (this.#lengths[i] ?? 0);
+      const start = index.offset(i) - base;
+      const stop = start + index.length(i);
       if (stop > got) break;
       lines.push(buffer.toString('utf8', start, stop));
     }
@@ -328,6 +442,8 @@ export class FileLog implements EventLog {
   close(): void {
     clearTimeout(this.#syncTimer);
     this.#flushQuietly();
+    this.#flushIndex();
+    this.#indexFile?.close();
     fs.closeSync(this.#fd);
   }
 }
