@@ -153,9 +153,10 @@ function httpPublisher(socket: string, token: string | undefined): Publisher {
 
 async function startRoom(dir: BenchDir, options: Options, brokerScript?: string): Promise<System> {
   const roomId = brokerScript === undefined ? 'fan' : 'fanbefore';
-  if (brokerScript === undefined)
-    dir.join(roomId, 'loader'); // starts the broker
-  else await dir.startBroker(roomId, 120_000, brokerScript);
+  // ROOM_BENCH_PROFILE=<dir>: the broker writes a V8 CPU profile there when it stops (bench/profile.ts reads it).
+  const profile = process.env.ROOM_BENCH_PROFILE;
+  const nodeArgs = profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profile}`, '--cpu-prof-interval=100'];
+  await dir.startBroker(roomId, 120_000, brokerScript, nodeArgs);
   const socket = dir.socket(roomId);
   const joinUser = async (user: string) => {
     const answer = await httpJson(socket, 'POST', '/join', { username: user });
