@@ -183,9 +183,9 @@ export class AnswerReader {
  * ENOENT, ECONNREFUSED, ECONNRESET, …) or an AnswerError.
  */
 export function exchange(socketPath: string, request: Exchange): Promise<Answer> {
-  const bytes = requestBytes(request);
   const net = require('node:net') as typeof import('node:net');
   return new Promise((resolve, reject) => {
+    const bytes = requestBytes(request); // throws (rejects) before connecting
     const reader = new AnswerReader();
     const socket = net.connect(socketPath);
     let settled = false;
