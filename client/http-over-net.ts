@@ -61,7 +61,10 @@ function requestBytes({ method, path, headers, body }: Exchange): Buffer {
  * throws AnswerError for an answer cut short.
  */
 export class AnswerReader {
+  /** Bytes received and not consumed: #buffer, then #pending (joined only when they must be read, so a long body is copied once). */
   #buffer: Buffer = Buffer.alloc(0);
+  #pending: Buffer[] = [];
+  #pendingBytes = 0;
   #status = 0;
   #headers: Record<string, string> | undefined;
   /** How the body ends: after `length` bytes, by chunks, or with the connection. */
@@ -72,8 +75,23 @@ export class AnswerReader {
   #trailers = false;
 
   feed(chunk: Buffer): Answer | undefined {
-    this.#buffer = this.#buffer.length === 0 ? chunk : Buffer.concat([this.#buffer, chunk]);
+    this.#pending.push(chunk);
+    this.#pendingBytes += chunk.length;
     return this.#advance();
+  }
+
+  get #available(): number {
+    return this.#buffer.length + this.#pendingBytes;
+  }
+
+  /** Joins what is pending onto #buffer. */
+  #flat(): Buffer {
+    if (this.#pending.length > 0) {
+      this.#buffer = Buffer.concat([this.#buffer, ...this.#pending]);
+      this.#pending = [];
+      this.#pendingBytes = 0;
+    }
+    return this.#buffer;
   }
 
   end(): Answer {
@@ -81,7 +99,7 @@ export class AnswerReader {
     if (answer !== undefined) return answer;
     if (this.#headers === undefined) throw new AnswerError('the connection closed before an answer came');
     if (this.#framing.kind !== 'close') throw new AnswerError('the connection closed in the middle of the answer');
-    this.#chunks.push(this.#buffer);
+    this.#chunks.push(this.#flat());
     return this.#answer();
   }
 
@@ -91,7 +109,7 @@ export class AnswerReader {
 
   #advance(): Answer | undefined {
     while (this.#headers === undefined) {
-      const end = this.#buffer.indexOf('\r\n\r\n');
+      const end = this.#flat().indexOf('\r\n\r\n');
       if (end === -1) {
         if (this.#buffer.length > 64 * 1024) throw new AnswerError('the header of the answer is over 64 KiB');
         return undefined;
@@ -104,8 +122,8 @@ export class AnswerReader {
       case 'close':
         return undefined;
       case 'length': {
-        if (this.#buffer.length < this.#framing.length) return undefined;
-        this.#chunks.push(this.#buffer.subarray(0, this.#framing.length));
+        if (this.#available < this.#framing.length) return undefined;
+        this.#chunks.push(this.#flat().subarray(0, this.#framing.length));
         return this.#answer();
       }
       case 'chunked':
@@ -147,14 +165,14 @@ export class AnswerReader {
     for (;;) {
       if (this.#trailers) {
         // Trailer fields are read past, line by line, until the empty line.
-        const eol = this.#buffer.indexOf('\r\n');
+        const eol = this.#flat().indexOf('\r\n');
         if (eol === -1) return undefined;
         this.#buffer = this.#buffer.subarray(eol + 2);
         if (eol === 0) return this.#answer();
         continue;
       }
       if (this.#chunkLeft === -1) {
-        const eol = this.#buffer.indexOf('\r\n');
+        const eol = this.#flat().indexOf('\r\n');
         if (eol === -1) return undefined;
         const sizeText = this.#buffer.subarray(0, eol).toString('latin1').split(';', 1)[0]!.trim();
         if (!/^[0-9a-fA-F]{1,12}$/.test(sizeText))
@@ -167,7 +185,8 @@ export class AnswerReader {
         }
         this.#chunkLeft = size;
       }
-      if (this.#buffer.length < this.#chunkLeft + 2) return undefined;
+      if (this.#available < this.#chunkLeft + 2) return undefined;
+      this.#flat();
       if (this.#buffer[this.#chunkLeft] !== 0x0d || this.#buffer[this.#chunkLeft + 1] !== 0x0a)
         throw new AnswerError('a chunk does not end with CRLF');
       this.#chunks.push(this.#buffer.subarray(0, this.#chunkLeft));

@@ -40,6 +40,18 @@ test('an answer with Content-Length: status, headers, exactly that body, in any 
   assert.equal(answer.body.toString('latin1'), '{"a":"é"}');
 });
 
+test('a long body in many pieces is read whole (each byte copied once, not once per piece)', () => {
+  const piece = Buffer.alloc(4096, 'x');
+  for (const head of ['Content-Length: 4096000', 'Transfer-Encoding: chunked']) {
+    const reader = new AnswerReader();
+    const chunked = head.startsWith('Transfer');
+    let answer = reader.feed(Buffer.from(`HTTP/1.1 200 OK\r\n${head}\r\n\r\n${chunked ? '3e8000\r\n' : ''}`));
+    for (let i = 0; i < 1000 && answer === undefined; i++) answer = reader.feed(piece);
+    answer ??= reader.feed(Buffer.from(chunked ? '\r\n0\r\n\r\n' : ''));
+    assert.equal(answer?.body.length, 4_096_000, head);
+  }
+});
+
 test('a chunked answer: extensions and trailers read past, in any pieces', () => {
   const answer = readEverySplit(
     'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;name=value\r\nhello\r\n7\r\n, world\r\nB\r\n 0123456789\r\n0\r\nTrailer: x\r\n\r\n',
