@@ -83,7 +83,7 @@ test('an HTTP/1.0 stream gets the same frames, unchunked', async (t) => {
   await waitUntil(() => raw.bytes().includes('hello'), 10_000, 'the message');
   const text = raw.bytes().toString('utf8');
   assert.doesNotMatch(text, /transfer-encoding/i);
-  assert.match(text, /\r\n\r\nretry: 1000\n: connected\n\n[^]*\nid: \d+\ndata: \{[^\n]*"content":"hello"\}\n\n$/);
+  assert.match(text, /\r\n\r\nretry: 1000\n: connected\n\n[\s\S]*\nid: \d+\ndata: \{[^\n]*"content":"hello"\}\n\n$/);
 });
 
 test('a stream pipelined behind another request on one connection is framed after that answer', async (t) => {
