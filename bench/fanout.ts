@@ -5,7 +5,8 @@
 // from the same code:
 //
 //   npm run bench -- broker [--rounds 3] [--messages 10000] [--publishers 10] [--subscribers 10]
-//                           [--rate 1000] [--seconds 5] [--size 200] [--users 20] [--only room,redis,node,batched]
+//                           [--rate 1000] [--seconds 5] [--size 200] [--users 20] [--crowd 1000]
+//                           [--only room,crowded,redis,node,batched]
 //   ROOM_BENCH_BEFORE=/path/to/other/dist/cli.js npm run bench -- broker --only room,before,…
 //
 // Per round, every system runs (a) as fast as it goes: --messages messages of
@@ -16,8 +17,9 @@
 // /proc/<pid>/task/*/schedstat (nanoseconds); and (b) paced at --rate msg/s
 // for --seconds, send→receive p50/p99 over all deliveries. The order of the
 // systems rotates each round, so load that comes and goes hits them alike.
-// --users pads the room to that many members (publish cost must not grow
-// with it). When redis-server is not installed, the benchmark says so and
+// --users pads the room to that many members; `crowded` is this build's
+// broker on a room of --crowd members, beside `room` (publish cost must not
+// grow with the number of members: the report gives the ratio). When redis-server is not installed, the benchmark says so and
 // runs the rest. With ROOM_BENCH_BEFORE (another build's dist/cli.js), the
 // system `before` is that build's broker, measured beside this one.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -41,14 +43,16 @@ interface Options {
   seconds: number;
   size: number;
   users: number;
+  crowd: number;
   only: string[];
 }
 
-const SYSTEMS = ['room', 'before', 'redis', 'node', 'batched'] as const;
+const SYSTEMS = ['room', 'crowded', 'before', 'redis', 'node', 'batched'] as const;
 type SystemName = (typeof SYSTEMS)[number];
 
 const LABELS: Record<SystemName, string> = {
   room: 'room',
+  crowded: 'room, with --crowd members',
   before: 'room, the build in ROOM_BENCH_BEFORE',
   redis: 'Redis XADD + XREAD (appendonly, fsync everysec)',
   node: 'plain Node broker (a write per event)',
@@ -81,7 +85,8 @@ function parseOptions(argv: readonly string[]): Options {
     seconds: 5,
     size: 200,
     users: 20,
-    only: SYSTEMS.filter((s) => s !== 'before'),
+    crowd: 1000,
+    only: SYSTEMS.filter((s) => s !== 'before' && s !== 'crowded'),
   };
   for (let i = 0; i < argv.length; i++) {
     const key = argv[i]!.replace(/^--/, '');
@@ -113,6 +118,11 @@ function cpuMs(pid: number): number {
     }
   }
   return ns / 1e6;
+}
+
+/** How many write system calls (write, writev, …) a process has made: `syscw` of /proc/<pid>/io. */
+function writeCalls(pid: number): number {
+  return Number(/^syscw: (\d+)$/m.exec(readFileSync(`/proc/${pid}/io`, 'utf8'))?.[1] ?? Number.NaN);
 }
 
 /** Waits for a line on a child's stdout that satisfies `ready`. */
@@ -151,11 +161,18 @@ function httpPublisher(socket: string, token: string | undefined): Publisher {
   };
 }
 
-async function startRoom(dir: BenchDir, options: Options, brokerScript?: string): Promise<System> {
-  const roomId = brokerScript === undefined ? 'fan' : 'fanbefore';
-  if (brokerScript === undefined)
-    dir.join(roomId, 'loader'); // starts the broker
-  else await dir.startBroker(roomId, 120_000, brokerScript);
+async function startRoom(
+  dir: BenchDir,
+  options: Options,
+  name: 'room' | 'crowded' | 'before',
+  brokerScript?: string,
+): Promise<System> {
+  const roomId = `fan${name}`;
+  const users = name === 'crowded' ? options.crowd : options.users;
+  // ROOM_BENCH_PROFILE=<dir>: the broker writes a V8 CPU profile there when it stops (bench/profile.ts reads it).
+  const profile = process.env.ROOM_BENCH_PROFILE;
+  const nodeArgs = profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profile}`, '--cpu-prof-interval=100'];
+  await dir.startBroker(roomId, 120_000, brokerScript, nodeArgs);
   const socket = dir.socket(roomId);
   const joinUser = async (user: string) => {
     const answer = await httpJson(socket, 'POST', '/join', { username: user });
@@ -166,10 +183,10 @@ async function startRoom(dir: BenchDir, options: Options, brokerScript?: string)
   for (let i = 0; i < options.subscribers; i++) subscribers.push({ user: `sub${i}`, token: await joinUser(`sub${i}`) });
   const publishers: Publisher[] = [];
   for (let i = 0; i < options.publishers; i++) publishers.push(httpPublisher(socket, await joinUser(`pub${i}`)));
-  for (let i = 1 + options.subscribers + options.publishers; i < options.users; i++) await joinUser(`member${i}`);
+  for (let i = options.subscribers + options.publishers; i < users; i++) await joinUser(`member${i}`);
   const pid = dir.brokerPid(roomId);
   return {
-    name: brokerScript === undefined ? 'room' : 'before',
+    name,
     pid,
     socket,
     protocol: 'room',
@@ -312,6 +329,8 @@ const content = (marker: string, index: number, size: number): string => {
 interface Run {
   readonly rate: number;
   readonly cpuUsPerMessage: number;
+  /** The broker's write system calls per message (throughput runs): what batching saves, whatever the load. */
+  readonly writesPerMessage: number;
   readonly p50: number;
   readonly p99: number;
   readonly problems: string[];
@@ -329,6 +348,7 @@ async function throughputRun(system: System, options: Options, marker: string): 
   const subs = await subscribe(system, marker, options.messages);
   try {
     const cpu0 = cpuMs(system.pid);
+    const writes0 = writeCalls(system.pid);
     const t0 = wallMs();
     let next = 0;
     await Promise.all(
@@ -341,6 +361,7 @@ async function throughputRun(system: System, options: Options, marker: string): 
     return {
       rate: options.messages / ((result.lastDelivery - t0) / 1000),
       cpuUsPerMessage: (cpu * 1000) / options.messages,
+      writesPerMessage: (writeCalls(system.pid) - writes0) / options.messages,
       p50: result.p50,
       p99: result.p99,
       problems: problemsOf(result),
@@ -372,6 +393,7 @@ async function pacedRun(system: System, options: Options, marker: string): Promi
     return {
       rate: total / elapsed,
       cpuUsPerMessage: ((cpuMs(system.pid) - cpu0) * 1000) / total,
+      writesPerMessage: Number.NaN,
       p50: result.p50,
       p99: result.p99,
       problems: problemsOf(result),
@@ -381,6 +403,21 @@ async function pacedRun(system: System, options: Options, marker: string): Promi
   }
 }
 
+/** Publish cost with --crowd members against --users members, when both were measured. */
+function crowdLine(throughput: Map<SystemName, Run[]>, options: Options): string[] {
+  const room = throughput.get('room');
+  const crowded = throughput.get('crowded');
+  if (room === undefined || crowded === undefined) return [];
+  const cpu = (runs: Run[]) => median(runs.map((r) => r.cpuUsPerMessage));
+  const rate = (runs: Run[]) => median(runs.map((r) => r.rate));
+  return [
+    '',
+    `Publish cost with ${options.crowd.toLocaleString('en')} members against ${options.users.toLocaleString('en')}: ` +
+      `broker CPU ${fmt(cpu(crowded), 1)} against ${fmt(cpu(room), 1)} µs/msg (${fmt(cpu(crowded) / cpu(room), 2)}×), ` +
+      `throughput ${fmt(rate(crowded) / rate(room), 2)}×.`,
+  ];
+}
+
 export async function main(argv: readonly string[]): Promise<string> {
   const options = parseOptions(argv);
   const dir = new BenchDir();
@@ -388,11 +425,11 @@ export async function main(argv: readonly string[]): Promise<string> {
   const notes: string[] = [];
   try {
     for (const which of options.only as SystemName[]) {
-      if (which === 'room') systems.push(await startRoom(dir, options));
+      if (which === 'room' || which === 'crowded') systems.push(await startRoom(dir, options, which));
       if (which === 'before') {
         const before = process.env.ROOM_BENCH_BEFORE;
         if (before === undefined) notes.push('ROOM_BENCH_BEFORE is not set: the `before` build was not measured.');
-        else systems.push(await startRoom(dir, options, join(dirname(before), 'broker.js')));
+        else systems.push(await startRoom(dir, options, 'before', join(dirname(before), 'broker.js')));
       }
       if (which === 'node' || which === 'batched')
         systems.push(await startReference(dir, options, which === 'batched'));
@@ -428,6 +465,7 @@ export async function main(argv: readonly string[]): Promise<string> {
       '× Redis',
       '× batched Node',
       'broker CPU µs/msg',
+      'broker writes/msg',
       `paced ${options.rate.toLocaleString('en')} msg/s: p50 / p99 ms`,
       'drops, reordering',
     ];
@@ -446,6 +484,10 @@ export async function main(argv: readonly string[]): Promise<string> {
           med(t, (r) => r.cpuUsPerMessage),
           1,
         ),
+        fmt(
+          med(t, (r) => r.writesPerMessage),
+          2,
+        ),
         `${fmt(
           med(p, (r) => r.p50),
           2,
@@ -459,12 +501,13 @@ export async function main(argv: readonly string[]): Promise<string> {
     return [
       `### Fan-out: ${options.publishers} publishers → ${options.subscribers} subscribers, ${options.size}-byte messages (${options.rounds} rounds, ${((Date.now() - started) / 1000).toFixed(0)} s)`,
       '',
-      `Machine: ${machine()}; load before ${loadBefore}, after ${loadAfter}. Room members: ${Math.max(options.users, 1 + options.subscribers + options.publishers)}. Throughput runs: ${options.messages.toLocaleString('en')} messages each; paced runs: ${options.seconds} s each. Medians over rounds; each round rotates the order of the systems.`,
+      `Machine: ${machine()}; load before ${loadBefore}, after ${loadAfter}. Room members: ${Math.max(options.users, options.subscribers + options.publishers)}${systems.some((s) => s.name === 'crowded') ? ` (crowded: ${Math.max(options.crowd, options.subscribers + options.publishers)})` : ''}. Throughput runs: ${options.messages.toLocaleString('en')} messages each; paced runs: ${options.seconds} s each. Medians over rounds; each round rotates the order of the systems.`,
       ...notes.map((n) => `\n${n}`),
       '',
       line(header),
       line(header.map(() => '---')),
       ...rows,
+      ...crowdLine(throughput, options),
     ].join('\n');
   } finally {
     for (const system of systems) {

@@ -93,14 +93,23 @@ export class BenchDir {
    * Starts the room's broker directly (`node dist/broker.js <room>`, as
    * clients do) and waits until its log says it listens: unlike `room join`,
    * which gives a broker 10 s, this waits `timeoutMs` (a long history is
-   * indexed first). Returns the milliseconds it took.
+   * indexed first). `nodeArgs` go before the script (e.g. `--cpu-prof`).
+   * Returns the milliseconds it took.
    */
-  async startBroker(room: string, timeoutMs = 120_000, script = join(ROOT, 'dist', 'broker.js')): Promise<number> {
+  async startBroker(
+    room: string,
+    timeoutMs = 120_000,
+    script = join(ROOT, 'dist', 'broker.js'),
+    nodeArgs: readonly string[] = [],
+  ): Promise<number> {
     const log = this.file(`room-${room}.log`);
     const fd = openSync(log, 'a', 0o600);
     const started = performance.now();
     // With the flags clients start it with (client/broker-start.ts), so the figures are the product's.
-    const child = spawn(NODE, [...BROKER_NODE_FLAGS, script, room], { env: this.env, stdio: ['ignore', fd, fd] });
+    const child = spawn(NODE, [...BROKER_NODE_FLAGS, ...nodeArgs, script, room], {
+      env: this.env,
+      stdio: ['ignore', fd, fd],
+    });
     closeSync(fd);
     this.#started.push(child.pid!);
     const deadline = Date.now() + timeoutMs;

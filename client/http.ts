@@ -1,18 +1,12 @@
-// JSON over the room's Unix socket for the one-shot commands, on node:http.
-// node:http is loaded through createRequire: an ESM `import 'node:http'`
-// costs 30-45 ms more on Node 24 (it builds the namespace, touching the
-// lazy WebSocket getter), and one-shots are started thousands of times.
-// The socket comes from `createConnection`, with no Agent: an Agent (even
-// `agent: false` makes one) checks whether the host is an IP address, and
-// compiling that IPv6 pattern costs a one-shot ~1.5 ms (bench/README.md).
-// The long-lived clients (TUI, agent mode) use undici instead.
-import { createRequire } from 'node:module';
+// JSON over the room's Unix socket for the one-shot commands: one HTTP/1.1
+// exchange on node:net (client/http-over-net.ts), which starts faster than
+// node:http (bench/README.md "Cold start"). The long-lived clients (TUI,
+// agent mode) use undici instead.
 import { type RoomError, roomError } from '../shared/errors.ts';
 import { errorFromResponse } from '../shared/error-response.ts';
 import { roomOfSocket } from '../shared/paths.ts';
 import { checkSocketPath } from '../shared/safe-fs.ts';
-
-const require = createRequire(import.meta.url);
+import { exchange } from './http-over-net.ts';
 
 export interface Response {
   readonly status: number;
@@ -39,36 +33,26 @@ function notRunning(socketPath: string): RoomError {
   return roomError('broker_unreachable.room_not_running', { room });
 }
 
-export function request(socketPath: string, options: RequestOptions): Promise<Response> {
+export async function request(socketPath: string, options: RequestOptions): Promise<Response> {
   checkSocketPath(socketPath); // not a symlink, a socket, ours: else someone else would get our token
-  const http = require('node:http') as typeof import('node:http');
-  const net = require('node:net') as typeof import('node:net');
   const body = options.json === undefined ? undefined : JSON.stringify(options.json);
-  const headers: Record<string, string> = { ...options.headers, connection: 'close' };
+  const headers: Record<string, string> = { ...options.headers };
+  // A line break or control character cannot go into a header (and no token has one).
+  if (options.token !== undefined && /[\x00-\x1f\x7f]/.test(options.token))
+    throw roomError('invalid_token.control_character');
   if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
-  if (body !== undefined) {
-    headers['content-type'] = 'application/json';
-    headers['content-length'] = String(Buffer.byteLength(body));
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  try {
+    const answer = await exchange(socketPath, { method: options.method, path: options.path, headers, body });
+    return { status: answer.status, body: answer.body.toString('utf8') };
+  } catch (error) {
+    if (error instanceof TypeError) throw error; // a header or path that cannot be sent: a bug, not the broker
+    const { code, message } = error as NodeJS.ErrnoException;
+    if (code === 'ENOENT' || code === 'ECONNREFUSED') {
+      throw notRunning(socketPath);
+    }
+    throw roomError('broker_unreachable.failed', { socket: socketPath, detail: message });
   }
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      { createConnection: () => net.connect(socketPath), method: options.method, path: options.path, headers },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', reject);
-      },
-    );
-    req.on('error', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT' || error.code === 'ECONNREFUSED') {
-        reject(notRunning(socketPath));
-      } else {
-        reject(roomError('broker_unreachable.failed', { socket: socketPath, detail: error.message }));
-      }
-    });
-    req.end(body);
-  });
 }
 
 /**

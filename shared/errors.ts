@@ -297,6 +297,7 @@ export const ERRORS = {
     meaning: 'an unknown or revoked token',
     template: 'invalid or revoked token: run room join again for a new one',
     messages: {
+      control_character: 'the token holds a line break or control character: no token has one',
       address_used: 'this address was already opened, or it expired: run room web again for a new one',
       not_in_room: 'the token is not valid in room {room}',
       no_state: 'room {room} has no state in {dir}: nobody has joined it yet (room join {room} <username>)',
