@@ -175,6 +175,9 @@ test('a reader too slow for the broker: the stream is dropped and resumed with n
   assert.match(bot.stderr, /lost the connection[\s\S]*reconnected/, 'the broker dropped the stalled stream');
   bot.end();
   assert.equal(await bot.exit(), 0, bot.stderr);
+  // The broker writes bot's leave once it sees the stream close, which may come after the agent exited.
+  const leftLast = () => /"type":"leave"[^\n]*"user":"bot"/.test(historyLines(dir, 'r').at(-1) ?? '');
+  await waitUntil(leftLast, 10_000, "bot's leave in the history");
   assert.deepEqual(bot.lines, historyLines(dir, 'r').slice(0, -1));
   assertConsecutive(bot.lines.map(seqOf));
 });

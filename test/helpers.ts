@@ -320,3 +320,14 @@ export async function waitUntil(
     await sleep(10);
   }
 }
+
+/**
+ * A prefix of `id` at least `length` characters long that is not only digits
+ * (a position of only digits is a seq: README "Positions"), lengthened until
+ * it has a letter.
+ */
+export function idPrefix(id: string, length: number): string {
+  let end = length;
+  while (end < id.length && /^\d+$/.test(id.slice(0, end))) end++;
+  return id.slice(0, end);
+}

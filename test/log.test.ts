@@ -6,7 +6,7 @@ import { appendFileSync, closeSync, existsSync, openSync, readdirSync, readFileS
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { findByIdPrefix, offsetAfterSeq } from '../client/history-file.ts';
-import { ROOM_BIN, RoomDir, ndjson, waitUntil } from './helpers.ts';
+import { ROOM_BIN, RoomDir, idPrefix, ndjson, waitUntil } from './helpers.ts';
 
 /** alice (host), bob and carol; a few messages, a reply, a command and DMs. */
 async function room(t: TestContext) {
@@ -116,15 +116,15 @@ test('--since and --until take an id prefix or a seq, as GET /messages does', as
   const at = (id: string) => ids.indexOf(id);
   const seq = (id: string) => String(all[at(id)]!.seq);
   assert.deepEqual(
-    await log('--since', first.id.slice(0, 8)),
+    await log('--since', idPrefix(first.id, 8)),
     ids.slice(at(first.id) + 1),
     'a prefix: that event excluded',
   );
-  assert.deepEqual(await log('--until', second.id.slice(0, 6).toUpperCase()), ids.slice(0, at(second.id) + 1));
+  assert.deepEqual(await log('--until', idPrefix(second.id, 6).toUpperCase()), ids.slice(0, at(second.id) + 1));
   assert.deepEqual(await log('--since', seq(first.id)), ids.slice(at(first.id) + 1), 'a seq: that event excluded');
   assert.deepEqual(await log('--until', seq(second.id)), ids.slice(0, at(second.id) + 1), 'a seq: that event included');
   assert.deepEqual(
-    await log('--since', seq(first.id), '--until', last.id.slice(0, 4)),
+    await log('--since', seq(first.id), '--until', idPrefix(last.id, 4)),
     ids.slice(at(first.id) + 1, at(last.id) + 1),
     'a seq and a prefix together',
   );

@@ -2,7 +2,7 @@
 // /events?after=<seq>. Real broker, events sent through HTTP.
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
-import { RoomDir, SseReader, http } from './helpers.ts';
+import { RoomDir, SseReader, http, idPrefix } from './helpers.ts';
 
 type Event = { type: string; id: string; seq: number; user: string; content?: string; to?: string };
 
@@ -38,7 +38,7 @@ test('pages both ways by id, id prefix or seq, with Has-More and a Link to the n
   assert.equal(newest.link, `</messages?limit=3&type=message&before=${sent[4]!.id}>; rel="next"`);
   const older = await page(alice, newest.link!.slice(1, newest.link!.indexOf('>')));
   assert.deepEqual(words(older.events), ['m2', 'm3', 'm4']);
-  const oldest = await page(alice, `/messages?limit=3&type=message&before=${sent[1]!.id.slice(0, 8)}`);
+  const oldest = await page(alice, `/messages?limit=3&type=message&before=${idPrefix(sent[1]!.id, 8)}`);
   assert.deepEqual(words(oldest.events), ['m1']);
   assert.equal(oldest.hasMore, 'false');
   assert.equal(oldest.link, undefined);
@@ -101,7 +101,7 @@ test('GET /messages/{id}: one visible event by id or prefix; a DM between others
   const byId = await get(bob, `/messages/${one.id}`);
   assert.equal(byId.status, 200);
   assert.deepEqual(byId.json(), one);
-  assert.deepEqual((await get(bob, `/messages/${one.id.slice(0, 6)}`)).json(), one);
+  assert.deepEqual((await get(bob, `/messages/${idPrefix(one.id, 6)}`)).json(), one);
   const dm = await send(alice, { type: 'dm', to: 'bob', content: 'psst' });
   assert.equal((await get(bob, `/messages/${dm.id}`)).status, 200);
   const hidden = await get(carol, `/messages/${dm.id}`);
