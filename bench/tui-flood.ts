@@ -1,16 +1,20 @@
 // The terminal UI under load, in a real terminal (tmux, 100x30): its memory
-// (RSS of the UI process, from /proc/<pid>/status) idle, with `--events`
-// messages loaded, and during a flood of `--rate` messages a second for
-// `--seconds`; and keystroke echo latency during the flood: a letter is
-// typed (tmux send-keys) and the pane is read (capture-pane, every ~2 ms)
-// until the letter shows in the input box, `--keys` times.
+// (RSS of the UI process, from /proc/<pid>/status) with `--events` messages
+// loaded, during a flood of `--rate` messages a second for `--seconds`, and
+// after it; the UI's CPU during the flood; and keystroke echo latency during
+// the flood: a letter is typed (tmux send-keys), `--keys` times, one every
+// ~100 ms plus its echo, and timed until the UI writes a frame whose input
+// box shows it. The UI's output is read as it is written (tmux pipe-pane
+// into a FIFO), not by polling the pane: polling spawned a tmux process
+// every few milliseconds, which took the CPU the UI needed on a small
+// machine and inflated the very latency it measured.
 //
 //   npm run bench -- tui-flood [--events 20000] [--rate 2000] [--seconds 8] [--keys 30]
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
+import { createReadStream, readFileSync } from 'node:fs';
 import { Agent } from 'node:http';
-import { readFileSync } from 'node:fs';
-import { promisify } from 'node:util';
-import { BenchDir, httpJson, numberOptions, ROOM_BIN, sleep } from './lib.ts';
+import { promisify, stripVTControlCharacters } from 'node:util';
+import { BenchDir, httpJson, load, numberOptions, ROOM_BIN, sleep } from './lib.ts';
 
 const exec = promisify(execFile);
 
@@ -22,8 +26,49 @@ function rssMb(pid: number): number {
   return Number(kb) / 1024;
 }
 
+/** CPU seconds (user + system) the process has used. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 const pct = (sorted: readonly number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+
+/** What the UI writes to its terminal, as text without escape sequences, from a given moment on. */
+class PaneOutput {
+  #raw = '';
+  #waiter: (() => void) | undefined;
+
+  constructor(fifo: string) {
+    createReadStream(fifo, { encoding: 'utf8' }).on('data', (chunk) => {
+      this.#raw += chunk as string;
+      this.#waiter?.();
+    });
+  }
+
+  /** Forgets what was written so far. */
+  reset(): void {
+    this.#raw = '';
+  }
+
+  /** Resolves once the text written since the last reset includes `text`. */
+  async until(text: string, timeoutMs: number): Promise<void> {
+    const deadline = performance.now() + timeoutMs;
+    while (!stripVTControlCharacters(this.#raw).includes(text)) {
+      const left = deadline - performance.now();
+      if (left <= 0) throw new Error(`the UI never wrote ${JSON.stringify(text)}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.#waiter = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.#waiter = undefined;
+    }
+  }
+}
 
 export async function main(argv: readonly string[]): Promise<string> {
   const options = numberOptions(argv, { events: 20_000, rate: 2000, seconds: 8, keys: 30 });
@@ -31,6 +76,7 @@ export async function main(argv: readonly string[]): Promise<string> {
   const tmuxSocket = dir.file('tmux');
   const tmux = (...args: string[]) =>
     exec('tmux', ['-S', tmuxSocket, '-f', '/dev/null', ...args], { timeout: 10_000 }).then((r) => r.stdout);
+  const loadBefore = load();
   try {
     const carl = dir.join('demo', 'carl');
     const socket = dir.socket('demo');
@@ -46,31 +92,16 @@ export async function main(argv: readonly string[]): Promise<string> {
     const env = Object.entries({ ...dir.env, ROOM_TOKEN: undefined })
       .filter(([, v]) => v !== undefined)
       .map(([k, v]) => `${k}=${v}`);
-    await tmux(
-      'new-session',
-      '-d',
-      '-s',
-      'b',
-      '-x',
-      '100',
-      '-y',
-      '30',
-      'env',
-      ...env,
-      ROOM_BIN,
-      'demo',
-      'alice',
-      '-n',
-      String(options.events),
-    );
+    const fifo = dir.file('pane.fifo');
+    if (spawnSync('mkfifo', [fifo]).status !== 0) throw new Error('mkfifo failed');
+    const output = new PaneOutput(fifo);
+    // The pane is created with a shell that waits, so that its output is piped before the UI starts.
+    await tmux('new-session', '-d', '-s', 'b', '-x', '100', '-y', '30', 'sleep 600');
+    await tmux('pipe-pane', '-O', '-t', 'b', `cat > ${fifo}`);
+    await tmux('respawn-pane', '-k', '-t', 'b', 'env', ...env, ROOM_BIN, 'demo', 'alice', '-n', String(options.events));
     const pid = Number((await tmux('display-message', '-p', '-t', 'b', '#{pane_pid}')).trim());
-    const screen = () => tmux('capture-pane', '-p', '-t', 'b');
     const openedAt = performance.now();
-    while (!(await screen()).includes(`preloaded message ${options.events},`)) {
-      if (performance.now() - openedAt > 120_000)
-        throw new Error(`the UI did not show the history:\n${await screen()}`);
-      await sleep(50);
-    }
+    await output.until(`preloaded message ${options.events},`, 120_000);
     const openMs = performance.now() - openedAt;
     await sleep(1000);
     const loaded = rssMb(pid);
@@ -78,6 +109,7 @@ export async function main(argv: readonly string[]): Promise<string> {
     // The flood, paced, while letters are typed and their echo timed.
     const total = options.rate * options.seconds;
     let sent = 0;
+    const cpuBefore = cpuSeconds(pid);
     const start = performance.now();
     const flood = (async () => {
       const inflight = new Set<Promise<unknown>>();
@@ -97,18 +129,17 @@ export async function main(argv: readonly string[]): Promise<string> {
     for (let i = 0; i < options.keys && sent < total; i++) {
       const letter = String.fromCharCode(97 + (i % 26));
       typed += letter;
+      output.reset();
       const t0 = performance.now();
       await tmux('send-keys', '-t', 'b', '-l', letter);
-      for (;;) {
-        if ((await screen()).includes(`│ ${typed} `)) break;
-        if (performance.now() - t0 > 10_000) throw new Error(`no echo of ${typed}:\n${await screen()}`);
-      }
+      await output.until(`│ ${typed} `, 10_000);
       echoes.push(performance.now() - t0);
       peak = Math.max(peak, rssMb(pid));
       await sleep(100);
     }
     await flood;
     const floodSeconds = (performance.now() - start) / 1000;
+    const cpu = cpuSeconds(pid) - cpuBefore;
     peak = Math.max(peak, rssMb(pid));
     await sleep(2000);
     const after = rssMb(pid);
@@ -120,11 +151,11 @@ export async function main(argv: readonly string[]): Promise<string> {
       '',
       `UI in tmux 100x30 opened with \`-n ${options.events}\` on ${options.events} messages (${(openMs / 1000).toFixed(1)} s until the newest showed); ` +
         `${total} messages posted at a target ${options.rate}/s (achieved ${(sent / floodSeconds).toFixed(0)}/s over ${floodSeconds.toFixed(1)} s), ` +
-        `${echoes.length} letters typed during it.`,
+        `${echoes.length} letters typed during it; load ${loadBefore} before, ${load()} after.`,
       '',
-      '| RSS loaded MB | RSS peak in flood MB | RSS 2 s after MB | echo p50 ms | echo p90 ms | echo max ms |',
-      '| --- | --- | --- | --- | --- | --- |',
-      `| ${loaded.toFixed(0)} | ${peak.toFixed(0)} | ${after.toFixed(0)} | ${pct(echoes, 50).toFixed(0)} | ${pct(echoes, 90).toFixed(0)} | ${echoes.at(-1)!.toFixed(0)} |`,
+      '| RSS loaded MB | RSS peak in flood MB | RSS 2 s after MB | UI CPU in flood | echo p50 ms | echo p90 ms | echo max ms |',
+      '| --- | --- | --- | --- | --- | --- | --- |',
+      `| ${loaded.toFixed(0)} | ${peak.toFixed(0)} | ${after.toFixed(0)} | ${((100 * cpu) / floodSeconds).toFixed(0)}% of a core | ${pct(echoes, 50).toFixed(0)} | ${pct(echoes, 90).toFixed(0)} | ${echoes.at(-1)!.toFixed(0)} |`,
     ].join('\n');
   } finally {
     await tmux('kill-server').catch(() => {});
