@@ -5,9 +5,10 @@
 //
 // A row whose line did not change is not rendered again, so Ink neither
 // updates nor measures it: the input box does not change when events
-// arrive, the title does not change when a key is typed. The message area's
-// rows are keyed by line (`keyed`): when new events push the view up, the
-// rows still on screen move as they are and only the new ones are built.
+// arrive, the title does not change when a key is typed. Rows are matched
+// by position: keyed by line, the message area moved the rows still on
+// screen, but in a flood every row is new at each frame, and mounting rows
+// cost more than updating them (bench/README.md, "Terminal UI under a flood").
 import { Box, Text } from 'ink';
 import React from 'react';
 import type { Line, Style } from '../theme.ts';
@@ -59,35 +60,6 @@ export const StyledLine = React.memo(
   (before, after) => before.color === after.color && sameLine(before.line, after.line),
 );
 
-/**
- * A key per line object, for rows that keep their line from frame to frame
- * (the message area's lines are cached per entry, look.ts). A line object is
- * on screen at most once, so keys are unique in a frame.
- */
-const lineKeys = new WeakMap<Line, number>();
-let nextKey = 0;
-function keyOf(line: Line): number {
-  let key = lineKeys.get(line);
-  if (key === undefined) {
-    key = nextKey++;
-    lineKeys.set(line, key);
-  }
-  return key;
-}
-
-export function Lines({
-  lines,
-  color,
-  keyed = false,
-}: {
-  readonly lines: readonly Line[];
-  readonly color: boolean;
-  /** Key rows by line object (the message area), rather than by position. */
-  readonly keyed?: boolean;
-}) {
-  return h(
-    Box,
-    { flexDirection: 'column', flexShrink: 0 },
-    ...lines.map((line) => h(StyledLine, keyed ? { key: keyOf(line), line, color } : { line, color })),
-  );
+export function Lines({ lines, color }: { readonly lines: readonly Line[]; readonly color: boolean }) {
+  return h(Box, { flexDirection: 'column', flexShrink: 0 }, ...lines.map((line) => h(StyledLine, { line, color })));
 }

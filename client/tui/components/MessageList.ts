@@ -25,5 +25,5 @@ export const MessageList = React.memo(function MessageList({
   readonly color: boolean;
 }) {
   const view = viewport(entries, columns, height, scroll, me);
-  return React.createElement(Lines, { lines: focusLines(view, focus), color, keyed: true });
+  return React.createElement(Lines, { lines: focusLines(view, focus), color });
 });
