@@ -2,16 +2,17 @@
 // (RSS of the UI process, from /proc/<pid>/status) with `--events` messages
 // loaded, during a flood of `--rate` messages a second for `--seconds`, and
 // after it; the UI's CPU during the flood; and keystroke echo latency during
-// the flood: a letter is typed (tmux send-keys), `--keys` times, one every
-// ~100 ms plus its echo, and timed until the UI writes a frame whose input
-// box shows it. The UI's output is read as it is written (tmux pipe-pane
-// into a FIFO), not by polling the pane: polling spawned a tmux process
-// every few milliseconds, which took the CPU the UI needed on a small
-// machine and inflated the very latency it measured.
+// the flood: a letter is typed, `--keys` times, one every ~100 ms plus its
+// echo, and timed until the UI writes a frame whose input box shows it.
+// Keys are typed and the UI's output is read through one tmux control-mode
+// client (`tmux -C`: commands in, `%output` lines out), as a terminal would
+// see them. Polling `capture-pane` and spawning `send-keys` for each key
+// started a tmux process every few milliseconds, which took the CPU the UI
+// needed on a small machine and inflated the very latency it measured.
 //
 //   npm run bench -- tui-flood [--events 20000] [--rate 2000] [--seconds 8] [--keys 30]
-import { execFile, spawnSync } from 'node:child_process';
-import { createReadStream, readFileSync } from 'node:fs';
+import { type ChildProcessWithoutNullStreams, execFile, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { promisify, stripVTControlCharacters } from 'node:util';
 import { BenchDir, httpJson, load, numberOptions, ROOM_BIN, sleep } from './lib.ts';
@@ -35,16 +36,40 @@ function cpuSeconds(pid: number): number {
 const pct = (sorted: readonly number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
-/** What the UI writes to its terminal, as text without escape sequences, from a given moment on. */
-class PaneOutput {
+/**
+ * A tmux control-mode client attached to the session: `type` sends keys to
+ * the pane, `until` waits for text in what the pane's program wrote since
+ * the last `reset` (escape sequences removed).
+ */
+class ControlClient {
+  readonly #child: ChildProcessWithoutNullStreams;
   #raw = '';
+  #partial = '';
+  #attached = false;
   #waiter: (() => void) | undefined;
 
-  constructor(fifo: string) {
-    createReadStream(fifo, { encoding: 'utf8' }).on('data', (chunk) => {
-      this.#raw += chunk as string;
+  constructor(tmuxArgs: readonly string[], session: string) {
+    // ignore-size: the client must not shrink the window to its own (80x24) size.
+    this.#child = spawn('tmux', [...tmuxArgs, '-C', 'attach-session', '-t', session, '-f', 'ignore-size']);
+    this.#child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      const lines = (this.#partial + chunk).split('\n');
+      this.#partial = lines.pop()!;
+      for (const line of lines) {
+        // The server's first answer (the attach's %begin/%end, %session-changed): attached.
+        if (line.startsWith('%')) this.#attached = true;
+        if (!line.startsWith('%output ')) continue;
+        // `%output %<pane> <value>`: bytes below space and backslash are escaped as octal \ooo.
+        const value = line.slice(line.indexOf(' ', 8) + 1);
+        this.#raw += value.replace(/\\([0-7]{3})/g, (_, octal: string) =>
+          String.fromCharCode(Number.parseInt(octal, 8)),
+        );
+      }
       this.#waiter?.();
     });
+  }
+
+  type(session: string, text: string): void {
+    this.#child.stdin.write(`send-keys -t ${session} -l ${text}\n`);
   }
 
   /** Forgets what was written so far. */
@@ -52,12 +77,21 @@ class PaneOutput {
     this.#raw = '';
   }
 
+  /** Resolves once the client is attached (its output then includes everything the pane writes). */
+  attached(timeoutMs: number): Promise<void> {
+    return this.#until(() => this.#attached, 'attached', timeoutMs);
+  }
+
   /** Resolves once the text written since the last reset includes `text`. */
-  async until(text: string, timeoutMs: number): Promise<void> {
+  until(text: string, timeoutMs: number): Promise<void> {
+    return this.#until(() => stripVTControlCharacters(this.#raw).includes(text), JSON.stringify(text), timeoutMs);
+  }
+
+  async #until(done: () => boolean, what: string, timeoutMs: number): Promise<void> {
     const deadline = performance.now() + timeoutMs;
-    while (!stripVTControlCharacters(this.#raw).includes(text)) {
+    while (!done()) {
       const left = deadline - performance.now();
-      if (left <= 0) throw new Error(`the UI never wrote ${JSON.stringify(text)}`);
+      if (left <= 0) throw new Error(`tmux control client: no ${what} within ${timeoutMs} ms`);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, left);
         this.#waiter = () => {
@@ -68,6 +102,10 @@ class PaneOutput {
       this.#waiter = undefined;
     }
   }
+
+  close(): void {
+    this.#child.kill();
+  }
 }
 
 export async function main(argv: readonly string[]): Promise<string> {
@@ -77,6 +115,7 @@ export async function main(argv: readonly string[]): Promise<string> {
   const tmux = (...args: string[]) =>
     exec('tmux', ['-S', tmuxSocket, '-f', '/dev/null', ...args], { timeout: 10_000 }).then((r) => r.stdout);
   const loadBefore = load();
+  let closeControl = () => {};
   try {
     const carl = dir.join('demo', 'carl');
     const socket = dir.socket('demo');
@@ -92,16 +131,15 @@ export async function main(argv: readonly string[]): Promise<string> {
     const env = Object.entries({ ...dir.env, ROOM_TOKEN: undefined })
       .filter(([, v]) => v !== undefined)
       .map(([k, v]) => `${k}=${v}`);
-    const fifo = dir.file('pane.fifo');
-    if (spawnSync('mkfifo', [fifo]).status !== 0) throw new Error('mkfifo failed');
-    const output = new PaneOutput(fifo);
-    // The pane is created with a shell that waits, so that its output is piped before the UI starts.
+    // The session starts with a shell that waits, so that the control client is attached before the UI starts.
     await tmux('new-session', '-d', '-s', 'b', '-x', '100', '-y', '30', 'sleep 600');
-    await tmux('pipe-pane', '-O', '-t', 'b', `cat > ${fifo}`);
+    const control = new ControlClient(['-S', tmuxSocket, '-f', '/dev/null'], 'b');
+    closeControl = () => control.close();
+    await control.attached(10_000);
     await tmux('respawn-pane', '-k', '-t', 'b', 'env', ...env, ROOM_BIN, 'demo', 'alice', '-n', String(options.events));
     const pid = Number((await tmux('display-message', '-p', '-t', 'b', '#{pane_pid}')).trim());
     const openedAt = performance.now();
-    await output.until(`preloaded message ${options.events},`, 120_000);
+    await control.until(`preloaded message ${options.events},`, 120_000);
     const openMs = performance.now() - openedAt;
     await sleep(1000);
     const loaded = rssMb(pid);
@@ -129,10 +167,10 @@ export async function main(argv: readonly string[]): Promise<string> {
     for (let i = 0; i < options.keys && sent < total; i++) {
       const letter = String.fromCharCode(97 + (i % 26));
       typed += letter;
-      output.reset();
+      control.reset();
       const t0 = performance.now();
-      await tmux('send-keys', '-t', 'b', '-l', letter);
-      await output.until(`│ ${typed} `, 10_000);
+      control.type('b', letter);
+      await control.until(`│ ${typed} `, 10_000);
       echoes.push(performance.now() - t0);
       peak = Math.max(peak, rssMb(pid));
       await sleep(100);
@@ -158,6 +196,7 @@ export async function main(argv: readonly string[]): Promise<string> {
       `| ${loaded.toFixed(0)} | ${peak.toFixed(0)} | ${after.toFixed(0)} | ${((100 * cpu) / floodSeconds).toFixed(0)}% of a core | ${pct(echoes, 50).toFixed(0)} | ${pct(echoes, 90).toFixed(0)} | ${echoes.at(-1)!.toFixed(0)} |`,
     ].join('\n');
   } finally {
+    closeControl();
     await tmux('kill-server').catch(() => {});
     await dir.cleanup();
   }
