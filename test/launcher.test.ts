@@ -121,7 +121,7 @@ test('a live session runs with a capped young generation, commands with V8 defau
   }
   const cli = `${join(ROOT, 'bin')}/../dist/cli.js`; // as the launcher spells it
   assert.deepEqual(readFileSync(join(folder, 'args'), 'utf8').trim().split('\n'), [
-    `--max-semi-space-size=2 ${cli} demo alice`,
+    `--max-semi-space-size=4 ${cli} demo alice`,
     `${cli} send demo hi`,
     `${cli} --help`,
   ]);
