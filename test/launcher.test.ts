@@ -102,3 +102,37 @@ test('the pinned Node is not checked (no extra process); ROOM_NODE wins over it'
   assert.equal(chosen.code, 0, chosen.stderr);
   assert.equal(readFileSync(join(good, '..', 'asked'), 'utf8'), 'asked\n');
 });
+
+test('a live session runs with a capped young generation, commands with V8 defaults', async (t) => {
+  const dir = RoomDir.create(t);
+  // A node that says it is new enough and records the arguments it was started with.
+  const folder = dir.file('recording');
+  mkdirSync(folder);
+  const recorder = join(folder, 'node');
+  writeFileSync(
+    recorder,
+    `#!/bin/sh\nif [ "$1" = --version ]; then echo v24.21.0; exit 0; fi\necho "$@" >> "${folder}/args"\n`,
+  );
+  chmodSync(recorder, 0o755);
+  const env = { ROOM_NODE: recorder, XDG_CACHE_HOME: dir.file('cache') };
+  for (const args of [['demo', 'alice'], ['send', 'demo', 'hi'], ['--help']]) {
+    const result = await dir.run(args, { env });
+    assert.equal(result.code, 0, result.stderr);
+  }
+  const cli = `${join(ROOT, 'bin')}/../dist/cli.js`; // as the launcher spells it
+  assert.deepEqual(readFileSync(join(folder, 'args'), 'utf8').trim().split('\n'), [
+    `--max-semi-space-size=4 ${cli} demo alice`,
+    `${cli} send demo hi`,
+    `${cli} --help`,
+  ]);
+});
+
+test("the launcher's list of commands is client/main.ts's", () => {
+  const launcher = readFileSync(ROOM_BIN, 'utf8');
+  const listed = /^ {2}([a-z| -]+) \| -\*\) v8_flags= ;;$/m.exec(launcher)?.[1]?.split(' | ');
+  const main = readFileSync(join(ROOT, 'client', 'main.ts'), 'utf8');
+  const table = main.slice(main.indexOf('const COMMANDS'), main.indexOf('};', main.indexOf('const COMMANDS')));
+  const commands = [...table.matchAll(/^ {2}'?([a-z-]+)'?: \(\) =>/gm)].map((m) => m[1]);
+  assert.ok(commands.length > 10, `${commands.length} commands found in client/main.ts`);
+  assert.deepEqual([...(listed ?? [])].sort(), commands.sort());
+});

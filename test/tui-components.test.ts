@@ -7,6 +7,7 @@ import { test, type TestContext } from 'node:test';
 import { render } from 'ink-testing-library';
 import React from 'react';
 import { App } from '../client/tui/components/App.ts';
+import { sameLine } from '../client/tui/components/Lines.ts';
 import { width } from '../client/tui/format.ts';
 import { initialState, type Action } from '../client/tui/state.ts';
 import { Store } from '../client/tui/store.ts';
@@ -255,4 +256,29 @@ test('reconnecting is shown in the title and the box border', async (t) => {
   const frame = await ui.waitFor((f) => f.includes('reconnecting…'), 'the state');
   assert.match(frame.split('\n')[0]!, /◌ reconnecting…$/);
   assert.match(ui.frame(), /\x1b\[33m╭─ /, 'a yellow border while not live');
+});
+
+test('sameLine: a row is drawn again only when a text or a style changed', () => {
+  const line = [
+    { text: '10:01:05 ', style: { dim: true } },
+    { text: 'alice', style: { bold: true, color: 'cyan' as const } },
+    { text: '  hi' },
+  ];
+  assert.ok(sameLine(line, line));
+  assert.ok(
+    sameLine(
+      line,
+      line.map((s) => ({ ...s, style: s.style === undefined ? undefined : { ...s.style } })),
+    ),
+  );
+  assert.ok(!sameLine(line, [...line.slice(0, 2), { text: '  ho' }]), 'another text');
+  assert.ok(!sameLine(line, [line[0]!, { text: 'alice', style: { bold: true, color: 'red' as const } }, line[2]!]));
+  assert.ok(
+    !sameLine(line, [
+      line[0]!,
+      { text: 'alice', style: { bold: true, color: 'cyan' as const, inverse: true } },
+      line[2]!,
+    ]),
+  );
+  assert.ok(!sameLine(line, line.slice(0, 2)), 'fewer segments');
 });

@@ -15,7 +15,7 @@ import React from 'react';
 import type { RoomEvent } from '../shared/events.ts';
 import { Batcher } from '../client/tui/batcher.ts';
 import { App } from '../client/tui/components/App.ts';
-import { FLUSH_MS } from '../client/tui/link.ts';
+import { FIRST_FLUSH_MS, FLUSH_MS } from '../client/tui/link.ts';
 import { initialState } from '../client/tui/state.ts';
 import { Store } from '../client/tui/store.ts';
 import { viewport } from '../client/tui/viewport.ts';
@@ -103,7 +103,10 @@ test('10,000 events, then 100 messages a second: few, fast frames', { timeout: 6
 
   // The burst: 200 messages, one every 10 ms, through the same batching as a live session.
   const rendersBefore = frames.length;
-  const batcher = new Batcher<RoomEvent>((events) => store.dispatch({ type: 'events', events }), FLUSH_MS);
+  const batcher = new Batcher<RoomEvent>((events) => store.dispatch({ type: 'events', events }), {
+    first: FIRST_FLUSH_MS,
+    every: FLUSH_MS,
+  });
   let updates = 0;
   const counting = store.subscribe(() => updates++);
   const cpu = process.cpuUsage();

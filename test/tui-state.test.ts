@@ -79,6 +79,19 @@ test('the list is bounded: the oldest entries go beyond MAX_ENTRIES', () => {
   );
 });
 
+test('the list stays bounded and in order when batches keep coming at the bottom', () => {
+  const events = many(MAX_ENTRIES + 250);
+  const batches = [events.slice(0, MAX_ENTRIES - 100), events.slice(MAX_ENTRIES - 100, MAX_ENTRIES + 50)];
+  for (let i = MAX_ENTRIES + 50; i < events.length; i += 40) batches.push(events.slice(i, i + 40));
+  const state = stateWith(batches.map((batch) => ({ type: 'events', events: batch }) as const));
+  assert.equal(state.entries.length, MAX_ENTRIES);
+  const ids = state.entries.map((e) => (e.kind === 'event' ? e.event.id : ''));
+  assert.deepEqual(
+    ids,
+    events.slice(250).map((e) => e.id),
+  );
+});
+
 test('users: online list, statuses, host, and names for completion', () => {
   const state = stateWith([
     {

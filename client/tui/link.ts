@@ -1,6 +1,6 @@
 // The UI's connection to the room: the live session's events go into the
 // store in batches (at most one dispatch, hence one render, per FLUSH_MS
-// however fast they arrive), who is online is refreshed after joins,
+// however fast they arrive; a lone event after FIRST_FLUSH_MS), who is online is refreshed after joins,
 // leaves and system events (and every USERS_REFRESH_MS, for listeners), and
 // what the user types is sent.
 import type { Inbound } from '../../shared/api.ts';
@@ -19,7 +19,15 @@ import { resolveReply } from './reply.ts';
 import type { Store } from './store.ts';
 import { viewport } from './viewport.ts';
 
-export const FLUSH_MS = 32;
+/**
+ * Events are drawn at most once per FLUSH_MS (about 10 frames a second
+ * during a flood: nobody reads 2,000 messages a second, and each frame costs
+ * the whole screen in Ink), a lone event FIRST_FLUSH_MS after it arrived.
+ * Keys are drawn at once (Ink's own cap, main.ts): between two flushes the
+ * process is free for them, which keeps the echo of typing quick in a flood.
+ */
+export const FLUSH_MS = 100;
+export const FIRST_FLUSH_MS = 16;
 /**
  * The opening replay asks for this many events per message of `-n`, plus a
  * few, so joins and leaves do not use it up; at most REPLAY_SPARE more than
@@ -65,7 +73,10 @@ export class RoomLink {
   constructor(options: LinkOptions) {
     this.#options = options;
     this.#attention = new Attention(options.paths.room, options.store.getState().me);
-    this.#events = new Batcher((events) => options.store.dispatch({ type: 'events', events }), FLUSH_MS);
+    this.#events = new Batcher((events) => options.store.dispatch({ type: 'events', events }), {
+      first: FIRST_FLUSH_MS,
+      every: FLUSH_MS,
+    });
     const { client, paths, token, history, giveUpMs } = options;
     // `-n` counts messages, not joins and leaves: ask for more, keep `history` of them (state.ts trimToBudget).
     options.store.dispatch({ type: 'budget', messages: history });

@@ -101,6 +101,12 @@ async function show(cli: Cli, store: Store, link: RoomLink): Promise<SessionEnd>
     // grapheme the terminal draws wider (👍🏽 in tmux) then puts it in the
     // wrong columns and the screen no longer matches the frame.
     incrementalRendering: false,
+    // Ink draws at most this many frames a second, a frame that comes sooner
+    // waits for the next slot: at its default (30) a key typed just after a
+    // flush of events waited up to 34 ms before it was drawn. Events are
+    // already drawn at most every FLUSH_MS (link.ts), so the cap only paces
+    // typing, which needs its frame at once.
+    maxFps: 120,
     kittyKeyboard: { mode: 'auto' },
   });
   for (const signal of QUIT_SIGNALS) process.on(signal, quit);
