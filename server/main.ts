@@ -36,9 +36,8 @@ import { buildApp } from './app.ts';
 import { Broker } from './broker.ts';
 import { claimSettingsFrom, type ClaimSettings } from './claims.ts';
 import { natsSetting } from '../shared/nats-url.ts';
-import { connectNats, natsAccess } from './nats/connect.ts';
-import { EventStream, replicasFrom } from './nats/event-stream.ts';
-import { refuseSharedChanges, type SharedState, shareRoomState } from './nats/shared-state.ts';
+import type { SharedState } from './nats/shared-state.ts';
+import { replicasFrom } from './nats/state-settings.ts';
 import { describeDurability, durabilityFrom } from './log/durability.ts';
 import { FileLog } from './log/file-log.ts';
 import { Registry } from './registry.ts';
@@ -261,12 +260,15 @@ async function main(): Promise<void> {
   if (existing !== null && config.chat !== undefined && resolve(config.chat) !== existing.chat) {
     log(`room ${paths.room} already uses ${existing.chat}; ignoring --chat ${config.chat}`);
   }
+  // The NATS clients are loaded only for a shared room: a local broker starts without them
+  // (they cost about 100 ms and 20 MB: bench/README.md "Broker start-up and memory").
+  const natsCode = state.nats === undefined ? undefined : await loadNatsCode();
   // Before the state file is written: a first start that cannot reach NATS leaves no room behind.
   const natsName = `room ${paths.room} broker ${process.pid}`;
   let nats: NatsConnection | undefined;
-  if (state.nats !== undefined) {
+  if (state.nats !== undefined && natsCode !== undefined) {
     const creating = existing === null;
-    nats = await connectShared(state.nats, natsName, false).catch((error: unknown) => {
+    nats = await connectShared(natsCode, state.nats, natsName, false).catch((error: unknown) => {
       if (creating) throw error;
       log(`${(error as Error).message}; serving reads from the history, refusing writes until it can be reached`);
       return undefined;
@@ -280,9 +282,15 @@ async function main(): Promise<void> {
     `history ${state.chat}: ${report.events} events (${report.fromIndexFile} from the index file)${report.skipped > 0 ? `, ${report.skipped} bad lines skipped` : ''}${report.tornTail ? ' (torn last line ignored)' : ''}; epoch ${history.epoch}; fsync ${describeDurability(durability)}`,
   );
   const stream =
-    state.nats === undefined
+    state.nats === undefined || natsCode === undefined
       ? undefined
-      : new EventStream({ room: paths.room, url: state.nats, replicas: config.natsReplicas, log: history, say: log });
+      : new natsCode.EventStream({
+          room: paths.room,
+          url: state.nats,
+          replicas: config.natsReplicas,
+          log: history,
+          say: log,
+        });
   if (stream !== undefined && nats !== undefined) await stream.attach(nats);
   // The registry writes the users and host; the room's NATS setting is kept here (it never changes).
   const saveState = (next: RoomState) =>
@@ -312,10 +320,10 @@ async function main(): Promise<void> {
     sequencer: stream,
   });
   let shared: SharedState | undefined;
-  if (stream !== undefined) {
+  if (stream !== undefined && natsCode !== undefined) {
     // Until the state is attached to NATS, a change to it (join, kick, claim) is refused:
     // made here alone it would hold on this machine only.
-    refuseSharedChanges(room);
+    natsCode.refuseSharedChanges(room);
     const sink = {
       fanOut: (events: readonly RoomEvent[], lines: readonly string[]) => room.hub.publish(events, lines),
       cleared: () => room.hub.cleared(),
@@ -326,7 +334,7 @@ async function main(): Promise<void> {
       await stream.start(sink);
       log(`history mirrors the stream of room ${paths.room} on ${state.nats}, through seq ${history.state.lastSeq}`);
       // The room's state (tokens, host, kicks, claims, presence) lives in key-value buckets beside the stream.
-      shared = await shareRoomState(nc, paths.room, room, {
+      shared = await natsCode.shareRoomState(nc, paths.room, room, {
         ...config.sharedState,
         replicas: config.natsReplicas,
         log,
@@ -336,7 +344,7 @@ async function main(): Promise<void> {
     // Catches up with the stream before listening, so the first client sees the room as it is.
     if (nats !== undefined) await share(nats, true);
     else
-      void connectShared(state.nats!, natsName, true)
+      void connectShared(natsCode, state.nats!, natsName, true)
         .then(async (nc) => {
           nats = nc;
           await share(nc, false);
@@ -400,12 +408,34 @@ async function main(): Promise<void> {
  * Connects to a shared room's NATS server with the standard NATS credentials
  * (server/nats/connect.ts); `patiently`: keeps trying until it succeeds.
  */
-async function connectShared(setting: string, name: string, patiently: boolean): Promise<NatsConnection> {
-  const access = natsAccess(setting, process.env);
-  const nc = await connectNats(access, name, patiently);
+async function connectShared(
+  code: NatsCode,
+  setting: string,
+  name: string,
+  patiently: boolean,
+): Promise<NatsConnection> {
+  const access = code.natsAccess(setting, process.env);
+  const nc = await code.connectNats(access, name, patiently);
   log(`room shared through NATS ${setting} (credentials: ${access.source})`);
   return nc;
 }
+
+/** The code of a shared room (server/nats/), loaded when the room has a NATS server. */
+async function loadNatsCode() {
+  const [connect, eventStream, sharedState] = await Promise.all([
+    import('./nats/connect.ts'),
+    import('./nats/event-stream.ts'),
+    import('./nats/shared-state.ts'),
+  ]);
+  return {
+    connectNats: connect.connectNats,
+    natsAccess: connect.natsAccess,
+    EventStream: eventStream.EventStream,
+    refuseSharedChanges: sharedState.refuseSharedChanges,
+    shareRoomState: sharedState.shareRoomState,
+  };
+}
+type NatsCode = Awaited<ReturnType<typeof loadNatsCode>>;
 
 /** Drains the NATS connection (what it still has to send goes out), but gives up after a second: NATS may be down. */
 async function closeNats(nc: NatsConnection): Promise<void> {

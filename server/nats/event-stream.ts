@@ -73,15 +73,6 @@ export function natsName(room: string): string {
 export const streamName = (room: string): string => `ROOM_${natsName(room)}`;
 export const subjectOf = (room: string): string => `room.${natsName(room)}.events`;
 
-/** ROOM_NATS_REPLICAS: how many servers hold the room's stream (1, or 3 in a cluster). */
-export function replicasFrom(env: NodeJS.ProcessEnv): number {
-  const value = env.ROOM_NATS_REPLICAS;
-  if (value === undefined || value === '') return 1;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 5) throw roomError('usage.nats_replicas', { value });
-  return n;
-}
-
 /** What the stream does with the events it reads back: the broker's hub. */
 export interface StreamSink {
   /** Events just written to the mirror, in seq order, with their lines. */

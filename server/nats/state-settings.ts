@@ -1,5 +1,5 @@
 // How a shared room's state is kept (server/nats/shared-state.ts), and the
-// one setting read from the environment. No NATS code here: the broker
+// settings read from the environment. No NATS code here: the broker
 // checks its settings before it touches any file, NATS or not.
 import { roomError } from '../../shared/errors.ts';
 
@@ -24,4 +24,13 @@ export function sharedStateSettingsFrom(env: NodeJS.ProcessEnv): SharedStateSett
   const ms = Number(value);
   if (!Number.isInteger(ms) || ms <= 0) throw roomError('usage.env_ms', { name: 'ROOM_NATS_PRESENCE_TTL_MS', value });
   return { presenceTtlMs: ms };
+}
+
+/** ROOM_NATS_REPLICAS: how many servers hold the room's stream (1, or 3 in a cluster). */
+export function replicasFrom(env: NodeJS.ProcessEnv): number {
+  const value = env.ROOM_NATS_REPLICAS;
+  if (value === undefined || value === '') return 1;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 5) throw roomError('usage.nats_replicas', { value });
+  return n;
 }
