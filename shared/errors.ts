@@ -475,6 +475,8 @@ export const ERRORS = {
       still_running: "room {room}'s broker accepted /exit but is still running",
       mirror_ahead:
         "this machine's history of room {room} reaches seq {mirrored}, but the stream {stream} on {url} ends at {last}: it is not the stream this history came from (deleted and made again, or another NATS system); move the history file away to start from the stream",
+      mirror_foreign:
+        "this machine's history of room {room} ends with event {id} at seq {seq}, but the stream {stream} on {url} holds another event at seq {seq}: it is not the stream this history came from (deleted and made again, or another NATS system); move the history file away to start from the stream",
     },
   },
 } as const satisfies Record<string, ErrorSpec>;

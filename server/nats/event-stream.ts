@@ -167,10 +167,35 @@ export class EventStream implements Sequencer {
       throw roomError('nats_unreachable.no_jetstream', { url, detail: (error as Error).message }, { cause: error });
     });
     const link = { nc, js: jetstream(nc), jsm };
-    const last = await this.#ensureStream(link);
+    const { first, last } = await this.#ensureStream(link);
     const mirrored = log.state.lastSeq;
     if (last < mirrored) throw roomError('internal.mirror_ahead', { room, mirrored, stream: this.#stream, url, last });
+    await this.#checkSameStream(link, first);
     this.#link = link;
+  }
+
+  /**
+   * The mirror's last event is the stream's event at its seq (unless the
+   * stream no longer holds that seq: purged by a /clear). A stream deleted
+   * and made again, which other machines then filled past this mirror's
+   * end, holds other events there: reading on would append them to a
+   * history they do not belong to, so the start is refused.
+   */
+  async #checkSameStream({ jsm }: Link, first: number): Promise<void> {
+    const { log, room, url } = this.#options;
+    const count = log.state.count;
+    if (count === 0) return;
+    const [line] = log.readLines(count - 1, count);
+    if (line === undefined) return;
+    const held = JSON.parse(line) as RoomEvent;
+    if (held.seq < first) return;
+    const stored = await jsm.streams.getMessage(this.#stream, { seq: held.seq }).catch((error: unknown) => {
+      if (/no message found/i.test((error as Error).message)) return null;
+      throw this.#unreachable(error);
+    });
+    const decoded = stored === null ? null : this.#decode({ seq: stored.seq, data: stored.data, clear: false });
+    if (decoded?.id !== held.id)
+      throw roomError('internal.mirror_foreign', { room, seq: held.seq, id: held.id, stream: this.#stream, url });
   }
 
   /**
@@ -199,8 +224,8 @@ export class EventStream implements Sequencer {
     this.#caughtUp = undefined;
   }
 
-  /** The stream's last sequence, creating the stream if it does not exist. */
-  async #ensureStream({ jsm }: Link): Promise<number> {
+  /** The stream's first and last sequences, creating the stream if it does not exist. */
+  async #ensureStream({ jsm }: Link): Promise<{ first: number; last: number }> {
     const { replicas, say } = this.#options;
     try {
       const info = await jsm.streams.info(this.#stream);
@@ -208,7 +233,7 @@ export class EventStream implements Sequencer {
         say(
           `stream ${this.#stream} has ${info.config.num_replicas} replicas (ROOM_NATS_REPLICAS=${replicas} applies to a new stream only)`,
         );
-      return info.state.last_seq;
+      return { first: info.state.first_seq, last: info.state.last_seq };
     } catch (error) {
       if (!/stream not found/i.test((error as Error).message)) throw this.#unreachable(error);
     }
@@ -220,13 +245,13 @@ export class EventStream implements Sequencer {
         num_replicas: replicas,
       });
       say(`created stream ${this.#stream} (subject ${this.#subject}, ${replicas} replica${replicas === 1 ? '' : 's'})`);
-      return info.state.last_seq;
+      return { first: info.state.first_seq, last: info.state.last_seq };
     } catch (error) {
       // Another machine created it a moment ago.
       const info = await jsm.streams.info(this.#stream).catch(() => {
         throw this.#unreachable(error);
       });
-      return info.state.last_seq;
+      return { first: info.state.first_seq, last: info.state.last_seq };
     }
   }
 
