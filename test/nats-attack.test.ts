@@ -1,12 +1,13 @@
 // Shared rooms under attack (issue 16): cases found by trying to break the
 // promises of server/nats/, each a test that failed before its fix.
 import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { streamName } from '../server/nats/event-stream.ts';
-import { stopProcess } from './helpers.ts';
-import { Machine } from './nats-machines.ts';
+import { stopProcess, waitUntil } from './helpers.ts';
+import { Machine, seqsOf } from './nats-machines.ts';
 import { NatsServer } from './nats-server.ts';
 
 interface Line {
@@ -43,4 +44,39 @@ test('a history whose stream was made again, and has grown past it, is refused a
     ['kept here'],
     'the history is left as it was',
   );
+});
+
+test('a NATS server without JetStream: the start fails (exit 3, it says so) and no room is created', async (t) => {
+  const plain = await NatsServer.start(t, { jetstream: false });
+  const m = new Machine(t, 'plain', plain.url);
+  const result = await m.dir.run(['join', 'plain', 'alice', '--nats', plain.url]);
+  assert.equal(result.code, 3, result.stderr);
+  assert.match(result.stderr, /has no JetStream/);
+  assert.ok(!existsSync(m.dir.file('room-plain.state')), 'no room was created');
+  assert.ok(!existsSync(m.dir.file('plain.chat')), 'no history was created');
+});
+
+test('a 64-character room id of dots, underscores and dashes, created by two machines at the same moment', async (t) => {
+  const room = `a${'._-'.repeat(21)}`;
+  assert.equal(room.length, 64);
+  const nats = await NatsServer.start(t);
+  const a = new Machine(t, room, nats.url);
+  const b = new Machine(t, room, nats.url);
+  const [alice, bob] = await Promise.all([a.join('alice'), b.join('bob')]);
+  const [sentA, sentB] = await Promise.all([a.send(alice, 'from a'), b.send(bob, 'from b')]);
+  assert.equal(sentA.code, 0, sentA.stderr);
+  assert.equal(sentB.code, 0, sentB.stderr);
+  for (const m of [a, b]) await waitUntil(() => m.history().length >= 2, 10_000, 'both messages in each history');
+  assert.deepEqual(a.history(), b.history());
+  assert.deepEqual(seqsOf(a.history()), [1, 2]);
+  const nc = await connect({ servers: nats.url });
+  t.after(() => nc.close());
+  const jsm = await jetstreamManager(nc);
+  assert.equal((await jsm.streams.info(streamName(room))).state.messages, 2);
+  // One host for both, whichever machine's join won; each state file (the shared state's mirror) names it.
+  const hostOf = (m: Machine) =>
+    (JSON.parse(readFileSync(m.dir.file(`room-${room}.state`), 'utf8')) as { host: string | null }).host;
+  for (const m of [a, b]) await waitUntil(() => hostOf(m) !== null, 10_000, 'a host in each state file');
+  assert.equal(hostOf(a), hostOf(b));
+  assert.ok(['alice', 'bob'].includes(hostOf(a)!));
 });
