@@ -1,7 +1,7 @@
 // Shared rooms under attack (issue 16): cases found by trying to break the
 // promises of server/nats/, each a test that failed before its fix.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { test } from 'node:test';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
@@ -79,4 +79,63 @@ test('a 64-character room id of dots, underscores and dashes, created by two mac
   for (const m of [a, b]) await waitUntil(() => hostOf(m) !== null, 10_000, 'a host in each state file');
   assert.equal(hostOf(a), hostOf(b));
   assert.ok(['alice', 'bob'].includes(hostOf(a)!));
+});
+
+/** Both mirrors hold the same lines, every one the stream holds, with seqs 1, 2, 3… (waiting for `count` lines). */
+async function assertMirrorsAgree(machines: readonly Machine[], count: number): Promise<void> {
+  for (const m of machines)
+    await waitUntil(() => m.history().length >= count, 15_000, `${m.dir.path} to hold ${count} lines`);
+  const first = machines[0]!.history();
+  for (const m of machines.slice(1)) assert.deepEqual(m.history(), first, 'the mirrors are the same');
+  assert.deepEqual(
+    seqsOf(first),
+    first.map((_, i) => i + 1),
+    'no gap, no duplicate',
+  );
+}
+
+test('a line appended by hand to a shared history (a seq ahead of the stream): the mirror is written again from the stream, sends go on', async (t) => {
+  // Before: the broker took the hand-made seq as its mirror's end, skipped every event the
+  // stream gave below it, and each send from this machine failed after 10 s (not mirrored).
+  const nats = await NatsServer.start(t);
+  const a = new Machine(t, 'byhand', nats.url);
+  const b = new Machine(t, 'byhand', nats.url);
+  const alice = await a.join('alice');
+  const bob = await b.join('bob');
+  assert.equal((await a.send(alice, 'before')).code, 0);
+  await waitUntil(() => b.history().length >= 1, 10_000, 'b to mirror it');
+  const last = JSON.parse(a.history().at(-1)!) as Line;
+  const forged = { ...last, id: '11111111-2222-3333-4444-555555555555', seq: last.seq + 100, content: 'by hand' };
+  appendFileSync(a.dir.file('byhand.chat'), `${JSON.stringify(forged)}\n`);
+
+  const fromB = await b.send(bob, 'after, from b');
+  assert.equal(fromB.code, 0, fromB.stderr);
+  const fromA = await a.send(alice, 'after, from a');
+  assert.equal(fromA.code, 0, fromA.stderr);
+  // before, the recovery notice, and the two sends: the same four lines on both, no hand-made line.
+  await assertMirrorsAgree([a, b], 4);
+  const contents = a.history().map((l) => (JSON.parse(l) as Line).content);
+  assert.ok(!contents.includes('by hand'), contents.join(' | '));
+  assert.ok(contents.includes('after, from b') && contents.includes('after, from a'), contents.join(' | '));
+  assert.match(a.log(), /the history file changed outside the broker: writing it again from ROOM_byhand/);
+});
+
+test('a shared history deleted under its broker is written again from the stream: poll on both machines agrees', async (t) => {
+  // Before: the new file started at the next event and kept the gap for good (poll on this machine
+  // printed 2 events, the other machine's 5), though the stream still held them.
+  const nats = await NatsServer.start(t);
+  const a = new Machine(t, 'deleted', nats.url);
+  const b = new Machine(t, 'deleted', nats.url);
+  const alice = await a.join('alice');
+  const bob = await b.join('bob');
+  for (const text of ['m1', 'm2', 'm3']) assert.equal((await a.send(alice, text)).code, 0);
+  await waitUntil(() => b.history().length >= 3, 10_000, 'b to mirror them');
+  rmSync(a.dir.file('deleted.chat'));
+  assert.equal((await b.send(bob, 'after, from b')).code, 0);
+  // m1-m3, the send, and a's notice that its file was deleted.
+  await assertMirrorsAgree([a, b], 5);
+  const pollA = await a.poll(alice);
+  const pollB = await b.poll(bob);
+  assert.equal(pollA.code, 0, pollA.stderr);
+  assert.equal(pollA.stdout, pollB.stdout, 'alice and bob see the same events');
 });

@@ -30,6 +30,10 @@
 //   last seq + 1 (across restarts, reconnections and consumer resets), and
 //   what the mirror already holds is dropped; an append that fails (disk
 //   full) is retried, never skipped;
+// - the mirror holds what this broker wrote to it: one changed outside it
+//   (lines appended by hand, truncated, deleted, replaced) is written again
+//   from the stream's start before anything else is appended, so it never
+//   keeps a gap or a line the stream does not have;
 // - /clear is an event too: the notice carries `Room-Clear`, every broker
 //   empties its mirror just before storing it, and the broker that sent it
 //   purges the stream below it; seqs keep growing;
@@ -147,12 +151,15 @@ export class EventStream implements Sequencer {
   #restartedAt = 0;
   /** start() has run: sends are taken (before, a send's event could not reach the mirror). */
   #started = false;
+  /** The mirror's last seq and count as this broker left them: anything else means it changed outside the broker. */
+  #mirrored: { lastSeq: number; count: number };
 
   constructor(options: EventStreamOptions) {
     this.#options = options;
     this.#stream = streamName(options.room);
     this.#subject = subjectOf(options.room);
     this.#readThrough = options.log.state.lastSeq;
+    this.#mirrored = { lastSeq: options.log.state.lastSeq, count: options.log.state.count };
   }
 
   /**
@@ -293,7 +300,10 @@ export class EventStream implements Sequencer {
     });
     // Heartbeats every second: a reader whose consumer died misses two and is made again.
     const messages = await consumer.consume({
-      callback: (msg) => this.#received(msg),
+      // A replaced reader's late messages are dropped: the current one reads from where the mirror is.
+      callback: (msg) => {
+        if (generation === this.#generation) this.#received(msg);
+      },
       expires: 10_000,
       idle_heartbeat: 1_000,
     });
@@ -367,11 +377,16 @@ export class EventStream implements Sequencer {
       const batch = this.#incoming.slice(0, end);
       try {
         sink.checkLog();
+        if (this.#mirrorChanged()) {
+          this.#rebuild();
+          return;
+        }
         if (batch[0]!.clear) {
           this.#options.log.clear();
           sink.cleared();
         }
         this.#append(batch);
+        this.#mirrored = { lastSeq: this.#options.log.state.lastSeq, count: this.#options.log.state.count };
       } catch (error) {
         this.#options.say(`cannot write seq ${batch[0]!.seq} to the history: ${(error as Error).message}; retrying`);
         for (const received of batch) this.#fail(received, error);
@@ -386,6 +401,30 @@ export class EventStream implements Sequencer {
     // Caught up once everything read is written (events skipped as not room events count: they were read).
     const caughtUp = this.#caughtUp;
     if (caughtUp !== undefined && this.#readThrough >= caughtUp.seq) caughtUp.resolve();
+  }
+
+  /** Whether the mirror's file changed outside this broker (its last seq or count is not what this broker left). */
+  #mirrorChanged(): boolean {
+    const { lastSeq, count } = this.#options.log.state;
+    return lastSeq !== this.#mirrored.lastSeq || count !== this.#mirrored.count;
+  }
+
+  /**
+   * The mirror changed outside the broker: it is emptied and written again
+   * from the stream's start (its first event still held), in order, so it is
+   * the stream again, gap-free; open streams are told to start over, as
+   * after a /clear. What was read and not yet written is read again.
+   */
+  #rebuild(): void {
+    const log = this.#options.log;
+    this.#options.say(`the history file changed outside the broker: writing it again from ${this.#stream}`);
+    log.reset();
+    this.#mirrored = { lastSeq: 0, count: 0 };
+    this.#sink!.cleared();
+    this.#incoming = [];
+    this.#readThrough = 0;
+    this.#restartedAt = 0;
+    this.#restartReader('the history is written again from the stream');
   }
 
   /** Appends events read from the stream to the mirror, fans them out and answers their senders. */
