@@ -424,6 +424,8 @@ export const ERRORS = {
       because: 'the NATS server of this room ({url}) cannot be reached: nothing was stored ({detail})',
       no_jetstream: 'the NATS server of this room ({url}) has no JetStream: {detail} (run nats-server -js)',
       not_stored: 'the NATS server of this room ({url}) did not store the event: {detail}; it was not acknowledged',
+      not_answered:
+        'the NATS server of this room ({url}) did not answer within {seconds} s: the event may be stored all the same (it then appears in the history); send it again with the same Idempotency-Key to have it stored once',
       not_mirrored:
         "the event was stored in the room's stream (seq {seq}) but has not reached this machine's history within {seconds} s",
       connect: 'cannot connect to the NATS server of this room ({servers}): {detail} (credentials: {source})',

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { streamName } from '../server/nats/event-stream.ts';
-import { stopProcess, waitUntil } from './helpers.ts';
+import { http, stopProcess, waitUntil } from './helpers.ts';
 import { Machine, seqsOf } from './nats-machines.ts';
 import { NatsServer } from './nats-server.ts';
 
@@ -138,4 +138,61 @@ test('a shared history deleted under its broker is written again from the stream
   const pollB = await b.poll(bob);
   assert.equal(pollA.code, 0, pollA.stderr);
   assert.equal(pollA.stdout, pollB.stdout, 'alice and bob see the same events');
+});
+
+test('an Idempotency-Key retried on the other machine (at once, and after) answers the one stored event', async (t) => {
+  const nats = await NatsServer.start(t);
+  const a = new Machine(t, 'retry', nats.url);
+  const b = new Machine(t, 'retry', nats.url);
+  const alice = await a.join('alice');
+  await b.join('bob');
+  const post = (m: Machine, key: string) =>
+    http(m.socket, 'POST', '/messages', { token: alice, body: `keyed ${key}`, headers: { 'idempotency-key': key } });
+  // The same keyed send on both machines at the same moment (the answer lost on one, retried on the other).
+  const [onA, onB] = await Promise.all([post(a, 'k1'), post(b, 'k1')]);
+  assert.equal(onA.status, 201, onA.body);
+  assert.equal(onB.status, 201, onB.body);
+  assert.equal(onA.body, onB.body, 'one event, the same line');
+  // Retried on the other machine once both have it.
+  await assertMirrorsAgree([a, b], 1);
+  const later = await post(b, 'k1');
+  assert.equal(later.status, 201, later.body);
+  assert.equal(later.body, onA.body);
+  const again = await post(a, 'k2');
+  const againOnB = await post(b, 'k2');
+  assert.equal(againOnB.body, again.body);
+  await assertMirrorsAgree([a, b], 2);
+  assert.deepEqual(
+    a.history().map((l) => (JSON.parse(l) as Line).content),
+    ['keyed k1', 'keyed k2'],
+  );
+});
+
+test('a NATS server that hangs: the send is refused as unanswered (it may be stored), and a retry with its key stores it once', async (t) => {
+  // Before: "did not store the event", though the server stored it once it resumed.
+  const nats = await NatsServer.start(t);
+  const a = new Machine(t, 'hung', nats.url);
+  const alice = await a.join('alice');
+  const post = () =>
+    http(a.socket, 'POST', '/messages', {
+      token: alice,
+      body: 'while NATS hung',
+      headers: { 'idempotency-key': 'h1' },
+    });
+  nats.pause();
+  t.after(() => nats.resume());
+  const refused = await post();
+  assert.equal(refused.status, 503, refused.body);
+  assert.equal((JSON.parse(refused.body) as { code: string }).code, 'nats_unreachable');
+  assert.match(refused.body, /did not answer within 5 s: the event may be stored all the same/);
+  nats.resume();
+  // The server stores what it was sent before it hung; the retry (same key) answers that event.
+  await waitUntil(() => a.history().some((l) => l.includes('while NATS hung')), 15_000, 'the event to be stored');
+  const retried = await post();
+  assert.equal(retried.status, 201, retried.body);
+  assert.equal(a.history().filter((l) => l.includes('while NATS hung')).length, 1, 'stored once');
+  assert.equal(
+    retried.body.trimEnd(),
+    a.history().find((l) => l.includes('while NATS hung')),
+  );
 });

@@ -133,6 +133,16 @@ export class NatsServer {
     return new Promise((resolve) => this.#waiters.push({ text, resolve }));
   }
 
+  /** Freezes the running server (SIGSTOP): its connections stay open and nothing is answered. */
+  pause(): void {
+    this.#child?.kill('SIGSTOP');
+  }
+
+  /** Lets a paused server go on (SIGCONT): it then handles what it was sent meanwhile. */
+  resume(): void {
+    this.#child?.kill('SIGCONT');
+  }
+
   /** Stops the server (SIGKILL by default: a crash); resolves once it has exited. Storage stays. */
   async stop(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     const child = this.#child;

@@ -51,7 +51,7 @@ import {
   jetstreamManager,
   StorageType,
 } from '@nats-io/jetstream';
-import { headers, type NatsConnection } from '@nats-io/transport-node';
+import { headers, type NatsConnection, TimeoutError } from '@nats-io/transport-node';
 import { type RoomError, roomError } from '../../shared/errors.ts';
 import type { RoomEvent } from '../../shared/events.ts';
 import { isRoomEvent } from '../../shared/validate.ts';
@@ -498,6 +498,13 @@ export class EventStream implements Sequencer {
       seq = ack.seq;
     } catch (error) {
       this.#waiting.delete(event.id);
+      // No answer is not a refusal: a server that hung (or a PubAck lost) may store it when it resumes.
+      if (error instanceof TimeoutError)
+        throw roomError(
+          'nats_unreachable.not_answered',
+          { url: this.#options.url, seconds: PUBLISH_TIMEOUT_MS / 1000 },
+          { cause: error },
+        );
       throw roomError(
         'nats_unreachable.not_stored',
         { url: this.#options.url, detail: (error as Error).message },
