@@ -16,7 +16,7 @@
 // creates the room, must reach that server (else nats_unreachable, exit 3,
 // and no room); a later start that cannot reach it starts all the same,
 // serves reads from the history, refuses writes, and connects once it can.
-import { lstatSync } from 'node:fs';
+import { existsSync, lstatSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -277,6 +277,8 @@ async function main(): Promise<void> {
   const durability = durabilityFrom(process.env);
   // ROOM_DEBUG_FSYNC=1 logs every fsync of the history (test/fault-history.test.ts checks `always` with it).
   const onSync = process.env.ROOM_DEBUG_FSYNC === '1' ? (seq: number) => log(`fsync through seq ${seq}`) : undefined;
+  // A first start that NATS refuses (no JetStream, say) removes the history files it made: no room is left behind.
+  const madeHere = [state.chat, paths.index].filter((path) => existing === null && !existsSync(path));
   const { log: history, report } = FileLog.open(state.chat, { durability, onSync, indexPath: paths.index });
   log(
     `history ${state.chat}: ${report.events} events (${report.fromIndexFile} from the index file)${report.skipped > 0 ? `, ${report.skipped} bad lines skipped` : ''}${report.tornTail ? ' (torn last line ignored)' : ''}; epoch ${history.epoch}; fsync ${describeDurability(durability)}`,
@@ -291,7 +293,12 @@ async function main(): Promise<void> {
           log: history,
           say: log,
         });
-  if (stream !== undefined && nats !== undefined) await stream.attach(nats);
+  if (stream !== undefined && nats !== undefined)
+    await stream.attach(nats).catch((error: unknown) => {
+      history.close();
+      for (const path of madeHere) removeFile(path);
+      throw error;
+    });
   // The registry writes the users and host; the room's NATS setting is kept here (it never changes).
   const saveState = (next: RoomState) =>
     writeFileAtomic(

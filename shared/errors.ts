@@ -418,12 +418,14 @@ export const ERRORS = {
     status: 503,
     exit: EXIT.unreachable,
     meaning:
-      'the room is shared through NATS and its NATS server cannot be reached: nothing was stored or changed (reads go on from the local history)',
+      'the room is shared through NATS and its NATS server cannot be reached: nothing was stored or changed, unless the message says the server may have stored it (retry with the same Idempotency-Key); reads go on from the local history',
     template: 'the NATS server of this room ({url}) cannot be reached: nothing was stored',
     messages: {
       because: 'the NATS server of this room ({url}) cannot be reached: nothing was stored ({detail})',
       no_jetstream: 'the NATS server of this room ({url}) has no JetStream: {detail} (run nats-server -js)',
       not_stored: 'the NATS server of this room ({url}) did not store the event: {detail}; it was not acknowledged',
+      not_answered:
+        'the NATS server of this room ({url}) did not answer within {seconds} s: the event may be stored all the same (it then appears in the history); send it again with the same Idempotency-Key to have it stored once',
       not_mirrored:
         "the event was stored in the room's stream (seq {seq}) but has not reached this machine's history within {seconds} s",
       connect: 'cannot connect to the NATS server of this room ({servers}): {detail} (credentials: {source})',
@@ -475,6 +477,8 @@ export const ERRORS = {
       still_running: "room {room}'s broker accepted /exit but is still running",
       mirror_ahead:
         "this machine's history of room {room} reaches seq {mirrored}, but the stream {stream} on {url} ends at {last}: it is not the stream this history came from (deleted and made again, or another NATS system); move the history file away to start from the stream",
+      mirror_foreign:
+        "this machine's history of room {room} ends with event {id} at seq {seq}, but the stream {stream} on {url} holds another event at seq {seq}: it is not the stream this history came from (deleted and made again, or another NATS system); move the history file away to start from the stream",
     },
   },
 } as const satisfies Record<string, ErrorSpec>;

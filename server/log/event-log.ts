@@ -84,6 +84,12 @@ export interface EventLog {
   /** Empties the log (/clear). lastSeq and the epoch stay. */
   clear(): void;
   /**
+   * Empties the log and forgets its seqs (lastSeq 0; the epoch stays): a
+   * shared room's mirror that changed outside its broker is written again
+   * from the stream, with the stream's seqs (server/nats/event-stream.ts).
+   */
+  reset(): void;
+  /**
    * Checks the storage against what the log believes and recovers (re-index,
    * reopen, recreate); says what happened, or null when nothing did. The
    * room runs it before every append (Room.checkLog), and readers before

@@ -325,6 +325,11 @@ export class FileLog implements EventLog {
     this.#forget();
   }
 
+  reset(): void {
+    this.clear();
+    this.#lastSeq = 0;
+  }
+
   verify(): LogRecovery | null {
     let st: fs.Stats;
     try {

@@ -68,6 +68,11 @@ export class MemoryLog implements EventLog {
     this.#ids.clear();
   }
 
+  reset(): void {
+    this.clear();
+    this.#lastSeq = 0;
+  }
+
   verify(): LogRecovery | null {
     return null;
   }

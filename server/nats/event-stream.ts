@@ -30,6 +30,10 @@
 //   last seq + 1 (across restarts, reconnections and consumer resets), and
 //   what the mirror already holds is dropped; an append that fails (disk
 //   full) is retried, never skipped;
+// - the mirror holds what this broker wrote to it: one changed outside it
+//   (lines appended by hand, truncated, deleted, replaced) is written again
+//   from the stream's start before anything else is appended, so it never
+//   keeps a gap or a line the stream does not have;
 // - /clear is an event too: the notice carries `Room-Clear`, every broker
 //   empties its mirror just before storing it, and the broker that sent it
 //   purges the stream below it; seqs keep growing;
@@ -47,7 +51,7 @@ import {
   jetstreamManager,
   StorageType,
 } from '@nats-io/jetstream';
-import { headers, type NatsConnection } from '@nats-io/transport-node';
+import { headers, type NatsConnection, TimeoutError } from '@nats-io/transport-node';
 import { type RoomError, roomError } from '../../shared/errors.ts';
 import type { RoomEvent } from '../../shared/events.ts';
 import { isRoomEvent } from '../../shared/validate.ts';
@@ -138,12 +142,15 @@ export class EventStream implements Sequencer {
   #restartedAt = 0;
   /** start() has run: sends are taken (before, a send's event could not reach the mirror). */
   #started = false;
+  /** The mirror's last seq and count as this broker left them: anything else means it changed outside the broker. */
+  #mirrored: { lastSeq: number; count: number };
 
   constructor(options: EventStreamOptions) {
     this.#options = options;
     this.#stream = streamName(options.room);
     this.#subject = subjectOf(options.room);
     this.#readThrough = options.log.state.lastSeq;
+    this.#mirrored = { lastSeq: options.log.state.lastSeq, count: options.log.state.count };
   }
 
   /**
@@ -158,10 +165,35 @@ export class EventStream implements Sequencer {
       throw roomError('nats_unreachable.no_jetstream', { url, detail: (error as Error).message }, { cause: error });
     });
     const link = { nc, js: jetstream(nc), jsm };
-    const last = await this.#ensureStream(link);
+    const { first, last } = await this.#ensureStream(link);
     const mirrored = log.state.lastSeq;
     if (last < mirrored) throw roomError('internal.mirror_ahead', { room, mirrored, stream: this.#stream, url, last });
+    await this.#checkSameStream(link, first);
     this.#link = link;
+  }
+
+  /**
+   * The mirror's last event is the stream's event at its seq (unless the
+   * stream no longer holds that seq: purged by a /clear). A stream deleted
+   * and made again, which other machines then filled past this mirror's
+   * end, holds other events there: reading on would append them to a
+   * history they do not belong to, so the start is refused.
+   */
+  async #checkSameStream({ jsm }: Link, first: number): Promise<void> {
+    const { log, room, url } = this.#options;
+    const count = log.state.count;
+    if (count === 0) return;
+    const [line] = log.readLines(count - 1, count);
+    if (line === undefined) return;
+    const held = JSON.parse(line) as RoomEvent;
+    if (held.seq < first) return;
+    const stored = await jsm.streams.getMessage(this.#stream, { seq: held.seq }).catch((error: unknown) => {
+      if (/no message found/i.test((error as Error).message)) return null;
+      throw this.#unreachable(error);
+    });
+    const decoded = stored === null ? null : this.#decode({ seq: stored.seq, data: stored.data, clear: false });
+    if (decoded?.id !== held.id)
+      throw roomError('internal.mirror_foreign', { room, seq: held.seq, id: held.id, stream: this.#stream, url });
   }
 
   /**
@@ -190,8 +222,8 @@ export class EventStream implements Sequencer {
     this.#caughtUp = undefined;
   }
 
-  /** The stream's last sequence, creating the stream if it does not exist. */
-  async #ensureStream({ jsm }: Link): Promise<number> {
+  /** The stream's first and last sequences, creating the stream if it does not exist. */
+  async #ensureStream({ jsm }: Link): Promise<{ first: number; last: number }> {
     const { replicas, say } = this.#options;
     try {
       const info = await jsm.streams.info(this.#stream);
@@ -199,7 +231,7 @@ export class EventStream implements Sequencer {
         say(
           `stream ${this.#stream} has ${info.config.num_replicas} replicas (ROOM_NATS_REPLICAS=${replicas} applies to a new stream only)`,
         );
-      return info.state.last_seq;
+      return { first: info.state.first_seq, last: info.state.last_seq };
     } catch (error) {
       if (!/stream not found/i.test((error as Error).message)) throw this.#unreachable(error);
     }
@@ -211,13 +243,13 @@ export class EventStream implements Sequencer {
         num_replicas: replicas,
       });
       say(`created stream ${this.#stream} (subject ${this.#subject}, ${replicas} replica${replicas === 1 ? '' : 's'})`);
-      return info.state.last_seq;
+      return { first: info.state.first_seq, last: info.state.last_seq };
     } catch (error) {
       // Another machine created it a moment ago.
       const info = await jsm.streams.info(this.#stream).catch(() => {
         throw this.#unreachable(error);
       });
-      return info.state.last_seq;
+      return { first: info.state.first_seq, last: info.state.last_seq };
     }
   }
 
@@ -259,7 +291,10 @@ export class EventStream implements Sequencer {
     });
     // Heartbeats every second: a reader whose consumer died misses two and is made again.
     const messages = await consumer.consume({
-      callback: (msg) => this.#received(msg),
+      // A replaced reader's late messages are dropped: the current one reads from where the mirror is.
+      callback: (msg) => {
+        if (generation === this.#generation) this.#received(msg);
+      },
       expires: 10_000,
       idle_heartbeat: 1_000,
     });
@@ -333,11 +368,16 @@ export class EventStream implements Sequencer {
       const batch = this.#incoming.slice(0, end);
       try {
         sink.checkLog();
+        if (this.#mirrorChanged()) {
+          this.#rebuild();
+          return;
+        }
         if (batch[0]!.clear) {
           this.#options.log.clear();
           sink.cleared();
         }
         this.#append(batch);
+        this.#mirrored = { lastSeq: this.#options.log.state.lastSeq, count: this.#options.log.state.count };
       } catch (error) {
         this.#options.say(`cannot write seq ${batch[0]!.seq} to the history: ${(error as Error).message}; retrying`);
         for (const received of batch) this.#fail(received, error);
@@ -352,6 +392,30 @@ export class EventStream implements Sequencer {
     // Caught up once everything read is written (events skipped as not room events count: they were read).
     const caughtUp = this.#caughtUp;
     if (caughtUp !== undefined && this.#readThrough >= caughtUp.seq) caughtUp.resolve();
+  }
+
+  /** Whether the mirror's file changed outside this broker (its last seq or count is not what this broker left). */
+  #mirrorChanged(): boolean {
+    const { lastSeq, count } = this.#options.log.state;
+    return lastSeq !== this.#mirrored.lastSeq || count !== this.#mirrored.count;
+  }
+
+  /**
+   * The mirror changed outside the broker: it is emptied and written again
+   * from the stream's start (its first event still held), in order, so it is
+   * the stream again, gap-free; open streams are told to start over, as
+   * after a /clear. What was read and not yet written is read again.
+   */
+  #rebuild(): void {
+    const log = this.#options.log;
+    this.#options.say(`the history file changed outside the broker: writing it again from ${this.#stream}`);
+    log.reset();
+    this.#mirrored = { lastSeq: 0, count: 0 };
+    this.#sink!.cleared();
+    this.#incoming = [];
+    this.#readThrough = 0;
+    this.#restartedAt = 0;
+    this.#restartReader('the history is written again from the stream');
   }
 
   /** Appends events read from the stream to the mirror, fans them out and answers their senders. */
@@ -425,6 +489,13 @@ export class EventStream implements Sequencer {
       seq = ack.seq;
     } catch (error) {
       this.#waiting.delete(event.id);
+      // No answer is not a refusal: a server that hung (or a PubAck lost) may store it when it resumes.
+      if (error instanceof TimeoutError)
+        throw roomError(
+          'nats_unreachable.not_answered',
+          { url: this.#options.url, seconds: PUBLISH_TIMEOUT_MS / 1000 },
+          { cause: error },
+        );
       throw roomError(
         'nats_unreachable.not_stored',
         { url: this.#options.url, detail: (error as Error).message },
