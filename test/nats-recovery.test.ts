@@ -191,3 +191,30 @@ test('a three-node cluster with one node killed keeps the room writable (replica
   }
   await assertSameHistories([a, b], acknowledged);
 });
+
+test('room send --retry rides out a NATS outage: sent once NATS is back, stored once', async (t) => {
+  const nats = await NatsServer.start(t);
+  const a = new Machine(t, 'retry', nats.url);
+  const b = new Machine(t, 'retry', nats.url);
+  const alice = await a.join('alice');
+  await b.join('bob');
+  await nats.stop('SIGKILL');
+  const sender = a.dir.spawn(['send', '--retry', 'retry', 'sent through the outage'], { env: { ROOM_TOKEN: alice } });
+  let stdout = '';
+  let stderr = '';
+  sender.stdout!.on('data', (chunk: Buffer) => (stdout += chunk));
+  sender.stderr!.on('data', (chunk: Buffer) => (stderr += chunk));
+  const exited = new Promise<number | null>((resolve) => sender.on('exit', resolve));
+  // Its first try is refused (NATS is down): bring NATS back while it waits to try again.
+  await waitUntil(() => stderr.includes('trying again'), 10_000, 'the first refused try');
+  assert.match(stderr, /NATS server of this room/);
+  await nats.restart();
+  assert.equal(await exited, 0, stderr);
+  const echo = JSON.parse(stdout) as Line;
+  assert.equal(echo.content, 'sent through the outage');
+  // On both machines, once.
+  for (const machine of [a, b]) {
+    await waitUntil(() => machine.history().some((line) => line.includes(echo.id)), 10_000, 'the event in the history');
+    assert.equal(machine.history().filter((line) => line.includes('sent through the outage')).length, 1);
+  }
+});

@@ -29,9 +29,10 @@ Options:
       --to USER      send a direct message to USER (seen only by you, USER and the host)
       --json         the message must be a JSON envelope: malformed JSON or an unknown
                      type is an error (exit 2) instead of being sent as text
-      --retry        if the broker cannot be reached, try again for a few seconds;
-                     every try carries the same Idempotency-Key, so a message the
-                     broker stored before the answer was lost is not stored twice`;
+      --retry        if the broker (or a shared room's NATS server) cannot be reached,
+                     try again for a few seconds; every try carries the same
+                     Idempotency-Key, so a message stored before the answer was
+                     lost is not stored twice`;
 
 /** Waits between the tries of --retry (about 6 s in all). */
 const RETRY_DELAYS_MS = [200, 400, 800, 1600, 3200];
@@ -104,7 +105,8 @@ const send: Command = {
         return EXIT.ok;
       } catch (error) {
         const retryable =
-          error instanceof RoomError && (error.code === 'broker_unreachable' || error.code === 'room_closing');
+          error instanceof RoomError &&
+          (error.code === 'broker_unreachable' || error.code === 'room_closing' || error.code === 'nats_unreachable');
         if (!retryable || delay === undefined) throw error;
         cli.err(`room: ${error.message}; trying again in ${delay} ms`);
         await new Promise((resolve) => setTimeout(resolve, delay));
