@@ -86,8 +86,19 @@ export class RoomDir {
   }
 
   readonly #children: ChildProcess[] = [];
+  readonly #beforeCleanup: Array<() => unknown> = [];
+
+  /**
+   * Runs `stop` (awaited) before the directory's processes are killed and it is
+   * removed: for clients that must end first, or they may write into it again
+   * (a CLI recreates a missing ROOM_DIR) after it is gone.
+   */
+  beforeCleanup(stop: () => unknown): void {
+    this.#beforeCleanup.push(stop);
+  }
 
   async cleanup(): Promise<void> {
+    for (const stop of this.#beforeCleanup) await stop();
     for (const child of this.#children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     for (const pid of this.brokerPids()) await stopProcess(pid);
     rmSync(this.path, { recursive: true, force: true });

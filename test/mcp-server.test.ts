@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
@@ -20,7 +20,6 @@ type ToolText = { isError?: boolean; content: Array<{ type: string; text: string
 
 /** An MCP client connected to `room mcp` in the test room's directory. */
 async function connect(
-  t: TestContext,
   room: TestRoom,
   options: { client?: string; args?: string[]; cwd?: string } = {},
 ): Promise<Client> {
@@ -33,7 +32,8 @@ async function connect(
   });
   const client = new Client({ name: options.client ?? 'test-client', version: '1.0.0' });
   await client.connect(transport);
-  t.after(() => client.close());
+  // Closed before the room's directory is removed: a server still running could write into it again.
+  room.dir.beforeCleanup(() => client.close());
   return client;
 }
 
@@ -74,7 +74,7 @@ async function mcpUser(room: TestRoom, known: readonly string[]): Promise<string
 
 test('the tool list is lean: seven tools, under 1,000 tokens in all', async (t) => {
   const room = await TestRoom.create(t, 'alice');
-  const client = await connect(t, room);
+  const client = await connect(room);
   const { tools } = await client.listTools();
   assert.deepEqual(
     tools.map((tool) => tool.name),
@@ -88,7 +88,7 @@ test('the tool list is lean: seven tools, under 1,000 tokens in all', async (t) 
 
 test('every tool works against the broker; errors carry the broker code', async (t) => {
   const room = await TestRoom.create(t, 'alice', 'bob');
-  const client = await connect(t, room, { client: 'Claude Code' });
+  const client = await connect(room, { client: 'Claude Code' });
   const me = await mcpUser(room, ['alice', 'bob']);
   assert.equal(me, `claude-code-${process.pid}`, 'named after the client and its process');
 
@@ -135,7 +135,7 @@ test('every tool works against the broker; errors carry the broker code', async 
 
 test('read returns what is new once; wait wakes on a foreign message and returns it', async (t) => {
   const room = await TestRoom.create(t, 'alice', 'bob');
-  const client = await connect(t, room);
+  const client = await connect(room);
   await mcpUser(room, ['alice', 'bob']);
   await ok(client, 'read'); // the replayed history
   assert.equal(await ok(client, 'read'), 'nothing new');
@@ -156,7 +156,7 @@ test('read returns what is new once; wait wakes on a foreign message and returns
 
 test('the room is a resource; subscribers are told when something new arrives', async (t) => {
   const room = await TestRoom.create(t, 'alice', 'bob');
-  const client = await connect(t, room);
+  const client = await connect(room);
   await mcpUser(room, ['alice', 'bob']);
   const uri = `room://${ROOM}`;
   const { resources } = await client.listResources();
@@ -176,13 +176,13 @@ test('the room is a resource; subscribers are told when something new arrives', 
 
 test('each client gets its own name, kept across a reconnect; a disconnect leaves the room', async (t) => {
   const room = await TestRoom.create(t, 'alice');
-  const one = await connect(t, room, { client: 'codex' });
+  const one = await connect(room, { client: 'codex' });
   const first = await mcpUser(room, ['alice']);
-  const two = await connect(t, room, { client: 'codex' });
+  const two = await connect(room, { client: 'codex' });
   const second = await mcpUser(room, ['alice', first]);
   assert.equal(first, `codex-${process.pid}`);
   assert.equal(second, `codex-${process.pid}-2`, 'the same client name and process: a suffix');
-  const other = await connect(t, room, { client: 'gemini-cli' });
+  const other = await connect(room, { client: 'gemini-cli' });
   assert.equal(await mcpUser(room, ['alice', first, second]), `gemini-cli-${process.pid}`);
   await ok(two, 'send', { text: 'from two' });
   await ok(other, 'send', { text: 'from other' });
@@ -197,7 +197,7 @@ test('each client gets its own name, kept across a reconnect; a disconnect leave
   await one.close();
   await room.waitOnline('alice', first, null, 'the first client left');
   assert.ok(room.history().some((e) => e.type === 'leave' && e.user === first));
-  await connect(t, room, { client: 'codex' });
+  await connect(room, { client: 'codex' });
   await room.waitOnline('alice', first, () => true, 'the same name back');
 });
 
@@ -215,7 +215,7 @@ test("room mcp takes the project's room from CLAUDE.md, and says so when there i
   );
   assert.equal(none.stdout, '');
   writeFileSync(join(project, 'CLAUDE.md'), `# p\n\n<!-- room:protocol room=${ROOM} (written by room init) -->\n`);
-  const client = await connect(t, room, { args: ['--name', 'helper'], cwd: project });
+  const client = await connect(room, { args: ['--name', 'helper'], cwd: project });
   await ok(client, 'send', { text: 'found it' });
   assert.equal(room.history().at(-1)!.user, 'helper');
   assert.equal((await room.dir.run(['mcp', '--room', ROOM, '--name', 'bad name'])).code, 2);
@@ -229,7 +229,7 @@ test('read and wait use the shared cursor: a restarted server neither repeats no
     assert.equal(result.code, 0, result.stderr);
     return result.stdout;
   };
-  const first = await connect(t, room, { args: agent });
+  const first = await connect(room, { args: agent });
   await room.waitOnline('alice', 'agent', () => true, 'the server joined');
   await room.sent('bob', 'one');
   assert.match(await readUntil(first, /bob: one$/), /bob: one$/);
@@ -237,7 +237,7 @@ test('read and wait use the shared cursor: a restarted server neither repeats no
   await room.waitOnline('alice', 'agent', null, 'the server left');
   await room.sent('bob', 'two');
 
-  const second = await connect(t, room, { args: agent });
+  const second = await connect(room, { args: agent });
   const read = await readUntil(second, /bob: two$/);
   assert.doesNotMatch(read, /bob: one/, 'not repeated');
   assert.doesNotMatch(await poll(), /"content":"(one|two)"/, 'what read gave, poll does not print');
