@@ -16,7 +16,7 @@
 // creates the room, must reach that server (else nats_unreachable, exit 3,
 // and no room); a later start that cannot reach it starts all the same,
 // serves reads from the history, refuses writes, and connects once it can.
-import { lstatSync } from 'node:fs';
+import { existsSync, lstatSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -272,6 +272,14 @@ async function main(): Promise<void> {
       return undefined;
     });
   }
+  // A first start that fails before it writes the state file (a NATS server without JetStream, a
+  // stream it may not create) leaves no room behind: the history and index files it created go
+  // too. A history file that was there before (`--chat`) is never removed.
+  let roomSaved = existing !== null;
+  const createdFiles = roomSaved ? [] : [state.chat, paths.index].filter((path) => !existsSync(path));
+  process.on('exit', () => {
+    if (!roomSaved) for (const path of createdFiles) removeFile(path);
+  });
   const durability = durabilityFrom(process.env);
   // ROOM_DEBUG_FSYNC=1 logs every fsync of the history (test/fault-history.test.ts checks `always` with it).
   const onSync = process.env.ROOM_DEBUG_FSYNC === '1' ? (seq: number) => log(`fsync through seq ${seq}`) : undefined;
@@ -294,6 +302,7 @@ async function main(): Promise<void> {
   const registry = new Registry(state, saveState);
   // Records the history path for poll, watch and restarts; clears a previous /exit's mark.
   if (existing === null || existing.stopped !== undefined) saveState({ ...state, stopped: undefined });
+  roomSaved = true;
 
   let app: FastifyInstance | undefined;
   let keeper: SocketKeeper | undefined;

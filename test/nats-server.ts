@@ -30,6 +30,8 @@ export interface NatsServerOptions {
   readonly cluster?: { readonly name: string; readonly port: number; readonly routes: readonly number[] };
   /** More arguments for nats-server (authorization flags, `-c <config>`). */
   readonly args?: readonly string[];
+  /** false: a server without JetStream (what a user who forgot `-js` runs). */
+  readonly jetstream?: boolean;
 }
 
 /** One `nats-server -js` on 127.0.0.1; `restart()` brings it back on the same port and storage. */
@@ -88,8 +90,8 @@ export class NatsServer {
   /** (Re)starts the server; resolves when it says it is ready. */
   async restart(): Promise<void> {
     if (this.#child !== null) throw new Error('nats-server is already running');
-    const args = ['-js', '-a', '127.0.0.1', '-p', String(this.port), '-sd', this.storeDir];
-    const { name, cluster, args: extra = [] } = this.#options;
+    const { name, cluster, args: extra = [], jetstream = true } = this.#options;
+    const args = [...(jetstream ? ['-js'] : []), '-a', '127.0.0.1', '-p', String(this.port), '-sd', this.storeDir];
     args.push(...extra);
     if (name !== undefined) args.push('--server_name', name);
     if (cluster !== undefined) {
