@@ -146,6 +146,10 @@ test('a broker started while NATS is down serves reads, refuses writes, and join
   assert.equal(polled.code, 0, polled.stderr);
   assert.ok(ndjson<Line>(polled.stdout).some((e) => e.content === 'before the outage'));
   assert.match(a.log(), /serving reads from the history, refusing writes/);
+  // It says the copy may be behind, and so does GET /health.
+  assert.match(polled.stderr, /cannot reach its NATS server: reading this machine's copy, which may be behind/);
+  const health = await http(a.socket, 'GET', '/health');
+  assert.equal(health.json<{ nats: string }>().nats, 'unreachable');
   // Writes are refused: a message, and a join (the users are shared state, kept in NATS).
   const refused = await a.send(alice, 'while away');
   assert.equal(refused.code, 3, refused.stderr);
@@ -155,6 +159,10 @@ test('a broker started while NATS is down serves reads, refuses writes, and join
   await nats.restart();
   const after = await sendUntilStored(a, alice, 'after the outage', 20_000);
   assert.ok(after !== null, 'writable once NATS is back');
+  assert.equal((await http(a.socket, 'GET', '/health')).json<{ nats: string }>().nats, 'connected');
+  const caughtUp = await a.poll(alice);
+  assert.equal(caughtUp.code, 0, caughtUp.stderr);
+  assert.equal(caughtUp.stderr, '', 'nothing to say once NATS is back');
   await assertSameHistories([a, b], [before, after]);
 });
 
