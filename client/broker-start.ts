@@ -267,6 +267,13 @@ export async function restartStopped(paths: RoomPaths, error: unknown): Promise<
  */
 export async function ensureMirror(paths: RoomPaths, warn: (line: string) => void): Promise<void> {
   if ((await probeSocket(paths.socket)) !== 'alive') {
+    // Stopped on purpose here (room stop, /exit): the room goes on on the other machines without this copy.
+    if (readRoomState(paths)?.stopped === 'exit') {
+      warn(
+        `room: the broker of shared room ${paths.room} was stopped (room stop or /exit): reading this machine's copy, which may be behind (room join or room ${paths.room} <name> starts it again)`,
+      );
+      return;
+    }
     try {
       await ensureBroker(paths);
     } catch (error) {

@@ -181,6 +181,11 @@ test("room stop stops this machine's broker only, and stops it while NATS is dow
   assert.match(notice!.content!, /shutting down the broker on .*; the room goes on on the other machines/);
   await waitUntil(() => a.history().some((l) => l.includes(notice!.id)), 10_000, 'A to have the notice');
   assert.ok(isAlive(a.brokerPid()), "A's broker goes on");
+  // Poll on B does not start it again (it was stopped on purpose), and says its copy may be behind.
+  const stale = await b.poll(bob);
+  assert.equal(stale.code, 0, stale.stderr);
+  assert.match(stale.stderr, /was stopped \(room stop or \/exit\): reading this machine's copy, which may be behind/);
+  assert.equal(b.dir.brokerPids().filter(isAlive).length, 0, "B's broker was not started again");
   assert.ok((await sendUntilStored(a, alice, 'still here', 10_000)) !== null, 'A is still writable');
   // With NATS down: writes are refused, but room stop still stops the broker (its notice only to the caller).
   await nats.stop('SIGKILL');
