@@ -12,6 +12,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Health } from '../shared/api.ts';
 import { isErrorCode, RoomError, roomError, receivedError } from '../shared/errors.ts';
 import { natsSetting } from '../shared/nats-url.ts';
 import type { RoomPaths } from '../shared/paths.ts';
@@ -19,6 +20,7 @@ import { lockHolder, tryLock, unlock } from '../shared/pid-lock.ts';
 import { readRoomState } from '../shared/room-state.ts';
 import { checkSocketPath, openForAppend, readFileSafe } from '../shared/safe-fs.ts';
 import { probeSocket } from '../shared/socket.ts';
+import { request } from './http.ts';
 
 // A broker reads its index file back (room-<id>.idx) and listens within a
 // fraction of a second; without one (the first start on a history written
@@ -264,12 +266,27 @@ export async function restartStopped(paths: RoomPaths, error: unknown): Promise<
  * start, the file is read as it is, with a line on stderr.
  */
 export async function ensureMirror(paths: RoomPaths, warn: (line: string) => void): Promise<void> {
-  if ((await probeSocket(paths.socket)) === 'alive') return;
-  try {
-    await ensureBroker(paths);
-  } catch (error) {
-    warn(
-      `the broker of shared room ${paths.room} could not start (${(error as Error).message}): reading this machine's copy as it is`,
-    );
+  if ((await probeSocket(paths.socket)) !== 'alive') {
+    // Stopped on purpose here (room stop, /exit): the room goes on on the other machines without this copy.
+    if (readRoomState(paths)?.stopped === 'exit') {
+      warn(
+        `room: the broker of shared room ${paths.room} was stopped (room stop or /exit): reading this machine's copy, which may be behind (room join or room ${paths.room} <name> starts it again)`,
+      );
+      return;
+    }
+    try {
+      await ensureBroker(paths);
+    } catch (error) {
+      warn(
+        `room: the broker of shared room ${paths.room} could not start (${(error as Error).message}): reading this machine's copy as it is`,
+      );
+      return;
+    }
   }
+  // A broker that cannot reach NATS (now, or since it started) has not caught up with the other machines.
+  const health = await request(paths.socket, { method: 'GET', path: '/health' }).catch(() => null);
+  if (health?.status === 200 && (JSON.parse(health.body) as Health).nats === 'unreachable')
+    warn(
+      `room: the broker of shared room ${paths.room} cannot reach its NATS server: reading this machine's copy, which may be behind (it catches up once NATS is back)`,
+    );
 }

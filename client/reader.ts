@@ -14,7 +14,7 @@ export interface Reader {
   readonly chat: string;
   readonly cursor: CursorFile;
   readonly canSee: (event: RoomEvent) => boolean;
-  /** A room shared through NATS: its history is a mirror its broker keeps current (client/broker-start.ts ensureMirror). */
+  /** A room shared through NATS: its history is a mirror its broker keeps current (client/broker-start.ts ensureMirror), unless stopped. */
   readonly shared: boolean;
   /** Re-reads the state file: throws invalid_token if the token was revoked since (a kick, /clear-tokens). */
   readonly checkToken: () => void;
@@ -35,7 +35,7 @@ export function openReader(dir: string, roomId: string, token: string): Reader {
     chat: state.chat,
     cursor: new CursorFile(paths, user),
     canSee: (event) => isVisibleTo(event, user, host),
-    shared: state.nats !== undefined && state.stopped !== 'exit',
+    shared: state.nats !== undefined,
     checkToken: () => {
       const now = readRoomState(paths);
       if (now !== null && userForToken(now, token) === user) return;

@@ -104,6 +104,11 @@ export class Broker implements CommandContext {
     return this.registry.host;
   }
 
+  /** Whether the room is shared between machines through NATS. */
+  get shared(): boolean {
+    return this.room.shared;
+  }
+
   /** The history's epoch (server/log/event-log.ts). */
   get epoch(): string {
     return this.room.log.epoch;

@@ -9,7 +9,8 @@
 // ADMIN_COMMANDS.
 import type { CloseReason, Inbound, Users } from '../shared/api.ts';
 import { COMMANDS, commandUsage, findCommand } from '../shared/commands.ts';
-import { roomError } from '../shared/errors.ts';
+import { hostname } from 'node:os';
+import { RoomError, roomError } from '../shared/errors.ts';
 import type { Notice, RoomEvent } from '../shared/events.ts';
 import type { Claims } from './claims.ts';
 import type { Presence } from './presence.ts';
@@ -22,6 +23,8 @@ import { andThen, type MaybePromise } from './maybe-async.ts';
 export interface CommandContext {
   readonly id: string;
   readonly host: string | null;
+  /** Whether the room is shared between machines through NATS (issue 16). */
+  readonly shared: boolean;
   readonly registry: Registry;
   readonly presence: Presence;
   /** The claim table (/claim, /release, /claims, leases). */
@@ -169,11 +172,32 @@ const ADMIN_COMMANDS: Record<string, Handler> = {
   },
   exit: (room, user, params) => {
     noArgs('exit', params);
+    if (room.shared) return exitShared(room, user);
     const event = room.system(`${user} is shutting down the room`);
     room.requestExit();
     return stored(event);
   },
 };
+
+/**
+ * /exit in a shared room stops this machine's broker only (the room goes on
+ * on the other machines), and its notice says so. It stops even while NATS
+ * cannot be reached: stopping a broker must not depend on the network. The
+ * notice then cannot be stored, and only the caller gets it (200).
+ */
+function exitShared(room: CommandContext, user: string): PostResult {
+  const content = `${user} is shutting down the broker on ${hostname()}; the room goes on on the other machines`;
+  let event: RoomEvent;
+  try {
+    event = room.system(content);
+  } catch (error) {
+    if (!(error instanceof RoomError && error.code === 'nats_unreachable')) throw error;
+    room.requestExit();
+    return { stored: false, notice: room.notice(`${content} (not announced in the room: ${error.message})`) };
+  }
+  room.requestExit();
+  return stored(event);
+}
 
 export function runCommand(
   room: CommandContext,

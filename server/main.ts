@@ -274,11 +274,17 @@ async function main(): Promise<void> {
       return undefined;
     });
   }
+  // A first start that fails before it writes the state file (a NATS server without JetStream, a
+  // stream it may not create) leaves no room behind: the history and index files it created go
+  // too. A history file that was there before (`--chat`) is never removed.
+  let roomSaved = existing !== null;
+  const createdFiles = roomSaved ? [] : [state.chat, paths.index].filter((path) => !existsSync(path));
+  process.on('exit', () => {
+    if (!roomSaved) for (const path of createdFiles) removeFile(path);
+  });
   const durability = durabilityFrom(process.env);
   // ROOM_DEBUG_FSYNC=1 logs every fsync of the history (test/fault-history.test.ts checks `always` with it).
   const onSync = process.env.ROOM_DEBUG_FSYNC === '1' ? (seq: number) => log(`fsync through seq ${seq}`) : undefined;
-  // A first start that NATS refuses (no JetStream, say) removes the history files it made: no room is left behind.
-  const madeHere = [state.chat, paths.index].filter((path) => existing === null && !existsSync(path));
   const { log: history, report } = FileLog.open(state.chat, { durability, onSync, indexPath: paths.index });
   log(
     `history ${state.chat}: ${report.events} events (${report.fromIndexFile} from the index file)${report.skipped > 0 ? `, ${report.skipped} bad lines skipped` : ''}${report.tornTail ? ' (torn last line ignored)' : ''}; epoch ${history.epoch}; fsync ${describeDurability(durability)}`,
@@ -295,8 +301,7 @@ async function main(): Promise<void> {
         });
   if (stream !== undefined && nats !== undefined)
     await stream.attach(nats).catch((error: unknown) => {
-      history.close();
-      for (const path of madeHere) removeFile(path);
+      history.close(); // its files go at exit (createdFiles, above)
       throw error;
     });
   // The registry writes the users and host; the room's NATS setting is kept here (it never changes).
@@ -309,6 +314,7 @@ async function main(): Promise<void> {
   const registry = new Registry(state, saveState);
   // Records the history path for poll, watch and restarts; clears a previous /exit's mark.
   if (existing === null || existing.stopped !== undefined) saveState({ ...state, stopped: undefined });
+  roomSaved = true;
 
   let app: FastifyInstance | undefined;
   let keeper: SocketKeeper | undefined;

@@ -215,9 +215,15 @@ export class Presence {
     this.onChange?.();
   }
 
-  /** Notes a one-shot request by `user`. */
+  /**
+   * Notes a one-shot request by `user`. A user seen here for the first time is
+   * a change (a shared room's other machines list them at once); later
+   * requests only move the time, which the periodic refresh carries.
+   */
   touch(user: string, now: Date): void {
+    const known = this.#lastActive.has(user);
     this.#lastActive.set(user, now);
+    if (!known) this.onChange?.();
   }
 
   /** Drops everything known about a user (on /kick). */

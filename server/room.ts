@@ -108,6 +108,17 @@ export class Room {
     return this.#sequencer !== undefined;
   }
 
+  /** A shared room: whether its stream takes writes now (NATS reachable); undefined for a room on this machine only. */
+  get sharedWritable(): boolean | undefined {
+    if (this.#sequencer === undefined) return undefined;
+    try {
+      this.#sequencer.checkWritable();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   /**
    * Stamps, appends, then publishes an event, at once (after what was
    * submitted before it). Throws (and publishes nothing) if the append fails.

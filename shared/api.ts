@@ -124,6 +124,12 @@ export const Health = {
       type: 'string',
       description: "names the room's history; it changes when the history file is replaced or recreated",
     },
+    nats: {
+      type: 'string',
+      enum: ['connected', 'unreachable'],
+      description:
+        "a room shared through NATS only: whether this broker reaches its NATS server now (while unreachable, writes are refused and this machine's history may be behind)",
+    },
   },
 } as const;
 

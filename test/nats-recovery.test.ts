@@ -146,6 +146,10 @@ test('a broker started while NATS is down serves reads, refuses writes, and join
   assert.equal(polled.code, 0, polled.stderr);
   assert.ok(ndjson<Line>(polled.stdout).some((e) => e.content === 'before the outage'));
   assert.match(a.log(), /serving reads from the history, refusing writes/);
+  // It says the copy may be behind, and so does GET /health.
+  assert.match(polled.stderr, /cannot reach its NATS server: reading this machine's copy, which may be behind/);
+  const health = await http(a.socket, 'GET', '/health');
+  assert.equal(health.json<{ nats: string }>().nats, 'unreachable');
   // Writes are refused: a message, and a join (the users are shared state, kept in NATS).
   const refused = await a.send(alice, 'while away');
   assert.equal(refused.code, 3, refused.stderr);
@@ -155,7 +159,44 @@ test('a broker started while NATS is down serves reads, refuses writes, and join
   await nats.restart();
   const after = await sendUntilStored(a, alice, 'after the outage', 20_000);
   assert.ok(after !== null, 'writable once NATS is back');
+  assert.equal((await http(a.socket, 'GET', '/health')).json<{ nats: string }>().nats, 'connected');
+  const caughtUp = await a.poll(alice);
+  assert.equal(caughtUp.code, 0, caughtUp.stderr);
+  assert.equal(caughtUp.stderr, '', 'nothing to say once NATS is back');
   await assertSameHistories([a, b], [before, after]);
+});
+
+test("room stop stops this machine's broker only, and stops it while NATS is down", async (t) => {
+  const nats = await NatsServer.start(t);
+  const a = new Machine(t, 'halt', nats.url);
+  const b = new Machine(t, 'halt', nats.url);
+  const alice = await a.join('alice');
+  const bob = await b.join('bob');
+  // With NATS up: B's broker stops, A's goes on, and the notice in the room says which one stopped.
+  const bBroker = b.brokerPid();
+  const stopped = await b.dir.run(['stop', 'halt'], { env: { ROOM_TOKEN: bob } });
+  assert.equal(stopped.code, 0, stopped.stderr);
+  await waitUntil(() => !isAlive(bBroker), 10_000, "B's broker to exit");
+  const [notice] = ndjson<Line>(stopped.stdout);
+  assert.match(notice!.content!, /shutting down the broker on .*; the room goes on on the other machines/);
+  await waitUntil(() => a.history().some((l) => l.includes(notice!.id)), 10_000, 'A to have the notice');
+  assert.ok(isAlive(a.brokerPid()), "A's broker goes on");
+  // Poll on B does not start it again (it was stopped on purpose), and says its copy may be behind.
+  const stale = await b.poll(bob);
+  assert.equal(stale.code, 0, stale.stderr);
+  assert.match(stale.stderr, /was stopped \(room stop or \/exit\): reading this machine's copy, which may be behind/);
+  assert.equal(b.dir.brokerPids().filter(isAlive).length, 0, "B's broker was not started again");
+  assert.ok((await sendUntilStored(a, alice, 'still here', 10_000)) !== null, 'A is still writable');
+  // With NATS down: writes are refused, but room stop still stops the broker (its notice only to the caller).
+  await nats.stop('SIGKILL');
+  await waitUntil(async () => (await a.send(alice, 'refused')).code === 3, 10_000, 'a send refused with exit 3');
+  const aBroker = a.brokerPid();
+  const halted = await a.dir.run(['stop', 'halt']);
+  assert.equal(halted.code, 0, halted.stderr);
+  await waitUntil(() => !isAlive(aBroker), 10_000, "A's broker to exit");
+  const [unstored] = ndjson<Line & { seq?: number }>(halted.stdout);
+  assert.equal(unstored!.seq, undefined, 'the notice was not stored');
+  assert.match(unstored!.content!, /not announced in the room: the NATS server of this room .* cannot be reached/);
 });
 
 test('a three-node cluster with one node killed keeps the room writable (replicas 3)', async (t) => {

@@ -4,7 +4,7 @@
 // order with the same seqs; each side's history is the same file; DMs keep
 // their rule; /clear clears both; bad settings change nothing.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
@@ -209,6 +209,15 @@ test('bad NATS settings are refused before anything is created', async (t) => {
   const other = await m.dir.run(['join', 'kept', 'bob', '--nats', `nats://127.0.0.1:${port}`]);
   assert.equal(other.code, 2, other.stderr);
   assert.match(other.stderr, /is shared through/);
+});
+
+test('a first start on a NATS server without JetStream fails (exit 3) and leaves no file behind', async (t) => {
+  const nats = await NatsServer.start(t, { jetstream: false });
+  const dir = RoomDir.create(t);
+  const result = await dir.run(['join', 'r', 'alice', '--nats', nats.url]);
+  assert.equal(result.code, 3, result.stderr);
+  assert.match(result.stderr, /has no JetStream: .*\(run nats-server -js\)/);
+  assert.deepEqual(readdirSync(dir.path), [], 'no history, index or other file of the room is left');
 });
 
 test('a history ahead of its stream (the stream was deleted) is refused at start, not mixed', async (t) => {

@@ -127,10 +127,24 @@ export class NatsServer {
     });
   }
 
-  /** Resolves once the running server has logged `text` (since it last started). */
-  logged(text: string): Promise<void> {
+  /**
+   * Resolves once the running server has logged `text` (since it last started);
+   * rejects with what it logged after `timeoutMs`, so a server that never gets
+   * there fails the test instead of hanging it.
+   */
+  logged(text: string, timeoutMs = 60_000): Promise<void> {
     if (this.#log.slice(this.#runStart).includes(text)) return Promise.resolve();
-    return new Promise((resolve) => this.#waiters.push({ text, resolve }));
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#waiters = this.#waiters.filter((waiter) => waiter.resolve !== done);
+        reject(new Error(`nats-server did not log "${text}" within ${timeoutMs} ms:\n${this.#log}`));
+      }, timeoutMs);
+      const done = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      this.#waiters.push({ text, resolve: done });
+    });
   }
 
   /** Freezes the running server (SIGSTOP): its connections stay open and nothing is answered. */

@@ -24,9 +24,9 @@ class Machine {
   readonly dir: RoomDir;
   readonly #env: NodeJS.ProcessEnv;
 
-  constructor(t: TestContext, server: NatsServer) {
+  constructor(t: TestContext, server: NatsServer, env: NodeJS.ProcessEnv = {}) {
     this.dir = RoomDir.create(t);
-    this.#env = { ROOM_NATS_URL: server.url, ROOM_NATS_PRESENCE_TTL_MS: '1000' };
+    this.#env = { ROOM_NATS_URL: server.url, ROOM_NATS_PRESENCE_TTL_MS: '1000', ...env };
   }
 
   get socket(): string {
@@ -190,6 +190,21 @@ test("presence: /who and GET /users list both machines' users and statuses; a ma
   process.kill(brokerB!, 'SIGKILL');
   await waitUntil(async () => online(await a.users(alice)).join() === 'alice:', 5000, 'bob to leave a within the TTL');
   await stopProcess(brokerB!);
+});
+
+test('a user of one-shot commands on one machine is listed on the other at once, not at the next refresh', async (t) => {
+  const server = await NatsServer.start(t);
+  // A long TTL: the periodic refresh (every third of it) does not come within the test.
+  const env = { ROOM_NATS_PRESENCE_TTL_MS: '600000' };
+  const a = new Machine(t, server, env);
+  const b = new Machine(t, server, env);
+  const alice = await a.join('alice');
+  const bob = await b.join('bob');
+  assert.equal((await b.send(bob, 'hello from b')).code, 0);
+  const recent = async () => (await a.users(alice)).recent.map((u) => u.user);
+  await waitUntil(async () => (await recent()).includes('bob'), 5000, 'bob in the recent users of machine a');
+  const who = await a.send(alice, '/who');
+  assert.match(who.stdout, /recently active — .*bob/);
 });
 
 test('with NATS down, changes are refused (exit 3, nats_unreachable) and nothing changes; reads still answer', async (t) => {

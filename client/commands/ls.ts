@@ -1,5 +1,6 @@
 // `room ls`: the rooms under the room directory, running or not, from their
-// state files: who is in each, who is host, and when its history last moved.
+// state files: who is in each, who is host, and when its history last moved;
+// a room shared between machines (issue 16) also shows its NATS server(s).
 // Files of another Unix user (in a shared /tmp) are not this user's rooms and
 // are left out; a room whose state cannot be read is listed with the reason.
 import { closeSync, fstatSync, lstatSync, readdirSync, readSync } from 'node:fs';
@@ -17,12 +18,14 @@ const USAGE = `Usage: room ls [--json]
 
 Lists the rooms in the room directory ($ROOM_DIR, default /tmp), running or
 not: whether a broker answers, the host and the other users (kicked ones
-marked), and the time of the last event in the history. Needs no token and
-starts nothing.
+marked), the time of the last event in this machine's history and, for a room
+shared between machines, the NATS server(s) it is shared through (the state is
+this machine's broker's). Needs no token and starts nothing.
 
 Options:
       --json  one JSON object per room (NDJSON): {"room","running","host","users",
-              "kicked","last_activity" (ISO 8601 or null),"history"}, or {"room","error"}`;
+              "kicked","last_activity" (ISO 8601 or null),"history", and "nats" for a
+              shared room}, or {"room","error"}`;
 
 const STATE_FILE = /^room-(.+)\.state$/;
 const PROBE_MS = 300;
@@ -37,6 +40,8 @@ interface Listing {
   readonly kicked: string[];
   readonly last_activity: string | null;
   readonly history: string;
+  /** A shared room's NATS server(s); absent for a room on this machine only. */
+  readonly nats?: string;
 }
 
 /** The `ts` of the last complete, valid event line in the file, or null. */
@@ -100,11 +105,12 @@ async function describe(dir: string, room: string): Promise<Listing | { room: st
     kicked: names.filter((name) => state.users[name]!.kicked),
     last_activity: last,
     history: state.chat,
+    ...(state.nats === undefined ? {} : { nats: state.nats }),
   };
 }
 
-function textRow(entry: Listing | { room: string; error: string }): string[] {
-  if ('error' in entry) return [entry.room, 'unreadable', entry.error, ''];
+function textRow(entry: Listing | { room: string; error: string }, shared: boolean): string[] {
+  if ('error' in entry) return [entry.room, 'unreadable', entry.error, '', ...(shared ? [''] : [])];
   const users = [
     ...entry.users.map((u) => (u === entry.host ? `${u} (host)` : u)),
     ...entry.kicked.map((u) => `${u} (kicked)`),
@@ -114,6 +120,7 @@ function textRow(entry: Listing | { room: string; error: string }): string[] {
     entry.running ? 'running' : 'stopped',
     users.join(', ') || '-',
     entry.last_activity === null ? '-' : localTime(entry.last_activity),
+    ...(shared ? [entry.nats ?? '-'] : []),
   ];
 }
 
@@ -141,7 +148,10 @@ const ls: Command = {
       cli.err(`room: no rooms in ${cli.dir} (start one with: room <room-id> <username>)`);
       return EXIT.ok;
     }
-    const rows = [['ROOM', 'STATE', 'USERS', 'LAST ACTIVITY'], ...entries.map(textRow)];
+    // The SHARED THROUGH column shows only when a room is shared: a machine without NATS sees no change.
+    const shared = entries.some((entry) => 'nats' in entry);
+    const header = ['ROOM', 'STATE', 'USERS', 'LAST ACTIVITY', ...(shared ? ['SHARED THROUGH'] : [])];
+    const rows = [header, ...entries.map((entry) => textRow(entry, shared))];
     const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
     for (const row of rows)
       cli.out(

@@ -13,12 +13,17 @@ export function statusRoutes(room: Broker, version: string) {
           tags: ['status'],
           summary: 'Is the broker up? (no auth)',
           description:
-            "Answers as long as the broker runs, with the room's id and the broker's version. Needs no token.",
+            "Answers as long as the broker runs, with the room's id and the broker's version, and for a room shared through NATS whether this broker reaches its NATS server now. Needs no token.",
           security: [],
           response: { 200: { $ref: 'Health#' }, ...errorResponses(503) },
         },
       },
-      () => ({ ok: true, room: room.id, version, epoch: room.epoch }),
+      () => {
+        const writable = room.room.sharedWritable;
+        const nats =
+          writable === undefined ? {} : { nats: writable ? ('connected' as const) : ('unreachable' as const) };
+        return { ok: true as const, room: room.id, version, epoch: room.epoch, ...nats };
+      },
     );
 
     app.get(
