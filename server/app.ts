@@ -36,9 +36,11 @@ const SHARED_SCHEMAS = [
   api.StreamClose,
   api.StreamClear,
   api.StreamEpoch,
+  api.StreamNats,
   api.EventFrame,
   api.CloseFrame,
   api.ClearFrame,
+  api.NatsFrame,
   api.StreamFrame,
 ];
 

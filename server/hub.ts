@@ -16,7 +16,7 @@
 // A pump also yields to the event loop after PUMP_TURN_BATCHES batches, so
 // a long replay to a fast reader does not hold up everyone else.
 import type { ServerResponse } from 'node:http';
-import type { CloseReason } from '../shared/api.ts';
+import type { CloseReason, NatsState } from '../shared/api.ts';
 import type { RoomEvent } from '../shared/events.ts';
 import type { EventLog } from './log/event-log.ts';
 
@@ -63,6 +63,8 @@ export const frame = (seq: number, line: string): string => `id: ${seq}\ndata: $
 /** Tells a client the history it holds was emptied (shared/api.ts StreamClear). */
 const CLEAR_FRAME = 'event: clear\ndata: {}\n\n';
 const epochFrame = (epoch: string): string => `event: epoch\ndata: ${JSON.stringify({ epoch })}\n\n`;
+/** Whether a shared room's broker reaches its NATS server (shared/api.ts StreamNats). */
+const natsFrame = (state: NatsState): string => `event: nats\ndata: ${JSON.stringify({ state })}\n\n`;
 
 const CRLF = Buffer.from('\r\n');
 
@@ -104,6 +106,8 @@ function parseLine(line: string): RoomEvent | null {
 
 export class Hub {
   readonly #subs = new Set<Subscriber>();
+  /** A shared room: whether its broker reaches NATS now (told to every stream); undefined on one machine. */
+  #nats: NatsState | undefined;
   /** Long-polls (GET /messages?wait=) waiting for the next event. */
   readonly #waiters = new Set<() => void>();
   readonly #options: HubOptions;
@@ -133,7 +137,8 @@ export class Hub {
       connection: 'keep-alive',
       'x-accel-buffering': 'no',
     });
-    res.write(`retry: 1000\n: connected\n\n${epochFrame(from.epoch)}${from.cleared ? CLEAR_FRAME : ''}`);
+    const nats = this.#nats === undefined ? '' : natsFrame(this.#nats);
+    res.write(`retry: 1000\n: connected\n\n${epochFrame(from.epoch)}${nats}${from.cleared ? CLEAR_FRAME : ''}`);
     res.on('close', () => this.#closed(sub));
     res.on('error', () => res.destroy());
     this.#pump(sub, true);
@@ -182,6 +187,19 @@ export class Hub {
         writeLive(sub.res, body, chunkOf(body));
       }
       if (sub.res.writableLength > maxBuffer) this.#drop(sub);
+    }
+  }
+
+  /**
+   * A shared room's broker reached or lost its NATS server: every open stream
+   * is told, and every stream opened from now on is told first. Never set in a
+   * room on one machine (its streams carry no `nats` frame).
+   */
+  setNats(state: NatsState): void {
+    if (state === this.#nats) return;
+    this.#nats = state;
+    for (const sub of this.#subs) {
+      if (!sub.closed) sub.res.write(natsFrame(state));
     }
   }
 

@@ -22,7 +22,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { FastifyInstance } from 'fastify';
-import type { CloseReason } from '../shared/api.ts';
+import type { CloseReason, NatsState } from '../shared/api.ts';
 import type { RoomEvent } from '../shared/events.ts';
 import { RoomError, roomError } from '../shared/errors.ts';
 import { roomDirFrom, roomPaths, type RoomPaths } from '../shared/paths.ts';
@@ -337,10 +337,12 @@ async function main(): Promise<void> {
     // Until the state is attached to NATS, a change to it (join, kick, claim) is refused:
     // made here alone it would hold on this machine only.
     natsCode.refuseSharedChanges(room);
+    room.hub.setNats('unreachable'); // until the stream starts (EventStream.start says connected)
     const sink = {
       fanOut: (events: readonly RoomEvent[], lines: readonly string[]) => room.hub.publish(events, lines),
       cleared: () => room.hub.cleared(),
       checkLog: () => room.room.checkLog(),
+      reach: (state: NatsState) => room.hub.setNats(state),
     };
     const share = async (nc: NatsConnection, attached: boolean) => {
       if (!attached) await stream.attach(nc);

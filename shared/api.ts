@@ -225,6 +225,25 @@ export const StreamClear = {
 } as const;
 
 /**
+ * `event: nats`: in a room shared between machines (through NATS), whether
+ * this machine's broker reaches the room's NATS server. Sent first on every
+ * stream of a shared room and whenever it changes; never in a room on one
+ * machine. While `unreachable`, writes are refused (`nats_unreachable`) and
+ * the stream carries only this machine's copy of the room.
+ */
+export const StreamNats = {
+  $id: 'StreamNats',
+  type: 'object',
+  additionalProperties: false,
+  required: ['state'],
+  properties: { state: { type: 'string', enum: ['connected', 'unreachable'] } },
+  description:
+    'the payload of `event: nats` (rooms shared between machines only): `unreachable` while this broker cannot reach ' +
+    "the room's NATS server (writes are refused with nats_unreachable; the stream goes on from this machine's copy), " +
+    '`connected` once it can again (what was stored elsewhere meanwhile follows as ordinary events)',
+} as const;
+
+/**
  * One SSE message of `GET /events`, for the OpenAPI document only (the
  * stream is written by the broker, not validated): `event` is the SSE
  * `event:` field (absent on the wire for `message`), `id` the `id:` field,
@@ -238,7 +257,7 @@ export const StreamFrame = {
   type: 'object',
   required: ['event'],
   discriminator: { propertyName: 'event' },
-  oneOf: [{ $ref: 'EventFrame#' }, { $ref: 'CloseFrame#' }, { $ref: 'ClearFrame#' }],
+  oneOf: [{ $ref: 'EventFrame#' }, { $ref: 'CloseFrame#' }, { $ref: 'ClearFrame#' }, { $ref: 'NatsFrame#' }],
 } as const;
 
 export const EventFrame = {
@@ -269,6 +288,14 @@ export const ClearFrame = {
   properties: { event: { const: 'clear' }, data: { $ref: 'StreamClear#' } },
 } as const;
 
+export const NatsFrame = {
+  $id: 'NatsFrame',
+  description: "`event: nats`: whether this broker reaches a shared room's NATS server; see StreamNats",
+  type: 'object',
+  required: ['event', 'data'],
+  properties: { event: { const: 'nats' }, data: { $ref: 'StreamNats#' } },
+} as const;
+
 /**
  * The payload of `event: epoch`, a stream's first frame: the epoch its seqs
  * belong to. A client resuming sends it back (`GET /events?epoch=`); a seq
@@ -295,4 +322,6 @@ export type Health = FromSchema<typeof Health>;
 export type Users = FromSchema<typeof Users>;
 export type StreamClose = FromSchema<typeof StreamClose>;
 export type StreamEpoch = FromSchema<typeof StreamEpoch>;
+export type StreamNats = FromSchema<typeof StreamNats>;
+export type NatsState = StreamNats['state'];
 export type CloseReason = StreamClose['reason'];

@@ -37,7 +37,7 @@ test('every discriminator maps its wire values to its schemas', () => {
   const expected: Record<string, string[]> = {
     Event: ['join', 'leave', 'message', 'reply', 'command', 'system', 'dm'],
     Inbound: ['message', 'reply', 'command', 'dm'],
-    StreamFrame: ['message', 'close', 'clear'],
+    StreamFrame: ['message', 'close', 'clear', 'nats'],
   };
   for (const [name, values] of Object.entries(expected)) {
     const mapping = schemas[name]?.discriminator?.mapping;
@@ -68,7 +68,7 @@ test('every operation has an operationId, a declared tag and a description; /hea
   assert.equal(
     stream,
     '#/components/schemas/StreamFrame',
-    'the stream is typed by its frames, close and clear included',
+    'the stream is typed by its frames, close, clear and nats included',
   );
 });
 
@@ -119,8 +119,10 @@ export function describe(event: Event): string {
   }
 }
 
-export function onFrame(frame: Frame): 'keep' | 'drop-history' | 'close' | 'reconnect-later' {
+export function onFrame(frame: Frame): 'keep' | 'drop-history' | 'close' | 'reconnect-later' | 'read-only' {
   switch (frame.event) {
+    case 'nats':
+      return frame.data.state === 'unreachable' ? 'read-only' : 'keep';
     case 'message':
       return describe(frame.data) === '' ? 'keep' : 'keep';
     case 'clear':

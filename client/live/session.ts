@@ -14,7 +14,7 @@
 //   crash); after a shutdown the session only waits for someone to start it
 //   again (whoever stopped it on purpose decides whether it comes back).
 import { createParser } from 'eventsource-parser';
-import type { CloseReason, StreamClose, StreamEpoch } from '../../shared/api.ts';
+import type { CloseReason, NatsState, StreamClose, StreamEpoch, StreamNats } from '../../shared/api.ts';
 import { RoomError } from '../../shared/errors.ts';
 import type { RoomEvent } from '../../shared/events.ts';
 import type { RoomPaths } from '../../shared/paths.ts';
@@ -43,6 +43,8 @@ export interface LiveSessionOptions {
   readonly onState?: (state: ConnectionState) => void;
   /** The host emptied the history (`event: clear`): drop what is shown of it; its notice follows. */
   readonly onClear?: () => void;
+  /** A shared room's broker reached or lost its NATS server (`event: nats`; never in a room on one machine). */
+  readonly onNats?: (state: NatsState) => void;
   /** Something odd but survivable (an invalid payload skipped, a replaced history). */
   readonly onWarning?: (message: string) => void;
   /**
@@ -231,6 +233,11 @@ export class LiveSession {
               `the history of room ${this.#options.paths.room} was replaced (we had seq ${this.lastSeq}): starting over`,
             );
           this.#epoch = epoch;
+          return;
+        }
+        if (message.event === 'nats') {
+          const { state } = JSON.parse(message.data) as StreamNats;
+          if (state === 'connected' || state === 'unreachable') this.#options.onNats?.(state);
           return;
         }
         if (message.event === 'clear') {

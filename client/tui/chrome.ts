@@ -16,6 +16,8 @@ const CONNECTION: Record<State['connection'], Segment> = {
   reconnecting: seg('◌ reconnecting…', { color: 'yellow', bold: true }),
   ended: seg('✕ disconnected', { color: 'red' }),
 };
+/** A live session whose broker lost the room's NATS server (a room shared between machines). */
+const NATS_UNREACHABLE = seg('◌ NATS unreachable', { color: 'yellow', bold: true });
 
 /**
  * Who the title lists, in order: the host and you first (they are never the
@@ -81,7 +83,8 @@ export function titleLine(state: State, width: number): Line {
     seg(` ${state.room} `, { bold: true, inverse: true }),
     seg(`${state.listening > 0 ? `  ${state.listening} listening ·` : ''}  ${online.length} online`, DIM),
   ];
-  const right = CONNECTION[state.connection];
+  const right =
+    state.connection === 'live' && state.nats === 'unreachable' ? NATS_UNREACHABLE : CONNECTION[state.connection];
   const room = width - lineWidth(left) - widthOf(right.text) - 2;
   const withClaims = userSegments(state, online, room, true);
   const { users } = withClaims.shown < online.length ? userSegments(state, online, room, false) : withClaims;
@@ -145,7 +148,7 @@ export function inputCursor(lay: Layout): { x: number; y: number } {
 /** The bordered box, titled with the username; the cursor is drawn inverse. */
 export function inputLines(state: State, lay: Layout, width: number): Line[] {
   const inner = inputColumns(width);
-  const border: Style = state.connection === 'live' ? DIM : { color: 'yellow' };
+  const border: Style = state.connection === 'live' && state.nats !== 'unreachable' ? DIM : { color: 'yellow' };
   const title = truncate(state.me, Math.max(1, width - 8));
   const marker = markerSegment(state);
   const tail =

@@ -3,7 +3,7 @@
 // however fast they arrive; a lone event after FIRST_FLUSH_MS), who is online is refreshed after joins,
 // leaves and system events (and every USERS_REFRESH_MS, for listeners), and
 // what the user types is sent.
-import type { Inbound } from '../../shared/api.ts';
+import type { Inbound, NatsState } from '../../shared/api.ts';
 import { RoomError } from '../../shared/errors.ts';
 import type { RoomEvent } from '../../shared/events.ts';
 import { parseInput } from '../../shared/input.ts';
@@ -96,6 +96,7 @@ export class RoomLink {
         this.#flush();
         options.store.dispatch({ type: 'local', text: message, tone: 'warn' });
       },
+      onNats: (state) => this.#nats(state),
     });
   }
 
@@ -165,6 +166,22 @@ export class RoomLink {
       this.#wasLost = false;
       this.refreshUsers();
     }
+  }
+
+  /** A shared room's broker lost or regained its NATS server: the title says so, and a line in the log. */
+  #nats(state: NatsState): void {
+    const { store } = this.#options;
+    this.#flush();
+    const before = store.getState().nats;
+    store.dispatch({ type: 'nats', state });
+    if (state === 'unreachable')
+      store.dispatch({
+        type: 'local',
+        text: "the broker lost the room's NATS server: sending waits until it is back; this machine's copy only",
+        tone: 'warn',
+      });
+    else if (before === 'unreachable')
+      store.dispatch({ type: 'local', text: "the room's NATS server is back: caught up", tone: 'info' });
   }
 
   /** Asks the broker who is online and the open claims, shortly (several changes in a row cost one request each). */
@@ -288,7 +305,9 @@ export class RoomLink {
       return null;
     } catch (error) {
       if (error instanceof RoomError && SESSION_OVER.has(error.code)) return OVER;
-      return { message: describe(error), away: isUnreachable(error) };
+      // Away: the broker, or a shared room's NATS server; the error goes once it is back.
+      const natsAway = error instanceof RoomError && error.code === 'nats_unreachable';
+      return { message: describe(error), away: isUnreachable(error) || natsAway };
     }
   }
 }

@@ -5,7 +5,7 @@
 // Scrolling: `scroll` counts lines above the bottom (0 follows new events).
 // While it is above 0, entries arriving below add their lines to it, so the
 // lines on screen stay where they are; `unread` counts them for the marker.
-import type { Users } from '../../shared/api.ts';
+import type { NatsState, Users } from '../../shared/api.ts';
 import type { Claim } from '../../shared/claims.ts';
 import { BROKER_USER } from '../../shared/names.ts';
 import type { Notice, RoomEvent } from '../../shared/events.ts';
@@ -43,6 +43,8 @@ export interface State {
   /** Names the host kicked (offered by /reauth, not by /kick). */
   readonly kicked: readonly string[];
   readonly connection: Connection;
+  /** A room shared between machines: whether its broker reaches the NATS server (absent on one machine). */
+  readonly nats?: NatsState;
   readonly scroll: number;
   readonly unread: number;
   readonly input: Input;
@@ -88,6 +90,7 @@ export type Action =
   /** Everyone who ever joined the room, and who of them is kicked (from the room's state file). */
   | { readonly type: 'roster'; readonly names: readonly string[]; readonly kicked: readonly string[] }
   | { readonly type: 'connection'; readonly connection: Connection }
+  | { readonly type: 'nats'; readonly state: NatsState }
   | { readonly type: 'scroll'; readonly by: number }
   | { readonly type: 'bottom' }
   | { readonly type: 'resize'; readonly columns: number; readonly rows: number }
@@ -379,6 +382,13 @@ export function reduce(state: State, action: Action): State {
       return over
         ? { ...state, connection: action.connection, error: null, errorWhileAway: false }
         : { ...state, connection: action.connection };
+    }
+    case 'nats': {
+      // NATS back: "not sent: … cannot be reached" is over (the text is still in the input).
+      const over = action.state === 'connected' && state.errorWhileAway === true;
+      return over
+        ? { ...state, nats: action.state, error: null, errorWhileAway: false }
+        : { ...state, nats: action.state };
     }
     case 'scroll':
       return scrollTo(state, state.scroll + action.by);

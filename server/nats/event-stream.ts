@@ -53,6 +53,7 @@ import {
 } from '@nats-io/jetstream';
 import { headers, type NatsConnection, TimeoutError } from '@nats-io/transport-node';
 import { type RoomError, roomError } from '../../shared/errors.ts';
+import type { NatsState } from '../../shared/api.ts';
 import type { RoomEvent } from '../../shared/events.ts';
 import { isRoomEvent } from '../../shared/validate.ts';
 import type { EventLog } from '../log/event-log.ts';
@@ -85,6 +86,8 @@ export interface StreamSink {
   readonly cleared: () => void;
   /** Checks the mirror's file before an append (Room.checkLog). */
   readonly checkLog: () => void;
+  /** Whether the NATS server is reached: `connected` at start and on every reconnection, `unreachable` when lost. */
+  readonly reach: (state: NatsState) => void;
 }
 
 export interface EventStreamOptions {
@@ -205,6 +208,7 @@ export class EventStream implements Sequencer {
     const link = this.#link!;
     this.#sink = sink;
     void this.#watchConnection(link.nc);
+    sink.reach('connected');
     const last = (
       await link.jsm.streams.info(this.#stream).catch((error: unknown) => {
         throw this.#unreachable(error);
@@ -267,8 +271,10 @@ export class EventStream implements Sequencer {
       if (status.type === 'disconnect') {
         this.#connected = false;
         this.#options.say(`NATS connection lost (${this.#options.url}): writes are refused until it is back`);
+        this.#sink?.reach('unreachable');
       } else if (status.type === 'reconnect') {
         this.#connected = true;
+        this.#sink?.reach('connected');
         this.#restartedAt = 0;
         this.#restartReader(`NATS connection back (${status.server})`);
       }

@@ -24,6 +24,8 @@ export function eventRoutes(room: Broker) {
             'and so does a stream resumed from before it: drop what you hold of the old history. ' +
             'Every stream starts with `event: epoch` (a StreamEpoch payload) naming the history its seqs belong to; a resume from another epoch ' +
             '(given as `epoch`), or with a Last-Event-ID past the end of the history, gets `event: clear` and the whole visible history. ' +
+            'In a room shared between machines, `event: nats` (StreamNats) comes first and whenever this broker loses or regains ' +
+            "the room's NATS server: while `unreachable`, writes are refused (nats_unreachable). " +
             '`HEAD /events` checks the token and answers the headers without opening a session.',
           security: bearer,
           querystring: {
