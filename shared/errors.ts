@@ -123,7 +123,7 @@ export const ERRORS = {
       nats_no_host: 'not a NATS server URL: {server} (no host)',
       nats_url_path: 'not a NATS server URL: {server} (a NATS URL has no path or query)',
       nats_url_credentials:
-        "the NATS URL {host} carries credentials: they would be written to the room's state file; put them in a NATS context (NATS_CONTEXT) or a credentials file (NATS_CREDS) instead",
+        "the NATS URL {url} carries credentials: they would be written to the room's state file; put them in a NATS context (NATS_CONTEXT) or a credentials file (NATS_CREDS) instead",
       nats_file: 'cannot read {what} {path}: {detail}',
       nats_context_name: 'NATS context name {name} is not a plain name',
       nats_context_read: 'cannot read the NATS context {name} ({path}): {detail}',

@@ -12,14 +12,14 @@ import { roomError } from './errors.ts';
 
 const SCHEMES = new Set(['nats:', 'tls:']);
 
-/** The servers named by a `--nats` value, each checked; throws a usage error naming what is wrong. */
+/** The servers named by a `--nats` value, each checked, each once; throws a usage error naming what is wrong. */
 export function natsServers(value: string): string[] {
   const servers = value
     .split(',')
     .map((part) => part.trim())
     .filter((part) => part !== '');
   if (servers.length === 0) throw roomError('usage.nats_no_server');
-  return servers.map(checkServer);
+  return [...new Set(servers.map(checkServer))];
 }
 
 function checkServer(server: string): string {
@@ -32,7 +32,8 @@ function checkServer(server: string): string {
   }
   if (!SCHEMES.has(url.protocol)) throw roomError('usage.nats_scheme', { server });
   if (url.hostname === '') throw roomError('usage.nats_no_host', { server });
-  if (url.username !== '' || url.password !== '') throw roomError('usage.nats_url_credentials', { host: url.host });
+  if (url.username !== '' || url.password !== '')
+    throw roomError('usage.nats_url_credentials', { url: `${url.protocol}//${url.host}` });
   if ((url.pathname !== '' && url.pathname !== '/') || url.search !== '' || url.hash !== '')
     throw roomError('usage.nats_url_path', { server });
   return `${url.protocol}//${url.host}`;

@@ -34,6 +34,15 @@ const usage = (fn: () => unknown) =>
 test('NATS URLs: one or several, nats:// or tls:// or host:port; credentials, paths and other schemes refused', () => {
   assert.deepEqual(natsServers('nats://a:4222'), ['nats://a:4222']);
   assert.deepEqual(natsServers('a:1, tls://b:2 ,nats://c'), ['nats://a:1', 'tls://b:2', 'nats://c']);
+  assert.deepEqual(natsServers('a:1,nats://a:1, a:1'), ['nats://a:1'], 'each server once');
+  assert.throws(
+    () => natsServers('nats://u:secret@a:1'),
+    (error: Error) => {
+      assert.equal(error.message.includes('secret'), false, 'the password is not repeated');
+      assert.match(error.message, /^the NATS URL nats:\/\/a:1 carries credentials/);
+      return true;
+    },
+  );
   for (const bad of [
     '',
     ' , ',

@@ -80,6 +80,8 @@ test('/clear, /clear-tokens and /exit ask the host first; y sends, any other key
   assert.match(confirmation('/clear', true)!, /empties the history/);
   assert.match(confirmation('/clear-tokens', true)!, /revokes every token/);
   assert.match(confirmation('/exit', true)!, /shuts/);
+  assert.match(confirmation('/exit', true, true)!, /stops this machine's broker .*goes on on the other machines/);
+  assert.match(confirmation('/clear', true, true)!, /empties the history for everyone/);
   assert.equal(confirmation('/clear', false), null, 'not the host: the broker refuses anyway');
   assert.equal(confirmation('/claim x', true), null);
   let state = { ...stateWith([]), input: at('/clear') };

@@ -9,10 +9,13 @@ const DESTRUCTIVE: Readonly<Record<string, string>> = {
   exit: "shuts the room's broker down and ends every session",
 };
 
-/** The question to ask before sending `text`, or null when it needs none. */
-export function confirmation(text: string, isHost: boolean): string | null {
+/** In a room shared between machines, /exit stops this machine's broker only. */
+const SHARED_EXIT = "stops this machine's broker and ends its sessions (the room goes on on the other machines)";
+
+/** The question to ask before sending `text`, or null when it needs none. `shared`: a room shared between machines. */
+export function confirmation(text: string, isHost: boolean, shared = false): string | null {
   if (!isHost) return null;
   const command = /^\/(\S+)(?:\s|$)/.exec(text.trim())?.[1];
-  const what = command === undefined ? undefined : DESTRUCTIVE[command];
+  const what = command === undefined ? undefined : shared && command === 'exit' ? SHARED_EXIT : DESTRUCTIVE[command];
   return what === undefined ? null : `/${command} ${what}. Press y to send it, any other key to cancel.`;
 }

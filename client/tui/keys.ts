@@ -55,7 +55,7 @@ function submit(state: State): KeyOutcome {
   // `/find <text>` searches what is loaded (focus.ts); it is never sent.
   const find = /^\/find\s+(\S[\s\S]*)$/.exec(state.input.text.trim());
   if (find !== null) return { action: { type: 'find', query: find[1]! } };
-  const question = confirmation(state.input.text, state.host === state.me);
+  const question = confirmation(state.input.text, state.host === state.me, state.nats !== undefined);
   if (question !== null) return { action: { type: 'confirm', question } };
   return { action: { type: 'submitted' }, send: [state.input.text] };
 }
