@@ -403,6 +403,8 @@ export const ERRORS = {
       session_ended: 'the live session ended as it started',
       exited:
         'room {room} was shut down by its host (/exit), and room send does not start it again: open the room (room {room} <name>) to start it',
+      exited_here:
+        "this machine's broker of room {room} was stopped (room stop or /exit): the room goes on on the other machines, and room send does not start it again here: room join {room} <name> or opening the room starts it",
     },
   },
   room_closing: {

@@ -186,6 +186,14 @@ test("room stop stops this machine's broker only, and stops it while NATS is dow
   assert.equal(stale.code, 0, stale.stderr);
   assert.match(stale.stderr, /was stopped \(room stop or \/exit\): reading this machine's copy, which may be behind/);
   assert.equal(b.dir.brokerPids().filter(isAlive).length, 0, "B's broker was not started again");
+  // Nor does send, and it says that only this machine's broker stopped.
+  const unsent = await b.send(bob, 'after the stop');
+  assert.equal(unsent.code, 3, unsent.stderr);
+  assert.match(
+    unsent.stderr,
+    /this machine's broker of room halt was stopped .*the room goes on on the other machines/,
+  );
+  assert.equal(b.dir.brokerPids().filter(isAlive).length, 0, 'send did not start it either');
   assert.ok((await sendUntilStored(a, alice, 'still here', 10_000)) !== null, 'A is still writable');
   // With NATS down: writes are refused, but room stop still stops the broker (its notice only to the caller).
   await nats.stop('SIGKILL');

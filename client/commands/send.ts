@@ -86,12 +86,12 @@ const send: Command = {
       once(headers).catch(async (error: unknown) => {
         const { restartStopped } = await import('../broker-start.ts');
         if (await restartStopped(paths, error)) return once(headers);
-        if (
-          error instanceof RoomError &&
-          error.code === 'broker_unreachable' &&
-          readRoomState(paths)?.stopped === 'exit'
-        )
-          throw roomError('broker_unreachable.exited', { room: roomId });
+        const state = error instanceof RoomError && error.code === 'broker_unreachable' ? readRoomState(paths) : null;
+        if (state?.stopped === 'exit')
+          // In a room shared between machines, only this machine's broker stopped.
+          throw roomError(state.nats === undefined ? 'broker_unreachable.exited' : 'broker_unreachable.exited_here', {
+            room: roomId,
+          });
         throw error;
       });
     if (values.retry !== true) {
