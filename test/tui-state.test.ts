@@ -7,6 +7,7 @@ import type { Key } from 'ink';
 import * as edit from '../client/tui/editor.ts';
 import { eventEntry, noticeEntry, type Entry } from '../client/tui/entry.ts';
 import { onKey } from '../client/tui/keys.ts';
+import { NO_KEY } from '../client/tui/key-sequence.ts';
 import { layout, messageArea } from '../client/tui/layout.ts';
 import { resolveReply } from '../client/tui/reply.ts';
 import { MAX_ENTRIES, reduce, type State } from '../client/tui/state.ts';
@@ -14,29 +15,7 @@ import { lineText } from '../client/tui/theme.ts';
 import { viewport } from '../client/tui/viewport.ts';
 import { ev, many, msg, notice, stateWith } from './tui-fixtures.ts';
 
-const KEY: Key = {
-  upArrow: false,
-  downArrow: false,
-  leftArrow: false,
-  rightArrow: false,
-  pageDown: false,
-  pageUp: false,
-  home: false,
-  end: false,
-  return: false,
-  escape: false,
-  ctrl: false,
-  shift: false,
-  tab: false,
-  backspace: false,
-  delete: false,
-  meta: false,
-  super: false,
-  hyper: false,
-  capsLock: false,
-  numLock: false,
-};
-const key = (flags: Partial<Key> = {}): Key => ({ ...KEY, ...flags });
+const key = (flags: Partial<Key> = {}): Key => ({ ...NO_KEY, ...flags });
 const shown = (state: State) => {
   const { width, height } = messageArea(state);
   return viewport(state.entries, width, height, state.scroll, state.me).lines.map(lineText);
