@@ -304,13 +304,9 @@ async function main(): Promise<void> {
       history.close(); // its files go at exit (createdFiles, above)
       throw error;
     });
-  // The registry writes the users and host; the room's NATS setting is kept here (it never changes).
+  // The registry writes the users and host, and keeps the fields it does not manage (chat, nats) as they are.
   const saveState = (next: RoomState) =>
-    writeFileAtomic(
-      paths.state,
-      `${JSON.stringify(state.nats === undefined ? next : { ...next, nats: state.nats }, null, 2)}\n`,
-      { durable: true },
-    );
+    writeFileAtomic(paths.state, `${JSON.stringify(next, null, 2)}\n`, { durable: true });
   const registry = new Registry(state, saveState);
   // Records the history path for poll, watch and restarts; clears a previous /exit's mark.
   if (existing === null || existing.stopped !== undefined) saveState({ ...state, stopped: undefined });
