@@ -231,6 +231,8 @@ test("a bad command is explained under the box and the text is kept; the host's 
   await page.keyboard.press('Escape');
   await page.keyboard.press('Enter');
   await page.waitForFunction(`document.querySelector('#error').textContent.includes('host')`);
+  // The box emptied as the message left; the refusal put the text back.
+  assert.equal(await page.$eval('#input', (n) => (n as unknown as { value: string }).value), '/clear');
   await waitForText(page, 'soon gone');
 
   await send(bob, '/clear');

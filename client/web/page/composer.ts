@@ -91,14 +91,22 @@ export class Composer {
       this.#showError((e as Error).message);
       return;
     }
+    // The box empties as the message leaves, not when the answer comes: the
+    // broker shows the echo to every stream before it answers the sender, so
+    // waiting would show the message in the log and in the box at once. A
+    // refusal puts the text back (unless something new was typed meanwhile).
     this.#sending = true;
+    input.value = '';
+    error.hidden = true;
+    this.#fit();
+    this.#close();
     try {
       await this.#o.send(inbound);
-      input.value = '';
-      error.hidden = true;
-      this.#fit();
-      this.#close();
     } catch (e) {
+      if (input.value === '') {
+        input.value = text;
+        this.#fit();
+      }
       this.#showError((e as Error).message);
     } finally {
       this.#sending = false;
