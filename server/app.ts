@@ -53,6 +53,8 @@ export interface AppOptions {
    * It ends once the request is in, so SSE streams are not cut by it.
    */
   readonly requestTimeoutMs?: number | undefined;
+  /** Check every schema against JSON Schema's meta-schema as it is compiled (the OpenAPI generator does). */
+  readonly checkSchemas?: boolean;
 }
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
@@ -61,16 +63,19 @@ const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
  * Bodies are validated strictly (no coercion: `content: 123` is a 400);
  * query strings and headers are text on the wire, so their numbers are
  * converted, by a second Ajv. One pool per app: it keeps one Ajv per set of
- * schemas and options, as Fastify's own does. The second Ajv does not check
- * schemas against the meta-schema (the first does, for the shared ones; the
- * OpenAPI linters check them all): that check costs a fresh Ajv ~50 ms of
- * CPU at the broker's start.
+ * schemas and options, as Fastify's own does. Checking the schemas against
+ * JSON Schema's meta-schema costs each Ajv ~60 ms of CPU (it compiles the
+ * meta-schema first), so the broker does not: the schemas are fixed in the
+ * code, and the OpenAPI generator, which test/openapi.test.ts runs on every
+ * test run, checks them all (`checkSchemas`).
  */
-function validatorFactory() {
+function validatorFactory(checkSchemas: boolean) {
   const pool = AjvCompiler();
-  const strictOptions = { customOptions: { coerceTypes: false, discriminator: true } } as const;
+  const strictOptions = {
+    customOptions: { coerceTypes: false, discriminator: true, validateSchema: checkSchemas },
+  } as const;
   const coercingOptions = {
-    customOptions: { coerceTypes: 'array', discriminator: true, validateSchema: false },
+    customOptions: { coerceTypes: 'array', discriminator: true, validateSchema: checkSchemas },
   } as const;
   return (externalSchemas: Parameters<typeof pool>[0]) => {
     const strict = pool(externalSchemas, strictOptions);
@@ -88,7 +93,7 @@ function charsetOf(contentType: string | undefined): string | undefined {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
-export async function buildApp({ room, version, requestTimeoutMs }: AppOptions): Promise<FastifyInstance> {
+export async function buildApp({ room, version, requestTimeoutMs, checkSchemas = false }: AppOptions): Promise<FastifyInstance> {
   const timeoutMs =
     requestTimeoutMs !== undefined && Number.isFinite(requestTimeoutMs) && requestTimeoutMs > 0
       ? requestTimeoutMs
@@ -111,7 +116,7 @@ export async function buildApp({ room, version, requestTimeoutMs }: AppOptions):
     frameworkErrors: (error, _request, reply) => {
       void sendError(reply as FastifyReply, toRoomError(error));
     },
-    schemaController: { compilersFactory: { buildValidator: validatorFactory() as never } },
+    schemaController: { compilersFactory: { buildValidator: validatorFactory(checkSchemas) as never } },
   });
   // Node answers an Expect other than 100-continue with a bare 417 (no body);
   // RFC 9110 lets a server ignore an expectation it does not know, so the

@@ -20,7 +20,7 @@ export async function generateOpenApi(): Promise<unknown> {
     requestExit: () => {},
   });
   try {
-    const app = await buildApp({ room, version: VERSION });
+    const app = await buildApp({ room, version: VERSION, checkSchemas: true });
     await app.ready();
     const document = app.swagger();
     await app.close();
