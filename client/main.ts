@@ -4,12 +4,11 @@
 import { writeSync } from 'node:fs';
 import { enableCompileCache } from 'node:module';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
 import { EXIT, RoomError } from '../shared/errors.ts';
-import { roomDirFrom } from '../shared/paths.ts';
+import { compileCacheDir, roomDirFrom } from '../shared/paths.ts';
 import type { Cli, Command } from './cli.ts';
 
-enableCompileCache?.(join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'room', 'compile-cache'));
+enableCompileCache?.(compileCacheDir(process.env, homedir()));
 
 const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
   join: () => import('./commands/join.ts'),

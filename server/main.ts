@@ -17,6 +17,7 @@
 // and no room); a later start that cannot reach it starts all the same,
 // serves reads from the history, refuses writes, and connects once it can.
 import { existsSync, lstatSync } from 'node:fs';
+import { flushCompileCache } from 'node:module';
 import { createServer, type Server } from 'node:net';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -413,6 +414,10 @@ async function main(): Promise<void> {
     () => void stop('shutdown'),
   );
   log(`room ${paths.room} listening on ${paths.socket} (pid ${process.pid}, version ${VERSION})`);
+  // Node writes its compile cache (NODE_COMPILE_CACHE, set by the CLI that
+  // starts brokers) at exit; a broker killed before that would leave the next
+  // start to compile everything again, so it is written now, off the start's path.
+  setImmediate(() => flushCompileCache?.());
 }
 
 /**

@@ -23,12 +23,25 @@
 // that name splits one way only and never equals any pair's seed name: two
 // pairs can never end up in one file. shared/user-file.ts picks between the
 // two names.
+//
+// Outside that directory, per user: `$XDG_CACHE_HOME/room/` (else
+// `~/.cache/room/`) holds the launcher's stamp of a checked Node (bin/room)
+// and Node's compile cache for room's code (compileCacheDir).
 import { statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { roomError } from './errors.ts';
 import { checkRoomId, checkUsername } from './names.ts';
 
 export const DEFAULT_DIR = '/tmp';
+
+/**
+ * Node's compile cache (V8 code for room's bundles, kept between runs): the
+ * CLI turns it on for itself (client/main.ts) and hands it to the brokers it
+ * starts (client/broker-start.ts). `home` is the user's home directory.
+ */
+export function compileCacheDir(env: NodeJS.ProcessEnv, home: string): string {
+  return join(env.XDG_CACHE_HOME || join(home, '.cache'), 'room', 'compile-cache');
+}
 
 /** Unix socket paths are limited to 108 bytes including the final NUL on Linux (104 on macOS). */
 const MAX_SOCKET_PATH = 103;
