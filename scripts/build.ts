@@ -16,6 +16,12 @@
 // builtinsViaRequire); the second, whose start-up is not counted in
 // milliseconds, keeps Node's own ESM imports.
 //
+// - The broker's validators, generated here (server/validators/generate.ts:
+//   Ajv's standalone code for every route part and for the history's line
+//   check) and bundled in place of server/validators/precompiled.ts, so the
+//   broker starts without generating code. They are never written to the
+//   source tree: each build makes them from the schemas it bundles.
+//
 // - The page of `room web` (client/web/page/), for browsers, into dist/web/:
 //   app.js (one file), app.css and index.html.
 //
@@ -28,6 +34,12 @@ import { copyFileSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import {
+  type GeneratedValidators,
+  generateValidators,
+  precompiledModule,
+  validatorSource,
+} from '../server/validators/generate.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dist = join(root, 'dist');
@@ -79,6 +91,28 @@ const commandsApart = (found: Set<string>): Plugin => ({
   },
 });
 
+/** The generated validators in place of server/validators/precompiled.ts; `used` is set once it is bundled. */
+const precompiledValidators = (generated: GeneratedValidators, used: { bundled: boolean }): Plugin => ({
+  name: 'precompiled-validators',
+  setup(b) {
+    const namespace = 'room-validator';
+    b.onLoad({ filter: /[\\/]server[\\/]validators[\\/]precompiled\.ts$/ }, () => {
+      used.bundled = true;
+      return { contents: precompiledModule(generated, namespace), loader: 'js', resolveDir: root };
+    });
+    b.onResolve({ filter: new RegExp(`^${namespace}:`) }, (args) => ({
+      path: args.path.slice(namespace.length + 1),
+      namespace,
+    }));
+    // Ajv's standalone code is CommonJS and requires its small runtime helpers (ajv/dist/runtime/…, ajv-formats' formats).
+    b.onLoad({ filter: /.*/, namespace }, (args) => {
+      const contents = validatorSource(generated, args.path);
+      if (contents === undefined) throw new Error(`no generated validator ${args.path}`);
+      return { contents, loader: 'js', resolveDir: root };
+    });
+  },
+});
+
 const common: BuildOptions = {
   absWorkingDir: root,
   outdir: 'dist',
@@ -115,14 +149,18 @@ const missing = ONE_SHOTS.filter((name) => !commands.has(name));
 if (missing.length > 0)
   throw new Error(`scripts/build.ts: client/main.ts no longer loads ${missing.join(', ')}: update ONE_SHOTS`);
 const rest = [...commands].filter((name) => !ONE_SHOTS.includes(name));
+const validators = { bundled: false };
 const split = await build({
   ...common,
   splitting: true,
+  plugins: [precompiledValidators(await generateValidators(), validators)],
   entryPoints: {
     broker: 'server/main.ts',
     ...Object.fromEntries(rest.map((name) => [name, `client/commands/${name}.ts`])),
   },
 });
+if (!validators.bundled)
+  throw new Error('scripts/build.ts: the broker no longer imports server/validators/precompiled.ts: update the build');
 
 const page = await build({
   absWorkingDir: root,

@@ -1,6 +1,5 @@
 // The broker's HTTP app, kept apart from listening (server/main.ts) so the
 // OpenAPI generator can build it without a socket.
-import AjvCompiler from '@fastify/ajv-compiler';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import * as api from '../shared/api.ts';
@@ -18,6 +17,7 @@ import { listenRoutes } from './routes/listen.ts';
 import { messageRoutes } from './routes/messages.ts';
 import { statusRoutes } from './routes/status.ts';
 import type { Broker } from './broker.ts';
+import { compilingPool, routeValidators, type ValidatorPool } from './validators/route-validators.ts';
 
 const SHARED_SCHEMAS = [
   ...events.EVENT_SCHEMAS,
@@ -53,37 +53,16 @@ export interface AppOptions {
    * It ends once the request is in, so SSE streams are not cut by it.
    */
   readonly requestTimeoutMs?: number | undefined;
+  /**
+   * Where the route validators come from (server/validators/route-validators.ts):
+   * the broker passes the code the build generated; by default Ajv compiles them.
+   */
+  readonly validators?: ValidatorPool;
   /** Check every schema against JSON Schema's meta-schema as it is compiled (the OpenAPI generator does). */
   readonly checkSchemas?: boolean;
 }
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
-
-/**
- * Bodies are validated strictly (no coercion: `content: 123` is a 400);
- * query strings and headers are text on the wire, so their numbers are
- * converted, by a second Ajv. One pool per app: it keeps one Ajv per set of
- * schemas and options, as Fastify's own does. Checking the schemas against
- * JSON Schema's meta-schema costs each Ajv ~60 ms of CPU (it compiles the
- * meta-schema first), so the broker does not: the schemas are fixed in the
- * code, and the OpenAPI generator, which test/openapi.test.ts runs on every
- * test run, checks them all (`checkSchemas`).
- */
-function validatorFactory(checkSchemas: boolean) {
-  const pool = AjvCompiler();
-  const strictOptions = {
-    customOptions: { coerceTypes: false, discriminator: true, validateSchema: checkSchemas },
-  } as const;
-  const coercingOptions = {
-    customOptions: { coerceTypes: 'array', discriminator: true, validateSchema: checkSchemas },
-  } as const;
-  return (externalSchemas: Parameters<typeof pool>[0]) => {
-    const strict = pool(externalSchemas, strictOptions);
-    const coercing = pool(externalSchemas, coercingOptions);
-    // Fastify calls the compiler with the route's schema and its HTTP part (the typings say otherwise).
-    return (route: { httpPart?: string }) => (route.httpPart === 'body' ? strict : coercing)(route as never);
-  };
-}
 
 /** The `charset` parameter of a Content-Type, lower-cased; undefined when absent. */
 function charsetOf(contentType: string | undefined): string | undefined {
@@ -93,7 +72,18 @@ function charsetOf(contentType: string | undefined): string | undefined {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
-export async function buildApp({ room, version, requestTimeoutMs, checkSchemas = false }: AppOptions): Promise<FastifyInstance> {
+// Responses are written with JSON.stringify and a final newline, so an
+// echoed event is byte-for-byte the line that went into the history.
+// Response schemas document the API; they do not reshape output.
+const serialize = (data: unknown) => `${JSON.stringify(data)}\n`;
+
+export async function buildApp({
+  room,
+  version,
+  requestTimeoutMs,
+  validators,
+  checkSchemas = false,
+}: AppOptions): Promise<FastifyInstance> {
   const timeoutMs =
     requestTimeoutMs !== undefined && Number.isFinite(requestTimeoutMs) && requestTimeoutMs > 0
       ? requestTimeoutMs
@@ -116,17 +106,19 @@ export async function buildApp({ room, version, requestTimeoutMs, checkSchemas =
     frameworkErrors: (error, _request, reply) => {
       void sendError(reply as FastifyReply, toRoomError(error));
     },
-    schemaController: { compilersFactory: { buildValidator: validatorFactory(checkSchemas) as never } },
+    // The serializer given here, not only by setSerializerCompiler: without
+    // one Fastify loads fast-json-stringify (and Ajv with it) when created.
+    schemaController: {
+      compilersFactory: {
+        buildValidator: routeValidators(validators ?? (await compilingPool()), { checkSchemas }) as never,
+        buildSerializer: () => () => serialize,
+      },
+    },
   });
   // Node answers an Expect other than 100-continue with a bare 417 (no body);
   // RFC 9110 lets a server ignore an expectation it does not know, so the
   // request is served as if the header were absent.
   app.server.on('checkExpectation', (request, response) => app.server.emit('request', request, response));
-  // Responses are written with JSON.stringify and a final newline, so an
-  // echoed event is byte-for-byte the line that went into the history.
-  // Response schemas document the API; they do not reshape output.
-  const serialize = (data: unknown) => `${JSON.stringify(data)}\n`;
-  app.setSerializerCompiler(() => serialize);
   app.setReplySerializer(serialize);
   const methods = new RouteMethods();
   app.addHook('onRoute', (route) => methods.add(route));

@@ -8,7 +8,8 @@ import { EVENT_SCHEMAS, Event, type RoomEvent } from './events.ts';
 
 type Schema = Readonly<Record<string, unknown>>;
 
-const FORMATS: Record<string, RegExp> = {
+/** The formats the schemas use, as this checker reads them (the broker's history check uses them too: server/validators/generate.ts). */
+export const FORMATS: Readonly<Record<string, RegExp>> = {
   uuid: /^(?:urn:uuid:)?[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}$/i,
   'date-time': /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:?\d{2})$/,
 };
@@ -121,13 +122,16 @@ export function isRoomEvent(value: unknown): value is RoomEvent {
   return events.check(Event, value);
 }
 
-/** Parses one history line or SSE payload; `null` when it is not a valid event. */
-export function parseEvent(line: string): RoomEvent | null {
+/** Parses one history line or SSE payload; `null` when it is not a valid event (by `check`: this checker unless given). */
+export function parseEvent(
+  line: string,
+  check: (value: unknown) => value is RoomEvent = isRoomEvent,
+): RoomEvent | null {
   let value: unknown;
   try {
     value = JSON.parse(line);
   } catch {
     return null;
   }
-  return isRoomEvent(value) ? value : null;
+  return check(value) ? value : null;
 }
