@@ -104,7 +104,8 @@ export class SchemaChecker {
     const props = (schema.properties ?? {}) as Record<string, Schema>;
     if (Array.isArray(schema.required) && !schema.required.every((k: string) => Object.hasOwn(value, k))) return false;
     for (const [key, v] of Object.entries(value)) {
-      const sub = props[key];
+      // Own properties only: a key such as `__proto__` or `toString` is not one the schema names.
+      const sub = Object.hasOwn(props, key) ? props[key] : undefined;
       if (sub === undefined) {
         if (schema.additionalProperties === false) return false;
       } else if (!this.check(sub, v)) {

@@ -207,13 +207,15 @@ export class FileLog implements EventLog {
     const event = parseEvent(line, this.#isRoomEvent);
     const count = this.#index.count;
     const last = count > 0 ? this.#index.seq(count - 1) : 0;
-    if (event === null || event.seq <= last || this.positionOf(event.id) !== undefined) return false;
-    this.#push(event, start, length);
+    if (event === null || event.seq <= last) return false;
+    const key = idKey(event.id); // once a line: it is both looked up and stored
+    if (this.#positionOfKey(event.id, key) !== undefined) return false;
+    this.#push(event, start, length, key);
     return true;
   }
 
-  #push(event: RoomEvent, start: number, length: number): void {
-    this.#index.push(start, length, event.seq, idKey(event.id));
+  #push(event: RoomEvent, start: number, length: number, key = idKey(event.id)): void {
+    this.#index.push(start, length, event.seq, key);
     if (event.seq > this.#lastSeq) this.#lastSeq = event.seq;
   }
 
@@ -392,7 +394,11 @@ export class FileLog implements EventLog {
 
   /** The index holds a key of each id: each entry with this id's key is checked against its line (ids are unique). */
   positionOf(id: string): number | undefined {
-    return this.#index.findKey(idKey(id), (i) => this.#idAt(i) === id);
+    return this.#positionOfKey(id, idKey(id));
+  }
+
+  #positionOfKey(id: string, key: number): number | undefined {
+    return this.#index.findKey(key, (i) => this.#idAt(i) === id);
   }
 
   /**

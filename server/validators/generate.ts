@@ -43,16 +43,24 @@ export async function generateValidators(): Promise<GeneratedValidators> {
 /**
  * The Event schema as shared/validate.ts checks it: its formats (not
  * ajv-formats', which also check dates), no coercion, nothing removed or
- * defaulted; lengths in code points and patterns with the `u` flag, as
- * there (Ajv's defaults).
+ * defaulted, an integer finite (`strictNumbers`: a line may say 1e309,
+ * which JSON.parse reads as Infinity); lengths in code points and patterns
+ * with the `u` flag, as there (Ajv's defaults).
  */
-export function historyEventAjv(): Ajv {
-  const ajv = new Ajv({ discriminator: true, strict: false, formats: { ...FORMATS }, code: { source: true } });
+function historyEventAjv(): Ajv {
+  const ajv = new Ajv({
+    discriminator: true,
+    strict: false,
+    strictNumbers: true,
+    formats: { ...FORMATS },
+    code: { source: true },
+  });
   for (const schema of EVENT_SCHEMAS) ajv.addSchema(schema);
   return ajv;
 }
 
-function historyEventCode(): string {
+/** The standalone code of the history line check (CommonJS: `module.exports` is the function). */
+export function historyEventCode(): string {
   const ajv = historyEventAjv();
   return standalone.default(ajv, ajv.compile(Event)); // a CommonJS module: its export is `default` here
 }
