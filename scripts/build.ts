@@ -16,11 +16,12 @@
 // builtinsViaRequire); the second, whose start-up is not counted in
 // milliseconds, keeps Node's own ESM imports.
 //
-// - The broker's validators, generated here (server/validators/generate.ts:
-//   Ajv's standalone code for every route part and for the history's line
-//   check) and bundled in place of server/validators/precompiled.ts, so the
-//   broker starts without generating code. They are never written to the
-//   source tree: each build makes them from the schemas it bundles.
+// - What the broker would otherwise make at each start, generated here
+//   (server/precompiled/generate.ts: Ajv's standalone code for every route
+//   part and for the history's line check; the OpenAPI document) and bundled
+//   in place of server/precompiled/generated.ts, so the broker starts without
+//   generating code or loading Ajv and @fastify/swagger. Never written to the
+//   source tree: each build makes it from the schemas it bundles.
 //
 // - The page of `room web` (client/web/page/), for browsers, into dist/web/:
 //   app.js (one file), app.css and index.html.
@@ -34,12 +35,7 @@ import { copyFileSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  type GeneratedValidators,
-  generateValidators,
-  precompiledModule,
-  validatorSource,
-} from '../server/validators/generate.ts';
+import { type GeneratedCode, generateCode, generatedModule, validatorSource } from '../server/precompiled/generate.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dist = join(root, 'dist');
@@ -91,14 +87,14 @@ const commandsApart = (found: Set<string>): Plugin => ({
   },
 });
 
-/** The generated validators in place of server/validators/precompiled.ts; `used` is set once it is bundled. */
-const precompiledValidators = (generated: GeneratedValidators, used: { bundled: boolean }): Plugin => ({
-  name: 'precompiled-validators',
+/** The generated code in place of server/precompiled/generated.ts; `used.bundled` is set once it is bundled. */
+const precompiled = (code: GeneratedCode, used: { bundled: boolean }): Plugin => ({
+  name: 'precompiled',
   setup(b) {
     const namespace = 'room-validator';
-    b.onLoad({ filter: /[\\/]server[\\/]validators[\\/]precompiled\.ts$/ }, () => {
+    b.onLoad({ filter: /[\\/]server[\\/]precompiled[\\/]generated\.ts$/ }, () => {
       used.bundled = true;
-      return { contents: precompiledModule(generated, namespace), loader: 'js', resolveDir: root };
+      return { contents: generatedModule(code, namespace), loader: 'js', resolveDir: root };
     });
     b.onResolve({ filter: new RegExp(`^${namespace}:`) }, (args) => ({
       path: args.path.slice(namespace.length + 1),
@@ -106,7 +102,7 @@ const precompiledValidators = (generated: GeneratedValidators, used: { bundled: 
     }));
     // Ajv's standalone code is CommonJS and requires its small runtime helpers (ajv/dist/runtime/…, ajv-formats' formats).
     b.onLoad({ filter: /.*/, namespace }, (args) => {
-      const contents = validatorSource(generated, args.path);
+      const contents = validatorSource(code, args.path);
       if (contents === undefined) throw new Error(`no generated validator ${args.path}`);
       return { contents, loader: 'js', resolveDir: root };
     });
@@ -149,18 +145,18 @@ const missing = ONE_SHOTS.filter((name) => !commands.has(name));
 if (missing.length > 0)
   throw new Error(`scripts/build.ts: client/main.ts no longer loads ${missing.join(', ')}: update ONE_SHOTS`);
 const rest = [...commands].filter((name) => !ONE_SHOTS.includes(name));
-const validators = { bundled: false };
+const generated = { bundled: false };
 const split = await build({
   ...common,
   splitting: true,
-  plugins: [precompiledValidators(await generateValidators(), validators)],
+  plugins: [precompiled(await generateCode(), generated)],
   entryPoints: {
     broker: 'server/main.ts',
     ...Object.fromEntries(rest.map((name) => [name, `client/commands/${name}.ts`])),
   },
 });
-if (!validators.bundled)
-  throw new Error('scripts/build.ts: the broker no longer imports server/validators/precompiled.ts: update the build');
+if (!generated.bundled)
+  throw new Error('scripts/build.ts: the broker no longer imports server/precompiled/generated.ts: update the build');
 
 const page = await build({
   absWorkingDir: root,

@@ -1,6 +1,5 @@
 // The broker's HTTP app, kept apart from listening (server/main.ts) so the
 // OpenAPI generator can build it without a socket.
-import swagger from '@fastify/swagger';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import * as api from '../shared/api.ts';
 import { MAX_BODY_BYTES } from '../shared/api.ts';
@@ -17,7 +16,7 @@ import { listenRoutes } from './routes/listen.ts';
 import { messageRoutes } from './routes/messages.ts';
 import { statusRoutes } from './routes/status.ts';
 import type { Broker } from './broker.ts';
-import { compilingPool, routeValidators, type ValidatorPool } from './validators/route-validators.ts';
+import { compilingPool, routeValidators, type ValidatorPool } from './precompiled/route-validators.ts';
 
 const SHARED_SCHEMAS = [
   ...events.EVENT_SCHEMAS,
@@ -54,12 +53,18 @@ export interface AppOptions {
    */
   readonly requestTimeoutMs?: number | undefined;
   /**
-   * Where the route validators come from (server/validators/route-validators.ts):
+   * Where the route validators come from (server/precompiled/route-validators.ts):
    * the broker passes the code the build generated; by default Ajv compiles them.
    */
   readonly validators?: ValidatorPool;
   /** Check every schema against JSON Schema's meta-schema as it is compiled (the OpenAPI generator does). */
   readonly checkSchemas?: boolean;
+  /**
+   * The document to serve at GET /openapi.json, as the build generated it
+   * (server/openapi.ts, from this app): then @fastify/swagger is not loaded.
+   * Absent: swagger makes it from the routes (the generator does so).
+   */
+  readonly openapi?: unknown;
 }
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
@@ -83,6 +88,7 @@ export async function buildApp({
   requestTimeoutMs,
   validators,
   checkSchemas = false,
+  openapi,
 }: AppOptions): Promise<FastifyInstance> {
   const timeoutMs =
     requestTimeoutMs !== undefined && Number.isFinite(requestTimeoutMs) && requestTimeoutMs > 0
@@ -123,39 +129,7 @@ export async function buildApp({
   const methods = new RouteMethods();
   app.addHook('onRoute', (route) => methods.add(route));
 
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'room broker API',
-        version,
-        description:
-          "HTTP over the room's Unix socket (`curl --unix-socket /tmp/room-<id>.sock http://room/...`). Events fan out as Server-Sent Events on `GET /events`.",
-        license: { name: 'MIT', identifier: 'MIT' },
-      },
-      tags: [
-        { name: 'status', description: 'is the broker up' },
-        { name: 'users', description: 'joining, and who is here' },
-        { name: 'messages', description: 'sending events and reading the history' },
-        { name: 'events', description: 'the live stream (Server-Sent Events)' },
-        { name: 'claims', description: 'who holds which files or topics (leases)' },
-      ],
-      servers: [{ url: 'http://room', description: "any host name; the connection goes to the room's Unix socket" }],
-      components: {
-        securitySchemes: {
-          bearer: { type: 'http', scheme: 'bearer', description: 'the token from POST /join (or `room join`)' },
-        },
-      },
-    },
-    transformObject: (document) => {
-      if (!('openapiObject' in document)) throw new Error('expected an OpenAPI 3 document');
-      addDiscriminatorMappings(document.openapiObject as Parameters<typeof addDiscriminatorMappings>[0]);
-      return document.openapiObject;
-    },
-    refResolver: {
-      buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`),
-    },
-  });
+  if (openapi === undefined) await registerSwagger(app, version);
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
 
   // A closing room takes nothing more. JSON must be UTF-8 (RFC 8259) and
@@ -203,6 +177,44 @@ export async function buildApp({
   await app.register(eventRoutes(room));
   await app.register(claimRoutes(room));
   await app.register(listenRoutes(room));
-  app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
+  app.get('/openapi.json', { schema: { hide: true } }, () => openapi ?? app.swagger());
   return app;
+}
+
+/** @fastify/swagger, which documents each route as it is added (so it comes before them all), loaded only when asked for. */
+async function registerSwagger(app: FastifyInstance, version: string): Promise<void> {
+  const { default: swagger } = await import('@fastify/swagger');
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'room broker API',
+        version,
+        description:
+          "HTTP over the room's Unix socket (`curl --unix-socket /tmp/room-<id>.sock http://room/...`). Events fan out as Server-Sent Events on `GET /events`.",
+        license: { name: 'MIT', identifier: 'MIT' },
+      },
+      tags: [
+        { name: 'status', description: 'is the broker up' },
+        { name: 'users', description: 'joining, and who is here' },
+        { name: 'messages', description: 'sending events and reading the history' },
+        { name: 'events', description: 'the live stream (Server-Sent Events)' },
+        { name: 'claims', description: 'who holds which files or topics (leases)' },
+      ],
+      servers: [{ url: 'http://room', description: "any host name; the connection goes to the room's Unix socket" }],
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'the token from POST /join (or `room join`)' },
+        },
+      },
+    },
+    transformObject: (document) => {
+      if (!('openapiObject' in document)) throw new Error('expected an OpenAPI 3 document');
+      addDiscriminatorMappings(document.openapiObject as Parameters<typeof addDiscriminatorMappings>[0]);
+      return document.openapiObject;
+    },
+    refResolver: {
+      buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`),
+    },
+  });
 }

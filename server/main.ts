@@ -43,8 +43,8 @@ import { describeDurability, durabilityFrom } from './log/durability.ts';
 import { FileLog } from './log/file-log.ts';
 import { Registry } from './registry.ts';
 import { type SharedStateSettings, sharedStateSettingsFrom } from './nats/state-settings.ts';
-import { precompiled } from './validators/precompiled.ts';
-import { precompiledPool } from './validators/route-validators.ts';
+import { generated } from './precompiled/generated.ts';
+import { precompiledPool } from './precompiled/route-validators.ts';
 
 const log = (message: string): void => console.log(`${new Date().toISOString()} ${message}`);
 
@@ -292,7 +292,7 @@ async function main(): Promise<void> {
     durability,
     onSync,
     indexPath: paths.index,
-    isRoomEvent: precompiled?.isRoomEvent,
+    isRoomEvent: generated?.isRoomEvent,
   });
   log(
     `history ${state.chat}: ${report.events} events (${report.fromIndexFile} from the index file)${report.skipped > 0 ? `, ${report.skipped} bad lines skipped` : ''}${report.tornTail ? ' (torn last line ignored)' : ''}; epoch ${history.epoch}; fsync ${describeDurability(durability)}`,
@@ -407,9 +407,14 @@ async function main(): Promise<void> {
   process.on('SIGHUP', () => {});
   process.on('uncaughtException', (error) => log(`uncaught: ${error.stack ?? String(error)}`));
 
-  // The validators the build generated (bundled): none to compile at start.
-  const validators = precompiled === undefined ? undefined : precompiledPool(precompiled.routes);
-  app = await buildApp({ room, version: VERSION, requestTimeoutMs: config.requestTimeoutMs, validators });
+  // The validators and the OpenAPI document the build generated (bundled): nothing to compile at start.
+  app = await buildApp({
+    room,
+    version: VERSION,
+    requestTimeoutMs: config.requestTimeoutMs,
+    validators: generated === undefined ? undefined : precompiledPool(generated.routes),
+    openapi: generated?.openapi,
+  });
   const listening = app;
   await privately(() => listening.listen({ path: paths.socket, backlog: LISTEN_BACKLOG }));
   keeper = new SocketKeeper(app, paths.socket);

@@ -8,7 +8,7 @@ import { EVENT_SCHEMAS, Event, type RoomEvent } from './events.ts';
 
 type Schema = Readonly<Record<string, unknown>>;
 
-/** The formats the schemas use, as this checker reads them (the broker's history check uses them too: server/validators/generate.ts). */
+/** The formats the schemas use, as this checker reads them (the broker's history check uses them too: server/precompiled/generate.ts). */
 export const FORMATS: Readonly<Record<string, RegExp>> = {
   uuid: /^(?:urn:uuid:)?[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}$/i,
   'date-time': /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:?\d{2})$/,

@@ -1,7 +1,7 @@
 // shared/validate.ts must agree with Ajv (what the broker validates with) on
 // the event schemas, for valid events and for each way an event can be wrong.
 // The broker checks history lines with the same schema compiled at build time
-// (server/validators/generate.ts): it must accept and refuse exactly the lines
+// (server/precompiled/generate.ts): it must accept and refuse exactly the lines
 // shared/validate.ts does, which poll, watch and log use.
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
@@ -10,7 +10,7 @@ import { Ajv } from 'ajv';
 import formats from 'ajv-formats';
 import { EVENT_SCHEMAS, Event, type RoomEvent } from '../shared/events.ts';
 import { isRoomEvent, parseEvent } from '../shared/validate.ts';
-import { historyEventCode } from '../server/validators/generate.ts';
+import { historyEventCode } from '../server/precompiled/generate.ts';
 
 const ajv = new Ajv({ discriminator: true, strict: false });
 formats.default(ajv);

@@ -58,7 +58,7 @@ export interface FileLogOptions {
   /**
    * What a line must be to be indexed: shared/validate.ts's check by default;
    * the bundled broker passes the same schema's check as the build compiled
-   * it (server/validators/), with the same verdicts and several times faster.
+   * it (server/precompiled/), with the same verdicts and several times faster.
    */
   readonly isRoomEvent?: ((value: unknown) => value is RoomEvent) | undefined;
 }

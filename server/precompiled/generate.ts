@@ -1,8 +1,9 @@
-// Generates, at build time, the code of every validator the broker runs
-// (Ajv's standalone code: plain functions, no Ajv at run time), so a broker
-// starts without generating any. scripts/build.ts bundles it into the
-// broker in place of server/validators/precompiled.ts; it is never written
-// to the source tree, so it cannot go stale.
+// Generates, at build time, what the broker would otherwise make at each
+// start: the code of every validator it runs (Ajv's standalone code: plain
+// functions, no Ajv at run time) and its OpenAPI document. scripts/build.ts
+// bundles the result into the broker in place of
+// server/precompiled/generated.ts; it is never written to the source tree,
+// so it cannot go stale.
 //
 // - The routes' validators: the app is built over a throwaway room with
 //   @fastify/ajv-compiler's StandaloneValidator (write mode), which compiles
@@ -10,22 +11,25 @@
 // - The history's line check (server/log/file-log.ts): the Event schema
 //   compiled with the formats of shared/validate.ts, whose verdicts it must
 //   repeat exactly (test/validate.test.ts holds both to that).
+// - The document: server/openapi.ts's, the one openapi/openapi.json holds
+//   (test/openapi.test.ts checks that a broker serves it).
 import { StandaloneValidator } from '@fastify/ajv-compiler';
 import { Ajv } from 'ajv';
 import standalone from 'ajv/dist/standalone/index.js';
 import { EVENT_SCHEMAS, Event } from '../../shared/events.ts';
 import { FORMATS } from '../../shared/validate.ts';
-import { withDetachedApp } from '../openapi.ts';
+import { generateOpenApi, withDetachedApp } from '../openapi.ts';
 import { type RoutePart, routePartKey, type ValidatorPool } from './route-validators.ts';
 
-export interface GeneratedValidators {
+export interface GeneratedCode {
   /** Each route part's validator (CommonJS source, exporting it), by routePartKey. */
   readonly routes: ReadonlyMap<string, string>;
   /** The history line check, `isRoomEvent` (CommonJS source). */
   readonly historyEvent: string;
+  readonly openapi: unknown;
 }
 
-export async function generateValidators(): Promise<GeneratedValidators> {
+export async function generateCode(): Promise<GeneratedCode> {
   const routes = new Map<string, string>();
   const pool = StandaloneValidator({
     readMode: false,
@@ -37,7 +41,7 @@ export async function generateValidators(): Promise<GeneratedValidators> {
   }) as unknown as ValidatorPool;
   await withDetachedApp({ validators: pool }, () => undefined);
   if (routes.size === 0) throw new Error('the app compiled no route validator');
-  return { routes, historyEvent: historyEventCode() };
+  return { routes, historyEvent: historyEventCode(), openapi: await generateOpenApi() };
 }
 
 /**
@@ -66,27 +70,28 @@ export function historyEventCode(): string {
 }
 
 /**
- * The module that takes server/validators/precompiled.ts's place in the
+ * The module that takes server/precompiled/generated.ts's place in the
  * bundle: it imports each validator from `<namespace>:<name>` (the build
- * resolves those to the sources above) and exports them as `precompiled`.
+ * resolves those to the sources above) and exports them as `generated`.
  */
-export function precompiledModule(generated: GeneratedValidators, namespace: string): string {
-  const keys = [...generated.routes.keys()];
+export function generatedModule(code: GeneratedCode, namespace: string): string {
+  const keys = [...code.routes.keys()];
   return [
     ...keys.map((_, i) => `import route${i} from '${namespace}:route${i}';`),
     `import historyEvent from '${namespace}:historyEvent';`,
-    'export const precompiled = {',
+    'export const generated = {',
     '  routes: {',
     ...keys.map((key, i) => `    ${JSON.stringify(key)}: route${i},`),
     '  },',
     '  isRoomEvent: historyEvent,',
+    `  openapi: ${JSON.stringify(code.openapi)},`,
     '};',
   ].join('\n');
 }
 
-/** The source of `<namespace>:<name>` in precompiledModule. */
-export function validatorSource(generated: GeneratedValidators, name: string): string | undefined {
-  if (name === 'historyEvent') return generated.historyEvent;
+/** The source of `<namespace>:<name>` in generatedModule. */
+export function validatorSource(code: GeneratedCode, name: string): string | undefined {
+  if (name === 'historyEvent') return code.historyEvent;
   const match = /^route(\d+)$/.exec(name);
-  return match === null ? undefined : [...generated.routes.values()][Number(match[1])];
+  return match === null ? undefined : [...code.routes.values()][Number(match[1])];
 }

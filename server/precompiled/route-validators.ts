@@ -8,7 +8,7 @@
 //   also checks every schema against the meta-schema;
 // - Ajv compiling and handing each validator's source to a store
 //   (@fastify/ajv-compiler's StandaloneValidator, write mode): the build
-//   (server/validators/generate.ts);
+//   (server/precompiled/generate.ts);
 // - the code the build generated (`precompiledPool`, what StandaloneValidator
 //   does in read mode): the bundled broker, which thus starts without
 //   generating code or creating Ajv instances.
