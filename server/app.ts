@@ -112,8 +112,8 @@ export async function buildApp({
     frameworkErrors: (error, _request, reply) => {
       void sendError(reply as FastifyReply, toRoomError(error));
     },
-    // The serializer given here, not only by setSerializerCompiler: without
-    // one Fastify loads fast-json-stringify (and Ajv with it) when created.
+    // The serializer is given as Fastify is created: without one, Fastify
+    // loads fast-json-stringify (and an Ajv with it) to make its default.
     schemaController: {
       compilersFactory: {
         buildValidator: routeValidators(validators ?? (await compilingPool()), { checkSchemas }) as never,

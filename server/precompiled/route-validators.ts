@@ -65,7 +65,11 @@ export function routePartKey(route: RoutePart): string {
   return [method, route.url, route.httpPart, route.contentType].filter((s) => s !== undefined).join(' ');
 }
 
-/** Ajv, loaded when asked for: a broker started from the build's code never loads it. */
+/**
+ * Ajv, loaded when asked for: a broker started from the build's code never
+ * loads it. One pool per app: it keeps one Ajv per set of schemas and
+ * options, as Fastify's own does.
+ */
 export async function compilingPool(): Promise<ValidatorPool> {
   const { default: AjvCompiler } = await import('@fastify/ajv-compiler');
   return AjvCompiler() as unknown as ValidatorPool;
