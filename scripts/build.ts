@@ -91,7 +91,7 @@ const commandsApart = (found: Set<string>): Plugin => ({
 const precompiled = (code: GeneratedCode, used: { bundled: boolean }): Plugin => ({
   name: 'precompiled',
   setup(b) {
-    const namespace = 'room-validator';
+    const namespace = 'room-precompiled';
     b.onLoad({ filter: /[\\/]server[\\/]precompiled[\\/]generated\.ts$/ }, () => {
       used.bundled = true;
       return { contents: generatedModule(code, namespace), loader: 'js', resolveDir: root };
