@@ -16,6 +16,13 @@
 // builtinsViaRequire); the second, whose start-up is not counted in
 // milliseconds, keeps Node's own ESM imports.
 //
+// - What the broker would otherwise make at each start, generated here
+//   (server/precompiled/generate.ts: Ajv's standalone code for every route
+//   part and for the history's line check; the OpenAPI document) and bundled
+//   in place of server/precompiled/generated.ts, so the broker starts without
+//   generating code or loading Ajv and @fastify/swagger. Never written to the
+//   source tree: each build makes it from the schemas it bundles.
+//
 // - The page of `room web` (client/web/page/), for browsers, into dist/web/:
 //   app.js (one file), app.css and index.html.
 //
@@ -28,6 +35,7 @@ import { copyFileSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type GeneratedCode, generateCode, generatedModule, validatorSource } from '../server/precompiled/generate.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dist = join(root, 'dist');
@@ -79,6 +87,28 @@ const commandsApart = (found: Set<string>): Plugin => ({
   },
 });
 
+/** The generated code in place of server/precompiled/generated.ts; `used.bundled` is set once it is bundled. */
+const precompiled = (code: GeneratedCode, used: { bundled: boolean }): Plugin => ({
+  name: 'precompiled',
+  setup(b) {
+    const namespace = 'room-precompiled';
+    b.onLoad({ filter: /[\\/]server[\\/]precompiled[\\/]generated\.ts$/ }, () => {
+      used.bundled = true;
+      return { contents: generatedModule(code, namespace), loader: 'js', resolveDir: root };
+    });
+    b.onResolve({ filter: new RegExp(`^${namespace}:`) }, (args) => ({
+      path: args.path.slice(namespace.length + 1),
+      namespace,
+    }));
+    // Ajv's standalone code is CommonJS and requires its small runtime helpers (ajv/dist/runtime/…, ajv-formats' formats).
+    b.onLoad({ filter: /.*/, namespace }, (args) => {
+      const contents = validatorSource(code, args.path);
+      if (contents === undefined) throw new Error(`no generated validator ${args.path}`);
+      return { contents, loader: 'js', resolveDir: root };
+    });
+  },
+});
+
 const common: BuildOptions = {
   absWorkingDir: root,
   outdir: 'dist',
@@ -115,14 +145,18 @@ const missing = ONE_SHOTS.filter((name) => !commands.has(name));
 if (missing.length > 0)
   throw new Error(`scripts/build.ts: client/main.ts no longer loads ${missing.join(', ')}: update ONE_SHOTS`);
 const rest = [...commands].filter((name) => !ONE_SHOTS.includes(name));
+const generated = { bundled: false };
 const split = await build({
   ...common,
   splitting: true,
+  plugins: [precompiled(await generateCode(), generated)],
   entryPoints: {
     broker: 'server/main.ts',
     ...Object.fromEntries(rest.map((name) => [name, `client/commands/${name}.ts`])),
   },
 });
+if (!generated.bundled)
+  throw new Error('scripts/build.ts: the broker no longer imports server/precompiled/generated.ts: update the build');
 
 const page = await build({
   absWorkingDir: root,

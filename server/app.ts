@@ -1,7 +1,5 @@
 // The broker's HTTP app, kept apart from listening (server/main.ts) so the
 // OpenAPI generator can build it without a socket.
-import AjvCompiler from '@fastify/ajv-compiler';
-import swagger from '@fastify/swagger';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import * as api from '../shared/api.ts';
 import { MAX_BODY_BYTES } from '../shared/api.ts';
@@ -18,6 +16,7 @@ import { listenRoutes } from './routes/listen.ts';
 import { messageRoutes } from './routes/messages.ts';
 import { statusRoutes } from './routes/status.ts';
 import type { Broker } from './broker.ts';
+import { compilingPool, routeValidators, type ValidatorPool } from './precompiled/route-validators.ts';
 
 const SHARED_SCHEMAS = [
   ...events.EVENT_SCHEMAS,
@@ -53,37 +52,22 @@ export interface AppOptions {
    * It ends once the request is in, so SSE streams are not cut by it.
    */
   readonly requestTimeoutMs?: number | undefined;
+  /**
+   * Where the route validators come from (server/precompiled/route-validators.ts):
+   * the broker passes the code the build generated; by default Ajv compiles them.
+   */
+  readonly validators?: ValidatorPool;
   /** Check every schema against JSON Schema's meta-schema as it is compiled (the OpenAPI generator does). */
   readonly checkSchemas?: boolean;
+  /**
+   * The document to serve at GET /openapi.json, as the build generated it
+   * (server/openapi.ts, from this app): then @fastify/swagger is not loaded.
+   * Absent: swagger makes it from the routes (the generator does so).
+   */
+  readonly openapi?: unknown;
 }
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
-
-/**
- * Bodies are validated strictly (no coercion: `content: 123` is a 400);
- * query strings and headers are text on the wire, so their numbers are
- * converted, by a second Ajv. One pool per app: it keeps one Ajv per set of
- * schemas and options, as Fastify's own does. Checking the schemas against
- * JSON Schema's meta-schema costs each Ajv ~60 ms of CPU (it compiles the
- * meta-schema first), so the broker does not: the schemas are fixed in the
- * code, and the OpenAPI generator, which test/openapi.test.ts runs on every
- * test run, checks them all (`checkSchemas`).
- */
-function validatorFactory(checkSchemas: boolean) {
-  const pool = AjvCompiler();
-  const strictOptions = {
-    customOptions: { coerceTypes: false, discriminator: true, validateSchema: checkSchemas },
-  } as const;
-  const coercingOptions = {
-    customOptions: { coerceTypes: 'array', discriminator: true, validateSchema: checkSchemas },
-  } as const;
-  return (externalSchemas: Parameters<typeof pool>[0]) => {
-    const strict = pool(externalSchemas, strictOptions);
-    const coercing = pool(externalSchemas, coercingOptions);
-    // Fastify calls the compiler with the route's schema and its HTTP part (the typings say otherwise).
-    return (route: { httpPart?: string }) => (route.httpPart === 'body' ? strict : coercing)(route as never);
-  };
-}
 
 /** The `charset` parameter of a Content-Type, lower-cased; undefined when absent. */
 function charsetOf(contentType: string | undefined): string | undefined {
@@ -93,11 +77,18 @@ function charsetOf(contentType: string | undefined): string | undefined {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
+// Responses are written with JSON.stringify and a final newline, so an
+// echoed event is byte-for-byte the line that went into the history.
+// Response schemas document the API; they do not reshape output.
+const serialize = (data: unknown) => `${JSON.stringify(data)}\n`;
+
 export async function buildApp({
   room,
   version,
   requestTimeoutMs,
+  validators,
   checkSchemas = false,
+  openapi,
 }: AppOptions): Promise<FastifyInstance> {
   const timeoutMs =
     requestTimeoutMs !== undefined && Number.isFinite(requestTimeoutMs) && requestTimeoutMs > 0
@@ -121,54 +112,24 @@ export async function buildApp({
     frameworkErrors: (error, _request, reply) => {
       void sendError(reply as FastifyReply, toRoomError(error));
     },
-    schemaController: { compilersFactory: { buildValidator: validatorFactory(checkSchemas) as never } },
+    // The serializer is given as Fastify is created: without one, Fastify
+    // loads fast-json-stringify (and an Ajv with it) to make its default.
+    schemaController: {
+      compilersFactory: {
+        buildValidator: routeValidators(validators ?? (await compilingPool()), { checkSchemas }) as never,
+        buildSerializer: () => () => serialize,
+      },
+    },
   });
   // Node answers an Expect other than 100-continue with a bare 417 (no body);
   // RFC 9110 lets a server ignore an expectation it does not know, so the
   // request is served as if the header were absent.
   app.server.on('checkExpectation', (request, response) => app.server.emit('request', request, response));
-  // Responses are written with JSON.stringify and a final newline, so an
-  // echoed event is byte-for-byte the line that went into the history.
-  // Response schemas document the API; they do not reshape output.
-  const serialize = (data: unknown) => `${JSON.stringify(data)}\n`;
-  app.setSerializerCompiler(() => serialize);
   app.setReplySerializer(serialize);
   const methods = new RouteMethods();
   app.addHook('onRoute', (route) => methods.add(route));
 
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'room broker API',
-        version,
-        description:
-          "HTTP over the room's Unix socket (`curl --unix-socket /tmp/room-<id>.sock http://room/...`). Events fan out as Server-Sent Events on `GET /events`.",
-        license: { name: 'MIT', identifier: 'MIT' },
-      },
-      tags: [
-        { name: 'status', description: 'is the broker up' },
-        { name: 'users', description: 'joining, and who is here' },
-        { name: 'messages', description: 'sending events and reading the history' },
-        { name: 'events', description: 'the live stream (Server-Sent Events)' },
-        { name: 'claims', description: 'who holds which files or topics (leases)' },
-      ],
-      servers: [{ url: 'http://room', description: "any host name; the connection goes to the room's Unix socket" }],
-      components: {
-        securitySchemes: {
-          bearer: { type: 'http', scheme: 'bearer', description: 'the token from POST /join (or `room join`)' },
-        },
-      },
-    },
-    transformObject: (document) => {
-      if (!('openapiObject' in document)) throw new Error('expected an OpenAPI 3 document');
-      addDiscriminatorMappings(document.openapiObject as Parameters<typeof addDiscriminatorMappings>[0]);
-      return document.openapiObject;
-    },
-    refResolver: {
-      buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`),
-    },
-  });
+  if (openapi === undefined) await registerSwagger(app, version);
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
 
   // A closing room takes nothing more. JSON must be UTF-8 (RFC 8259) and
@@ -216,6 +177,44 @@ export async function buildApp({
   await app.register(eventRoutes(room));
   await app.register(claimRoutes(room));
   await app.register(listenRoutes(room));
-  app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
+  app.get('/openapi.json', { schema: { hide: true } }, () => openapi ?? app.swagger());
   return app;
+}
+
+/** @fastify/swagger, which documents each route as it is added (so it comes before them all), loaded only when asked for. */
+async function registerSwagger(app: FastifyInstance, version: string): Promise<void> {
+  const { default: swagger } = await import('@fastify/swagger');
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'room broker API',
+        version,
+        description:
+          "HTTP over the room's Unix socket (`curl --unix-socket /tmp/room-<id>.sock http://room/...`). Events fan out as Server-Sent Events on `GET /events`.",
+        license: { name: 'MIT', identifier: 'MIT' },
+      },
+      tags: [
+        { name: 'status', description: 'is the broker up' },
+        { name: 'users', description: 'joining, and who is here' },
+        { name: 'messages', description: 'sending events and reading the history' },
+        { name: 'events', description: 'the live stream (Server-Sent Events)' },
+        { name: 'claims', description: 'who holds which files or topics (leases)' },
+      ],
+      servers: [{ url: 'http://room', description: "any host name; the connection goes to the room's Unix socket" }],
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'the token from POST /join (or `room join`)' },
+        },
+      },
+    },
+    transformObject: (document) => {
+      if (!('openapiObject' in document)) throw new Error('expected an OpenAPI 3 document');
+      addDiscriminatorMappings(document.openapiObject as Parameters<typeof addDiscriminatorMappings>[0]);
+      return document.openapiObject;
+    },
+    refResolver: {
+      buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`),
+    },
+  });
 }

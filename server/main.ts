@@ -43,6 +43,8 @@ import { describeDurability, durabilityFrom } from './log/durability.ts';
 import { FileLog } from './log/file-log.ts';
 import { Registry } from './registry.ts';
 import { type SharedStateSettings, sharedStateSettingsFrom } from './nats/state-settings.ts';
+import { generated } from './precompiled/generated.ts';
+import { precompiledPool } from './precompiled/route-validators.ts';
 
 const log = (message: string): void => console.log(`${new Date().toISOString()} ${message}`);
 
@@ -286,7 +288,12 @@ async function main(): Promise<void> {
   const durability = durabilityFrom(process.env);
   // ROOM_DEBUG_FSYNC=1 logs every fsync of the history (test/fault-history.test.ts checks `always` with it).
   const onSync = process.env.ROOM_DEBUG_FSYNC === '1' ? (seq: number) => log(`fsync through seq ${seq}`) : undefined;
-  const { log: history, report } = FileLog.open(state.chat, { durability, onSync, indexPath: paths.index });
+  const { log: history, report } = FileLog.open(state.chat, {
+    durability,
+    onSync,
+    indexPath: paths.index,
+    isRoomEvent: generated?.isRoomEvent,
+  });
   log(
     `history ${state.chat}: ${report.events} events (${report.fromIndexFile} from the index file)${report.skipped > 0 ? `, ${report.skipped} bad lines skipped` : ''}${report.tornTail ? ' (torn last line ignored)' : ''}; epoch ${history.epoch}; fsync ${describeDurability(durability)}`,
   );
@@ -400,7 +407,14 @@ async function main(): Promise<void> {
   process.on('SIGHUP', () => {});
   process.on('uncaughtException', (error) => log(`uncaught: ${error.stack ?? String(error)}`));
 
-  app = await buildApp({ room, version: VERSION, requestTimeoutMs: config.requestTimeoutMs });
+  // The validators and the OpenAPI document the build generated (bundled): nothing to compile at start.
+  app = await buildApp({
+    room,
+    version: VERSION,
+    requestTimeoutMs: config.requestTimeoutMs,
+    validators: generated === undefined ? undefined : precompiledPool(generated.routes),
+    openapi: generated?.openapi,
+  });
   const listening = app;
   await privately(() => listening.listen({ path: paths.socket, backlog: LISTEN_BACKLOG }));
   keeper = new SocketKeeper(app, paths.socket);

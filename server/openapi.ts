@@ -1,14 +1,19 @@
 // Generates the API document from the route schemas, without a socket: the
 // broker app is built over a throwaway room with an in-memory log. `npm run openapi` writes it to
 // openapi/openapi.json; test/openapi.test.ts fails when that file is stale.
+import type { FastifyInstance } from 'fastify';
 import { emptyState } from '../shared/room-state.ts';
 import { VERSION } from '../shared/version.ts';
-import { buildApp } from './app.ts';
+import { type AppOptions, buildApp } from './app.ts';
 import { Broker } from './broker.ts';
 import { MemoryLog } from './log/memory-log.ts';
 import { Registry } from './registry.ts';
 
-export async function generateOpenApi(): Promise<unknown> {
+/** Builds the broker's app over a throwaway room (no socket), readies it, hands it to `use`, then closes both. */
+export async function withDetachedApp<T>(
+  options: Omit<AppOptions, 'room' | 'version'>,
+  use: (app: FastifyInstance) => T,
+): Promise<T> {
   const room = new Broker({
     id: 'doc',
     log: new MemoryLog(),
@@ -20,15 +25,19 @@ export async function generateOpenApi(): Promise<unknown> {
     requestExit: () => {},
   });
   try {
-    const app = await buildApp({ room, version: VERSION, checkSchemas: true });
+    const app = await buildApp({ ...options, room, version: VERSION });
     await app.ready();
-    const document = app.swagger();
+    const result = use(app);
     await app.close();
-    return document;
+    return result;
   } finally {
     room.hub.stop();
     room.claims.stop();
   }
+}
+
+export function generateOpenApi(): Promise<unknown> {
+  return withDetachedApp({ checkSchemas: true }, (app) => app.swagger());
 }
 
 /** The document as committed: pretty JSON with a final newline. */

@@ -8,7 +8,8 @@ import { EVENT_SCHEMAS, Event, type RoomEvent } from './events.ts';
 
 type Schema = Readonly<Record<string, unknown>>;
 
-const FORMATS: Record<string, RegExp> = {
+/** The formats the schemas use, as this checker reads them (the broker's history check uses them too: server/precompiled/generate.ts). */
+export const FORMATS: Readonly<Record<string, RegExp>> = {
   uuid: /^(?:urn:uuid:)?[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}$/i,
   'date-time': /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:?\d{2})$/,
 };
@@ -103,7 +104,8 @@ export class SchemaChecker {
     const props = (schema.properties ?? {}) as Record<string, Schema>;
     if (Array.isArray(schema.required) && !schema.required.every((k: string) => Object.hasOwn(value, k))) return false;
     for (const [key, v] of Object.entries(value)) {
-      const sub = props[key];
+      // Own properties only: a key such as `__proto__` or `toString` is not one the schema names.
+      const sub = Object.hasOwn(props, key) ? props[key] : undefined;
       if (sub === undefined) {
         if (schema.additionalProperties === false) return false;
       } else if (!this.check(sub, v)) {
@@ -121,13 +123,16 @@ export function isRoomEvent(value: unknown): value is RoomEvent {
   return events.check(Event, value);
 }
 
-/** Parses one history line or SSE payload; `null` when it is not a valid event. */
-export function parseEvent(line: string): RoomEvent | null {
+/** Parses one history line or SSE payload; `null` when it is not a valid event (by `check`: this checker unless given). */
+export function parseEvent(
+  line: string,
+  check: (value: unknown) => value is RoomEvent = isRoomEvent,
+): RoomEvent | null {
   let value: unknown;
   try {
     value = JSON.parse(line);
   } catch {
     return null;
   }
-  return isRoomEvent(value) ? value : null;
+  return check(value) ? value : null;
 }

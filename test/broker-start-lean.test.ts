@@ -1,0 +1,58 @@
+// A local broker starts from what the build generated (server/precompiled/):
+// it validates requests and serves its OpenAPI document without loading any
+// of the parts its bundle loads lazily (Ajv compiling validators,
+// @fastify/swagger, the NATS clients).
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { http, RoomDir, ROOT } from './helpers.ts';
+
+const BROKER = join(ROOT, 'dist', 'broker.js');
+
+/** The dist files dist/broker.js loads with `import()`, only when needed. */
+function lazyParts(): string[] {
+  const code = readFileSync(BROKER, 'utf8');
+  return [...code.matchAll(/\bimport\("\.\/([\w.-]+\.js)"\)/g)].map((m) => m[1]!);
+}
+
+test('a local broker validates and serves its document without loading Ajv, swagger or the NATS clients', async (t) => {
+  const lazy = lazyParts();
+  assert.ok(lazy.length >= 3, `dist/broker.js imports its lazy parts with import(): ${lazy.join(', ')}`);
+  const dir = RoomDir.create(t);
+  const modules = dir.file('modules.log');
+  const env = {
+    NODE_OPTIONS: `--import=${join(ROOT, 'test', 'modules-log-hook.ts')}`,
+    ROOM_TEST_MODULES_LOG: modules,
+  };
+  const joined = await dir.run(['join', 'r', 'alice'], { env });
+  assert.equal(joined.code, 0, joined.stderr);
+  const token = (JSON.parse(joined.stdout) as { token: string }).token;
+  const socket = dir.socket('r');
+
+  // Each kind of validator: a body (strict), a query string (coercing), params, headers.
+  const bad = await http(socket, 'POST', '/messages', { token, body: { type: 'message', content: 5 } });
+  assert.equal(bad.status, 400, bad.body);
+  const good = await http(socket, 'POST', '/messages', { token, body: { type: 'message', content: 'hi' } });
+  assert.equal(good.status, 201, good.body);
+  const page = await http(socket, 'GET', '/messages?limit=1', { token });
+  assert.equal(page.status, 200, page.body);
+  assert.equal((await http(socket, 'GET', '/messages?limit=x', { token })).status, 400);
+  assert.equal((await http(socket, 'GET', `/messages/${good.json().id}`, { token })).status, 200);
+  const stream = await http(socket, 'GET', '/events?after=x', { token, headers: { 'last-event-id': 'y' } });
+  assert.equal(stream.status, 400, stream.body);
+  const served = await http(socket, 'GET', '/openapi.json');
+  assert.deepEqual(served.json(), JSON.parse(readFileSync(join(ROOT, 'openapi', 'openapi.json'), 'utf8')));
+
+  const [pid] = dir.brokerPids();
+  const loaded = readFileSync(modules, 'utf8')
+    .split('\n')
+    .filter((line) => line.startsWith(`${pid} `))
+    .map((line) => line.slice(line.indexOf(' ') + 1));
+  assert.ok(
+    loaded.some((url) => url.endsWith('/dist/broker.js')),
+    `the hook saw the broker load: ${loaded.join(', ')}`,
+  );
+  for (const part of lazy)
+    assert.ok(!loaded.some((url) => url.endsWith(`/dist/${part}`)), `the broker loaded dist/${part}`);
+});
