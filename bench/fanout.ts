@@ -14,7 +14,9 @@
 // timed from the first send until the last of --subscribers subscribers (one
 // process of their own, bench/subscribers.ts) has the last message; broker CPU
 // per message is the broker's CPU time over (a), all its threads, from
-// /proc/<pid>/task/*/schedstat (nanoseconds); and (b) paced at --rate msg/s
+// /proc/<pid>/task/*/schedstat (nanoseconds), with the share of it spent in
+// the kernel (/proc/<pid>/stat's stime against utime: the system calls) and
+// its write system calls per message (/proc/<pid>/io); and (b) paced at --rate msg/s
 // for --seconds, send→receive p50/p99 over all deliveries. The order of the
 // systems rotates each round, so load that comes and goes hits them alike.
 // --users pads the room to that many members; `crowded` is this build's
@@ -22,6 +24,8 @@
 // grow with the number of members: the report gives the ratio). When redis-server is not installed, the benchmark says so and
 // runs the rest. With ROOM_BENCH_BEFORE (another build's dist/cli.js), the
 // system `before` is that build's broker, measured beside this one.
+// ROOM_BENCH_NODE_ARGS adds flags to room's brokers (`--perf-basic-prof` lets
+// `perf record -g -p <pid>` name JavaScript frames).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { Agent } from 'node:http';
@@ -120,6 +124,16 @@ function cpuMs(pid: number): number {
   return ns / 1e6;
 }
 
+/**
+ * The share of a process's CPU time spent in the kernel (system calls: the
+ * socket and file writes, waking readers), from /proc/<pid>/stat's utime and
+ * stime (clock ticks, 10 ms: enough over a run of seconds).
+ */
+function cpuTicks(pid: number): { user: number; system: number } {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return { user: Number(fields[11]), system: Number(fields[12]) };
+}
+
 /** How many write system calls (write, writev, …) a process has made: `syscw` of /proc/<pid>/io. */
 function writeCalls(pid: number): number {
   return Number(/^syscw: (\d+)$/m.exec(readFileSync(`/proc/${pid}/io`, 'utf8'))?.[1] ?? Number.NaN);
@@ -171,7 +185,10 @@ async function startRoom(
   const users = name === 'crowded' ? options.crowd : options.users;
   // ROOM_BENCH_PROFILE=<dir>: the broker writes a V8 CPU profile there when it stops (bench/profile.ts reads it).
   const profile = process.env.ROOM_BENCH_PROFILE;
-  const nodeArgs = profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profile}`, '--cpu-prof-interval=100'];
+  const nodeArgs: string[] =
+    profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profile}`, '--cpu-prof-interval=100'];
+  // ROOM_BENCH_NODE_ARGS: more flags for room's brokers (e.g. `--perf-basic-prof`, for `perf record -g -p <pid>`).
+  nodeArgs.push(...(process.env.ROOM_BENCH_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== ''));
   await dir.startBroker(roomId, 120_000, brokerScript, nodeArgs);
   const socket = dir.socket(roomId);
   const joinUser = async (user: string) => {
@@ -331,6 +348,8 @@ interface Run {
   readonly cpuUsPerMessage: number;
   /** The broker's write system calls per message (throughput runs): what batching saves, whatever the load. */
   readonly writesPerMessage: number;
+  /** Of the broker's CPU time over a throughput run, the share in the kernel (0–1). */
+  readonly systemShare: number;
   readonly p50: number;
   readonly p99: number;
   readonly problems: string[];
@@ -348,6 +367,7 @@ async function throughputRun(system: System, options: Options, marker: string): 
   const subs = await subscribe(system, marker, options.messages);
   try {
     const cpu0 = cpuMs(system.pid);
+    const ticks0 = cpuTicks(system.pid);
     const writes0 = writeCalls(system.pid);
     const t0 = wallMs();
     let next = 0;
@@ -358,10 +378,14 @@ async function throughputRun(system: System, options: Options, marker: string): 
     );
     const result = await subs.result();
     const cpu = cpuMs(system.pid) - cpu0;
+    const ticks = cpuTicks(system.pid);
+    const user = ticks.user - ticks0.user;
+    const kernel = ticks.system - ticks0.system;
     return {
       rate: options.messages / ((result.lastDelivery - t0) / 1000),
       cpuUsPerMessage: (cpu * 1000) / options.messages,
       writesPerMessage: (writeCalls(system.pid) - writes0) / options.messages,
+      systemShare: kernel / Math.max(1, user + kernel),
       p50: result.p50,
       p99: result.p99,
       problems: problemsOf(result),
@@ -394,6 +418,7 @@ async function pacedRun(system: System, options: Options, marker: string): Promi
       rate: total / elapsed,
       cpuUsPerMessage: ((cpuMs(system.pid) - cpu0) * 1000) / total,
       writesPerMessage: Number.NaN,
+      systemShare: Number.NaN,
       p50: result.p50,
       p99: result.p99,
       problems: problemsOf(result),
@@ -465,6 +490,7 @@ export async function main(argv: readonly string[]): Promise<string> {
       '× Redis',
       '× batched Node',
       'broker CPU µs/msg',
+      'of it in the kernel',
       'broker writes/msg',
       `paced ${options.rate.toLocaleString('en')} msg/s: p50 / p99 ms`,
       'drops, reordering',
@@ -484,6 +510,7 @@ export async function main(argv: readonly string[]): Promise<string> {
           med(t, (r) => r.cpuUsPerMessage),
           1,
         ),
+        `${fmt(100 * med(t, (r) => r.systemShare), 0)}%`,
         fmt(
           med(t, (r) => r.writesPerMessage),
           2,

@@ -93,7 +93,12 @@ function charsetOf(contentType: string | undefined): string | undefined {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
-export async function buildApp({ room, version, requestTimeoutMs, checkSchemas = false }: AppOptions): Promise<FastifyInstance> {
+export async function buildApp({
+  room,
+  version,
+  requestTimeoutMs,
+  checkSchemas = false,
+}: AppOptions): Promise<FastifyInstance> {
   const timeoutMs =
     requestTimeoutMs !== undefined && Number.isFinite(requestTimeoutMs) && requestTimeoutMs > 0
       ? requestTimeoutMs
