@@ -6,7 +6,7 @@
 //
 //   npm run bench -- broker [--rounds 3] [--messages 10000] [--publishers 10] [--subscribers 10]
 //                           [--rate 1000] [--seconds 5] [--size 200] [--users 20] [--crowd 1000]
-//                           [--only room,crowded,redis,node,batched]
+//                           [--only room,crowded,keyed,redis,node,batched]
 //   ROOM_BENCH_BEFORE=/path/to/other/dist/cli.js npm run bench -- broker --only room,before,…
 //
 // Per round, every system runs (a) as fast as it goes: --messages messages of
@@ -21,12 +21,15 @@
 // systems rotates each round, so load that comes and goes hits them alike.
 // --users pads the room to that many members; `crowded` is this build's
 // broker on a room of --crowd members, beside `room` (publish cost must not
-// grow with the number of members: the report gives the ratio). When redis-server is not installed, the benchmark says so and
+// grow with the number of members: the report gives the ratio); `keyed` is
+// this build's broker with every send carrying an Idempotency-Key, as
+// `room send` and the live clients send them. When redis-server is not installed, the benchmark says so and
 // runs the rest. With ROOM_BENCH_BEFORE (another build's dist/cli.js), the
 // system `before` is that build's broker, measured beside this one.
 // ROOM_BENCH_NODE_ARGS adds flags to room's brokers (`--perf-basic-prof` lets
 // `perf record -g -p <pid>` name JavaScript frames).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { dirname, join } from 'node:path';
@@ -51,12 +54,13 @@ interface Options {
   only: string[];
 }
 
-const SYSTEMS = ['room', 'crowded', 'before', 'redis', 'node', 'batched'] as const;
+const SYSTEMS = ['room', 'crowded', 'keyed', 'before', 'redis', 'node', 'batched'] as const;
 type SystemName = (typeof SYSTEMS)[number];
 
 const LABELS: Record<SystemName, string> = {
   room: 'room',
   crowded: 'room, with --crowd members',
+  keyed: 'room, each send with an Idempotency-Key',
   before: 'room, the build in ROOM_BENCH_BEFORE',
   redis: 'Redis XADD + XREAD (appendonly, fsync everysec)',
   node: 'plain Node broker (a write per event)',
@@ -90,7 +94,7 @@ function parseOptions(argv: readonly string[]): Options {
     size: 200,
     users: 20,
     crowd: 1000,
-    only: SYSTEMS.filter((s) => s !== 'before' && s !== 'crowded'),
+    only: SYSTEMS.filter((s) => s !== 'before' && s !== 'crowded' && s !== 'keyed'),
   };
   for (let i = 0; i < argv.length; i++) {
     const key = argv[i]!.replace(/^--/, '');
@@ -164,11 +168,14 @@ async function stopChild(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-function httpPublisher(socket: string, token: string | undefined): Publisher {
+/** A keep-alive HTTP client, one request in flight; `keyed`: each send with an Idempotency-Key, as `room send`'s. */
+function httpPublisher(socket: string, token: string | undefined, keyed = false): Publisher {
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   return {
     async send(content) {
-      const answer = await httpJson(socket, 'POST', '/messages', { type: 'message', content }, token, agent);
+      const headers: Record<string, string> = keyed ? { 'idempotency-key': randomUUID() } : {};
+      const message = { type: 'message', content };
+      const answer = await httpJson(socket, 'POST', '/messages', message, token, agent, headers);
       if (answer.status !== 201) throw new Error(`send: ${answer.status} ${answer.body}`);
     },
     close: () => agent.destroy(),
@@ -178,7 +185,7 @@ function httpPublisher(socket: string, token: string | undefined): Publisher {
 async function startRoom(
   dir: BenchDir,
   options: Options,
-  name: 'room' | 'crowded' | 'before',
+  name: 'room' | 'crowded' | 'keyed' | 'before',
   brokerScript?: string,
 ): Promise<System> {
   const roomId = `fan${name}`;
@@ -199,7 +206,8 @@ async function startRoom(
   const subscribers: Array<{ user: string; token: string }> = [];
   for (let i = 0; i < options.subscribers; i++) subscribers.push({ user: `sub${i}`, token: await joinUser(`sub${i}`) });
   const publishers: Publisher[] = [];
-  for (let i = 0; i < options.publishers; i++) publishers.push(httpPublisher(socket, await joinUser(`pub${i}`)));
+  for (let i = 0; i < options.publishers; i++)
+    publishers.push(httpPublisher(socket, await joinUser(`pub${i}`), name === 'keyed'));
   for (let i = options.subscribers + options.publishers; i < users; i++) await joinUser(`member${i}`);
   const pid = dir.brokerPid(roomId);
   return {
@@ -450,7 +458,8 @@ export async function main(argv: readonly string[]): Promise<string> {
   const notes: string[] = [];
   try {
     for (const which of options.only as SystemName[]) {
-      if (which === 'room' || which === 'crowded') systems.push(await startRoom(dir, options, which));
+      if (which === 'room' || which === 'crowded' || which === 'keyed')
+        systems.push(await startRoom(dir, options, which));
       if (which === 'before') {
         const before = process.env.ROOM_BENCH_BEFORE;
         if (before === undefined) notes.push('ROOM_BENCH_BEFORE is not set: the `before` build was not measured.');

@@ -146,9 +146,10 @@ export function messageRoutes(room: Broker, idempotency: IdempotencyCache) {
         };
         if (key === undefined) post(user, inbound, undefined, answer, fail);
         else
-          void idempotency
+          idempotency
             .run(user, key, fingerprintOf(inbound), () => postOnce(user, key, inbound))
-            .then(answer, fail);
+            .then(answer, fail)
+            .catch((error: unknown) => console.error('[room] answering a send failed:', error));
       },
     );
 
