@@ -6,7 +6,7 @@
 //
 //   npm run bench -- broker [--rounds 3] [--messages 10000] [--publishers 10] [--subscribers 10]
 //                           [--rate 1000] [--seconds 5] [--size 200] [--users 20] [--crowd 1000]
-//                           [--only room,crowded,redis,node,batched]
+//                           [--only room,crowded,keyed,redis,node,batched]
 //   ROOM_BENCH_BEFORE=/path/to/other/dist/cli.js npm run bench -- broker --only room,before,…
 //
 // Per round, every system runs (a) as fast as it goes: --messages messages of
@@ -14,15 +14,22 @@
 // timed from the first send until the last of --subscribers subscribers (one
 // process of their own, bench/subscribers.ts) has the last message; broker CPU
 // per message is the broker's CPU time over (a), all its threads, from
-// /proc/<pid>/task/*/schedstat (nanoseconds); and (b) paced at --rate msg/s
+// /proc/<pid>/task/*/schedstat (nanoseconds), with the share of it spent in
+// the kernel (/proc/<pid>/stat's stime against utime: the system calls) and
+// its write system calls per message (/proc/<pid>/io); and (b) paced at --rate msg/s
 // for --seconds, send→receive p50/p99 over all deliveries. The order of the
 // systems rotates each round, so load that comes and goes hits them alike.
 // --users pads the room to that many members; `crowded` is this build's
 // broker on a room of --crowd members, beside `room` (publish cost must not
-// grow with the number of members: the report gives the ratio). When redis-server is not installed, the benchmark says so and
+// grow with the number of members: the report gives the ratio); `keyed` is
+// this build's broker with every send carrying an Idempotency-Key, as
+// `room send` and the live clients send them. When redis-server is not installed, the benchmark says so and
 // runs the rest. With ROOM_BENCH_BEFORE (another build's dist/cli.js), the
 // system `before` is that build's broker, measured beside this one.
+// ROOM_BENCH_NODE_ARGS adds flags to room's brokers (`--perf-basic-prof` lets
+// `perf record -g -p <pid>` name JavaScript frames).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { dirname, join } from 'node:path';
@@ -47,12 +54,13 @@ interface Options {
   only: string[];
 }
 
-const SYSTEMS = ['room', 'crowded', 'before', 'redis', 'node', 'batched'] as const;
+const SYSTEMS = ['room', 'crowded', 'keyed', 'before', 'redis', 'node', 'batched'] as const;
 type SystemName = (typeof SYSTEMS)[number];
 
 const LABELS: Record<SystemName, string> = {
   room: 'room',
   crowded: 'room, with --crowd members',
+  keyed: 'room, each send with an Idempotency-Key',
   before: 'room, the build in ROOM_BENCH_BEFORE',
   redis: 'Redis XADD + XREAD (appendonly, fsync everysec)',
   node: 'plain Node broker (a write per event)',
@@ -86,7 +94,7 @@ function parseOptions(argv: readonly string[]): Options {
     size: 200,
     users: 20,
     crowd: 1000,
-    only: SYSTEMS.filter((s) => s !== 'before' && s !== 'crowded'),
+    only: SYSTEMS.filter((s) => s !== 'before' && s !== 'crowded' && s !== 'keyed'),
   };
   for (let i = 0; i < argv.length; i++) {
     const key = argv[i]!.replace(/^--/, '');
@@ -120,6 +128,16 @@ function cpuMs(pid: number): number {
   return ns / 1e6;
 }
 
+/**
+ * The share of a process's CPU time spent in the kernel (system calls: the
+ * socket and file writes, waking readers), from /proc/<pid>/stat's utime and
+ * stime (clock ticks, 10 ms: enough over a run of seconds).
+ */
+function cpuTicks(pid: number): { user: number; system: number } {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return { user: Number(fields[11]), system: Number(fields[12]) };
+}
+
 /** How many write system calls (write, writev, …) a process has made: `syscw` of /proc/<pid>/io. */
 function writeCalls(pid: number): number {
   return Number(/^syscw: (\d+)$/m.exec(readFileSync(`/proc/${pid}/io`, 'utf8'))?.[1] ?? Number.NaN);
@@ -150,11 +168,14 @@ async function stopChild(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-function httpPublisher(socket: string, token: string | undefined): Publisher {
+/** A keep-alive HTTP client, one request in flight; `keyed`: each send with an Idempotency-Key, as `room send`'s. */
+function httpPublisher(socket: string, token: string | undefined, keyed = false): Publisher {
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   return {
     async send(content) {
-      const answer = await httpJson(socket, 'POST', '/messages', { type: 'message', content }, token, agent);
+      const headers: Record<string, string> = keyed ? { 'idempotency-key': randomUUID() } : {};
+      const message = { type: 'message', content };
+      const answer = await httpJson(socket, 'POST', '/messages', message, token, agent, headers);
       if (answer.status !== 201) throw new Error(`send: ${answer.status} ${answer.body}`);
     },
     close: () => agent.destroy(),
@@ -164,14 +185,17 @@ function httpPublisher(socket: string, token: string | undefined): Publisher {
 async function startRoom(
   dir: BenchDir,
   options: Options,
-  name: 'room' | 'crowded' | 'before',
+  name: 'room' | 'crowded' | 'keyed' | 'before',
   brokerScript?: string,
 ): Promise<System> {
   const roomId = `fan${name}`;
   const users = name === 'crowded' ? options.crowd : options.users;
   // ROOM_BENCH_PROFILE=<dir>: the broker writes a V8 CPU profile there when it stops (bench/profile.ts reads it).
   const profile = process.env.ROOM_BENCH_PROFILE;
-  const nodeArgs = profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profile}`, '--cpu-prof-interval=100'];
+  const nodeArgs: string[] =
+    profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profile}`, '--cpu-prof-interval=100'];
+  // ROOM_BENCH_NODE_ARGS: more flags for room's brokers (e.g. `--perf-basic-prof`, for `perf record -g -p <pid>`).
+  nodeArgs.push(...(process.env.ROOM_BENCH_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== ''));
   await dir.startBroker(roomId, 120_000, brokerScript, nodeArgs);
   const socket = dir.socket(roomId);
   const joinUser = async (user: string) => {
@@ -182,7 +206,8 @@ async function startRoom(
   const subscribers: Array<{ user: string; token: string }> = [];
   for (let i = 0; i < options.subscribers; i++) subscribers.push({ user: `sub${i}`, token: await joinUser(`sub${i}`) });
   const publishers: Publisher[] = [];
-  for (let i = 0; i < options.publishers; i++) publishers.push(httpPublisher(socket, await joinUser(`pub${i}`)));
+  for (let i = 0; i < options.publishers; i++)
+    publishers.push(httpPublisher(socket, await joinUser(`pub${i}`), name === 'keyed'));
   for (let i = options.subscribers + options.publishers; i < users; i++) await joinUser(`member${i}`);
   const pid = dir.brokerPid(roomId);
   return {
@@ -331,6 +356,8 @@ interface Run {
   readonly cpuUsPerMessage: number;
   /** The broker's write system calls per message (throughput runs): what batching saves, whatever the load. */
   readonly writesPerMessage: number;
+  /** Of the broker's CPU time over a throughput run, the share in the kernel (0–1). */
+  readonly systemShare: number;
   readonly p50: number;
   readonly p99: number;
   readonly problems: string[];
@@ -348,6 +375,7 @@ async function throughputRun(system: System, options: Options, marker: string): 
   const subs = await subscribe(system, marker, options.messages);
   try {
     const cpu0 = cpuMs(system.pid);
+    const ticks0 = cpuTicks(system.pid);
     const writes0 = writeCalls(system.pid);
     const t0 = wallMs();
     let next = 0;
@@ -358,10 +386,14 @@ async function throughputRun(system: System, options: Options, marker: string): 
     );
     const result = await subs.result();
     const cpu = cpuMs(system.pid) - cpu0;
+    const ticks = cpuTicks(system.pid);
+    const user = ticks.user - ticks0.user;
+    const kernel = ticks.system - ticks0.system;
     return {
       rate: options.messages / ((result.lastDelivery - t0) / 1000),
       cpuUsPerMessage: (cpu * 1000) / options.messages,
       writesPerMessage: (writeCalls(system.pid) - writes0) / options.messages,
+      systemShare: kernel / Math.max(1, user + kernel),
       p50: result.p50,
       p99: result.p99,
       problems: problemsOf(result),
@@ -394,6 +426,7 @@ async function pacedRun(system: System, options: Options, marker: string): Promi
       rate: total / elapsed,
       cpuUsPerMessage: ((cpuMs(system.pid) - cpu0) * 1000) / total,
       writesPerMessage: Number.NaN,
+      systemShare: Number.NaN,
       p50: result.p50,
       p99: result.p99,
       problems: problemsOf(result),
@@ -425,7 +458,8 @@ export async function main(argv: readonly string[]): Promise<string> {
   const notes: string[] = [];
   try {
     for (const which of options.only as SystemName[]) {
-      if (which === 'room' || which === 'crowded') systems.push(await startRoom(dir, options, which));
+      if (which === 'room' || which === 'crowded' || which === 'keyed')
+        systems.push(await startRoom(dir, options, which));
       if (which === 'before') {
         const before = process.env.ROOM_BENCH_BEFORE;
         if (before === undefined) notes.push('ROOM_BENCH_BEFORE is not set: the `before` build was not measured.');
@@ -465,6 +499,7 @@ export async function main(argv: readonly string[]): Promise<string> {
       '× Redis',
       '× batched Node',
       'broker CPU µs/msg',
+      'of it in the kernel',
       'broker writes/msg',
       `paced ${options.rate.toLocaleString('en')} msg/s: p50 / p99 ms`,
       'drops, reordering',
@@ -484,6 +519,7 @@ export async function main(argv: readonly string[]): Promise<string> {
           med(t, (r) => r.cpuUsPerMessage),
           1,
         ),
+        `${fmt(100 * med(t, (r) => r.systemShare), 0)}%`,
         fmt(
           med(t, (r) => r.writesPerMessage),
           2,

@@ -199,9 +199,10 @@ export function httpJson(
   body: unknown,
   token?: string,
   agent?: import('node:http').Agent,
+  extraHeaders: Record<string, string> = {},
 ): Promise<{ status: number; body: string }> {
   const data = body === undefined ? undefined : JSON.stringify(body);
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = { ...extraHeaders };
   if (data !== undefined) {
     headers['content-type'] = 'application/json';
     headers['content-length'] = String(Buffer.byteLength(data));

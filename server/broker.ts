@@ -5,6 +5,7 @@
 // hub fans them out (hub.ts), streams.ts opens and closes live sessions,
 // history-queries.ts answers questions about the history, auth.ts maps
 // tokens to users, commands.ts runs slash commands through CommandContext.
+import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { CloseReason, Inbound, TokenResponse, Users } from '../shared/api.ts';
 import { roomError } from '../shared/errors.ts';
@@ -148,18 +149,38 @@ export class Broker implements CommandContext {
   }
 
   /**
-   * POST /messages: as post, but a stored message, reply or DM joins this
-   * turn's group commit (server/room.ts submit) and resolves once it is in
-   * the log and fanned out, with its line for the echo.
+   * As post, but a stored message, reply or DM joins this turn's group commit
+   * (server/room.ts submit) and resolves once it is in the log and fanned
+   * out, with its line for the echo.
    */
-  async send(user: string, inbound: Inbound, id?: string): Promise<PostResult> {
+  send(user: string, inbound: Inbound, id?: string): Promise<PostResult> {
+    return new Promise((resolve, reject) => this.submit(user, inbound, id, resolve, reject));
+  }
+
+  /**
+   * send() with callbacks, for POST /messages (it runs per message: no
+   * promise). An event refused on its content throws here, at once; what
+   * happens later goes to exactly one of `done` and `fail`.
+   */
+  submit(
+    user: string,
+    inbound: Inbound,
+    id: string | undefined,
+    done: (result: PostResult) => void,
+    fail: (error: unknown) => void,
+  ): void {
     const draft = this.#accept(user, inbound);
     if (draft === null) {
-      const result = await this.#command(user, inbound as Extract<Inbound, { type: 'command' }>);
-      // In a shared room a command's event is answered once the stream has stored it (server/room.ts stored).
-      return result.stored && this.room.shared ? { stored: true, ...(await this.room.stored(result.event)) } : result;
+      this.#sendCommand(user, inbound as Extract<Inbound, { type: 'command' }>).then(done, fail);
+      return;
     }
-    return { stored: true, ...(await this.room.submit(draft, id)) };
+    this.room.enqueue(draft, id ?? randomUUID(), ({ event, line }) => done({ stored: true, event, line }), fail);
+  }
+
+  async #sendCommand(user: string, inbound: Extract<Inbound, { type: 'command' }>): Promise<PostResult> {
+    const result = await this.#command(user, inbound);
+    // In a shared room a command's event is answered once the stream has stored it (server/room.ts stored).
+    return result.stored && this.room.shared ? { stored: true, ...(await this.room.stored(result.event)) } : result;
   }
 
   /** Checks an inbound event and marks its user active; the event to store, or null for a command. */

@@ -15,7 +15,8 @@
 //   broker restart (kill -9 between the write and the answer) the retry
 //   finds that event and answers it instead of writing it again. Commands
 //   are remembered in memory only.
-import { createHash } from 'node:crypto';
+// crypto.hash: one-shot digests, without a Hash object per call (they run per keyed send).
+import { hash } from 'node:crypto';
 import type { Inbound } from '../shared/api.ts';
 import { roomError } from '../shared/errors.ts';
 import type { RoomEvent } from '../shared/events.ts';
@@ -46,7 +47,7 @@ export const IDEMPOTENCY_KEY_PATTERN = '^[\\x21-\\x7E]{1,255}$';
 
 /** A digest of the request, so a reused key with another body is recognised. */
 export function fingerprintOf(request: unknown): string {
-  return createHash('sha256').update(JSON.stringify(request)).digest('base64url');
+  return hash('sha256', JSON.stringify(request), 'base64url');
 }
 
 /**
@@ -54,7 +55,7 @@ export function fingerprintOf(request: unknown): string {
  * UUID v4 (version and variant bits set) so it is like any other event id.
  */
 export function eventIdFor(user: string, key: string): string {
-  const bytes = createHash('sha256').update(`room idempotency\0${user}\0${key}`).digest().subarray(0, 16);
+  const bytes = hash('sha256', `room idempotency\0${user}\0${key}`, 'buffer').subarray(0, 16);
   bytes[6] = (bytes[6]! & 0x0f) | 0x40;
   bytes[8] = (bytes[8]! & 0x3f) | 0x80;
   const hex = bytes.toString('hex');
@@ -99,7 +100,7 @@ export class IdempotencyCache {
    * (remembered when it succeeds). Throws idempotency_key_reused when the key
    * was used with another fingerprint.
    */
-  async run(
+  run(
     user: string,
     key: string,
     fingerprint: string,
@@ -113,23 +114,35 @@ export class IdempotencyCache {
     this.#expire(keys);
     const known = keys.entries.get(key);
     if (known !== undefined) {
-      if (known.fingerprint !== fingerprint) throw roomError('idempotency_key_reused', { key });
+      if (known.fingerprint !== fingerprint) return Promise.reject(roomError('idempotency_key_reused', { key }));
       return known.answer;
     }
-    const answer = Promise.resolve().then(perform);
+    // perform runs now (nothing can come between it and the entry being
+    // remembered: this is one synchronous run), a throw becoming a rejection.
+    // Plain promises, not an async function: this runs per keyed send.
+    let performed: Promise<StoredAnswer>;
+    try {
+      performed = Promise.resolve(perform());
+    } catch (error) {
+      performed = Promise.reject(error);
+    }
+    const userKeys = keys;
+    // Its callbacks run in a later microtask, once `entry` below exists.
+    const answer = performed.then(
+      (stored) => {
+        entry.bytes = Buffer.byteLength(stored.body) + key.length;
+        userKeys.bytes += entry.bytes;
+        this.#trim(userKeys);
+        return stored;
+      },
+      (error: unknown) => {
+        if (userKeys.entries.get(key) === entry) userKeys.entries.delete(key);
+        throw error;
+      },
+    );
     const entry: Entry = { fingerprint, answer, at: this.#now(), bytes: 0 };
     keys.entries.set(key, entry);
-    const userKeys = keys;
-    try {
-      const stored = await answer;
-      entry.bytes = Buffer.byteLength(stored.body) + key.length;
-      userKeys.bytes += entry.bytes;
-      this.#trim(userKeys);
-      return stored;
-    } catch (error) {
-      if (userKeys.entries.get(key) === entry) userKeys.entries.delete(key);
-      throw error;
-    }
+    return answer;
   }
 
   /** Keys held for `user` (for tests and diagnostics). */
@@ -146,6 +159,7 @@ export class IdempotencyCache {
   }
 
   #trim(keys: UserKeys): void {
+    if (keys.entries.size <= this.#limits.maxKeys && keys.bytes <= this.#limits.maxBytes) return;
     for (const [key, entry] of keys.entries) {
       if (keys.entries.size <= this.#limits.maxKeys && keys.bytes <= this.#limits.maxBytes) break;
       this.#drop(keys, key, entry);

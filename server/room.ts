@@ -90,6 +90,8 @@ export class Room {
   readonly #say: (message: string) => void;
   /** Submitted this turn, committed together at its end. */
   #queue: Submitted[] = [];
+  /** Run at the end of a turn with a queue (setImmediate): one function for every batch. */
+  readonly #commitTurn = (): void => this.commit();
   readonly #sequencer: Sequencer | undefined;
   /** A shared room's events handed out by publish() and not yet stored, by id (stored() finds them). */
   readonly #unstored = new Map<string, Promise<Stored>>();
@@ -188,20 +190,28 @@ export class Room {
    * `id` is given for a keyed post (server/idempotency.ts).
    */
   submit(draft: Draft, id: string = randomUUID()): Promise<Stored> {
+    return new Promise((resolve, reject) => this.enqueue(draft, id, resolve, reject));
+  }
+
+  /**
+   * submit() with callbacks: exactly one of them is called, never before this
+   * returns. POST /messages' hot path uses it: no promise per event.
+   */
+  enqueue(draft: Draft, id: string, resolve: (stored: Stored) => void, reject: (error: unknown) => void): void {
     const sequencer = this.#sequencer;
     if (sequencer !== undefined) {
       try {
         sequencer.checkWritable();
       } catch (error) {
-        return Promise.reject(error);
+        queueMicrotask(() => reject(error));
+        return;
       }
       // The NATS client writes what is published in one turn together: the turn's events are pipelined.
-      return sequencer.store(this.#stamp(draft, id, this.now().toISOString()), false);
+      sequencer.store(this.#stamp(draft, id, this.now().toISOString()), false).then(resolve, reject);
+      return;
     }
-    return new Promise((resolve, reject) => {
-      if (this.#queue.length === 0) setImmediate(() => this.commit());
-      this.#queue.push({ draft, id, resolve, reject });
-    });
+    if (this.#queue.length === 0) setImmediate(this.#commitTurn);
+    this.#queue.push({ draft, id, resolve, reject });
   }
 
   /** Commits what was submitted (also run before a publish, and at shutdown). */
@@ -219,11 +229,32 @@ export class Room {
       this.checkLog();
       stored = this.#commit(batch);
     } catch (error) {
-      for (const submitted of batch) submitted.reject(error);
+      for (const submitted of batch) {
+        try {
+          submitted.reject(error);
+        } catch (thrown) {
+          this.#answerFailed(thrown);
+        }
+      }
       return false;
     }
-    for (let i = 0; i < batch.length; i++) batch[i]!.resolve(stored[i]!);
+    for (let i = 0; i < batch.length; i++) {
+      try {
+        batch[i]!.resolve(stored[i]!);
+      } catch (thrown) {
+        this.#answerFailed(thrown);
+      }
+    }
     return true;
+  }
+
+  /**
+   * A sender's callback threw (it answers the request at once, maybe inside a
+   * publish()): said in the broker's log; the rest of the batch still get
+   * their answers.
+   */
+  #answerFailed(error: unknown): void {
+    this.#say(`answering a send failed: ${(error as Error).message}`);
   }
 
   /** Stamps events with the next seqs and one ts, appends them with one write, then fans them out. */

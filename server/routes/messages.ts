@@ -47,13 +47,30 @@ function refuseUnknown(query: Record<string, unknown> | undefined, known: readon
 }
 
 export function messageRoutes(room: Broker, idempotency: IdempotencyCache) {
-  /** Posts one inbound event; the answer's body is the JSON line sent (for a 201, the history line). */
-  const post = async (user: string, inbound: Inbound, id?: string): Promise<StoredAnswer> => {
-    const result = await room.send(user, inbound, id);
-    return result.stored
-      ? { status: 201, body: `${result.line ?? JSON.stringify(result.event)}\n` }
-      : { status: 200, body: `${JSON.stringify(result.notice)}\n` };
-  };
+  /**
+   * Posts one inbound event; the answer's body is the JSON line sent (for a
+   * 201, the history line). Throws at once on a refused event; later, exactly
+   * one of `answer` and `fail` is called (callbacks: this runs per message).
+   */
+  const post = (
+    user: string,
+    inbound: Inbound,
+    id: string | undefined,
+    answer: (stored: StoredAnswer) => void,
+    fail: (error: unknown) => void,
+  ): void =>
+    room.submit(
+      user,
+      inbound,
+      id,
+      (result) =>
+        answer(
+          result.stored
+            ? { status: 201, body: `${result.line ?? JSON.stringify(result.event)}\n` }
+            : { status: 200, body: `${JSON.stringify(result.notice)}\n` },
+        ),
+      fail,
+    );
 
   /**
    * A keyed post. Its event id comes from the key, so a retry that the
@@ -64,7 +81,7 @@ export function messageRoutes(room: Broker, idempotency: IdempotencyCache) {
     const id = eventIdFor(user, key);
     const log = room.room.log;
     const index = log.positionOf(id);
-    if (index === undefined) return post(user, inbound, id);
+    if (index === undefined) return new Promise((resolve, reject) => post(user, inbound, id, resolve, reject));
     const [line] = log.readLines(index, index + 1);
     if (line === undefined || !storedAs(JSON.parse(line) as RoomEvent, inbound))
       throw roomError('idempotency_key_reused', { key });
@@ -112,17 +129,27 @@ export function messageRoutes(room: Broker, idempotency: IdempotencyCache) {
           },
         },
       },
-      async (request, reply) => {
+      // Not async: the reply is sent from the group commit's callback (a
+      // throw here and `fail` both end in the error handler, as from an async
+      // handler), with no promise chain per message.
+      (request, reply) => {
         const user = requestUser(room, request);
         const body = request.body;
         if (body === undefined || body === null) throw roomError('invalid_event.no_body');
         const inbound: Inbound = typeof body === 'string' ? { type: 'message', content: body } : body;
         const key = request.headers['idempotency-key'];
-        const answer =
-          key === undefined
-            ? await post(user, inbound)
-            : await idempotency.run(user, key, fingerprintOf(inbound), () => postOnce(user, key, inbound));
-        return reply.code(answer.status).type('application/json; charset=utf-8').send(answer.body);
+        const answer = (stored: StoredAnswer): void => {
+          void reply.code(stored.status).type('application/json; charset=utf-8').send(stored.body);
+        };
+        const fail = (error: unknown): void => {
+          void reply.send(error);
+        };
+        if (key === undefined) post(user, inbound, undefined, answer, fail);
+        else
+          idempotency
+            .run(user, key, fingerprintOf(inbound), () => postOnce(user, key, inbound))
+            .then(answer, fail)
+            .catch((error: unknown) => console.error('[room] answering a send failed:', error));
       },
     );
 

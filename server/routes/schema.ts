@@ -23,8 +23,9 @@ export function errorResponses(...statuses: number[]): Record<number, unknown> {
 export function requestUser(room: Broker, request: FastifyRequest): string {
   const header = request.headers.authorization ?? '';
   const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header);
+  if (match !== null) return room.authenticate(match[1]);
+  // Not a bearer token: another scheme is named as such; anything else is a missing token.
   const scheme = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+)(?:[ \t]|$)/.exec(header)?.[1];
-  if (match === null && scheme !== undefined && scheme.toLowerCase() !== 'bearer')
-    throw roomError('unsupported_auth_scheme', { scheme });
-  return room.authenticate(match?.[1]);
+  if (scheme !== undefined && scheme.toLowerCase() !== 'bearer') throw roomError('unsupported_auth_scheme', { scheme });
+  return room.authenticate(undefined);
 }
