@@ -6,7 +6,7 @@
 // it, only this: one request with `Connection: close`, and an answer whose
 // body is delimited by Content-Length, by chunked transfer coding, or by
 // the connection's end (RFC 9112 §6.3). Interim 1xx answers are skipped.
-// The long-lived clients (TUI, agent mode) use undici; SSE uses node:http.
+// The long-lived clients (TUI, agent mode) use node:http, SSE included.
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);

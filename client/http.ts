@@ -1,7 +1,7 @@
 // JSON over the room's Unix socket for the one-shot commands: one HTTP/1.1
 // exchange on node:net (client/http-over-net.ts), which starts faster than
 // node:http (bench/README.md "Cold start"). The long-lived clients (TUI,
-// agent mode) use undici instead.
+// agent mode) use node:http with a keep-alive Agent instead.
 import { type RoomError, roomError } from '../shared/errors.ts';
 import { errorFromResponse } from '../shared/error-response.ts';
 import { roomOfSocket } from '../shared/paths.ts';

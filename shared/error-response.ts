@@ -1,5 +1,5 @@
 // The one decoder of the broker's error bodies, for both HTTP clients
-// (client/http.ts on node:net, client/live/broker-client.ts on undici):
+// (client/http.ts on node:net, client/live/broker-client.ts on node:http):
 // `{code, message}` with a known code becomes that RoomError; anything else
 // (a proxy's page, a truncated body, a code this client does not know) is
 // an `internal` error quoting the start of the body.

@@ -103,7 +103,7 @@ test('the pinned Node is not checked (no extra process); ROOM_NODE wins over it'
   assert.equal(readFileSync(join(good, '..', 'asked'), 'utf8'), 'asked\n');
 });
 
-test('a live session runs with a capped young generation, commands with V8 defaults', async (t) => {
+test('a live session runs with a capped young generation and one malloc arena, commands with the defaults', async (t) => {
   const dir = RoomDir.create(t);
   // A node that says it is new enough and records the arguments it was started with.
   const folder = dir.file('recording');
@@ -111,7 +111,7 @@ test('a live session runs with a capped young generation, commands with V8 defau
   const recorder = join(folder, 'node');
   writeFileSync(
     recorder,
-    `#!/bin/sh\nif [ "$1" = --version ]; then echo v24.21.0; exit 0; fi\necho "$@" >> "${folder}/args"\n`,
+    `#!/bin/sh\nif [ "$1" = --version ]; then echo v24.21.0; exit 0; fi\necho "arenas=$MALLOC_ARENA_MAX $@" >> "${folder}/args"\n`,
   );
   chmodSync(recorder, 0o755);
   const env = { ROOM_NODE: recorder, XDG_CACHE_HOME: dir.file('cache') };
@@ -121,9 +121,9 @@ test('a live session runs with a capped young generation, commands with V8 defau
   }
   const cli = `${join(ROOT, 'bin')}/../dist/cli.js`; // as the launcher spells it
   assert.deepEqual(readFileSync(join(folder, 'args'), 'utf8').trim().split('\n'), [
-    `--max-semi-space-size=4 ${cli} demo alice`,
-    `${cli} send demo hi`,
-    `${cli} --help`,
+    `arenas=1 --max-semi-space-size=4 ${cli} demo alice`,
+    `arenas= ${cli} send demo hi`,
+    `arenas= ${cli} --help`,
   ]);
 });
 

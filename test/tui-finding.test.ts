@@ -159,6 +159,28 @@ test('opening: the last -n messages, joins and leaves not counted and folded int
   assert.equal(state.budget, null);
 });
 
+test('opening: a run of joins and leaves split between replay batches folds into one line', () => {
+  const join = (user: string) => ev({ type: 'join', user });
+  const leave = (user: string) => ev({ type: 'leave', user });
+  // The replay arrives in several batches (link.ts draws them as they come): a run may span them.
+  let state = reduce(stateWith([]), { type: 'budget', messages: 5 });
+  state = reduce(state, { type: 'events', events: [join('bob'), leave('bob')] });
+  state = reduce(state, { type: 'events', events: [join('dave')] });
+  state = reduce(state, { type: 'events', events: [leave('erin'), msg('carl', 'after the run'), join('frank')] });
+  state = reduce(state, { type: 'events', events: [join('gina'), join('alice')] });
+  const shown = state.entries.map((e) =>
+    lineText(entryLines(e, 80, 'alice')[0]!)
+      .slice(9)
+      .trimEnd(),
+  );
+  assert.equal(shown.length, 4);
+  assert.equal(shown[0], '→ dave joined · ← bob, erin left (4 joins and leaves)');
+  assert.match(shown[1]!, /^carl {2}after the run +[0-9a-f]{4}$/);
+  assert.equal(shown[2], '→ frank, gina joined');
+  assert.equal(shown[3], '→ alice joined', 'your join ends the replay: not folded');
+  assert.equal(state.budget, null);
+});
+
 test('scrolling past the top of what is loaded asks for older history, which goes on top without moving the view', () => {
   let state = stateWith([{ type: 'events', events: [msg('carl', 'loaded')] }], { rows: 24 });
   state = reduce(state, { type: 'scroll', by: 10 });

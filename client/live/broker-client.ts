@@ -1,8 +1,15 @@
-// HTTP to the broker for long-lived clients (TUI, agent mode), on undici
-// over the room's socket. Its ~90 ms load is paid once per session.
+// HTTP to the broker for long-lived clients (TUI, agent mode), on node:http
+// over the room's socket, one keep-alive Agent for the session. Not undici:
+// its module graph and its HTTP parser (llhttp in WebAssembly, compiled
+// again by V8's optimizing compiler once a long replay makes it hot) cost
+// a session ~25 MB of memory that node:http, whose parser is native, does
+// not (bench/README.md, "Terminal UI under a flood").
 import type { Claim } from '../../shared/claims.ts';
 import { randomUUID } from 'node:crypto';
-import { Agent, buildConnector, request, type Dispatcher } from 'undici';
+import { Agent, type ClientRequestArgs, type IncomingMessage, request } from 'node:http';
+import { connect } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { json, text } from 'node:stream/consumers';
 import type { Inbound, TokenResponse, Users } from '../../shared/api.ts';
 import { RoomError, roomError } from '../../shared/errors.ts';
 import { errorFromResponse } from '../../shared/error-response.ts';
@@ -13,7 +20,14 @@ export type PostAnswer =
   | { readonly stored: true; readonly event: RoomEvent }
   | { readonly stored: false; readonly notice: Notice };
 
-const ORIGIN = 'http://room';
+/** A 2xx answer: its status, and its body as a stream (read it whole with readJson, or chunk by chunk). */
+export interface BrokerResponse {
+  readonly statusCode: number;
+  readonly body: IncomingMessage;
+}
+
+/** The body of an answer, read whole and parsed as JSON. */
+export const readJson = async <T>(response: BrokerResponse): Promise<T> => (await json(response.body)) as T;
 
 /** A transport failure (nobody listening, connection cut) rather than an answer. */
 export function isUnreachable(error: unknown): boolean {
@@ -41,85 +55,112 @@ function wasCut(error: unknown): boolean {
   return code !== 'ENOENT' && code !== 'ECONNREFUSED';
 }
 
+/**
+ * Connects to the room's socket. Every connection, reconnects after a broker
+ * restart included, checks the socket first (shared/safe-fs.ts): a socket
+ * planted by another user while the broker was away must not receive our
+ * token.
+ */
+class SocketAgent extends Agent {
+  readonly #socketPath: string;
+
+  constructor(socketPath: string) {
+    super({ keepAlive: true });
+    this.#socketPath = socketPath;
+  }
+
+  override createConnection(
+    _options: ClientRequestArgs,
+    callback?: (error: Error | null, stream: Duplex) => void,
+  ): Duplex | undefined {
+    try {
+      checkSocketPath(this.#socketPath);
+    } catch (error) {
+      // The agent hands the error to the request (its 'error' event).
+      callback?.(error as Error, undefined as unknown as Duplex);
+      return undefined;
+    }
+    return connect(this.#socketPath);
+  }
+}
+
 export class BrokerClient {
   readonly socketPath: string;
-  readonly dispatcher: Agent;
+  readonly #agent: Agent;
+  /** Requests not yet closed (answer read, or connection gone): close() waits for them. */
+  readonly #open = new Set<Promise<void>>();
 
   constructor(socketPath: string) {
     this.socketPath = socketPath;
-    // Every connection, reconnects after a broker restart included, checks
-    // the socket first (shared/safe-fs.ts): a socket planted by another user
-    // while the broker was away must not receive our token.
-    const connector = buildConnector({ socketPath });
-    this.dispatcher = new Agent({
-      connect: (options, callback) => {
-        try {
-          checkSocketPath(socketPath);
-        } catch (error) {
-          callback(error as Error, null);
-          return;
-        }
-        connector(options, callback);
-      },
-    });
+    this.#agent = new SocketAgent(socketPath);
   }
 
-  /** Sends a request; a non-2xx answer becomes the broker's RoomError, a transport failure `broker_unreachable`. */
+  /**
+   * Sends a request; resolves once the answer's head arrived. A non-2xx
+   * answer becomes the broker's RoomError, a transport failure
+   * `broker_unreachable`; an abort through `signal` rejects with an AbortError.
+   */
   async send(
     method: 'GET' | 'POST',
     path: string,
     options: { token?: string; json?: unknown; headers?: Record<string, string>; signal?: AbortSignal } = {},
-  ): Promise<Dispatcher.ResponseData> {
+  ): Promise<BrokerResponse> {
     const headers: Record<string, string> = { ...options.headers };
     if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
     let body: string | undefined;
     if (options.json !== undefined) {
       headers['content-type'] = 'application/json';
       body = JSON.stringify(options.json);
+      headers['content-length'] = String(Buffer.byteLength(body));
     }
-    let response: Dispatcher.ResponseData;
+    let response: IncomingMessage;
     try {
-      response = await request(`${ORIGIN}${path}`, {
-        dispatcher: this.dispatcher,
-        method,
-        headers,
-        body,
-        signal: options.signal,
+      response = await new Promise<IncomingMessage>((resolve, reject) => {
+        const req = request(
+          { agent: this.#agent, socketPath: this.socketPath, method, path, headers, signal: options.signal },
+          resolve,
+        );
+        req.on('error', reject);
+        const closed = new Promise<void>((done) => req.once('close', done));
+        this.#open.add(closed);
+        void closed.then(() => this.#open.delete(closed));
+        req.end(body);
       });
     } catch (error) {
       if ((error as Error).name === 'AbortError' || error instanceof RoomError) throw error;
       throw unreachable(this.socketPath, error);
     }
-    if (response.statusCode >= 200 && response.statusCode < 300) return response;
-    throw errorFromResponse(response.statusCode, await response.body.text().catch(() => ''));
+    const statusCode = response.statusCode ?? 0;
+    if (statusCode >= 200 && statusCode < 300) return { statusCode, body: response };
+    throw errorFromResponse(statusCode, await text(response).catch(() => ''));
   }
 
   async join(username: string): Promise<TokenResponse> {
     const response = await this.send('POST', '/join', { json: { username } });
-    return (await response.body.json()) as TokenResponse;
+    return readJson<TokenResponse>(response);
   }
 
   async users(token: string): Promise<Users> {
     const response = await this.send('GET', '/users', { token });
-    return (await response.body.json()) as Users;
+    return readJson<Users>(response);
   }
 
   /** The open claims (GET /claims), oldest first. */
   async claims(token: string): Promise<Claim[]> {
     const response = await this.send('GET', '/claims', { token });
-    return ((await response.body.json()) as { claims: Claim[] }).claims;
+    return (await readJson<{ claims: Claim[] }>(response)).claims;
   }
 
   /** Up to `limit` events the token's user can see just before event `id`, oldest first (GET /messages?before=). */
   async before(token: string, id: string, limit: number): Promise<RoomEvent[]> {
     const response = await this.send('GET', `/messages?before=${encodeURIComponent(id)}&limit=${limit}`, { token });
-    return (await response.body.json()) as RoomEvent[];
+    return readJson<RoomEvent[]>(response);
   }
 
   /** The last `limit` events the token's user can see (GET /messages). */
   async recent(token: string, limit: number): Promise<RoomEvent[]> {
     const response = await this.send('GET', `/messages?limit=${limit}`, { token });
-    return (await response.body.json()) as RoomEvent[];
+    return readJson<RoomEvent[]>(response);
   }
 
   /**
@@ -131,21 +172,23 @@ export class BrokerClient {
   async post(token: string, inbound: Inbound, idempotencyKey: string = randomUUID()): Promise<PostAnswer> {
     const headers = { 'idempotency-key': idempotencyKey };
     for (let attempt = 0; ; attempt++) {
-      let response: Dispatcher.ResponseData;
+      let response: BrokerResponse;
       try {
         response = await this.send('POST', '/messages', { token, json: inbound, headers });
       } catch (error) {
         if (attempt < CUT_RETRIES && wasCut(error)) continue;
         throw error;
       }
-      const value = (await response.body.json()) as RoomEvent | Notice;
+      const value = await readJson<RoomEvent | Notice>(response);
       return response.statusCode === 201
         ? { stored: true, event: value as RoomEvent }
         : { stored: false, notice: value as Notice };
     }
   }
 
+  /** Waits for the requests still open (a stream must have been aborted), then closes the connections. */
   async close(): Promise<void> {
-    await this.dispatcher.close();
+    await Promise.all(this.#open);
+    this.#agent.destroy();
   }
 }

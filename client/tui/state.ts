@@ -189,11 +189,17 @@ function insertionPoint(entries: readonly Entry[], added: readonly Entry[]): num
 function append(state: State, added: readonly Entry[], fold = false): State {
   if (added.length === 0) return state;
   const at = insertionPoint(state.entries, added);
-  // The common case in a flood (new events at the end, the view following
-  // them): one new array. Each copy of 20,000 entries is a large object that
-  // only a full GC frees; the general path below makes four per batch.
-  if (!fold && at === state.entries.length && state.scroll === 0)
-    return { ...state, entries: tail(state.entries, added) };
+  // The common case in a flood and in the opening replay (new events at the
+  // end, the view following them): one new array. Each copy of 20,000
+  // entries is a large object that only a full GC frees; the general path
+  // below makes four per batch. A fold can only merge the batch into the
+  // last entry, so only that one is folded again.
+  if (at === state.entries.length && state.scroll === 0) {
+    if (!fold) return { ...state, entries: tail(state.entries, added) };
+    const last = state.entries.length - 1;
+    if (last < 0) return { ...state, entries: tail([], foldPresence(added, 0)) };
+    return { ...state, entries: tail(state.entries, foldPresence([state.entries[last]!, ...added], 1), last) };
+  }
   // Everything before `from` is unchanged; the fold may merge into the entry just before `at`.
   const from = Math.max(0, at - 1);
   let entries: Entry[] = [...state.entries.slice(0, at), ...added, ...state.entries.slice(at)];
@@ -218,14 +224,14 @@ function append(state: State, added: readonly Entry[], fold = false): State {
   };
 }
 
-/** The last MAX_ENTRIES of `entries` followed by `added`, built in one allocation. */
-function tail(entries: readonly Entry[], added: readonly Entry[]): Entry[] {
-  const total = entries.length + added.length;
+/** The last MAX_ENTRIES of the first `keep` of `entries` followed by `added`, built in one allocation. */
+function tail(entries: readonly Entry[], added: readonly Entry[], keep = entries.length): Entry[] {
+  const total = keep + added.length;
   const skip = Math.max(0, total - MAX_ENTRIES);
   const out = new Array<Entry>(total - skip);
   let n = 0;
-  for (let i = skip; i < entries.length; i++) out[n++] = entries[i]!;
-  for (let i = Math.max(0, skip - entries.length); i < added.length; i++) out[n++] = added[i]!;
+  for (let i = skip; i < keep; i++) out[n++] = entries[i]!;
+  for (let i = Math.max(0, skip - keep); i < added.length; i++) out[n++] = added[i]!;
   return out;
 }
 
