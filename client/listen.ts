@@ -3,7 +3,7 @@
 // open the broker lists the user as listening, every new event pokes the
 // reader awake, and the broker's `event: close` says why it ended (kick,
 // revocation, /exit, shutdown). Loaded through createRequire like
-// client/http.ts, so watch stays a lean one-shot (no undici).
+// client/http.ts, so watch stays a lean one-shot.
 import { createRequire } from 'node:module';
 import type { CloseReason } from '../shared/api.ts';
 import type { RoomError } from '../shared/errors.ts';

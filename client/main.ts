@@ -1,6 +1,6 @@
 // The `room` command. This entry stays tiny: it turns on Node's compile
 // cache, picks the command from argv and loads only that command's code, so
-// one-shot commands never pay for the TUI, the broker or undici.
+// one-shot commands never pay for the TUI or the broker.
 import { writeSync } from 'node:fs';
 import { enableCompileCache } from 'node:module';
 import { homedir } from 'node:os';

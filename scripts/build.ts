@@ -9,7 +9,7 @@
 //   The small modules they share (errors, paths) are copied into each file;
 //   RoomError is recognised across copies (shared/errors.ts).
 // - The other commands (the live session, init) and the broker, with code
-//   splitting: they share large dependencies (undici, ink, fastify) and
+//   splitting: they share large dependencies (ink, react, fastify) and
 //   load parts of them lazily.
 //
 // In the first, `import … from 'node:x'` becomes `require('node:x')` (see
@@ -125,7 +125,7 @@ const common: BuildOptions = {
   // ink imports react-devtools-core only in development; keep it out of the bundle.
   alias: { 'react-devtools-core': './scripts/devtools-stub.js' },
   define: { 'process.env.NODE_ENV': '"production"', 'process.env.DEV': '"false"' },
-  // CommonJS dependencies (undici, fastify) and builtinsViaRequire call require(): give ESM files one.
+  // CommonJS dependencies (fastify, ajv) and builtinsViaRequire call require(): give ESM files one.
   banner: {
     js: 'import { createRequire as __roomRequire } from "node:module"; const require = __roomRequire(import.meta.url);',
   },
