@@ -401,6 +401,7 @@ export const ERRORS = {
       lock_timeout: 'the broker of {room} (pid lock {lock}) did not answer within {seconds} s',
       start_wait: 'timed out waiting for another client to start the broker for {room} (lock: {lock})',
       session_ended: 'the live session ended as it started',
+      session_over: 'not sent: the live session in {room} has ended',
       exited:
         'room {room} was shut down by its host (/exit), and room send does not start it again: open the room (room {room} <name>) to start it',
       exited_here:

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import type { RoomDir } from './helpers.ts';
-import { sleep } from './helpers.ts';
+import { sleep, waitUntil } from './helpers.ts';
 
 export interface AgentEvent {
   readonly type: string;
@@ -115,6 +115,17 @@ export function historyLines(dir: RoomDir, room: string): string[] {
   return readFileSync(dir.file(`${room}.chat`), 'utf8')
     .split('\n')
     .filter((line) => line !== '');
+}
+
+/**
+ * The history once its last line is `user`'s leave: the broker writes an
+ * agent's leave when it sees the agent's stream close, which may come after
+ * the agent process has exited.
+ */
+export async function historyAfterLeave(dir: RoomDir, room: string, user: string): Promise<string[]> {
+  const leave = new RegExp(`"type":"leave"[^\\n]*"user":"${user}"`);
+  await waitUntil(() => leave.test(historyLines(dir, room).at(-1) ?? ''), 10_000, `${user}'s leave in the history`);
+  return historyLines(dir, room);
 }
 
 /** Asserts seqs increase by exactly one: nothing lost, nothing twice. */

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { test } from 'node:test';
-import { AgentProcess, assertConsecutive, historyLines } from './agent-process.ts';
+import { AgentProcess, assertConsecutive, historyAfterLeave, historyLines } from './agent-process.ts';
 import { RoomDir, http, isAlive, stopProcess, waitUntil } from './helpers.ts';
 
 const seqOf = (line: string) => (JSON.parse(line) as { seq: number }).seq;
@@ -48,7 +48,7 @@ test('broker stopped (SIGTERM) and started again by someone else: the agent resu
 
   // Everything in the history but bot's final leave, once each, in order,
   // including the leave the stopping broker wrote for bot's first stream.
-  const history = historyLines(dir, 'r');
+  const history = await historyAfterLeave(dir, 'r', 'bot');
   assert.deepEqual(bot.lines, history.slice(0, -1));
   assertConsecutive(bot.lines.map(seqOf));
   assert.deepEqual(
@@ -94,7 +94,7 @@ test('broker crash (SIGKILL) under a stream of messages: the agent starts a new 
   bot.end();
   assert.equal(await bot.exit(), 0, bot.stderr);
 
-  const history = historyLines(dir, 'r');
+  const history = await historyAfterLeave(dir, 'r', 'bot');
   assert.deepEqual(bot.lines, history.slice(0, -1), 'printed exactly the history (but its final leave)');
   assertConsecutive(bot.lines.map(seqOf));
   const typed = bot
@@ -175,9 +175,6 @@ test('a reader too slow for the broker: the stream is dropped and resumed with n
   assert.match(bot.stderr, /lost the connection[\s\S]*reconnected/, 'the broker dropped the stalled stream');
   bot.end();
   assert.equal(await bot.exit(), 0, bot.stderr);
-  // The broker writes bot's leave once it sees the stream close, which may come after the agent exited.
-  const leftLast = () => /"type":"leave"[^\n]*"user":"bot"/.test(historyLines(dir, 'r').at(-1) ?? '');
-  await waitUntil(leftLast, 10_000, "bot's leave in the history");
-  assert.deepEqual(bot.lines, historyLines(dir, 'r').slice(0, -1));
+  assert.deepEqual(bot.lines, (await historyAfterLeave(dir, 'r', 'bot')).slice(0, -1));
   assertConsecutive(bot.lines.map(seqOf));
 });

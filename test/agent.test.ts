@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { AgentProcess, assertConsecutive, historyLines } from './agent-process.ts';
+import { AgentProcess, assertConsecutive, historyAfterLeave, historyLines } from './agent-process.ts';
 import { ROOT, RoomDir, http, isAlive, stopProcess, waitUntil } from './helpers.ts';
 
 test('the seed recipe: the agent reads a FIFO held open by tail, a second client talks to it, out gets NDJSON', async (t) => {
@@ -185,7 +185,11 @@ test('stdin EOF: every line read is sent, in order, and echoed; then the leave i
     'all sent and echoed, in the order read',
   );
   assertConsecutive(printed.map((e) => e.seq));
-  const last = JSON.parse(historyLines(dir, 'r').at(-1)!) as { type: string; user: string; seq: number };
+  const last = JSON.parse((await historyAfterLeave(dir, 'r', 'bot')).at(-1)!) as {
+    type: string;
+    user: string;
+    seq: number;
+  };
   assert.deepEqual(
     [last.type, last.user, last.seq],
     ['leave', 'bot', printed.at(-1)!.seq + 1],
@@ -202,7 +206,7 @@ test('stdin already at its end (< /dev/null): prints the last -n events and its 
   for (let round = 0; round < 3; round++) {
     const result = await dir.run(['r', 'bot', '--agent', '-n', '2']);
     assert.equal(result.code, 0, result.stderr);
-    const history = historyLines(dir, 'r');
+    const history = await historyAfterLeave(dir, 'r', 'bot');
     assert.equal(
       result.stdout,
       `${history.slice(-4, -1).join('\n')}\n`,

@@ -246,3 +246,15 @@ test('read and wait use the shared cursor: a restarted server neither repeats no
   assert.equal(await ok(second, 'read'), 'nothing new', 'what poll printed, read does not give');
   assert.equal(await ok(second, 'wait', { seconds: 1 }), 'nothing new after 1s');
 });
+
+test('a send made right after the broker is killed waits for the restart and is stored once', async (t) => {
+  const room = await TestRoom.create(t, 'alice');
+  const client = await connect(room);
+  await mcpUser(room, ['alice']);
+  const [first] = room.dir.brokerPids();
+  process.kill(first!, 'SIGKILL');
+  // Sent at once: the broker is gone, and the server's session has not noticed yet.
+  assert.match(await ok(client, 'send', { text: 'through the restart' }), /^ok \[[0-9a-f]{8}\] #\d+$/);
+  assert.equal(room.dir.brokerPids().length, 2, 'a new broker answered');
+  assert.equal(room.history().filter((e) => e.content === 'through the restart').length, 1);
+});

@@ -3,12 +3,9 @@
 // - a line is posted only while the stream is live, so the user's own join
 //   comes before anything they send, and nothing is posted into a restart;
 // - a post that fails because the broker is gone is retried (same line,
-//   still first in the queue) once the session has reconnected, so lines
-//   typed during a restart are sent afterwards, in order. Every try of a line
-//   carries the same Idempotency-Key, so a broker that stored it and died
-//   before answering answers the retry with the stored record instead of
-//   storing it twice (for a command, only if the broker did not restart:
-//   see server/idempotency.ts).
+//   still first in the queue, same Idempotency-Key) once the session has
+//   reconnected (client/live/post-through-restarts.ts), so lines typed during
+//   a restart are sent afterwards, in order, and none is stored twice.
 // - a post the broker refuses (permission_denied, unknown_user…) is reported
 //   and dropped; the session goes on;
 // - stored events are not printed here: they come back through the stream.
@@ -18,7 +15,8 @@ import { randomUUID } from 'node:crypto';
 import type { Inbound } from '../../shared/api.ts';
 import { RoomError } from '../../shared/errors.ts';
 import type { Notice } from '../../shared/events.ts';
-import { isUnreachable, type BrokerClient } from '../live/broker-client.ts';
+import type { BrokerClient, PostAnswer } from '../live/broker-client.ts';
+import { postThroughRestarts } from '../live/post-through-restarts.ts';
 import type { LiveSession } from '../live/session.ts';
 
 export interface OutboxOptions {
@@ -39,11 +37,8 @@ interface Outgoing {
   readonly number: number;
 }
 
-const FIRST_RETRY_MS = 50;
-const MAX_RETRY_MS = 1000;
 /** The longest a private answer waits for the echoes of the lines sent before it. */
 const ECHO_WAIT_MS = 3000;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** A bound on a wait that must not itself keep the process alive. */
 const deadline = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).unref());
 
@@ -86,34 +81,23 @@ export class Outbox {
   /** Posts one line; false when the session ended before it could be sent. */
   async #send(item: Outgoing): Promise<boolean> {
     const { client, token, session } = this.#options;
-    let retry = FIRST_RETRY_MS;
-    for (;;) {
-      await session.whenLive();
-      if (session.ended) return false;
-      try {
-        const answer = await client.post(token, item.inbound, item.key);
-        if (answer.stored) {
-          this.lastStoredSeq = Math.max(this.lastStoredSeq, answer.event.seq);
-        } else {
-          // Print it after the echoes of the lines before it, as it answers a later line.
-          await Promise.race([session.whenDelivered(this.lastStoredSeq), deadline(ECHO_WAIT_MS)]);
-          this.#options.onNotice(answer.notice);
-        }
-        return true;
-      } catch (error) {
-        if (isUnreachable(error)) {
-          // The stream may not have noticed yet: back off, then wait for it to be live again.
-          await sleep(retry);
-          retry = Math.min(retry * 2, MAX_RETRY_MS);
-          continue;
-        }
-        const why =
-          error instanceof RoomError
-            ? `${error.message} (${error.code})`
-            : `internal error: ${(error as Error).message}`;
-        this.#options.onError(`line ${item.number} not sent: ${why}`);
-        return true;
-      }
+    let answer: PostAnswer | undefined;
+    try {
+      answer = await postThroughRestarts(session, client, token, item.inbound, item.key);
+    } catch (error) {
+      const why =
+        error instanceof RoomError ? `${error.message} (${error.code})` : `internal error: ${(error as Error).message}`;
+      this.#options.onError(`line ${item.number} not sent: ${why}`);
+      return true;
     }
+    if (answer === undefined) return false;
+    if (answer.stored) {
+      this.lastStoredSeq = Math.max(this.lastStoredSeq, answer.event.seq);
+    } else {
+      // Print it after the echoes of the lines before it, as it answers a later line.
+      await Promise.race([session.whenDelivered(this.lastStoredSeq), deadline(ECHO_WAIT_MS)]);
+      this.#options.onNotice(answer.notice);
+    }
+    return true;
   }
 }

@@ -4,6 +4,7 @@
 // session while the client is connected: the server counts as present, and
 // each event it hears wakes the inbox (which reads the history file from the
 // user's shared cursor) and reaches the resource's subscribers.
+import { randomUUID } from 'node:crypto';
 import type { Inbound } from '../../shared/api.ts';
 import type { Claim } from '../../shared/claims.ts';
 import { RoomError, roomError } from '../../shared/errors.ts';
@@ -12,6 +13,7 @@ import type { RoomPaths } from '../../shared/paths.ts';
 import { ensureBroker } from '../broker-start.ts';
 import { BrokerClient, type PostAnswer } from '../live/broker-client.ts';
 import { resolveIdentity } from '../live/identity.ts';
+import { postThroughRestarts } from '../live/post-through-restarts.ts';
 import { LiveSession, type SessionEnd } from '../live/session.ts';
 import { openReader } from '../reader.ts';
 import { Inbox } from './inbox.ts';
@@ -61,6 +63,7 @@ export class RoomLink {
   readonly inbox: Inbox;
   readonly #client: BrokerClient;
   readonly #token: string;
+  readonly #room: string;
   readonly #session: LiveSession;
   readonly #running: Promise<SessionEnd>;
   readonly #recent: RoomEvent[] = [];
@@ -70,6 +73,7 @@ export class RoomLink {
     this.inbox = new Inbox(openReader(options.paths.dir, options.paths.room, token));
     this.#client = client;
     this.#token = token;
+    this.#room = options.paths.room;
     this.#session = new LiveSession({
       client,
       paths: options.paths,
@@ -114,8 +118,15 @@ export class RoomLink {
     return this.#recent;
   }
 
-  post(inbound: Inbound): Promise<PostAnswer> {
-    return this.#client.post(this.#token, inbound);
+  /**
+   * Sends, through a broker restart (client/live/post-through-restarts.ts):
+   * a send made while the broker is down waits for the session to bring it
+   * back, and one the broker stored before dying is not stored twice.
+   */
+  async post(inbound: Inbound): Promise<PostAnswer> {
+    const answer = await postThroughRestarts(this.#session, this.#client, this.#token, inbound, randomUUID());
+    if (answer === undefined) throw roomError('broker_unreachable.session_over', { room: this.#room });
+    return answer;
   }
 
   claims(): Promise<Claim[]> {
