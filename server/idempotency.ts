@@ -11,7 +11,7 @@
 // - memory is bounded: per user at most MAX_KEYS answers and MAX_BYTES of
 //   bodies, each for at most TTL_MS, oldest dropped first.
 // - a keyed message, reply or DM is stored under an id derived from the user
-//   and the key (eventIdFor), so the history itself remembers it: after a
+//   and the key (eventIdFor, shared/keyed-event-id.ts), so the history itself remembers it: after a
 //   broker restart (kill -9 between the write and the answer) the retry
 //   finds that event and answers it instead of writing it again. Commands
 //   are remembered in memory only.
@@ -48,18 +48,6 @@ export const IDEMPOTENCY_KEY_PATTERN = '^[\\x21-\\x7E]{1,255}$';
 /** A digest of the request, so a reused key with another body is recognised. */
 export function fingerprintOf(request: unknown): string {
   return hash('sha256', JSON.stringify(request), 'base64url');
-}
-
-/**
- * The id a keyed message gets: a digest of the user and the key, shaped as a
- * UUID v4 (version and variant bits set) so it is like any other event id.
- */
-export function eventIdFor(user: string, key: string): string {
-  const bytes = hash('sha256', `room idempotency\0${user}\0${key}`, 'buffer').subarray(0, 16);
-  bytes[6] = (bytes[6]! & 0x0f) | 0x40;
-  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
-  const hex = bytes.toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 /** Whether a stored event is what `inbound` would have stored (for a key found in the history). */

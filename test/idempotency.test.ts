@@ -7,7 +7,8 @@ import { readFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { test } from 'node:test';
 import { BrokerClient } from '../client/live/broker-client.ts';
-import { IdempotencyCache, eventIdFor } from '../server/idempotency.ts';
+import { IdempotencyCache } from '../server/idempotency.ts';
+import { eventIdFor } from '../shared/keyed-event-id.ts';
 import { RoomDir, http, waitUntil } from './helpers.ts';
 
 async function setup(t: Parameters<typeof RoomDir.create>[0]) {

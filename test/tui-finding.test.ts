@@ -115,6 +115,22 @@ test('events missed while away go before the "reconnected" note; a "not sent" fr
   assert.equal(state.input.text, 'hi', 'the text stays, to send again');
 });
 
+test('a text given back as not sent leaves the input once the broker turns out to have stored it', () => {
+  const away = { type: 'failed', message: 'not sent: the broker is not reachable', away: true } as const;
+  // Given back with what was queued behind it: only the stored one leaves.
+  let state = reduce(stateWith([]), { ...away, text: 'first\nsecond' });
+  state = reduce(state, { type: 'sentAfterAll', text: 'first' });
+  assert.deepEqual([state.input.text, state.error], ['second', 'not sent: the broker is not reachable']);
+  // Alone in the input: it leaves, and the error with it.
+  state = reduce(stateWith([]), { ...away, text: 'only' });
+  state = reduce(state, { type: 'sentAfterAll', text: 'only' });
+  assert.deepEqual([state.input.text, state.error], ['', null]);
+  // Edited since: the input is the user's, it stays.
+  state = reduce(stateWith([]), { ...away, text: 'mine' });
+  state = reduce(state, { type: 'input', input: { text: 'mine, edited', cursor: 12 } });
+  assert.equal(reduce(state, { type: 'sentAfterAll', text: 'mine' }).input.text, 'mine, edited');
+});
+
 test('a note goes under the event your poll/watch cursor points at, once', () => {
   const read = msg('carl', 'read already');
   const fresh = msg('carl', 'new to you');

@@ -6,7 +6,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { roomPaths } from '../shared/paths.ts';
-import { BrokerClient } from '../client/live/broker-client.ts';
+import type { Inbound } from '../shared/api.ts';
+import { roomError } from '../shared/errors.ts';
+import { BrokerClient, type PostAnswer } from '../client/live/broker-client.ts';
 import { RoomLink } from '../client/tui/link.ts';
 import { initialState } from '../client/tui/state.ts';
 import { Store } from '../client/tui/store.ts';
@@ -133,4 +135,74 @@ test("the host's /clear empties what an open UI shows; the notice and what follo
 
   link.stop();
   assert.equal((await running).reason, 'stopped');
+});
+
+/**
+ * A client whose next post loses its answer as if the broker died right
+ * after storing it: the post reaches the real broker (`whenStored`: before
+ * the failure is reported, or `afterFailure`: only once the UI has given the
+ * text back), and the caller gets broker_unreachable instead of the echo.
+ */
+class AnswerLost extends BrokerClient {
+  mode: 'whenStored' | 'afterFailure' | undefined;
+  store: Store | undefined;
+  override async post(token: string, inbound: Inbound, key?: string): Promise<PostAnswer> {
+    const mode = this.mode;
+    this.mode = undefined;
+    if (mode === undefined) return super.post(token, inbound, key);
+    const lost = roomError('broker_unreachable.connection_failed', { detail: 'ECONNRESET', socket: 'test' });
+    if (mode === 'whenStored') {
+      const answer = await super.post(token, inbound, key);
+      const id = answer.stored ? answer.event.id : '';
+      // The echo is in the UI before the post's failure comes back.
+      await waitUntil(() => this.store!.getState().entries.some((e) => e.kind === 'event' && e.event.id === id));
+      throw lost;
+    }
+    void waitUntil(() => this.store!.getState().error !== null, 5000, 'the text given back').then(() =>
+      super.post(token, inbound, key),
+    );
+    throw lost;
+  }
+}
+
+test('a text whose answer was lost but which the broker stored is not given back to be sent twice', async (t) => {
+  const dir = RoomDir.create(t);
+  const token = await dir.join('demo', 'alice');
+  const paths = roomPaths(dir.path, 'demo');
+  const client = new AnswerLost(paths.socket);
+  t.after(() => client.close());
+  const store = new Store(initialState('demo', 'alice', 'alice', { columns: 80, rows: 24 }));
+  client.store = store;
+  const link = new RoomLink({ client, paths, token, history: 20, giveUpMs: 5000, store });
+  const running = link.run();
+  await waitUntil(() => store.getState().connection === 'live', 5000, 'live');
+  const stored = (content: string) =>
+    store
+      .getState()
+      .entries.filter((e) => e.kind === 'event' && e.event.type === 'message' && e.event.content === content).length;
+
+  // Its echo came before the failure: it was sent, nothing comes back.
+  client.mode = 'whenStored';
+  await link.send('echoed first');
+  assert.equal(store.getState().input.text, '');
+  assert.equal(store.getState().error, null);
+
+  // The failure came first: the text is given back, then leaves the input when its event arrives.
+  client.mode = 'afterFailure';
+  await link.send('stored after all');
+  assert.equal(store.getState().input.text, 'stored after all');
+  await waitUntil(() => store.getState().input.text === '', 5000, 'the text to leave the input');
+  await link.send('next');
+  await waitUntil(() => stored('next') === 1, 5000, 'the next message');
+  assert.deepEqual([stored('echoed first'), stored('stored after all')], [1, 1]);
+
+  link.stop();
+  await running;
+  const history = ndjson<{ content?: string }>(
+    (await dir.run(['poll', 'demo'], { env: { ROOM_TOKEN: token } })).stdout,
+  );
+  assert.deepEqual(
+    history.flatMap((e) => (e.content === undefined ? [] : [e.content])),
+    ['echoed first', 'stored after all', 'next'],
+  );
 });

@@ -3,10 +3,12 @@
 // however fast they arrive; a lone event after FIRST_FLUSH_MS), who is online is refreshed after joins,
 // leaves and system events (and every USERS_REFRESH_MS, for listeners), and
 // what the user types is sent.
+import { randomUUID } from 'node:crypto';
 import type { Inbound, NatsState } from '../../shared/api.ts';
 import { RoomError } from '../../shared/errors.ts';
 import type { RoomEvent } from '../../shared/events.ts';
 import { parseInput } from '../../shared/input.ts';
+import { eventIdFor } from '../../shared/keyed-event-id.ts';
 import type { RoomPaths } from '../../shared/paths.ts';
 import { readRoomState } from '../../shared/room-state.ts';
 import { isUnreachable, type BrokerClient } from '../live/broker-client.ts';
@@ -49,6 +51,8 @@ const SETTLE_MS = 2000;
 /** Refusals that mean this session is over: the text was not sent because it ended. */
 const SESSION_OVER = new Set(['invalid_token', 'missing_token', 'user_kicked', 'room_closing']);
 const OVER = Symbol('session over');
+/** How many of the user's own event ids are remembered (#ownRecent). */
+const OWN_RECENT = 64;
 
 export interface LinkOptions {
   readonly client: BrokerClient;
@@ -66,6 +70,15 @@ export class RoomLink {
   #usersTimer: NodeJS.Timeout | undefined;
   #wasLost = false;
   readonly #outbox: string[] = [];
+  /**
+   * Texts given back as not sent because the broker was unreachable, by the
+   * id the broker gives such a post (shared/keyed-event-id.ts): it may have
+   * stored one and died before answering. If that event then comes in the
+   * stream, the text leaves the input, so Enter does not store it twice.
+   */
+  readonly #inDoubt = new Map<string, string>();
+  /** The ids of the user's own latest events in the stream: one may arrive before its post's failure. */
+  readonly #ownRecent = new Set<string>();
   #sending: Promise<void> | undefined;
   #ended = false;
   readonly #attention: Attention;
@@ -141,6 +154,15 @@ export class RoomLink {
   }
 
   #queue(event: RoomEvent): void {
+    if (event.user === this.#options.store.getState().me) {
+      this.#ownRecent.add(event.id);
+      if (this.#ownRecent.size > OWN_RECENT) this.#ownRecent.delete(this.#ownRecent.values().next().value!);
+    }
+    const given = this.#inDoubt.size > 0 ? this.#inDoubt.get(event.id) : undefined;
+    if (given !== undefined) {
+      this.#inDoubt.delete(event.id);
+      this.#options.store.dispatch({ type: 'sentAfterAll', text: given });
+    }
     this.#attention.notice(event);
     this.#events.push(event);
     // Claims change with /claim and /release, and with the system notices of takeovers and lease endings.
@@ -267,6 +289,11 @@ export class RoomLink {
         if (refused === OVER) break;
         this.#outbox.shift();
         if (refused === null) continue;
+        if (refused.storedAs !== undefined) {
+          // Stored after all, and already in the stream: it was sent.
+          if (this.#ownRecent.has(refused.storedAs)) continue;
+          this.#inDoubt.set(refused.storedAs, text);
+        }
         store.dispatch({
           type: 'failed',
           message: refused.message,
@@ -280,8 +307,12 @@ export class RoomLink {
     }
   }
 
-  /** Posts one text; null when it was accepted, OVER when the session is over, else why not (away: unreachable). */
-  async #post(text: string): Promise<{ message: string; away: boolean } | null | typeof OVER> {
+  /**
+   * Posts one text; null when it was accepted, OVER when the session is over,
+   * else why not (away: unreachable; storedAs: the id it has if the broker
+   * stored it before the answer was lost).
+   */
+  async #post(text: string): Promise<{ message: string; away: boolean; storedAs?: string } | null | typeof OVER> {
     const { store, client, token } = this.#options;
     let inbound: Inbound;
     try {
@@ -297,8 +328,9 @@ export class RoomLink {
       const onScreen = viewport(state.entries, width, height, state.scroll, state.me).entries;
       inbound = { ...inbound, reply_to: resolveReply(inbound.reply_to, state.entries, onScreen) };
     }
+    const key = randomUUID();
     try {
-      const answer = await client.post(token, inbound);
+      const answer = await client.post(token, inbound, key);
       this.#flush();
       if (!answer.stored) store.dispatch({ type: 'notice', notice: answer.notice });
       store.dispatch({ type: 'bottom' });
@@ -307,7 +339,10 @@ export class RoomLink {
       if (error instanceof RoomError && SESSION_OVER.has(error.code)) return OVER;
       // Away: the broker, or a shared room's NATS server; the error goes once it is back.
       const natsAway = error instanceof RoomError && error.code === 'nats_unreachable';
-      return { message: describe(error), away: isUnreachable(error) || natsAway };
+      const away = isUnreachable(error) || natsAway;
+      // Commands are not stored under an id derived from the key (server/idempotency.ts).
+      const storedAs = away && inbound.type !== 'command' ? eventIdFor(store.getState().me, key) : undefined;
+      return { message: describe(error), away, ...(storedAs === undefined ? {} : { storedAs }) };
     }
   }
 }

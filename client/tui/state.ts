@@ -105,6 +105,8 @@ export type Action =
   | { readonly type: 'recall'; readonly move: -1 | 1 }
   /** Not sent: the text comes back into the input (before anything typed since), with why. */
   | { readonly type: 'failed'; readonly message: string; readonly text: string; readonly away?: boolean }
+  /** A text given back as not sent that the broker had stored after all (its event came in the stream). */
+  | { readonly type: 'sentAfterAll'; readonly text: string }
   | { readonly type: 'dismiss' }
   /** Ask before sending the input (a question), or stop asking (null). */
   | { readonly type: 'confirm'; readonly question: string | null }
@@ -439,6 +441,21 @@ export function reduce(state: State, action: Action): State {
         input: { text, cursor: action.text.length },
         error: action.message,
         errorWhileAway: action.away === true,
+      };
+    }
+    case 'sentAfterAll': {
+      // Only if the input still starts with it as given back: anything the user changed stays theirs.
+      const typed = state.input.text;
+      const rest =
+        typed === action.text ? '' : typed.startsWith(`${action.text}\n`) ? typed.slice(action.text.length + 1) : null;
+      if (rest === null) return state;
+      const cursor = Math.max(0, state.input.cursor - (typed.length - rest.length));
+      const errorGoes = rest === '' && state.errorWhileAway;
+      return {
+        ...state,
+        input: { text: rest, cursor },
+        error: errorGoes ? null : state.error,
+        errorWhileAway: errorGoes ? false : state.errorWhileAway,
       };
     }
     case 'dismiss':

@@ -4,8 +4,8 @@ import { type Inbound, MAX_BODY_BYTES } from '../../shared/api.ts';
 import { roomError } from '../../shared/errors.ts';
 import type { RoomEvent } from '../../shared/events.ts';
 import type { Broker } from '../broker.ts';
+import { eventIdFor } from '../../shared/keyed-event-id.ts';
 import {
-  eventIdFor,
   fingerprintOf,
   IDEMPOTENCY_KEY_PATTERN,
   type IdempotencyCache,
