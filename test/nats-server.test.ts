@@ -27,9 +27,11 @@ test('a three-node cluster stores with three replicas', async (t) => {
   const nodes = await NatsServer.cluster(t, 3);
   const nc = await connect({ servers: nodes.map((node) => node.url) });
   t.after(() => nc.close());
-  const jsm = await jetstreamManager(nc);
+  // A stream of three replicas is a Raft group the three nodes must form first: on a loaded
+  // machine that can take longer than the client's default 5 s for an API request.
+  const jsm = await jetstreamManager(nc, { timeout: 60_000 });
   await jsm.streams.add({ name: 'HARNESS3', subjects: ['harness3.>'], num_replicas: 3 });
-  const ack = await jetstream(nc).publish('harness3.one', 'hello');
+  const ack = await jetstream(nc, { timeout: 60_000 }).publish('harness3.one', 'hello');
   assert.equal(ack.seq, 1);
   const info = await jsm.streams.info('HARNESS3');
   assert.equal(info.config.num_replicas, 3);
