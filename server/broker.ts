@@ -150,7 +150,7 @@ export class Broker implements CommandContext {
 
   /**
    * As post, but a stored message, reply or DM joins this turn's group commit
-   * (server/room.ts submit) and resolves once it is in the log and fanned
+   * (server/room.ts enqueue) and resolves once it is in the log and fanned
    * out, with its line for the echo.
    */
   send(user: string, inbound: Inbound, id?: string): Promise<PostResult> {

@@ -18,7 +18,7 @@
 // in the room's JetStream stream, whose sequence becomes its seq; the
 // sequencer writes it to the local log (the mirror) and fans it out, in
 // stream order, for events from every machine alike. Then the room's calls
-// are asynchronous in effect: submit() resolves once the event is stored
+// are asynchronous in effect: enqueue() answers once the event is stored
 // there and here; publish() returns the event as stamped (seq 0, not yet
 // stored) and stored() gives the stored one. Without a sequencer nothing of
 // this runs: the path above is the one-machine path, unchanged.
@@ -185,17 +185,11 @@ export class Room {
   }
 
   /**
-   * Queues an event for this turn's group commit; resolves once it is in the
-   * log and fanned out, rejects with the write's error (nothing stored).
-   * `id` is given for a keyed post (server/idempotency.ts).
-   */
-  submit(draft: Draft, id: string = randomUUID()): Promise<Stored> {
-    return new Promise((resolve, reject) => this.enqueue(draft, id, resolve, reject));
-  }
-
-  /**
-   * submit() with callbacks: exactly one of them is called, never before this
-   * returns. POST /messages' hot path uses it: no promise per event.
+   * Queues an event for this turn's group commit: `resolve` once it is in the
+   * log and fanned out, `reject` with the write's error (nothing stored).
+   * Exactly one of them is called, never before this returns; callbacks, not
+   * a promise: POST /messages runs this per event. `id` is derived from the
+   * Idempotency-Key for a keyed post (shared/keyed-event-id.ts).
    */
   enqueue(draft: Draft, id: string, resolve: (stored: Stored) => void, reject: (error: unknown) => void): void {
     const sequencer = this.#sequencer;
@@ -207,7 +201,10 @@ export class Room {
         return;
       }
       // The NATS client writes what is published in one turn together: the turn's events are pipelined.
-      sequencer.store(this.#stamp(draft, id, this.now().toISOString()), false).then(resolve, reject);
+      sequencer
+        .store(this.#stamp(draft, id, this.now().toISOString()), false)
+        .then(resolve, reject)
+        .catch((thrown: unknown) => this.#answerFailed(thrown));
       return;
     }
     if (this.#queue.length === 0) setImmediate(this.#commitTurn);
