@@ -34,7 +34,7 @@ import { type RoomError, roomError } from '../../shared/errors.ts';
 import type { RoomEvent } from '../../shared/events.ts';
 import { MAX_LINE_BYTES, scanLines } from '../../shared/history-lines.ts';
 import { openForAppend } from '../../shared/safe-fs.ts';
-import { isRoomEvent, parseEvent } from '../../shared/validate.ts';
+import { parseEvent } from '../../shared/validate.ts';
 import type { Durability } from './durability.ts';
 import type { EventLog, LogRecovery, LogState } from './event-log.ts';
 import { HistoryIndex, idKey } from './history-index.ts';
@@ -78,7 +78,6 @@ function epochOf(st: fs.Stats): string {
 export class FileLog implements EventLog {
   readonly path: string;
   readonly #options: FileLogOptions;
-  readonly #isRoomEvent: (value: unknown) => value is RoomEvent;
   #fd: number;
   #dev = 0;
   #ino = 0;
@@ -102,7 +101,6 @@ export class FileLog implements EventLog {
   private constructor(path: string, options: FileLogOptions) {
     this.path = path;
     this.#options = options;
-    this.#isRoomEvent = options.isRoomEvent ?? isRoomEvent;
     this.#fd = openForAppend(path);
   }
 
@@ -164,7 +162,7 @@ export class FileLog implements EventLog {
     if (length > MAX_LINE_BYTES) return false;
     const bytes = Buffer.alloc(length);
     if (fs.readSync(this.#fd, bytes, 0, length, this.#index.offset(i)) !== length) return false;
-    const event = parseEvent(bytes.toString('utf8'), this.#isRoomEvent);
+    const event = parseEvent(bytes.toString('utf8'), this.#options.isRoomEvent);
     return event !== null && event.seq === this.#index.seq(i) && idKey(event.id) === this.#index.key(i);
   }
 
@@ -204,7 +202,7 @@ export class FileLog implements EventLog {
 
   /** Adds a line to the index if it is a valid event in sequence; false if skipped. */
   #indexLine(line: string, start: number, length: number): boolean {
-    const event = parseEvent(line, this.#isRoomEvent);
+    const event = parseEvent(line, this.#options.isRoomEvent);
     const count = this.#index.count;
     const last = count > 0 ? this.#index.seq(count - 1) : 0;
     if (event === null || event.seq <= last) return false;

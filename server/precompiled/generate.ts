@@ -11,14 +11,15 @@
 // - The history's line check (server/log/file-log.ts): the Event schema
 //   compiled with the formats of shared/validate.ts, whose verdicts it must
 //   repeat exactly (test/validate.test.ts holds both to that).
-// - The document: server/openapi.ts's, the one openapi/openapi.json holds
-//   (test/openapi.test.ts checks that a broker serves it).
+// - The document: the same app's, as server/openapi.ts makes the one
+//   openapi/openapi.json holds (test/broker-start-lean.test.ts checks that a
+//   broker serves exactly that).
 import { StandaloneValidator } from '@fastify/ajv-compiler';
 import { Ajv } from 'ajv';
 import standalone from 'ajv/dist/standalone/index.js';
 import { EVENT_SCHEMAS, Event } from '../../shared/events.ts';
 import { FORMATS } from '../../shared/validate.ts';
-import { generateOpenApi, withDetachedApp } from '../openapi.ts';
+import { withDetachedApp } from '../openapi.ts';
 import { type RoutePart, routePartKey, type ValidatorPool } from './route-validators.ts';
 
 export interface GeneratedCode {
@@ -39,9 +40,10 @@ export async function generateCode(): Promise<GeneratedCode> {
       routes.set(key, code);
     },
   }) as unknown as ValidatorPool;
-  await withDetachedApp({ validators: pool }, () => undefined);
+  // One app gives both: its validators as it compiles them, and its document (the validators play no part in it).
+  const openapi = await withDetachedApp({ validators: pool }, (app) => app.swagger());
   if (routes.size === 0) throw new Error('the app compiled no route validator');
-  return { routes, historyEvent: historyEventCode(), openapi: await generateOpenApi() };
+  return { routes, historyEvent: historyEventCode(), openapi };
 }
 
 /**
