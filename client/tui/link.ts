@@ -51,8 +51,6 @@ const SETTLE_MS = 2000;
 /** Refusals that mean this session is over: the text was not sent because it ended. */
 const SESSION_OVER = new Set(['invalid_token', 'missing_token', 'user_kicked', 'room_closing']);
 const OVER = Symbol('session over');
-/** How many of the user's own event ids are remembered (#ownRecent). */
-const OWN_RECENT = 64;
 
 export interface LinkOptions {
   readonly client: BrokerClient;
@@ -77,8 +75,6 @@ export class RoomLink {
    * stream, the text leaves the input, so Enter does not store it twice.
    */
   readonly #inDoubt = new Map<string, string>();
-  /** The ids of the user's own latest events in the stream: one may arrive before its post's failure. */
-  readonly #ownRecent = new Set<string>();
   #sending: Promise<void> | undefined;
   #ended = false;
   readonly #attention: Attention;
@@ -154,10 +150,6 @@ export class RoomLink {
   }
 
   #queue(event: RoomEvent): void {
-    if (event.user === this.#options.store.getState().me) {
-      this.#ownRecent.add(event.id);
-      if (this.#ownRecent.size > OWN_RECENT) this.#ownRecent.delete(this.#ownRecent.values().next().value!);
-    }
     const given = this.#inDoubt.size > 0 ? this.#inDoubt.get(event.id) : undefined;
     if (given !== undefined) {
       this.#inDoubt.delete(event.id);
@@ -173,6 +165,12 @@ export class RoomLink {
   /** Events still waiting go in first, so what follows (a notice, a state) comes after them. */
   #flush(): void {
     this.#events.flush();
+  }
+
+  /** Whether the event with this id has come in the stream (rare: after a post's answer was lost). */
+  #shown(id: string): boolean {
+    this.#flush();
+    return this.#options.store.getState().entries.some((e) => e.kind === 'event' && e.event.id === id);
   }
 
   #connection(state: ConnectionState): void {
@@ -290,8 +288,8 @@ export class RoomLink {
         this.#outbox.shift();
         if (refused === null) continue;
         if (refused.storedAs !== undefined) {
-          // Stored after all, and already in the stream: it was sent.
-          if (this.#ownRecent.has(refused.storedAs)) continue;
+          // Stored after all, and its event already came in the stream (it may come before the failure): it was sent.
+          if (this.#shown(refused.storedAs)) continue;
           this.#inDoubt.set(refused.storedAs, text);
         }
         store.dispatch({
