@@ -7,14 +7,8 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { streamName } from '../server/nats/event-stream.ts';
 import { http, stopProcess, waitUntil } from './helpers.ts';
-import { Machine, seqsOf } from './nats-machines.ts';
+import { Machine, seqsOf, type Line } from './nats-machines.ts';
 import { NatsServer } from './nats-server.ts';
-
-interface Line {
-  type: string;
-  seq: number;
-  content?: string;
-}
 
 test('a history whose stream was made again, and has grown past it, is refused at start, not mixed', async (t) => {
   // The stream a machine's history came from is deleted (or NATS lost its storage), another

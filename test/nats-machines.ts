@@ -64,6 +64,15 @@ export class Machine {
   }
 }
 
+/** A history line or an echo, as the NATS tests read them. */
+export interface Line {
+  type: string;
+  seq: number;
+  id: string;
+  user: string;
+  content?: string;
+}
+
 /** The seqs of history lines. */
 export const seqsOf = (lines: readonly string[]): number[] =>
   lines.map((line) => (JSON.parse(line) as { seq: number }).seq);

@@ -7,15 +7,8 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 import { http, isAlive, ndjson, stopProcess, waitUntil } from './helpers.ts';
-import { Machine, seqsOf } from './nats-machines.ts';
+import { Machine, seqsOf, type Line } from './nats-machines.ts';
 import { NatsServer } from './nats-server.ts';
-
-interface Line {
-  type: string;
-  seq: number;
-  id: string;
-  content?: string;
-}
 
 /**
  * Sends `text` with an Idempotency-Key, trying again (same key) until the

@@ -10,16 +10,8 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { streamName } from '../server/nats/event-stream.ts';
 import { ndjson, pipelinedPosts, RoomDir, SseReader, stopProcess, waitUntil } from './helpers.ts';
-import { Machine, seqsOf } from './nats-machines.ts';
+import { Machine, seqsOf, type Line } from './nats-machines.ts';
 import { freePort, NatsServer } from './nats-server.ts';
-
-interface Line {
-  type: string;
-  seq: number;
-  id: string;
-  user: string;
-  content?: string;
-}
 
 test('sends from both machines reach every subscriber on both in one order, with the same seqs and the same history', async (t) => {
   const nats = await NatsServer.start(t);
