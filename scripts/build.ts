@@ -12,9 +12,13 @@
 //   splitting: they share large dependencies (ink, react, fastify) and
 //   load parts of them lazily.
 //
-// In the first, `import … from 'node:x'` becomes `require('node:x')` (see
-// builtinsViaRequire); the second, whose start-up is not counted in
-// milliseconds, keeps Node's own ESM imports.
+// In both, `import … from 'node:x'` becomes `require('node:x')` (see
+// builtinsViaRequire): besides the milliseconds it saves a one-shot, an ESM
+// namespace of node:http builds its lazy WebSocket and MessageEvent exports,
+// which load Node's whole undici: 15 MB more for every terminal UI. Both are
+// minified for whitespace and syntax, not names (stack traces keep them):
+// ~7 MB less RSS for an idle broker, whose source text V8 keeps in its heap.
+// Some dependencies are patched as they are bundled (DEPENDENCY_PATCHES).
 //
 // - What the broker would otherwise make at each start, generated here
 //   (server/precompiled/generate.ts: Ajv's standalone code for every route
@@ -32,6 +36,7 @@
 // they are an hour old.
 import { build, type BuildOptions, type Metafile, type Plugin } from 'esbuild';
 import { copyFileSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -109,6 +114,69 @@ const precompiled = (code: GeneratedCode, used: { bundled: boolean }): Plugin =>
   },
 });
 
+/** A change made to a dependency's file as it is bundled, for a cost measured in bench/README.md. */
+interface DependencyPatch {
+  /** The file, by its path under node_modules. */
+  readonly file: RegExp;
+  /** Each text to replace, exactly as the dependency has it, and how many times it occurs there. */
+  readonly replace: readonly { readonly from: string; readonly to: string; readonly times: number }[];
+}
+
+/**
+ * The patches. The build fails when a dependency no longer has exactly the
+ * text a patch replaces (after an upgrade): look again, then update or drop it.
+ */
+const DEPENDENCY_PATCHES: readonly DependencyPatch[] = [
+  // Yoga (Ink's layout engine) is WebAssembly embedded in its loader as a
+  // base64 `data:` URL, and the loader, built for browsers too, reads it with
+  // `fetch()` when there is one. In Node the first `fetch` loads Node's own
+  // undici (its fetch implementation, ~0.8 MB of source) only to decode a
+  // string. With the `typeof fetch` tests false the loader takes its other
+  // path, which decodes the base64 itself.
+  {
+    file: /[\\/]node_modules[\\/]yoga-layout[\\/]dist[\\/]binaries[\\/]yoga-wasm-base64-esm\.js$/,
+    replace: [{ from: '"function"!=typeof fetch', to: 'true', times: 2 }],
+  },
+  // Fastify requires node:https and node:http2 at load to create a server of
+  // either kind when asked; the broker never asks (plain HTTP on a Unix
+  // socket). Loading them (TLS, HTTP/2) costs every broker start ~10 ms of
+  // CPU and ~3 MB of RSS: here each is loaded on first use.
+  {
+    file: /[\\/]node_modules[\\/]fastify[\\/]lib[\\/]server\.js$/,
+    replace: [
+      {
+        from: "const https = require('node:https')",
+        to: "const https = new Proxy({}, { get: (_, name) => require('node:https')[name] })",
+        times: 1,
+      },
+      {
+        from: "const http2 = require('node:http2')",
+        to: "const http2 = new Proxy({}, { get: (_, name) => require('node:http2')[name] })",
+        times: 1,
+      },
+    ],
+  },
+];
+
+const dependencyPatches: Plugin = {
+  name: 'dependency-patches',
+  setup(b) {
+    for (const patch of DEPENDENCY_PATCHES)
+      b.onLoad({ filter: patch.file }, async (args) => {
+        let contents = await readFile(args.path, 'utf8');
+        for (const { from, to, times } of patch.replace) {
+          const found = contents.split(from).length - 1;
+          if (found !== times)
+            throw new Error(
+              `scripts/build.ts: ${args.path} has ${JSON.stringify(from)} ${found} times, not ${times}: update DEPENDENCY_PATCHES`,
+            );
+          contents = contents.replaceAll(from, to);
+        }
+        return { contents, loader: 'js' };
+      });
+  },
+};
+
 const common: BuildOptions = {
   absWorkingDir: root,
   outdir: 'dist',
@@ -118,6 +186,8 @@ const common: BuildOptions = {
   target: 'node22',
   // Chunks sit beside the entries: client code finds dist/broker.js relative to itself.
   chunkNames: '[name]-[hash]',
+  minifyWhitespace: true,
+  minifySyntax: true,
   sourcemap: false,
   legalComments: 'none',
   logLevel: 'warning',
@@ -149,7 +219,7 @@ const generated = { bundled: false };
 const split = await build({
   ...common,
   splitting: true,
-  plugins: [precompiled(await generateCode(), generated)],
+  plugins: [precompiled(await generateCode(), generated), dependencyPatches, builtinsViaRequire],
   entryPoints: {
     broker: 'server/main.ts',
     ...Object.fromEntries(rest.map((name) => [name, `client/commands/${name}.ts`])),
