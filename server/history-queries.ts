@@ -34,6 +34,8 @@ export interface PageQuery {
 export interface Page {
   /** Oldest first. */
   readonly events: RoomEvent[];
+  /** The events' history lines (their JSON, as stored), in the same order: a page is sent as these, not serialized again. */
+  readonly lines: string[];
   /** More matching events lie beyond the page, in the direction it was read. */
   readonly hasMore: boolean;
   /** Which way the page was read: forward (`after`) or backward (`before`, or the newest). */
@@ -131,26 +133,45 @@ export class HistoryQueries {
     const beforeSeq = query.before === undefined ? undefined : this.seqOf(query.before, user);
     const log = this.#log;
     const found: RoomEvent[] = [];
+    const foundLines: string[] = [];
     const wanted = query.limit + 1; // one more tells whether there is more
     if (afterSeq !== undefined) {
       const { count } = log.state;
       scan: for (let start = log.positionAfter(afterSeq); start < count; start += READ_BATCH) {
-        for (const event of readEvents(log, start, start + READ_BATCH)) {
+        for (const line of log.readLines(start, start + READ_BATCH)) {
+          const event = JSON.parse(line) as RoomEvent;
           if (beforeSeq !== undefined && event.seq >= beforeSeq) break scan;
-          if (matches(event) && found.push(event) >= wanted) break scan;
+          if (matches(event)) {
+            foundLines.push(line);
+            if (found.push(event) >= wanted) break scan;
+          }
         }
       }
       const hasMore = found.length > query.limit;
-      return { events: found.slice(0, query.limit), hasMore, direction: 'forward' };
+      return {
+        events: found.slice(0, query.limit),
+        lines: foundLines.slice(0, query.limit),
+        hasMore,
+        direction: 'forward',
+      };
     }
     const end = beforeSeq === undefined ? log.state.count : log.positionAfter(beforeSeq - 1);
     scan: for (let stop = end; stop > 0; stop -= READ_BATCH) {
-      const events = readEvents(log, Math.max(0, stop - READ_BATCH), stop);
-      for (let i = events.length - 1; i >= 0; i--) {
-        if (matches(events[i]!) && found.push(events[i]!) >= wanted) break scan;
+      const lines = log.readLines(Math.max(0, stop - READ_BATCH), stop);
+      for (let i = lines.length - 1; i >= 0; i--) {
+        const event = JSON.parse(lines[i]!) as RoomEvent;
+        if (matches(event)) {
+          foundLines.push(lines[i]!);
+          if (found.push(event) >= wanted) break scan;
+        }
       }
     }
     const hasMore = found.length > query.limit;
-    return { events: found.slice(0, query.limit).reverse(), hasMore, direction: 'backward' };
+    return {
+      events: found.slice(0, query.limit).reverse(),
+      lines: foundLines.slice(0, query.limit).reverse(),
+      hasMore,
+      direction: 'backward',
+    };
   }
 }

@@ -247,7 +247,10 @@ export function messageRoutes(room: Broker, idempotency: IdempotencyCache) {
           next.set(page.direction === 'forward' ? 'after' : 'before', edge.id);
           void reply.header('link', `</messages?${next}>; rel="next"`);
         }
-        return page.events;
+        // The stored lines as they are (each is an event's JSON): parsing them
+        // was needed to filter, serializing them again is not.
+        void reply.type('application/json; charset=utf-8');
+        return Buffer.from(`[${page.lines.join(',')}]\n`);
       },
     );
 
