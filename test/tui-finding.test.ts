@@ -117,7 +117,7 @@ test('events missed while away go before the "reconnected" note; a "not sent" fr
 
 test('a text given back as not sent leaves the input once the broker turns out to have stored it', () => {
   const away = { type: 'failed', message: 'not sent: the broker is not reachable', away: true } as const;
-  // Given back with what was queued behind it: only the stored one leaves.
+  // Given back above what was typed since: only the stored one leaves.
   let state = reduce(stateWith([]), { ...away, text: 'first\nsecond' });
   state = reduce(state, { type: 'sentAfterAll', text: 'first' });
   assert.deepEqual([state.input.text, state.error], ['second', 'not sent: the broker is not reachable']);

@@ -44,10 +44,19 @@ test('sending in order, private answers, refusals back in the input, leaving', a
   const notice = store.getState().entries.find((e) => e.kind === 'notice');
   assert.match(notice?.kind === 'notice' ? notice.notice.content : '', /online — alice \(host\)/);
 
-  // A refused text and what was queued behind it come back, unsent, with the reason.
+  // A refused text comes back with the reason; what was queued behind it is not sent either, and not joined to it.
   await Promise.all([link.send('/dm zed hi'), link.send('not sent either')]);
-  assert.equal(store.getState().error, 'no user zed has joined this room');
-  assert.equal(store.getState().input.text, '/dm zed hi\nnot sent either');
+  assert.equal(
+    store.getState().error,
+    'no user zed has joined this room (the text typed after it was not sent either: Ctrl-P brings it back)',
+  );
+  assert.equal(store.getState().input.text, '/dm zed hi');
+  await Promise.all([link.send('/dm zed hi'), link.send('held 2'), link.send('held 3')]);
+  assert.match(
+    store.getState().error ?? '',
+    /\(the 2 texts typed after it were not sent either: Ctrl-P brings them back\)$/,
+  );
+  store.dispatch({ type: 'input', input: { text: '', cursor: 0 } });
   await Promise.all([link.send('/reply zz hi')]);
   assert.match(
     store.getState().error ?? '',
@@ -56,7 +65,10 @@ test('sending in order, private answers, refusals back in the input, leaving', a
   const history = ndjson<{ type: string; content?: string }>(
     (await dir.run(['poll', 'demo'], { env: { ROOM_TOKEN: token } })).stdout,
   );
-  assert.ok(!history.some((e) => e.content === 'not sent either' || e.content === 'hi'), 'nothing refused was stored');
+  assert.ok(
+    !history.some((e) => ['not sent either', 'hi', 'held 2', 'held 3'].includes(e.content ?? '')),
+    'nothing refused or held back was stored',
+  );
 
   // A reply by a prefix of an id on screen.
   const first = store.getState().entries.find((e) => e.kind === 'event' && e.event.type === 'message');

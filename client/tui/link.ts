@@ -251,8 +251,8 @@ export class RoomLink {
    * Sends a text the user typed; texts sent while earlier ones are still
    * in flight wait their turn, so they reach the room in the order typed.
    * A text that does not parse or that the broker refuses is not sent: it
-   * comes back into the input with the reason, and the texts queued after
-   * it come back with it, unsent. Private answers (/who, /help) are shown
+   * comes back into the input with the reason; the texts queued after it
+   * are not sent either (the reason says how many; they are in recall). Private answers (/who, /help) are shown
    * only here. Once the session is over (ended, or a refusal that says so:
    * kicked, revoked, closing) nothing more is posted and what is queued
    * stays for unsent(). Resolves when the queue is empty or stopped.
@@ -292,12 +292,11 @@ export class RoomLink {
           if (this.#shown(refused.storedAs)) continue;
           this.#inDoubt.set(refused.storedAs, text);
         }
-        store.dispatch({
-          type: 'failed',
-          message: refused.message,
-          text: [text, ...this.#outbox.splice(0)].join('\n'),
-          away: refused.away,
-        });
+        // The texts queued behind it are not sent either (they would overtake
+        // it). Only the refused one comes back into the input: joined there
+        // they would go as one message. The others are in recall (Ctrl-P).
+        const after = this.#outbox.splice(0).length;
+        store.dispatch({ type: 'failed', message: notSentAfter(refused.message, after), text, away: refused.away });
       }
     } finally {
       // In the same step as the last check of the outbox: a text pushed after it starts a new drain.
@@ -343,6 +342,13 @@ export class RoomLink {
       return { message: describe(error), away, ...(storedAs === undefined ? {} : { storedAs }) };
     }
   }
+}
+
+/** A refusal's reason, saying how many texts typed after the refused one were held back with it. */
+export function notSentAfter(message: string, after: number): string {
+  if (after === 0) return message;
+  const what = after === 1 ? 'the text typed after it was' : `the ${after} texts typed after it were`;
+  return `${message} (${what} not sent either: Ctrl-P brings ${after === 1 ? 'it' : 'them'} back)`;
 }
 
 function describe(error: unknown): string {
