@@ -248,9 +248,11 @@ export function messageRoutes(room: Broker, idempotency: IdempotencyCache) {
           void reply.header('link', `</messages?${next}>; rel="next"`);
         }
         // The stored lines as they are (each is an event's JSON): parsing them
-        // was needed to filter, serializing them again is not.
-        void reply.type('application/json; charset=utf-8');
-        return Buffer.from(`[${page.lines.join(',')}]\n`);
+        // was needed to filter, serializing them again is not. Sent as a
+        // string (a Buffer body is written apart from the head, and Node
+        // could put a pipelined request's `100 Continue` between the two).
+        void reply.type('application/json; charset=utf-8').serializer(String);
+        return `[${page.lines.join(',')}]\n`;
       },
     );
 
