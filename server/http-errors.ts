@@ -5,7 +5,7 @@
 // oversized headers, request timeout).
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply } from 'fastify';
-import { MAX_BODY_BYTES } from '../shared/api.ts';
+import { BODY_FIELDS, MAX_BODY_BYTES } from '../shared/api.ts';
 import { RoomError, roomError } from '../shared/errors.ts';
 import { MAX_CONTENT_BYTES } from '../shared/events.ts';
 
@@ -49,6 +49,11 @@ export function toRoomError(error: FastifyError): RoomError {
     if (error.validation.some((v) => v.keyword === 'maxLength'))
       return roomError('content_too_large', { limit: MAX_CONTENT_BYTES });
     const part = error.validationContext ?? 'request';
+    const unknown = error.validation.find((v) => v.keyword === 'additionalProperties');
+    const field = (unknown?.params as { additionalProperty?: unknown } | undefined)?.additionalProperty;
+    const body = BODY_FIELDS.get(unknown?.schemaPath.split('#')[0] ?? '');
+    if (part === 'body' && typeof field === 'string' && body !== undefined)
+      return roomError('invalid_event.unknown_field', { field: JSON.stringify(field), ...body });
     if (part === 'body') return roomError('invalid_event', { detail: error.message });
     return roomError('usage.invalid_part', { part, detail: error.message });
   }

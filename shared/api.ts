@@ -1,6 +1,8 @@
 // Request and response bodies of the broker's HTTP API. Inbound events are
 // exactly what agent mode reads from stdin and `room send` posts; the broker
-// assigns `id`, `room`, `user`, `ts` and `seq`.
+// assigns `id`, `room`, `user`, `ts` and `seq`. A request body with a field
+// its schema does not name is refused (a misspelt `reply_to` on a message
+// would otherwise send a plain message without a word).
 import type { FromSchema } from 'json-schema-to-ts';
 import { ERROR_CODES, ERRORS } from './errors.ts';
 import { MAX_CONTENT_BYTES } from './events.ts';
@@ -24,6 +26,7 @@ const userArg = {
 export const InMessage = {
   $id: 'InMessage',
   type: 'object',
+  additionalProperties: false,
   required: ['type', 'content'],
   properties: { type: { const: 'message' }, content },
 } as const;
@@ -31,6 +34,7 @@ export const InMessage = {
 export const InReply = {
   $id: 'InReply',
   type: 'object',
+  additionalProperties: false,
   required: ['type', 'reply_to', 'content'],
   properties: {
     type: { const: 'reply' },
@@ -46,6 +50,7 @@ export const InReply = {
 export const InCommand = {
   $id: 'InCommand',
   type: 'object',
+  additionalProperties: false,
   required: ['type', 'cmd'],
   properties: {
     type: { const: 'command' },
@@ -61,6 +66,7 @@ export const InCommand = {
 export const InDm = {
   $id: 'InDm',
   type: 'object',
+  additionalProperties: false,
   required: ['type', 'to', 'content'],
   properties: { type: { const: 'dm' }, to: userArg, content },
 } as const;
@@ -77,9 +83,23 @@ export const Inbound = {
 export const JoinRequest = {
   $id: 'JoinRequest',
   type: 'object',
+  additionalProperties: false,
   required: ['username'],
   properties: { username: { type: 'string', description: 'letters, digits, `.`, `_`, `-`; 1-64; no leading dot' } },
 } as const;
+
+/** The request bodies, by $id: what an error about an unknown field calls each, and the fields it has. */
+export const BODY_FIELDS: ReadonlyMap<string, { readonly what: string; readonly fields: string }> = new Map(
+  (
+    [
+      [InMessage, 'a message'],
+      [InReply, 'a reply'],
+      [InCommand, 'a command'],
+      [InDm, 'a dm'],
+      [JoinRequest, 'a join request'],
+    ] as const
+  ).map(([schema, what]) => [schema.$id, { what, fields: Object.keys(schema.properties).join(', ') }]),
+);
 
 export const TokenResponse = {
   $id: 'TokenResponse',

@@ -166,10 +166,11 @@ export const ERRORS = {
   invalid_event: {
     status: 400,
     exit: EXIT.usage,
-    meaning: 'a body that does not match its schema (missing field, wrong type, blank content)',
+    meaning: 'a body that does not match its schema (missing or unknown field, wrong type, blank content)',
     template: 'invalid event: {detail}',
     messages: {
       not_an_object: 'a JSON line must be an object with a "type"',
+      unknown_field: 'invalid event: unknown field {field}: {what} has {fields}',
       empty_content: 'content is empty',
       reply_to_dm: 'that message is a direct message: answer it with /dm {other} …, so it stays private',
       text_not_utf8: 'invalid event: a text/plain body must be valid UTF-8',

@@ -44,6 +44,16 @@ test('POST /join: 201 with a token, 409 for a taken name, 400 for a bad one, "br
   assert.equal(bad.status, 400);
   assert.equal(bad.json().code, 'invalid_name');
   assert.equal((await http(socket, 'POST', '/join', { body: {} })).status, 400);
+  const extra = await http(socket, 'POST', '/join', { body: { username: 'carl', name: 'Carl' } });
+  assert.deepEqual(
+    [extra.status, extra.json().message],
+    [400, 'invalid event: unknown field "name": a join request has username'],
+  );
+  assert.equal(
+    (await http(socket, 'POST', '/join', { body: { username: 'carl' } })).status,
+    201,
+    'carl was not created',
+  );
 });
 
 test('POST /messages: auth, JSON and text/plain bodies, and errors with stable codes that write nothing', async (t) => {
@@ -77,6 +87,18 @@ test('POST /messages: auth, JSON and text/plain bodies, and errors with stable c
   const raw = await announceBody(socket, alice, 600 * 1024);
   assert.match(raw, /^HTTP\/1\.1 413 /);
   assert.match(raw, /"code":"body_too_large"/);
+  // A field the type does not have is refused, not dropped: a misspelt or misplaced field never sends something else.
+  const unknown: Array<[object, string]> = [
+    [{ type: 'message', content: 'x', reply_to: 'abcd' }, '"reply_to": a message has type, content'],
+    [{ type: 'reply', reply_to: 'abcd', content: 'x', to: 'bob' }, '"to": a reply has type, reply_to, content'],
+    [{ type: 'command', cmd: 'who', param: [] }, '"param": a command has type, cmd, params'],
+    [{ type: 'dm', to: 'alice', content: 'x', Content: 'y' }, '"Content": a dm has type, to, content'],
+  ];
+  for (const [body, says] of unknown) {
+    const response = await http(socket, 'POST', '/messages', { token: alice, body });
+    assert.equal(response.status, 400, JSON.stringify(body));
+    assert.deepEqual(response.json(), { code: 'invalid_event', message: `invalid event: unknown field ${says}` });
+  }
   assert.equal(history(), '', 'no bad request wrote anything');
   const plain = await http(socket, 'POST', '/messages', { token: alice, body: 'plain text' });
   assert.equal(plain.status, 201);

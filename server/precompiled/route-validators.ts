@@ -35,12 +35,14 @@ export type ValidatorPool = (
 ) => (route: RoutePart) => Validate;
 
 /**
- * Bodies are validated strictly (no coercion: `content: 123` is a 400);
- * query strings and headers are text on the wire, so their numbers are
- * converted. Both on top of @fastify/ajv-compiler's defaults (useDefaults,
- * removeAdditional, ajv-formats).
+ * Bodies are validated strictly: no coercion (`content: 123` is a 400), and
+ * a field the schema does not name is an error, not removed in silence.
+ * Query strings and headers are text on the wire, so their numbers are
+ * converted (and unknown parameters are refused by the routes, which name
+ * the known ones). Both on top of @fastify/ajv-compiler's defaults
+ * (useDefaults, removeAdditional, ajv-formats).
  */
-const STRICT = { coerceTypes: false, discriminator: true } as const;
+const STRICT = { coerceTypes: false, removeAdditional: false, discriminator: true } as const;
 const COERCING = { coerceTypes: 'array', discriminator: true } as const;
 
 /**
