@@ -80,6 +80,12 @@ export async function openPage(t: TestContext, browser: Browser, url: string): P
   await page.setViewport({ width: 1000, height: 640 });
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(String(error)));
+  // Files the browser asks for by itself (the page's own, an icon) must all be there.
+  page.on('response', (response) => {
+    const type = response.request().resourceType();
+    if (response.status() >= 400 && !['fetch', 'xhr', 'eventsource'].includes(type))
+      errors.push(`${type} ${response.url()} answered ${response.status()}`);
+  });
   t.after(() => {
     if (errors.length > 0) throw new Error(`errors in the page: ${errors.join('; ')}`);
   });
