@@ -39,6 +39,12 @@ export function isClientHangUp(error: unknown): boolean {
   return e.code === 'ECONNRESET' || e.code === 'ECONNABORTED' || e.message === 'aborted';
 }
 
+/** A field name as an error quotes it: JSON-escaped, and cut short (a name can be as long as the body). */
+function quoteField(name: string): string {
+  const MAX = 64;
+  return name.length > MAX ? `${JSON.stringify(name.slice(0, MAX))}…` : JSON.stringify(name);
+}
+
 /** Maps Fastify's own errors (parsing, validation, limits) onto room's error table. */
 export function toRoomError(error: FastifyError): RoomError {
   if (error instanceof RoomError) return error;
@@ -53,7 +59,7 @@ export function toRoomError(error: FastifyError): RoomError {
     const field = (unknown?.params as { additionalProperty?: unknown } | undefined)?.additionalProperty;
     const body = BODY_FIELDS.get(unknown?.schemaPath.split('#')[0] ?? '');
     if (part === 'body' && typeof field === 'string' && body !== undefined)
-      return roomError('invalid_event.unknown_field', { field: JSON.stringify(field), ...body });
+      return roomError('invalid_event.unknown_field', { field: quoteField(field), ...body });
     if (part === 'body') return roomError('invalid_event', { detail: error.message });
     return roomError('usage.invalid_part', { part, detail: error.message });
   }

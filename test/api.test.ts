@@ -99,6 +99,12 @@ test('POST /messages: auth, JSON and text/plain bodies, and errors with stable c
     assert.equal(response.status, 400, JSON.stringify(body));
     assert.deepEqual(response.json(), { code: 'invalid_event', message: `invalid event: unknown field ${says}` });
   }
+  // A field name is quoted cut short: the error does not grow with the body.
+  const long = await http(socket, 'POST', '/messages', {
+    token: alice,
+    body: { type: 'message', content: 'x', ['y'.repeat(100_000)]: 1 },
+  });
+  assert.equal(long.json().message, `invalid event: unknown field "${'y'.repeat(64)}"…: a message has type, content`);
   assert.equal(history(), '', 'no bad request wrote anything');
   const plain = await http(socket, 'POST', '/messages', { token: alice, body: 'plain text' });
   assert.equal(plain.status, 201);

@@ -294,9 +294,17 @@ export class RoomLink {
         }
         // The texts queued behind it are not sent either (they would overtake
         // it). Only the refused one comes back into the input: joined there
-        // they would go as one message. The others are in recall (Ctrl-P).
-        const after = this.#outbox.splice(0).length;
-        store.dispatch({ type: 'failed', message: notSentAfter(refused.message, after), text, away: refused.away });
+        // they would go as one message. The others are in recall (Ctrl-P),
+        // and a line in the log names them: the error under the box goes
+        // once the broker is back, the line stays.
+        const held = this.#outbox.splice(0);
+        store.dispatch({
+          type: 'failed',
+          message: notSentAfter(refused.message, held.length),
+          text,
+          away: refused.away,
+        });
+        if (held.length > 0) store.dispatch({ type: 'local', text: heldBackLine(held), tone: 'warn' });
       }
     } finally {
       // In the same step as the last check of the outbox: a text pushed after it starts a new drain.
@@ -349,6 +357,23 @@ export function notSentAfter(message: string, after: number): string {
   if (after === 0) return message;
   const what = after === 1 ? 'the text typed after it was' : `the ${after} texts typed after it were`;
   return `${message} (${what} not sent either: Ctrl-P brings ${after === 1 ? 'it' : 'them'} back)`;
+}
+
+/** How much of each held-back text the log line quotes. */
+const QUOTED_CHARS = 40;
+
+/** The log line naming the texts held back behind a refused one. */
+export function heldBackLine(held: readonly string[]): string {
+  const quote = (text: string) => {
+    const line = text.split('\n')[0]!;
+    const cut = line.length > QUOTED_CHARS || line !== text;
+    return JSON.stringify(cut ? `${line.slice(0, QUOTED_CHARS)}…` : line);
+  };
+  const [what, them] =
+    held.length === 1
+      ? ['1 text typed after a refused one was', 'it']
+      : [`${held.length} texts typed after a refused one were`, 'them'];
+  return `not sent: ${what} held back (Ctrl-P brings ${them} back): ${held.map(quote).join(', ')}`;
 }
 
 function describe(error: unknown): string {
