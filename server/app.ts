@@ -1,6 +1,7 @@
 // The broker's HTTP app, kept apart from listening (server/main.ts) so the
 // OpenAPI generator can build it without a socket.
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
+import secureJsonParse from 'secure-json-parse';
 import * as api from '../shared/api.ts';
 import { MAX_BODY_BYTES } from '../shared/api.ts';
 import { roomError } from '../shared/errors.ts';
@@ -145,6 +146,17 @@ export async function buildApp({
     if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8')
       return done(roomError('unsupported_media_type'));
     done();
+  });
+  // JSON as Fastify parses it by default (secure-json-parse: a `__proto__`
+  // or `constructor.prototype` key is refused), but the refusal says why:
+  // Fastify's own answers every bad body with the same sentence.
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body: string, done) => {
+    if (body === '') return done(roomError('invalid_json', { detail: 'the body is empty' }), undefined);
+    try {
+      done(null, secureJsonParse(body, { protoAction: 'error', constructorAction: 'error' }));
+    } catch (error) {
+      done(roomError('invalid_json', { detail: error instanceof Error ? error.message : String(error) }), undefined);
+    }
   });
   app.addContentTypeParser('text/plain', { parseAs: 'buffer' }, (_request, body: Buffer, done) => {
     try {

@@ -99,6 +99,19 @@ test('POST /messages: auth, JSON and text/plain bodies, and errors with stable c
     assert.equal(response.status, 400, JSON.stringify(body));
     assert.deepEqual(response.json(), { code: 'invalid_event', message: `invalid event: unknown field ${says}` });
   }
+  // A body that is not JSON says why, as JSON.parse does; a prototype key is refused as Fastify does, saying so.
+  const why: Array<[string, string]> = [
+    ['{"type":"message","content":', 'invalid JSON body: Unexpected end of JSON input'],
+    ['', 'invalid JSON body: the body is empty'],
+    [
+      '{"type":"message","content":"x","__proto__":{"a":1}}',
+      'invalid JSON body: Object contains forbidden prototype property',
+    ],
+  ];
+  for (const [body, message] of why) {
+    const response = await http(socket, 'POST', '/messages', { token: alice, body, contentType: 'application/json' });
+    assert.deepEqual(response.json(), { code: 'invalid_json', message });
+  }
   // A field name is quoted cut short: the error does not grow with the body.
   const long = await http(socket, 'POST', '/messages', {
     token: alice,
