@@ -8,7 +8,7 @@ import { request } from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BROKER_NODE_FLAGS } from '../client/broker-start.ts';
+import { BROKER_ENV, BROKER_NODE_FLAGS } from '../client/broker-start.ts';
 import { isAlive, stopProcess } from '../test/helpers.ts';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -105,9 +105,9 @@ export class BenchDir {
     const log = this.file(`room-${room}.log`);
     const fd = openSync(log, 'a', 0o600);
     const started = performance.now();
-    // With the flags clients start it with (client/broker-start.ts), so the figures are the product's.
+    // With the flags and environment clients start it with (client/broker-start.ts), so the figures are the product's.
     const child = spawn(NODE, [...BROKER_NODE_FLAGS, ...nodeArgs, script, room], {
-      env: this.env,
+      env: { ...BROKER_ENV, ...this.env },
       stdio: ['ignore', fd, fd],
     });
     closeSync(fd);

@@ -37,7 +37,7 @@ import {
   stopProcess,
   table,
 } from './lib.ts';
-import { BROKER_NODE_FLAGS } from '../client/broker-start.ts';
+import { BROKER_ENV, BROKER_NODE_FLAGS } from '../client/broker-start.ts';
 import { writeEvents } from './history-load.ts';
 
 export const name = 'startup';
@@ -85,7 +85,7 @@ function brokerFlags(): readonly string[] {
 async function start(dir: BenchDir, script: string, compileCache: string): Promise<Running> {
   const log = dir.file(`room-${ROOM}.log`);
   const fd = openSync(log, 'a', 0o600);
-  const env = { ...dir.env, ROOM_IDLE_SECONDS: '0', NODE_COMPILE_CACHE: compileCache };
+  const env = { ...BROKER_ENV, ...dir.env, ROOM_IDLE_SECONDS: '0', NODE_COMPILE_CACHE: compileCache };
   const started = performance.now();
   const flags = brokerFlags();
   const child = spawn(NODE, [...flags, script, ROOM], { env, stdio: ['ignore', fd, fd] });
