@@ -48,7 +48,7 @@ export const BROKER_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1'];
  * Environment the broker process gets besides what brokerEnv keeps. glibc
  * gives each thread that allocates its own malloc arena, and what V8's
  * compiler and GC threads free stays resident there: one arena takes
- * 0.4–1.3 MB off an idle broker, with no change in broker CPU per message
+ * 0.4–1.3 MiB off an idle broker, with no change in broker CPU per message
  * beyond the noise (bench/README.md, "Broker start-up and memory"). A user's own
  * MALLOC_ARENA_MAX is kept.
  */
