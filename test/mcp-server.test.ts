@@ -105,6 +105,10 @@ test('every tool works against the broker; errors carry the broker code', async 
   const unknown = await call(client, 'send', { text: 'hi', to: 'nobody' });
   assert.equal(unknown.isError, true);
   assert.match(unknown.content[0]!.text, /^unknown_user: no user nobody has joined this room$/);
+  const both = await call(client, 'send', { text: 'which?', to: 'bob', reply_to: hello.id.slice(0, 8) });
+  assert.equal(both.isError, true);
+  assert.match(both.content[0]!.text, /^invalid_event: invalid event: give to \(a DM\) or reply_to .*, not both$/);
+  assert.notEqual(room.history().at(-1)!.content, 'which?', 'nothing was sent');
 
   await ok(client, 'claim', { what: 'src/a.ts fixing it' });
   const refused = await room.send('bob', '/claim src/a.ts');

@@ -7,7 +7,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import type { Inbound } from '../../shared/api.ts';
 import type { RoomEvent } from '../../shared/events.ts';
-import { RoomError } from '../../shared/errors.ts';
+import { RoomError, roomError } from '../../shared/errors.ts';
 import { parseInput } from '../../shared/input.ts';
 import { compactLine } from './format.ts';
 import type { RoomLink } from './link.ts';
@@ -54,7 +54,7 @@ export function registerTools(server: McpServer, link: () => Promise<RoomLink>):
     'send',
     {
       description:
-        'Post to the room: a message, or a command such as /set_status text or /who. Give to for a DM, reply_to to answer an event.',
+        'Post to the room: a message, or a command such as /set_status text or /who. Give to for a DM or reply_to to answer an event (not both).',
       inputSchema: {
         text: z.string().min(1),
         to: z.string().optional().describe('username'),
@@ -62,6 +62,9 @@ export function registerTools(server: McpServer, link: () => Promise<RoomLink>):
       },
     },
     guarded(link, (l, args: { text: string; to?: string; reply_to?: string }) => {
+      // A reply is seen by the whole room, a DM by one user: both at once is one of them by mistake.
+      if (args.to !== undefined && args.reply_to !== undefined)
+        throw roomError('invalid_event', { detail: 'give to (a DM) or reply_to (a reply to the room), not both' });
       if (args.to !== undefined) return posted(l, { type: 'dm', to: args.to, content: args.text });
       if (args.reply_to !== undefined) return posted(l, { type: 'reply', reply_to: args.reply_to, content: args.text });
       return posted(l, parseInput(args.text, { json: false }));
