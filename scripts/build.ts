@@ -15,7 +15,7 @@
 // In both, `import … from 'node:x'` becomes `require('node:x')` (see
 // builtinsViaRequire): besides the milliseconds it saves a one-shot, an ESM
 // namespace of node:http builds its lazy WebSocket and MessageEvent exports,
-// which load Node's whole undici: 15 MB more for every terminal UI. Both are
+// which load Node's whole undici: ~6 MB more for every terminal UI. Both are
 // minified for whitespace and syntax, not names (stack traces keep them):
 // ~7 MB less RSS for an idle broker, whose source text V8 keeps in its heap.
 // Some dependencies are patched as they are bundled (DEPENDENCY_PATCHES).

@@ -1,7 +1,7 @@
 // Request and response bodies of the broker's HTTP API. Inbound events are
 // exactly what agent mode reads from stdin and `room send` posts; the broker
 // assigns `id`, `room`, `user`, `ts` and `seq`. A request body with a field
-// its schema does not name is refused (a misspelt `reply_to` on a message
+// its schema does not name is refused (a `reply_to` given with a message
 // would otherwise send a plain message without a word).
 import type { FromSchema } from 'json-schema-to-ts';
 import { ERROR_CODES, ERRORS } from './errors.ts';

@@ -252,8 +252,9 @@ export class RoomLink {
    * in flight wait their turn, so they reach the room in the order typed.
    * A text that does not parse or that the broker refuses is not sent: it
    * comes back into the input with the reason; the texts queued after it
-   * are not sent either (the reason says how many; they are in recall). Private answers (/who, /help) are shown
-   * only here. Once the session is over (ended, or a refusal that says so:
+   * are not sent either (the reason says how many, a log line names them,
+   * they are in recall). Private answers (/who, /help) are shown only
+   * here. Once the session is over (ended, or a refusal that says so:
    * kicked, revoked, closing) nothing more is posted and what is queued
    * stays for unsent(). Resolves when the queue is empty or stopped.
    */
