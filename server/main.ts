@@ -293,6 +293,7 @@ async function main(): Promise<void> {
     onSync,
     indexPath: paths.index,
     isRoomEvent: generated?.isRoomEvent,
+    passSkippedSeqs: state.nats === undefined,
   });
   log(
     `history ${state.chat}: ${report.events} events (${report.fromIndexFile} from the index file)${report.skipped > 0 ? `, ${report.skipped} bad lines skipped` : ''}${report.tornTail ? ' (torn last line ignored)' : ''}; epoch ${history.epoch}; fsync ${describeDurability(durability)}`,

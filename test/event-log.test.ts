@@ -124,6 +124,23 @@ test('file log: a line longer than any event is skipped on load, and what follow
   assert.equal(log.positionOf(two.id), 1);
 });
 
+test("file log: a skipped line's seq is passed when asked (a room's own seqs), not otherwise (a NATS copy's)", (t) => {
+  const path = tempFile(t);
+  // Written by hand: an event with a field the schema does not have (skipped), and nothing after it.
+  writeFileSync(path, `${JSON.stringify(event(1))}\n${JSON.stringify({ ...event(2), extra: 1 })}\n`);
+  const copy = FileLog.open(path, { durability: { policy: 'off' } });
+  assert.deepEqual([copy.report.skipped, copy.log.state.lastSeq], [1, 1], 'a copy of a stream keeps its own count');
+  copy.log.close();
+  const { log, report } = FileLog.open(path, { durability: { policy: 'off' }, passSkippedSeqs: true });
+  t.after(() => log.close());
+  assert.equal(report.skipped, 1);
+  assert.deepEqual(log.state, { firstSeq: 1, lastSeq: 2, count: 1 }, 'the next event is seq 3');
+  // Lines that are not JSON, or carry no usable seq, change nothing.
+  appendFileSync(path, `not json\n{"seq":"9"}\n{"seq":1e300}\nnull\n`);
+  assert.match(log.verify()?.message ?? '', /grew outside the broker: 0 events added to the index, 4 lines skipped/);
+  assert.equal(log.state.lastSeq, 2);
+});
+
 test('file log: verify notices a file grown, truncated, deleted, replaced', (t) => {
   const path = tempFile(t);
   const { log } = FileLog.open(path, { durability: { policy: 'off' } });

@@ -338,6 +338,24 @@ test('lines too long to be events are skipped, by the broker and by poll, and wh
   );
 });
 
+test('a line written by hand that is not an event is skipped, and no later event takes its seq', async (t) => {
+  const room = await setup(t);
+  const one = await room.sent('one');
+  const bad = { ...one, id: randomUUID(), seq: one.seq + 1, content: 'by hand', extra: true };
+  appendFileSync(room.path, `${JSON.stringify(bad)}\n`);
+  const two = await room.sent('two');
+  assert.ok(two.seq > bad.seq, `past the skipped line: ${readFileSync(room.path, 'utf8')}`);
+  // And on a restart, where the line is read again.
+  for (const pid of room.dir.brokerPids()) await stopProcess(pid);
+  appendFileSync(room.path, `${JSON.stringify({ ...bad, id: randomUUID(), seq: two.seq + 1 })}\n`);
+  await room.dir.join('r', 'bob'); // starts the broker again
+  const seqs = readFileSync(room.path, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => (JSON.parse(line) as Event).seq);
+  assert.equal(new Set(seqs).size, seqs.length, `no seq twice in the file: ${readFileSync(room.path, 'utf8')}`);
+});
+
 test('ROOM_FSYNC=always: each echo comes after the fsync of its event returned', async (t) => {
   const room = await setup(t, { ROOM_FSYNC: 'always', ROOM_DEBUG_FSYNC: '1' });
   const log = room.dir.file('room-r.log');

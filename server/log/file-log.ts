@@ -61,6 +61,15 @@ export interface FileLogOptions {
    * it (server/precompiled/), with the same verdicts and several times faster.
    */
   readonly isRoomEvent?: ((value: unknown) => value is RoomEvent) | undefined;
+  /**
+   * A line skipped as not an event (written by hand, or by another program)
+   * may still carry a seq, which readers of the file (poll, watch, log) see:
+   * with this set, the next event's seq goes past it, so no two lines share
+   * one. For a room whose seqs are its own; not for a shared room's copy,
+   * whose seqs come from the NATS stream, and where the last seq says which
+   * of the stream's events the copy still has to read.
+   */
+  readonly passSkippedSeqs?: boolean;
 }
 
 /** How soon after an append its index records are written to the index file (off the send path). */
@@ -205,11 +214,26 @@ export class FileLog implements EventLog {
     const event = parseEvent(line, this.#options.isRoomEvent);
     const count = this.#index.count;
     const last = count > 0 ? this.#index.seq(count - 1) : 0;
-    if (event === null || event.seq <= last) return false;
+    if (event === null) {
+      if (this.#options.passSkippedSeqs === true) this.#passSeqOf(line);
+      return false;
+    }
+    if (event.seq <= last) return false;
     const key = idKey(event.id); // once a line: it is both looked up and stored
     if (this.#positionOfKey(event.id, key) !== undefined) return false;
     this.#push(event, start, length, key);
     return true;
+  }
+
+  /** Makes the last seq at least a skipped line's, when it has one (passSkippedSeqs). */
+  #passSeqOf(line: string): void {
+    let seq: unknown;
+    try {
+      seq = (JSON.parse(line) as { seq?: unknown } | null)?.seq;
+    } catch {
+      return;
+    }
+    if (typeof seq === 'number' && Number.isSafeInteger(seq) && seq > this.#lastSeq) this.#lastSeq = seq;
   }
 
   #push(event: RoomEvent, start: number, length: number, key = idKey(event.id)): void {
