@@ -3,17 +3,12 @@
 // (parsing, validation, limits), and malformed HTTP that never reaches
 // Fastify (Node's `clientError`: bad request line, bad length or chunking,
 // oversized headers, request timeout).
+import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply } from 'fastify';
 import { BODY_FIELDS, MAX_BODY_BYTES } from '../shared/api.ts';
 import { RoomError, roomError } from '../shared/errors.ts';
 import { MAX_CONTENT_BYTES } from '../shared/events.ts';
-
-// Not `import … from 'node:http'`: an ESM import of a builtin builds its
-// namespace by reading every export, and node:http's lazy WebSocket and
-// EventSource exports then load Node's bundled undici (~60 ms of the broker's
-// start). Fastify itself takes node:http through `require`, which reads none.
-const { STATUS_CODES } = process.getBuiltinModule('node:http');
 
 /** The body of every error response: one JSON line. */
 export function errorBody(error: RoomError): string {
