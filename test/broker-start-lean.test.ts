@@ -1,12 +1,12 @@
 // A local broker starts from what the build generated (server/precompiled/):
 // it validates requests and serves its OpenAPI document without loading any
 // of the parts its bundle loads lazily (Ajv compiling validators,
-// @fastify/swagger, the NATS clients).
+// @fastify/swagger, the NATS clients), nor Node's undici, TLS or HTTP/2.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { http, RoomDir, ROOT } from './helpers.ts';
+import { http, RoomDir, ROOT, stopProcess } from './helpers.ts';
 
 const BROKER = join(ROOT, 'dist', 'broker.js');
 
@@ -55,4 +55,15 @@ test('a local broker validates and serves its document without loading Ajv, swag
   );
   for (const part of lazy)
     assert.ok(!loaded.some((url) => url.endsWith(`/dist/${part}`)), `the broker loaded dist/${part}`);
+
+  // Nor Node's own modules it never uses (scripts/build.ts: builtins through require(), DEPENDENCY_PATCHES):
+  // undici (fetch, and node:http's lazy WebSocket when imported as ESM), TLS, HTTP/2.
+  await stopProcess(pid!);
+  const internal = readFileSync(modules, 'utf8')
+    .split('\n')
+    .filter((line) => line.startsWith(`${pid} node:internal `))
+    .map((line) => line.slice(`${pid} node:internal `.length));
+  assert.ok(internal.includes('http'), `the exit hook listed Node's modules: ${internal.join(', ')}`);
+  for (const unused of ['internal/deps/undici/undici', 'tls', 'http2'])
+    assert.ok(!internal.includes(unused), `the broker loaded Node's ${unused}`);
 });
