@@ -237,7 +237,7 @@ export class Broker implements CommandContext {
     for (;;) {
       const page = this.queries.page(user, query);
       const left = deadline - Date.now();
-      if (page.events.length > 0 || left <= 0 || this.closing) return page;
+      if (page.lines.length > 0 || left <= 0 || this.closing) return page;
       await this.hub.nextEvent(left);
     }
   }

@@ -32,12 +32,12 @@ export interface PageQuery {
 }
 
 export interface Page {
-  /** Oldest first. */
-  readonly events: RoomEvent[];
-  /** The events' history lines (their JSON, as stored), in the same order: a page is sent as these, not serialized again. */
+  /** The events' history lines (their JSON, as stored), oldest first: a page is sent as these, not serialized again. */
   readonly lines: string[];
   /** More matching events lie beyond the page, in the direction it was read. */
   readonly hasMore: boolean;
+  /** When there is more: the id of the page's last event in the direction read, where the next page starts. */
+  readonly next?: string;
   /** Which way the page was read: forward (`after`) or backward (`before`, or the newest). */
   readonly direction: 'forward' | 'backward';
 }
@@ -59,6 +59,20 @@ function textOf(event: RoomEvent): string {
   if ('content' in event && typeof event.content === 'string') return event.content;
   if (event.type === 'command') return event.params.join(' ');
   return '';
+}
+
+/** A page from the matching lines in the order read (up to `limit` + 1: one more says there is more). */
+function pageOf(found: string[], limit: number, direction: Page['direction']): Page {
+  const hasMore = found.length > limit;
+  const lines = found.slice(0, limit);
+  // The next page starts after the last line kept, in the direction read.
+  const next = hasMore ? (JSON.parse(lines.at(-1)!) as RoomEvent).id : undefined;
+  return {
+    lines: direction === 'forward' ? lines : lines.reverse(),
+    hasMore,
+    ...(next === undefined ? {} : { next }),
+    direction,
+  };
 }
 
 export interface HistoryQueriesOptions {
@@ -132,46 +146,25 @@ export class HistoryQueries {
     const afterSeq = query.after === undefined ? undefined : this.seqOf(query.after, user);
     const beforeSeq = query.before === undefined ? undefined : this.seqOf(query.before, user);
     const log = this.#log;
-    const found: RoomEvent[] = [];
-    const foundLines: string[] = [];
-    const wanted = query.limit + 1; // one more tells whether there is more
+    const found: string[] = []; // matching lines in the order read, up to one more than the limit (there is more)
     if (afterSeq !== undefined) {
       const { count } = log.state;
       scan: for (let start = log.positionAfter(afterSeq); start < count; start += READ_BATCH) {
         for (const line of log.readLines(start, start + READ_BATCH)) {
           const event = JSON.parse(line) as RoomEvent;
           if (beforeSeq !== undefined && event.seq >= beforeSeq) break scan;
-          if (matches(event)) {
-            foundLines.push(line);
-            if (found.push(event) >= wanted) break scan;
-          }
+          if (matches(event) && found.push(line) > query.limit) break scan;
         }
       }
-      const hasMore = found.length > query.limit;
-      return {
-        events: found.slice(0, query.limit),
-        lines: foundLines.slice(0, query.limit),
-        hasMore,
-        direction: 'forward',
-      };
+      return pageOf(found, query.limit, 'forward');
     }
     const end = beforeSeq === undefined ? log.state.count : log.positionAfter(beforeSeq - 1);
     scan: for (let stop = end; stop > 0; stop -= READ_BATCH) {
       const lines = log.readLines(Math.max(0, stop - READ_BATCH), stop);
       for (let i = lines.length - 1; i >= 0; i--) {
-        const event = JSON.parse(lines[i]!) as RoomEvent;
-        if (matches(event)) {
-          foundLines.push(lines[i]!);
-          if (found.push(event) >= wanted) break scan;
-        }
+        if (matches(JSON.parse(lines[i]!) as RoomEvent) && found.push(lines[i]!) > query.limit) break scan;
       }
     }
-    const hasMore = found.length > query.limit;
-    return {
-      events: found.slice(0, query.limit).reverse(),
-      lines: foundLines.slice(0, query.limit).reverse(),
-      hasMore,
-      direction: 'backward',
-    };
+    return pageOf(found, query.limit, 'backward');
   }
 }

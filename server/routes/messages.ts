@@ -237,14 +237,13 @@ export function messageRoutes(room: Broker, idempotency: IdempotencyCache) {
           (query.wait ?? 0) * 1000,
         );
         void reply.header('has-more', String(page.hasMore));
-        const edge = page.direction === 'forward' ? page.events.at(-1) : page.events[0];
-        if (page.hasMore && edge !== undefined) {
+        if (page.next !== undefined) {
           const next = new URLSearchParams();
           for (const [key, value] of Object.entries(query)) {
             if (value !== undefined && key !== 'since' && key !== 'after' && key !== 'before')
               next.set(key, String(value));
           }
-          next.set(page.direction === 'forward' ? 'after' : 'before', edge.id);
+          next.set(page.direction === 'forward' ? 'after' : 'before', page.next);
           void reply.header('link', `</messages?${next}>; rel="next"`);
         }
         // The stored lines as they are (each is an event's JSON): parsing them
