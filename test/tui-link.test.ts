@@ -1,8 +1,9 @@
 // The UI's link to a real broker (client/tui/link.ts): events arrive in the
 // store in order and batched, texts typed in a row are sent in order, private
-// answers are shown, a refused text comes back into the input with what was
-// queued after it, stopping leaves the room, and texts the session's end left
-// unsent are kept and counted (main.ts reports them on stderr).
+// answers are shown, a refused text comes back into the input (what was
+// queued after it is held back and named), stopping leaves the room, texts
+// the session's end left unsent are kept and counted (main.ts reports them on
+// stderr), and a text whose answer was lost is never stored twice.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { roomPaths } from '../shared/paths.ts';
@@ -14,16 +15,20 @@ import { initialState } from '../client/tui/state.ts';
 import { Store } from '../client/tui/store.ts';
 import { RoomDir, ndjson, waitUntil } from './helpers.ts';
 
-/** A room with alice (the host) and bob, and `me`'s UI link live in it. */
-async function liveLink(t: Parameters<typeof RoomDir.create>[0], me: 'alice' | 'bob') {
+/** A room with alice (the host) and bob, and `me`'s UI link live in it, on the client `clientFor` makes. */
+async function liveLink<C extends BrokerClient = BrokerClient>(
+  t: Parameters<typeof RoomDir.create>[0],
+  me: 'alice' | 'bob',
+  clientFor: (socket: string, store: Store) => C = (socket) => new BrokerClient(socket) as C,
+) {
   const dir = RoomDir.create(t);
   const host = await dir.join('demo', 'alice');
   const bob = await dir.join('demo', 'bob');
   const token = me === 'alice' ? host : bob;
   const paths = roomPaths(dir.path, 'demo');
-  const client = new BrokerClient(paths.socket);
-  t.after(() => client.close());
   const store = new Store(initialState('demo', me, 'alice', { columns: 80, rows: 24 }));
+  const client = clientFor(paths.socket, store);
+  t.after(() => client.close());
   const link = new RoomLink({ client, paths, token, history: 20, giveUpMs: 5000, store });
   const running = link.run();
   await waitUntil(() => store.getState().connection === 'live', 5000, 'live');
@@ -165,7 +170,13 @@ test("the host's /clear empties what an open UI shows; the notice and what follo
  */
 class AnswerLost extends BrokerClient {
   mode: 'whenStored' | 'afterFailure' | undefined;
-  store: Store | undefined;
+  readonly store: Store;
+
+  constructor(socket: string, store: Store) {
+    super(socket);
+    this.store = store;
+  }
+
   override async post(token: string, inbound: Inbound, key?: string): Promise<PostAnswer> {
     const mode = this.mode;
     this.mode = undefined;
@@ -175,10 +186,10 @@ class AnswerLost extends BrokerClient {
       const answer = await super.post(token, inbound, key);
       const id = answer.stored ? answer.event.id : '';
       // The echo is in the UI before the post's failure comes back.
-      await waitUntil(() => this.store!.getState().entries.some((e) => e.kind === 'event' && e.event.id === id));
+      await waitUntil(() => this.store.getState().entries.some((e) => e.kind === 'event' && e.event.id === id));
       throw lost;
     }
-    void waitUntil(() => this.store!.getState().error !== null, 5000, 'the text given back').then(() =>
+    void waitUntil(() => this.store.getState().error !== null, 5000, 'the text given back').then(() =>
       super.post(token, inbound, key),
     );
     throw lost;
@@ -186,16 +197,11 @@ class AnswerLost extends BrokerClient {
 }
 
 test('a text whose answer was lost but which the broker stored is not given back to be sent twice', async (t) => {
-  const dir = RoomDir.create(t);
-  const token = await dir.join('demo', 'alice');
-  const paths = roomPaths(dir.path, 'demo');
-  const client = new AnswerLost(paths.socket);
-  t.after(() => client.close());
-  const store = new Store(initialState('demo', 'alice', 'alice', { columns: 80, rows: 24 }));
-  client.store = store;
-  const link = new RoomLink({ client, paths, token, history: 20, giveUpMs: 5000, store });
-  const running = link.run();
-  await waitUntil(() => store.getState().connection === 'live', 5000, 'live');
+  const { dir, token, client, store, link, running } = await liveLink(
+    t,
+    'alice',
+    (socket, store) => new AnswerLost(socket, store),
+  );
   const stored = (content: string) =>
     store
       .getState()
