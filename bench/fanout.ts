@@ -6,11 +6,16 @@
 //
 //   npm run bench -- broker [--rounds 3] [--messages 10000] [--publishers 10] [--subscribers 10]
 //                           [--rate 1000] [--seconds 5] [--size 200] [--users 20] [--crowd 1000]
-//                           [--only room,crowded,keyed,redis,node,batched]
+//                           [--only room,requests,crowded,keyed,redis,node,batched]
 //   ROOM_BENCH_BEFORE=/path/to/other/dist/cli.js npm run bench -- broker --only room,before,…
 //
+// room's publishers send over its publish channel (GET /channel upgraded to
+// JSON lines, server/channel.ts), as a Redis client sends over its
+// connection; `requests` is the same broker sent a POST /messages per
+// message (keep-alive), and `before` is sent so too.
+//
 // Per round, every system runs (a) as fast as it goes: --messages messages of
-// --size bytes from --publishers connections (one request in flight each),
+// --size bytes from --publishers connections (one message in flight each),
 // timed from the first send until the last of --subscribers subscribers (one
 // process of their own, bench/subscribers.ts) has the last message; broker CPU
 // per message is the broker's CPU time over (a), all its threads, from
@@ -22,8 +27,8 @@
 // --users pads the room to that many members; `crowded` is this build's
 // broker on a room of --crowd members, beside `room` (publish cost must not
 // grow with the number of members: the report gives the ratio); `keyed` is
-// this build's broker with every send carrying an Idempotency-Key, as
-// `room send` and the live clients send them. When redis-server is not installed, the benchmark says so and
+// `room` with every line carrying an idempotency key, as `room send` and the
+// live clients key their sends. When redis-server is not installed, the benchmark says so and
 // runs the rest. With ROOM_BENCH_BEFORE (another build's dist/cli.js), the
 // system `before` is that build's broker, measured beside this one.
 // ROOM_BENCH_NODE_ARGS adds flags to room's brokers (`--perf-basic-prof` lets
@@ -31,7 +36,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { Agent } from 'node:http';
+import { Agent, request } from 'node:http';
+import type { Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import { BenchDir, NODE, ROOT, fmt, httpJson, load, machine, median, sleep, wallMs } from './lib.ts';
 import { Resp } from './resp.ts';
@@ -54,13 +60,14 @@ interface Options {
   only: string[];
 }
 
-const SYSTEMS = ['room', 'crowded', 'keyed', 'before', 'redis', 'node', 'batched'] as const;
+const SYSTEMS = ['room', 'requests', 'crowded', 'keyed', 'before', 'redis', 'node', 'batched'] as const;
 type SystemName = (typeof SYSTEMS)[number];
 
 const LABELS: Record<SystemName, string> = {
-  room: 'room',
+  room: 'room (publish channel)',
+  requests: 'room, a POST /messages per message',
   crowded: 'room, with --crowd members',
-  keyed: 'room, each send with an Idempotency-Key',
+  keyed: 'room, each send with an idempotency key',
   before: 'room, the build in ROOM_BENCH_BEFORE',
   redis: 'Redis XADD + XREAD (appendonly, fsync everysec)',
   node: 'plain Node broker (a write per event)',
@@ -168,24 +175,61 @@ async function stopChild(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-/** A keep-alive HTTP client, one request in flight; `keyed`: each send with an Idempotency-Key, as `room send`'s. */
-function httpPublisher(socket: string, token: string | undefined, keyed = false): Publisher {
+/** A keep-alive HTTP client (POST /messages), one request in flight. */
+function httpPublisher(socket: string, token: string | undefined): Publisher {
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   return {
     async send(content) {
-      const headers: Record<string, string> = keyed ? { 'idempotency-key': randomUUID() } : {};
       const message = { type: 'message', content };
-      const answer = await httpJson(socket, 'POST', '/messages', message, token, agent, headers);
+      const answer = await httpJson(socket, 'POST', '/messages', message, token, agent);
       if (answer.status !== 201) throw new Error(`send: ${answer.status} ${answer.body}`);
     },
     close: () => agent.destroy(),
   };
 }
 
+/**
+ * A publish channel (GET /channel upgraded to JSON lines), one line in flight,
+ * as room's own clients send; `keyed`: each line with an idempotency key.
+ */
+async function channelPublisher(socket: string, token: string, keyed = false): Promise<Publisher> {
+  const channel = await new Promise<Socket>((resolve, reject) => {
+    const headers = { connection: 'Upgrade', upgrade: 'room-channel', authorization: `Bearer ${token}` };
+    const req = request({ socketPath: socket, path: '/channel', headers });
+    req.on('upgrade', (_response, upgraded) => resolve(upgraded));
+    req.on('response', (response) => reject(new Error(`channel: ${response.statusCode}`)));
+    req.on('error', reject);
+    req.end();
+  });
+  const waiting: Array<{ resolve: () => void; reject: (error: Error) => void }> = [];
+  let buffer = '';
+  channel.on('error', () => {});
+  channel.on('data', (chunk: Buffer) => {
+    buffer += chunk.toString('utf8');
+    for (let nl = buffer.indexOf('\n'); nl !== -1; nl = buffer.indexOf('\n')) {
+      const answer = buffer.slice(0, nl);
+      buffer = buffer.slice(nl + 1);
+      const waiter = waiting.shift()!;
+      if (answer.startsWith('{"code"')) waiter.reject(new Error(`send: ${answer}`));
+      else waiter.resolve();
+    }
+  });
+  return {
+    send(content) {
+      return new Promise<void>((resolve, reject) => {
+        waiting.push({ resolve, reject });
+        const line = keyed ? { type: 'message', content, idempotency_key: randomUUID() } : { type: 'message', content };
+        channel.write(`${JSON.stringify(line)}\n`);
+      });
+    },
+    close: () => channel.destroy(),
+  };
+}
+
 async function startRoom(
   dir: BenchDir,
   options: Options,
-  name: 'room' | 'crowded' | 'keyed' | 'before',
+  name: 'room' | 'requests' | 'crowded' | 'keyed' | 'before',
   brokerScript?: string,
 ): Promise<System> {
   const roomId = `fan${name}`;
@@ -206,8 +250,14 @@ async function startRoom(
   const subscribers: Array<{ user: string; token: string }> = [];
   for (let i = 0; i < options.subscribers; i++) subscribers.push({ user: `sub${i}`, token: await joinUser(`sub${i}`) });
   const publishers: Publisher[] = [];
-  for (let i = 0; i < options.publishers; i++)
-    publishers.push(httpPublisher(socket, await joinUser(`pub${i}`), name === 'keyed'));
+  for (let i = 0; i < options.publishers; i++) {
+    const token = await joinUser(`pub${i}`);
+    publishers.push(
+      name === 'requests' || name === 'before'
+        ? httpPublisher(socket, token)
+        : await channelPublisher(socket, token, name === 'keyed'),
+    );
+  }
   for (let i = options.subscribers + options.publishers; i < users; i++) await joinUser(`member${i}`);
   const pid = dir.brokerPid(roomId);
   return {
@@ -458,7 +508,7 @@ export async function main(argv: readonly string[]): Promise<string> {
   const notes: string[] = [];
   try {
     for (const which of options.only as SystemName[]) {
-      if (which === 'room' || which === 'crowded' || which === 'keyed')
+      if (which === 'room' || which === 'requests' || which === 'crowded' || which === 'keyed')
         systems.push(await startRoom(dir, options, which));
       if (which === 'before') {
         const before = process.env.ROOM_BENCH_BEFORE;

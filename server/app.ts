@@ -1,15 +1,18 @@
 // The broker's HTTP app, kept apart from listening (server/main.ts) so the
 // OpenAPI generator can build it without a socket.
+import type { Socket } from 'node:net';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
-import secureJsonParse from 'secure-json-parse';
 import * as api from '../shared/api.ts';
 import { MAX_BODY_BYTES } from '../shared/api.ts';
 import { roomError } from '../shared/errors.ts';
 import * as events from '../shared/events.ts';
 import { answerClientError, sendError, toRoomError } from './http-errors.ts';
+import { openChannel, wantsChannel } from './channel.ts';
 import { IdempotencyCache } from './idempotency.ts';
+import { parseJsonBody } from './json-body.ts';
 import { addDiscriminatorMappings } from './openapi-finish.ts';
 import { RouteMethods } from './route-methods.ts';
+import { Sends } from './sends.ts';
 import { claimRoutes } from './routes/claims.ts';
 import { eventRoutes } from './routes/events.ts';
 import { joinRoutes } from './routes/join.ts';
@@ -17,7 +20,7 @@ import { listenRoutes } from './routes/listen.ts';
 import { messageRoutes } from './routes/messages.ts';
 import { statusRoutes } from './routes/status.ts';
 import type { Broker } from './broker.ts';
-import { compilingPool, routeValidators, type ValidatorPool } from './precompiled/route-validators.ts';
+import { compilingPool, keptValidators, type Validate, type ValidatorPool } from './precompiled/route-validators.ts';
 
 const SHARED_SCHEMAS = [
   ...events.EVENT_SCHEMAS,
@@ -95,6 +98,7 @@ export async function buildApp({
     requestTimeoutMs !== undefined && Number.isFinite(requestTimeoutMs) && requestTimeoutMs > 0
       ? requestTimeoutMs
       : DEFAULT_REQUEST_TIMEOUT_MS;
+  const routeParts = keptValidators(validators ?? (await compilingPool()), { checkSchemas });
   const app = Fastify({
     logger: false,
     bodyLimit: MAX_BODY_BYTES,
@@ -108,6 +112,9 @@ export async function buildApp({
       headersTimeout: timeoutMs,
       connectionsCheckingInterval: Math.min(1000, Math.max(50, timeoutMs / 4)),
       requireHostHeader: false,
+      // Only GET /channel switches protocols; any other Upgrade (h2c, websocket) is served as plain
+      // HTTP/1.1, as it was before the channel existed (Node ≥ 24.9; older Nodes refuse it).
+      shouldUpgradeCallback: wantsChannel,
     },
     clientErrorHandler: (error, socket) => answerClientError(error, socket, timeoutMs),
     frameworkErrors: (error, _request, reply) => {
@@ -117,7 +124,7 @@ export async function buildApp({
     // loads fast-json-stringify (and an Ajv with it) to make its default.
     schemaController: {
       compilersFactory: {
-        buildValidator: routeValidators(validators ?? (await compilingPool()), { checkSchemas }) as never,
+        buildValidator: routeParts.buildValidator as never,
         buildSerializer: () => () => serialize,
       },
     },
@@ -147,15 +154,11 @@ export async function buildApp({
       return done(roomError('unsupported_media_type'));
     done();
   });
-  // JSON as Fastify parses it by default (secure-json-parse: a `__proto__`
-  // or `constructor.prototype` key is refused), but the refusal says why:
-  // Fastify's own answers every bad body with the same sentence.
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body: string, done) => {
-    if (body === '') return done(roomError('invalid_json', { detail: 'the body is empty' }), undefined);
     try {
-      done(null, secureJsonParse(body, { protoAction: 'error', constructorAction: 'error' }));
+      done(null, parseJsonBody(body));
     } catch (error) {
-      done(roomError('invalid_json', { detail: error instanceof Error ? error.message : String(error) }), undefined);
+      done(error as Error, undefined);
     }
   });
   app.addContentTypeParser('text/plain', { parseAs: 'buffer' }, (_request, body: Buffer, done) => {
@@ -185,11 +188,32 @@ export async function buildApp({
 
   await app.register(statusRoutes(room, version));
   await app.register(joinRoutes(room));
-  await app.register(messageRoutes(room, new IdempotencyCache()));
+  const sends = new Sends(room, new IdempotencyCache());
+  await app.register(messageRoutes(room, sends));
   await app.register(eventRoutes(room));
   await app.register(claimRoutes(room));
   await app.register(listenRoutes(room));
   app.get('/openapi.json', { schema: { hide: true } }, () => openapi ?? app.swagger());
+
+  // The publish channel (server/channel.ts). Its lines are checked by the
+  // validator of a POST /messages JSON body, which Fastify makes as it gets ready.
+  let validate: Validate | undefined;
+  // Node hands an upgrade a net.Socket (its typings say Duplex).
+  app.server.on('upgrade', (request, socket, head) =>
+    openChannel({ room, sends, validate: validate! }, request, socket as Socket, head),
+  );
+  app.addHook('preClose', (done) => {
+    for (const channel of room.channels) channel.close();
+    done();
+  });
+  await app.ready();
+  validate = routeParts.made({
+    schema: undefined,
+    method: 'POST',
+    url: '/messages',
+    httpPart: 'body',
+    contentType: 'application/json',
+  });
   return app;
 }
 

@@ -52,6 +52,8 @@ export class Broker implements CommandContext {
   readonly queries: HistoryQueries;
   readonly streams: Streams;
   readonly claims: Claims;
+  /** Open publish channels (server/channel.ts): closed as the broker stops, counted as sessions. */
+  readonly channels = new Set<{ close(): void }>();
   /** Set once the broker is shutting down: no new streams, no new writes. */
   closing = false;
   readonly #requestExit: () => void;

@@ -15,15 +15,17 @@ export function errorBody(error: RoomError): string {
   return `${JSON.stringify({ code: error.code, message: error.message })}\n`;
 }
 
+/** The WWW-Authenticate header of a 401: how to authenticate, and whether the token given was bad. */
+function challenge(error: RoomError): string {
+  return `Bearer realm="room"${error.code === 'missing_token' ? '' : ', error="invalid_token"'}`;
+}
+
 /**
  * Sends a room error as the answer: `{code, message}` and a newline; a 401
  * says how to authenticate (WWW-Authenticate), extra headers (Allow) as given.
  */
 export function sendError(reply: FastifyReply, error: RoomError, headers: Record<string, string> = {}): FastifyReply {
-  if (error.status === 401) {
-    const why = error.code === 'missing_token' ? '' : ', error="invalid_token"';
-    void reply.header('www-authenticate', `Bearer realm="room"${why}`);
-  }
+  if (error.status === 401) void reply.header('www-authenticate', challenge(error));
   for (const [name, value] of Object.entries(headers)) void reply.header(name, value);
   return reply.code(error.status).type('application/json; charset=utf-8').send(errorBody(error));
 }
@@ -88,6 +90,32 @@ function fromParserError(error: NodeJS.ErrnoException, requestTimeoutMs: number)
 }
 
 /**
+ * An error as a whole HTTP/1.1 response, for a socket no ServerResponse
+ * writes to (malformed HTTP, a refused upgrade); the connection closes after it.
+ */
+export function rawErrorResponse(error: RoomError, headers: Record<string, string> = {}): string {
+  const body = errorBody(error);
+  let head = `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status]}\r\n`;
+  if (error.status === 401) head += `WWW-Authenticate: ${challenge(error)}\r\n`;
+  for (const [name, value] of Object.entries(headers)) head += `${name}: ${value}\r\n`;
+  return (
+    `${head}Content-Type: application/json; charset=utf-8\r\n` +
+    `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`
+  );
+}
+
+/**
+ * A body that failed its schema, as Fastify reports it (its default
+ * formatter: `body/content must be string, …`), then as room's error: a
+ * body checked outside Fastify (a channel line) is refused in the same words.
+ */
+export function invalidBody(errors: ReadonlyArray<{ instancePath?: string; message?: string }>): RoomError {
+  const message = errors.map((e) => `body${e.instancePath ?? ''} ${e.message ?? ''}`).join(', ');
+  const error = Object.assign(new Error(message), { validation: errors, validationContext: 'body', statusCode: 400 });
+  return toRoomError(error as unknown as FastifyError);
+}
+
+/**
  * Answers malformed HTTP on the raw socket (`clientError`), then closes it.
  * A socket whose response has already started gets nothing more: writing
  * there would corrupt it.
@@ -99,13 +127,5 @@ export function answerClientError(error: NodeJS.ErrnoException, socket: Socket, 
     socket.destroy();
     return;
   }
-  const roomErr = fromParserError(error, requestTimeoutMs);
-  const body = errorBody(roomErr);
-  socket.end(
-    `HTTP/1.1 ${roomErr.status} ${STATUS_CODES[roomErr.status]}\r\n` +
-      'Content-Type: application/json; charset=utf-8\r\n' +
-      `Content-Length: ${Buffer.byteLength(body)}\r\n` +
-      'Connection: close\r\n\r\n' +
-      body,
-  );
+  socket.end(rawErrorResponse(fromParserError(error, requestTimeoutMs)));
 }

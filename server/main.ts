@@ -424,7 +424,7 @@ async function main(): Promise<void> {
   const idleMs = stream !== undefined && !config.idleSet ? 0 : config.idleMs;
   watchIdle(
     app,
-    () => room.hub.size,
+    () => room.hub.size + room.channels.size,
     idleMs,
     () => void stop('shutdown'),
   );

@@ -175,6 +175,8 @@ export const ERRORS = {
       reply_to_dm: 'that message is a direct message: answer it with /dm {other} …, so it stays private',
       text_not_utf8: 'invalid event: a text/plain body must be valid UTF-8',
       no_body: 'invalid event: no body: send an event as application/json or a message as text/plain',
+      idempotency_key:
+        'invalid event: idempotency_key must be a string of 1-255 visible ASCII characters (a UUID, say)',
     },
   },
   unknown_type: {
@@ -246,6 +248,12 @@ export const ERRORS = {
     meaning: 'an Idempotency-Key already used by this user for a different request',
     template: 'Idempotency-Key {key} was already used for a different request: use a new key for a new message',
   },
+  upgrade_required: {
+    status: 426,
+    exit: EXIT.usage,
+    meaning: 'GET /channel without the upgrade to its JSON lines (Connection: Upgrade, Upgrade: room-channel)',
+    template: 'GET /channel switches to JSON lines: send Connection: Upgrade and Upgrade: room-channel',
+  },
   unsupported_media_type: {
     status: 415,
     exit: EXIT.usage,
@@ -269,6 +277,7 @@ export const ERRORS = {
     template: 'request body too large: at most {limit} bytes',
     messages: {
       session: 'the session request is too large',
+      channel_line: 'a channel line is at most {limit} bytes: the channel is closed',
     },
   },
   headers_too_large: {

@@ -342,3 +342,84 @@ export function idPrefix(id: string, length: number): string {
   while (end < id.length && /^\d+$/.test(id.slice(0, end))) end++;
   return id.slice(0, end);
 }
+
+/**
+ * A publish channel (GET /channel upgraded to JSON lines: server/channel.ts)
+ * read as it arrives: send lines, wait for answers, see the broker end it.
+ */
+export class ChannelClient {
+  readonly answers: string[] = [];
+  ended = false;
+  readonly #socket: import('node:net').Socket;
+  #buffer = '';
+
+  private constructor(socket: import('node:net').Socket, head: Buffer) {
+    this.#socket = socket;
+    socket.on('data', (chunk: Buffer) => this.#feed(chunk));
+    socket.on('error', () => {});
+    socket.on('close', () => (this.ended = true));
+    if (head.length > 0) this.#feed(head);
+  }
+
+  /** Asks for the channel: the client once the broker switched (101), or the HTTP answer it gave instead. */
+  static open(
+    socketPath: string,
+    token: string | undefined,
+    headers: Record<string, string> = { connection: 'Upgrade', upgrade: 'room-channel' },
+    path = '/channel',
+  ): Promise<ChannelClient | HttpResult> {
+    const all = token === undefined ? headers : { ...headers, authorization: `Bearer ${token}` };
+    return new Promise((resolve, reject) => {
+      const req = httpRequest({ socketPath, path, headers: all, agent: false });
+      req.on('upgrade', (_response, socket, head) => resolve(new ChannelClient(socket, head)));
+      req.on('response', (res) => {
+        let text = '';
+        res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text, json: () => JSON.parse(text) }),
+        );
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  }
+
+  #feed(chunk: Buffer): void {
+    this.#buffer += chunk.toString('utf8');
+    for (let nl = this.#buffer.indexOf('\n'); nl !== -1; nl = this.#buffer.indexOf('\n')) {
+      this.answers.push(this.#buffer.slice(0, nl + 1));
+      this.#buffer = this.#buffer.slice(nl + 1);
+    }
+  }
+
+  write(text: string | Buffer): void {
+    this.#socket.write(text);
+  }
+
+  /** Sends each line (a string as is, anything else as its JSON), all in one write. */
+  send(...lines: unknown[]): void {
+    this.write(lines.map((line) => `${typeof line === 'string' ? line : JSON.stringify(line)}\n`).join(''));
+  }
+
+  /** Ends the client's side (it sends nothing more; the broker still answers). */
+  end(): void {
+    this.#socket.end();
+  }
+
+  /** Resolves once `count` answers have arrived (each a line with its newline); throws if the channel ends first. */
+  async waitForAnswers(count: number, timeoutMs = 10_000): Promise<string[]> {
+    await waitUntil(() => this.answers.length >= count || this.ended, timeoutMs, `${count} channel answers`);
+    if (this.answers.length < count)
+      throw new Error(`the channel ended after ${this.answers.length} answers: ${this.answers.join('')}`);
+    return this.answers.slice(0, count);
+  }
+
+  /** Resolves once the broker has closed the channel. */
+  async waitForEnd(timeoutMs = 10_000): Promise<void> {
+    await waitUntil(() => this.ended, timeoutMs, 'the channel to end');
+  }
+
+  close(): void {
+    this.#socket.destroy();
+  }
+}

@@ -19,6 +19,7 @@ test('the document is valid OpenAPI 3.1 and documents every route', async () => 
   await SwaggerParser.validate(structuredClone(document));
   assert.equal(document.openapi, '3.1.0');
   assert.deepEqual(Object.keys(document.paths).sort(), [
+    '/channel',
     '/claims',
     '/events',
     '/health',
@@ -29,6 +30,7 @@ test('the document is valid OpenAPI 3.1 and documents every route', async () => 
     '/users',
   ]);
   assert.deepEqual(Object.keys(document.paths['/messages']).sort(), ['get', 'post']);
+  assert.deepEqual(Object.keys(document.paths['/channel'].get.responses).sort(), ['101', '400', '401', '426', '503']);
 });
 
 test('a running broker serves the same document at GET /openapi.json', async (t) => {

@@ -61,6 +61,32 @@ export function routeValidators(pool: ValidatorPool, { checkSchemas = false }: {
   };
 }
 
+/**
+ * routeValidators that also keeps what it made, by route part: the app
+ * checks a channel line with the validator of a POST /messages body
+ * (server/channel.ts), the very function Fastify got, not a second compile.
+ */
+export function keptValidators(pool: ValidatorPool, options: { checkSchemas?: boolean } = {}) {
+  const made = new Map<string, Validate>();
+  const build = routeValidators(pool, options);
+  return {
+    buildValidator: (externalSchemas: Record<string, unknown>) => {
+      const forRoute = build(externalSchemas);
+      return (route: RoutePart) => {
+        const validate = forRoute(route);
+        made.set(routePartKey(route), validate);
+        return validate;
+      };
+    },
+    /** The validator made for this route part; throws if Fastify asked for none. */
+    made: (route: RoutePart): Validate => {
+      const validate = made.get(routePartKey(route));
+      if (validate === undefined) throw new Error(`no validator was made for ${routePartKey(route)}`);
+      return validate;
+    },
+  };
+}
+
 /** Names a route's part: the key of its validator in the build's table. */
 export function routePartKey(route: RoutePart): string {
   const method = Array.isArray(route.method) ? route.method.join(',') : String(route.method);

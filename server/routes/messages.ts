@@ -2,16 +2,11 @@
 import type { FastifyInstance } from 'fastify';
 import { type Inbound, MAX_BODY_BYTES } from '../../shared/api.ts';
 import { roomError } from '../../shared/errors.ts';
-import type { RoomEvent } from '../../shared/events.ts';
 import type { Broker } from '../broker.ts';
-import { eventIdFor } from '../../shared/keyed-event-id.ts';
-import {
-  fingerprintOf,
-  IDEMPOTENCY_KEY_PATTERN,
-  type IdempotencyCache,
-  type StoredAnswer,
-  storedAs,
-} from '../idempotency.ts';
+import { CHANNEL_PATH, CHANNEL_PROTOCOL } from '../channel.ts';
+import { sendError } from '../http-errors.ts';
+import { IDEMPOTENCY_KEY_PATTERN } from '../idempotency.ts';
+import type { Sends } from '../sends.ts';
 import { bearer, errorResponses, requestUser } from './schema.ts';
 
 /** How positions work, for the API description (README "Positions" says the same). */
@@ -46,48 +41,7 @@ function refuseUnknown(query: Record<string, unknown> | undefined, known: readon
         });
 }
 
-export function messageRoutes(room: Broker, idempotency: IdempotencyCache) {
-  /**
-   * Posts one inbound event; the answer's body is the JSON line sent (for a
-   * 201, the history line). Throws at once on a refused event; later, exactly
-   * one of `answer` and `fail` is called (callbacks: this runs per message).
-   */
-  const post = (
-    user: string,
-    inbound: Inbound,
-    id: string | undefined,
-    answer: (stored: StoredAnswer) => void,
-    fail: (error: unknown) => void,
-  ): void =>
-    room.submit(
-      user,
-      inbound,
-      id,
-      (result) =>
-        answer(
-          result.stored
-            ? { status: 201, body: `${result.line ?? JSON.stringify(result.event)}\n` }
-            : { status: 200, body: `${JSON.stringify(result.notice)}\n` },
-        ),
-      fail,
-    );
-
-  /**
-   * A keyed post. Its event id comes from the key, so a retry that the
-   * broker's memory does not know (it restarted) finds the event in the
-   * history and answers that line instead of storing it again.
-   */
-  const postOnce = (user: string, key: string, inbound: Inbound): StoredAnswer | Promise<StoredAnswer> => {
-    const id = eventIdFor(user, key);
-    const log = room.room.log;
-    const index = log.positionOf(id);
-    if (index === undefined) return new Promise((resolve, reject) => post(user, inbound, id, resolve, reject));
-    const [line] = log.readLines(index, index + 1);
-    if (line === undefined || !storedAs(JSON.parse(line) as RoomEvent, inbound))
-      throw roomError('idempotency_key_reused', { key });
-    return { status: 201, body: `${line}\n` };
-  };
-
+export function messageRoutes(room: Broker, sends: Sends) {
   return async (app: FastifyInstance) => {
     app.post<{ Body: Inbound | string | undefined; Headers: { 'idempotency-key'?: string } }>(
       '/messages',
@@ -137,19 +91,13 @@ export function messageRoutes(room: Broker, idempotency: IdempotencyCache) {
         const body = request.body;
         if (body === undefined || body === null) throw roomError('invalid_event.no_body');
         const inbound: Inbound = typeof body === 'string' ? { type: 'message', content: body } : body;
-        const key = request.headers['idempotency-key'];
-        const answer = (stored: StoredAnswer): void => {
-          void reply.code(stored.status).type('application/json; charset=utf-8').send(stored.body);
-        };
-        const fail = (error: unknown): void => {
-          void reply.send(error);
-        };
-        if (key === undefined) post(user, inbound, undefined, answer, fail);
-        else
-          idempotency
-            .run(user, key, fingerprintOf(inbound), () => postOnce(user, key, inbound))
-            .then(answer, fail)
-            .catch((error: unknown) => console.error('[room] answering a send failed:', error));
+        sends.send(
+          user,
+          inbound,
+          request.headers['idempotency-key'],
+          (stored) => void reply.code(stored.status).type('application/json; charset=utf-8').send(stored.body),
+          (error) => void reply.send(error),
+        );
       },
     );
 
@@ -252,6 +200,38 @@ export function messageRoutes(room: Broker, idempotency: IdempotencyCache) {
         // could put a pipelined request's `100 Continue` between the two).
         void reply.type('application/json; charset=utf-8').serializer(String);
         return `[${page.lines.join(',')}]\n`;
+      },
+    );
+
+    app.get(
+      CHANNEL_PATH,
+      {
+        schema: {
+          operationId: 'openChannel',
+          tags: ['messages'],
+          summary: 'Send many events over one connection (JSON lines)',
+          description:
+            `With \`Connection: Upgrade\` and \`Upgrade: ${CHANNEL_PROTOCOL}\`, the connection switches (101) to JSON lines both ways. ` +
+            'Each line sent is one inbound event, as a POST /messages JSON body, and may add `idempotency_key` ' +
+            '(the Idempotency-Key header: a retry of that line, on the channel or as a POST with that header, answers the original). ' +
+            'Each line received answers one line sent, in the order sent, with what that POST would have answered: ' +
+            'the stored event (the history line, once it is on disk), a private notice (`type: notice`), or an error `{code, message}`. ' +
+            'Blank lines are skipped. Every line is checked against the token given with the upgrade: once it is revoked, a line ' +
+            `gets invalid_token and the channel closes. A line over ${MAX_BODY_BYTES} bytes is refused (body_too_large) and the channel closed. ` +
+            'When the client ends its side, the broker answers what it sent, then ends too; a stopping broker answers what it ' +
+            'accepted, then ends the channel. Without the upgrade: 426. For clients that send much: one request per message ' +
+            'costs the broker several times the work of one line here.',
+          security: bearer,
+          response: {
+            101: { description: `switched to ${CHANNEL_PROTOCOL}: JSON lines both ways` },
+            ...errorResponses(400, 401, 426, 503),
+          },
+        },
+      },
+      (request, reply) => {
+        requestUser(room, request);
+        refuseUnknown(request.query as Record<string, unknown>, []);
+        return sendError(reply, roomError('upgrade_required'), { upgrade: CHANNEL_PROTOCOL });
       },
     );
 

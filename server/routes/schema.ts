@@ -1,5 +1,5 @@
 // Pieces of route schemas shared by the routes: auth and error responses.
-import type { FastifyRequest } from 'fastify';
+import type { IncomingHttpHeaders } from 'node:http';
 import { ERROR_CODES, ERRORS, roomError } from '../../shared/errors.ts';
 import type { Broker } from '../broker.ts';
 
@@ -19,11 +19,18 @@ export function errorResponses(...statuses: number[]): Record<number, unknown> {
   );
 }
 
+const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
+
+/** The token of `Authorization: Bearer <token>`, if the request has one. */
+export function bearerToken(headers: IncomingHttpHeaders): string | undefined {
+  return BEARER.exec(headers.authorization ?? '')?.[1];
+}
+
 /** The user behind the request's `Authorization: Bearer <token>`. */
-export function requestUser(room: Broker, request: FastifyRequest): string {
+export function requestUser(room: Broker, request: { readonly headers: IncomingHttpHeaders }): string {
+  const token = bearerToken(request.headers);
+  if (token !== undefined) return room.authenticate(token);
   const header = request.headers.authorization ?? '';
-  const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header);
-  if (match !== null) return room.authenticate(match[1]);
   // Not a bearer token: another scheme is named as such; anything else is a missing token.
   const scheme = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+)(?:[ \t]|$)/.exec(header)?.[1];
   if (scheme !== undefined && scheme.toLowerCase() !== 'bearer') throw roomError('unsupported_auth_scheme', { scheme });
