@@ -154,23 +154,27 @@ test('room send --retry waits for the broker and sends once', async (t) => {
 });
 
 /**
- * A Unix-socket relay in front of the broker that loses the first answer:
- * it forwards the first request, waits until the broker has answered, then
- * cuts the client's connection without passing the answer on. Later
- * connections are relayed as they are.
+ * A Unix-socket relay in front of the broker that loses the first answer
+ * naming `marker` (the stored event: the broker has answered the send, over
+ * the publish channel or HTTP): it cuts the client's connection instead of
+ * passing that answer on. Everything else is relayed as it is.
  */
-function answerLosingRelay(t: Parameters<typeof RoomDir.create>[0], dir: RoomDir, target: string): string {
+function answerLosingRelay(
+  t: Parameters<typeof RoomDir.create>[0],
+  dir: RoomDir,
+  target: string,
+  marker: string,
+): { path: string; lost: () => boolean } {
   const path = dir.file('relay.sock');
-  let first = true;
+  let lost = false;
   const server = createServer((client) => {
     const broker = connect({ path: target });
-    const lose = first;
-    first = false;
     client.on('error', () => {});
     broker.on('error', () => {});
     client.on('data', (chunk) => broker.write(chunk));
-    broker.on('data', (chunk) => {
-      if (lose) {
+    broker.on('data', (chunk: Buffer) => {
+      if (!lost && chunk.includes(marker)) {
+        lost = true;
         client.destroy();
         broker.destroy();
       } else {
@@ -182,14 +186,16 @@ function answerLosingRelay(t: Parameters<typeof RoomDir.create>[0], dir: RoomDir
   });
   server.listen(path);
   t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  return path;
+  return { path, lost: () => lost };
 }
 
 test('a live client whose answer is lost retries with the same key and gets the stored record', async (t) => {
   const { dir, socket, alice, lines } = await setup(t);
-  const client = new BrokerClient(answerLosingRelay(t, dir, socket));
+  const relay = answerLosingRelay(t, dir, socket, 'lost answer');
+  const client = new BrokerClient(relay.path);
   t.after(() => client.close());
   const answer = await client.post(alice, { type: 'message', content: 'lost answer' });
+  assert.ok(relay.lost(), 'the first answer was lost');
   assert.equal(answer.stored, true);
   assert.equal(lines().length, 1, 'stored once');
   assert.equal(answer.stored && JSON.stringify(answer.event), lines()[0]);

@@ -15,6 +15,7 @@ import { RoomError, roomError } from '../../shared/errors.ts';
 import { errorFromResponse } from '../../shared/error-response.ts';
 import type { Notice, RoomEvent } from '../../shared/events.ts';
 import { checkSocketPath } from '../../shared/safe-fs.ts';
+import { channelAnswer, PostChannel } from './post-channel.ts';
 
 export type PostAnswer =
   | { readonly stored: true; readonly event: RoomEvent }
@@ -55,6 +56,17 @@ function wasCut(error: unknown): boolean {
   return code !== 'ENOENT' && code !== 'ECONNREFUSED';
 }
 
+/** Runs `attempt`, and again up to CUT_RETRIES times while it fails on a cut connection. */
+async function retryingCuts<T>(attempt: () => Promise<T>): Promise<T> {
+  for (let tries = 0; ; tries++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (tries >= CUT_RETRIES || !wasCut(error)) throw error;
+    }
+  }
+}
+
 /**
  * Connects to the room's socket. Every connection, reconnects after a broker
  * restart included, checks the socket first (shared/safe-fs.ts): a socket
@@ -87,12 +99,18 @@ class SocketAgent extends Agent {
 export class BrokerClient {
   readonly socketPath: string;
   readonly #agent: Agent;
+  /** Where posts go: the broker's publish channel (client/live/post-channel.ts). */
+  readonly #channel: PostChannel;
   /** Requests not yet closed (answer read, or connection gone): close() waits for them. */
   readonly #open = new Set<Promise<void>>();
 
   constructor(socketPath: string) {
     this.socketPath = socketPath;
     this.#agent = new SocketAgent(socketPath);
+    this.#channel = new PostChannel(socketPath, () => {
+      checkSocketPath(socketPath);
+      return connect(socketPath);
+    });
   }
 
   /**
@@ -164,31 +182,38 @@ export class BrokerClient {
   }
 
   /**
-   * Posts one event with an Idempotency-Key (a new one unless given: give the
-   * same key to retry the same event later). A post whose connection is cut
-   * is sent again at once, up to CUT_RETRIES times, with the same key: the
-   * broker answers a retry it has already stored with the original record.
+   * Posts one event with an idempotency key (a new one unless given: give
+   * the same key to retry the same event later), over the publish channel
+   * (as a POST /messages with an Idempotency-Key when the broker has none).
+   * A post whose connection is cut is sent again at once, up to CUT_RETRIES
+   * times, with the same key: the broker answers a retry it has already
+   * stored with the original record.
    */
   async post(token: string, inbound: Inbound, idempotencyKey: string = randomUUID()): Promise<PostAnswer> {
+    const line = JSON.stringify({ ...inbound, idempotency_key: idempotencyKey });
+    const answer = await retryingCuts(() =>
+      this.#channel.send(token, line).catch((error: unknown) => {
+        throw error instanceof RoomError ? error : unreachable(this.socketPath, error);
+      }),
+    );
+    if (answer === null) return retryingCuts(() => this.#postRequest(token, inbound, idempotencyKey));
+    const { stored, value } = channelAnswer(answer);
+    return stored ? { stored: true, event: value as RoomEvent } : { stored: false, notice: value as Notice };
+  }
+
+  /** post() as one POST /messages, for a broker without the publish channel. */
+  async #postRequest(token: string, inbound: Inbound, idempotencyKey: string): Promise<PostAnswer> {
     const headers = { 'idempotency-key': idempotencyKey };
-    for (let attempt = 0; ; attempt++) {
-      let response: BrokerResponse;
-      try {
-        response = await this.send('POST', '/messages', { token, json: inbound, headers });
-      } catch (error) {
-        if (attempt < CUT_RETRIES && wasCut(error)) continue;
-        throw error;
-      }
-      const value = await readJson<RoomEvent | Notice>(response);
-      return response.statusCode === 201
-        ? { stored: true, event: value as RoomEvent }
-        : { stored: false, notice: value as Notice };
-    }
+    const response = await this.send('POST', '/messages', { token, json: inbound, headers });
+    const value = await readJson<RoomEvent | Notice>(response);
+    return response.statusCode === 201
+      ? { stored: true, event: value as RoomEvent }
+      : { stored: false, notice: value as Notice };
   }
 
   /** Waits for the requests still open (a stream must have been aborted), then closes the connections. */
   async close(): Promise<void> {
-    await Promise.all(this.#open);
+    await Promise.all([...this.#open, this.#channel.close()]);
     this.#agent.destroy();
   }
 }
