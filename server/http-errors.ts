@@ -6,7 +6,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply } from 'fastify';
-import { BODY_FIELDS, MAX_BODY_BYTES } from '../shared/api.ts';
+import { BODY_FIELDS, JoinRequest, MAX_BODY_BYTES } from '../shared/api.ts';
 import { RoomError, roomError } from '../shared/errors.ts';
 import { MAX_CONTENT_BYTES } from '../shared/events.ts';
 
@@ -55,9 +55,15 @@ export function toRoomError(error: FastifyError): RoomError {
     const unknown = error.validation.find((v) => v.keyword === 'additionalProperties');
     const field = (unknown?.params as { additionalProperty?: unknown } | undefined)?.additionalProperty;
     const body = BODY_FIELDS.get(unknown?.schemaPath.split('#')[0] ?? '');
+    // A join request is not an event: its errors say what it is.
+    const join = error.validation.some((v) => v.schemaPath.startsWith(`${JoinRequest.$id}#`));
     if (part === 'body' && typeof field === 'string' && body !== undefined)
-      return roomError('invalid_event.unknown_field', { field: quoteField(field), ...body });
-    if (part === 'body') return roomError('invalid_event', { detail: error.message });
+      return roomError(join ? 'invalid_event.join_unknown_field' : 'invalid_event.unknown_field', {
+        field: quoteField(field),
+        ...body,
+      });
+    if (part === 'body')
+      return roomError(join ? 'invalid_event.join_request' : 'invalid_event', { detail: error.message });
     return roomError('usage.invalid_part', { part, detail: error.message });
   }
   switch (error.code) {

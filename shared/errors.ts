@@ -171,6 +171,8 @@ export const ERRORS = {
     messages: {
       not_an_object: 'a JSON line must be an object with a "type"',
       unknown_field: 'invalid event: unknown field {field}: {what} has {fields}',
+      join_request: 'invalid join request: {detail}',
+      join_unknown_field: 'invalid join request: unknown field {field}: {what} has {fields}',
       empty_content: 'content is empty',
       reply_to_dm: 'that message is a direct message: answer it with /dm {other} …, so it stays private',
       text_not_utf8: 'invalid event: a text/plain body must be valid UTF-8',

@@ -47,7 +47,7 @@ test('POST /join: 201 with a token, 409 for a taken name, 400 for a bad one, "br
   const extra = await http(socket, 'POST', '/join', { body: { username: 'carl', name: 'Carl' } });
   assert.deepEqual(
     [extra.status, extra.json().message],
-    [400, 'invalid event: unknown field "name": a join request has username'],
+    [400, 'invalid join request: unknown field "name": a join request has username'],
   );
   assert.equal(
     (await http(socket, 'POST', '/join', { body: { username: 'carl' } })).status,

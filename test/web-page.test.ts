@@ -38,6 +38,9 @@ test('the page shows the history, sends with Enter and shows the echo once, and 
   await waitLive(page);
   await waitForText(page, 'before the page opened');
   assert.equal(await page.title(), 'r · room');
+  // Times are 24-hour HH:MM, as in the terminal UI, whatever the browser's locale.
+  const times = await page.$$eval('time', (nodes) => nodes.map((n) => n.textContent));
+  assert.ok(times.length > 0 && times.every((time) => /^\d{2}:\d{2}$/.test(time ?? '')), times.join(', '));
   // The fragment (the secret) is gone from the address bar at once.
   assert.equal(page.url(), `${web.origin}/`);
 

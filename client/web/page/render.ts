@@ -41,7 +41,8 @@ function timeOf(ts: string): HTMLTimeElement {
   const time = el('time');
   const date = new Date(ts);
   time.dateTime = ts;
-  time.textContent = date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  // 24-hour HH:MM, as the terminal UI shows it, whatever the browser's locale would pick.
+  time.textContent = date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
   time.title = date.toLocaleString();
   return time;
 }
