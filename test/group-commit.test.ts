@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { RoomDir, SseReader, http, pipelinedPosts } from './helpers.ts';
+import { eventIdFor } from '../shared/keyed-event-id.ts';
+import { RoomDir, SseReader, http, pipelinedPosts, pipelinedRequests, rawRequest } from './helpers.ts';
 
 test('sends that arrive together: one fsync for the batch, in order; the echo, the stream and the history line are the same bytes', async (t) => {
   const dir = RoomDir.create(t);
@@ -58,4 +59,33 @@ test('sends that arrive together: one fsync for the batch, in order; the echo, t
   assert.ok(syncs.includes(lastSeq), 'the burst was fsynced before it was answered');
   const burstSyncs = syncs.filter((seq) => seq > firstSeq && seq <= lastSeq);
   assert.ok(burstSyncs.length < 20, `fewer fsyncs than events: ${burstSyncs.length} for 20`);
+});
+
+test('a read pipelined right behind a send on one connection sees that send (a page, and the event by its id)', async (t) => {
+  const dir = RoomDir.create(t);
+  const token = await dir.join('r', 'alice');
+  const socket = dir.socket('r');
+  const [sent, page, latest] = await pipelinedRequests(socket, [
+    rawRequest('POST', '/messages', token, 'read me back'),
+    rawRequest('GET', '/messages?limit=1', token),
+    rawRequest('GET', '/messages?type=message&limit=5', token),
+  ]);
+  assert.equal(sent!.status, 201, sent!.body);
+  const event = JSON.parse(sent!.body) as { id: string; content: string; seq: number };
+  assert.deepEqual(
+    (JSON.parse(page!.body) as Array<{ id: string }>).map((e) => e.id),
+    [event.id],
+    'the page read in the same turn has the send',
+  );
+  assert.deepEqual(
+    (JSON.parse(latest!.body) as Array<{ content: string }>).map((e) => e.content),
+    ['read me back'],
+  );
+  // A keyed send's id is known before it is sent (shared/keyed-event-id.ts).
+  const [again, one] = await pipelinedRequests(socket, [
+    rawRequest('POST', '/messages', token, 'and me', { 'idempotency-key': 'pipelined' }),
+    rawRequest('GET', `/messages/${eventIdFor('alice', 'pipelined')}`, token),
+  ]);
+  assert.equal(again!.status, 201);
+  assert.equal((JSON.parse(one!.body) as { content: string }).content, 'and me', 'GET /messages/{id} too');
 });

@@ -211,16 +211,35 @@ export function pipelinedPosts(
   token: string,
   contents: readonly string[],
 ): Promise<Array<{ status: number; body: string }>> {
-  const requests = contents.map((content) => {
-    const body = Buffer.from(content);
-    return Buffer.concat([
-      Buffer.from(
-        `POST /messages HTTP/1.1\r\nHost: room\r\nAuthorization: Bearer ${token}\r\n` +
-          `Content-Type: text/plain\r\nContent-Length: ${body.length}\r\n\r\n`,
-      ),
-      body,
-    ]);
-  });
+  return pipelinedRequests(
+    socketPath,
+    contents.map((content) => rawRequest('POST', '/messages', token, content)),
+  );
+}
+
+/** One HTTP/1.1 request as bytes (a text/plain body when given), for pipelinedRequests. */
+export function rawRequest(
+  method: string,
+  path: string,
+  token: string,
+  content?: string,
+  headers: Record<string, string> = {},
+): Buffer {
+  const body = Buffer.from(content ?? '');
+  const head =
+    `${method} ${path} HTTP/1.1\r\nHost: room\r\nAuthorization: Bearer ${token}\r\n` +
+    Object.entries(headers)
+      .map(([name, value]) => `${name}: ${value}\r\n`)
+      .join('') +
+    (content === undefined ? '' : `Content-Type: text/plain\r\nContent-Length: ${body.length}\r\n`);
+  return Buffer.concat([Buffer.from(`${head}\r\n`), body]);
+}
+
+/** Writes the requests on one connection in one write; resolves with the answers, in order. */
+export function pipelinedRequests(
+  socketPath: string,
+  requests: readonly Buffer[],
+): Promise<Array<{ status: number; body: string }>> {
   return new Promise((resolve, reject) => {
     const socket = connect(socketPath);
     let received = Buffer.alloc(0);
@@ -240,13 +259,13 @@ export function pipelinedPosts(
         });
         received = received.subarray(headEnd + 4 + length);
       }
-      if (answers.length === contents.length) {
+      if (answers.length === requests.length) {
         socket.destroy();
         resolve(answers);
       }
     });
     socket.on('close', () => {
-      if (answers.length < contents.length) reject(new Error(`the connection closed after ${answers.length} answers`));
+      if (answers.length < requests.length) reject(new Error(`the connection closed after ${answers.length} answers`));
     });
     socket.write(Buffer.concat(requests));
   });
