@@ -109,6 +109,13 @@ test('every tool works against the broker; errors carry the broker code', async 
   assert.equal(both.isError, true);
   assert.match(both.content[0]!.text, /^invalid_event: invalid event: give to \(a DM\) or reply_to .*, not both$/);
   assert.notEqual(room.history().at(-1)!.content, 'which?', 'nothing was sent');
+  // An argument the tool does not take is refused, not dropped: a misspelt `reply-to` must not send a plain message.
+  const misspelt = await call(client, 'send', { text: 'typo', 'reply-to': hello.id.slice(0, 8) }).catch(
+    (error: Error) => ({ isError: true, content: [{ type: 'text', text: error.message }] }),
+  );
+  assert.equal(misspelt.isError, true);
+  assert.match(misspelt.content[0]!.text, /reply-to/);
+  assert.notEqual(room.history().at(-1)!.content, 'typo', 'nothing was sent');
 
   await ok(client, 'claim', { what: 'src/a.ts fixing it' });
   const refused = await room.send('bob', '/claim src/a.ts');

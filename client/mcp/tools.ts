@@ -55,11 +55,11 @@ export function registerTools(server: McpServer, link: () => Promise<RoomLink>):
     {
       description:
         'Post to the room: a message, or a command such as /set_status text or /who. Give to for a DM or reply_to to answer an event (not both).',
-      inputSchema: {
+      inputSchema: z.strictObject({
         text: z.string().min(1),
         to: z.string().optional().describe('username'),
         reply_to: z.string().optional().describe('event id or its first 8 characters'),
-      },
+      }),
     },
     guarded(link, (l, args: { text: string; to?: string; reply_to?: string }) => {
       // A reply is seen by the whole room, a DM by one user: both at once is one of them by mistake.
@@ -76,7 +76,7 @@ export function registerTools(server: McpServer, link: () => Promise<RoomLink>):
     {
       description:
         "What is new from others since you last read (here or with room poll), oldest first, one line each: '[id] time user: text'.",
-      inputSchema: { limit: z.number().int().min(1).max(200).optional().describe('default 50') },
+      inputSchema: z.strictObject({ limit: z.number().int().min(1).max(200).optional().describe('default 50') }),
     },
     guarded(link, async (l, args: { limit?: number }) => lines(l.inbox.take(args.limit ?? 50))),
   );
@@ -85,9 +85,9 @@ export function registerTools(server: McpServer, link: () => Promise<RoomLink>):
     'wait',
     {
       description: 'Block until something new arrives from others, then return it as read does.',
-      inputSchema: {
+      inputSchema: z.strictObject({
         seconds: z.number().int().min(1).max(MAX_WAIT_SECONDS).optional().describe('give up after; default 30'),
-      },
+      }),
     },
     guarded(link, async (l, args: { seconds?: number }, signal) => {
       const seconds = args.seconds ?? 30;
@@ -98,7 +98,7 @@ export function registerTools(server: McpServer, link: () => Promise<RoomLink>):
 
   server.registerTool(
     'who',
-    { description: 'Who is in the room, with status and claims.', inputSchema: {} },
+    { description: 'Who is in the room, with status and claims.', inputSchema: z.strictObject({}) },
     guarded(link, (l) => posted(l, { type: 'command', cmd: 'who', params: [] })),
   );
 
@@ -107,10 +107,10 @@ export function registerTools(server: McpServer, link: () => Promise<RoomLink>):
     {
       description:
         'Claim files, folders, globs or a topic before working on them. Refused if someone else holds an overlapping claim.',
-      inputSchema: {
+      inputSchema: z.strictObject({
         what: z.string().min(1).describe('paths/globs, optional note after; or a topic'),
         force: z.boolean().optional().describe('take it over from its holder'),
-      },
+      }),
     },
     guarded(link, (l, args: { what: string; force?: boolean }) =>
       posted(l, { type: 'command', cmd: 'claim', params: [...words(args.what), ...(args.force ? ['--force'] : [])] }),
@@ -121,7 +121,7 @@ export function registerTools(server: McpServer, link: () => Promise<RoomLink>):
     'release',
     {
       description: 'Release your claim when done.',
-      inputSchema: { what: z.string().optional().describe('omit for all yours') },
+      inputSchema: z.strictObject({ what: z.string().optional().describe('omit for all yours') }),
     },
     guarded(link, (l, args: { what?: string }) =>
       posted(l, { type: 'command', cmd: 'release', params: words(args.what ?? '') }),
@@ -130,7 +130,7 @@ export function registerTools(server: McpServer, link: () => Promise<RoomLink>):
 
   server.registerTool(
     'claims',
-    { description: 'The open claims: what, holder, since when, their note.', inputSchema: {} },
+    { description: 'The open claims: what, holder, since when, their note.', inputSchema: z.strictObject({}) },
     guarded(link, async (l) => {
       const claims = await l.claims();
       if (claims.length === 0) return 'no open claims';
