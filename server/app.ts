@@ -170,7 +170,7 @@ export async function buildApp({
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const roomErr = toRoomError(error);
+    const roomErr = toRoomError(error, request.body);
     // A client that hung up mid-body is bad_request, answered into the void, not logged.
     if (roomErr.code === 'internal') console.error(`[room] internal error on ${request.method} ${request.url}:`, error);
     void sendError(reply, roomErr);

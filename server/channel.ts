@@ -189,7 +189,7 @@ export class Channel {
       body = rest;
     }
     const { validate } = this.#deps;
-    if (!validate(body)) throw invalidBody((validate.errors ?? []) as Parameters<typeof invalidBody>[0]);
+    if (!validate(body)) throw invalidBody((validate.errors ?? []) as Parameters<typeof invalidBody>[0], body);
     return { inbound: body as Inbound, key };
   }
 

@@ -42,8 +42,38 @@ function quoteField(name: string): string {
   return name.length > MAX ? `${JSON.stringify(name.slice(0, MAX))}…` : JSON.stringify(name);
 }
 
-/** Maps Fastify's own errors (parsing, validation, limits) onto room's error table. */
-export function toRoomError(error: FastifyError): RoomError {
+/** The schema id a validation error comes from (`InMessage` of `InMessage#/required`). */
+const schemaOf = (v: { schemaPath: string }) => v.schemaPath.split('#')[0] ?? '';
+
+/**
+ * The field a body has that its schema does not, and what the schema is.
+ * Ajv stops at the first error, and a missing field is found before an
+ * unknown one; but a body missing `content` and holding `contnet` has one
+ * misspelt field, and naming it says what to fix (so `given`, the body, is
+ * searched for it).
+ */
+function unknownField(
+  validation: NonNullable<FastifyError['validation']>,
+  given: unknown,
+): { field?: unknown; body?: { readonly what: string; readonly fields: string } } {
+  const unknown = validation.find((v) => v.keyword === 'additionalProperties');
+  if (unknown !== undefined)
+    return {
+      field: (unknown.params as { additionalProperty?: unknown }).additionalProperty,
+      body: BODY_FIELDS.get(schemaOf(unknown)),
+    };
+  const missing = validation.find((v) => v.keyword === 'required');
+  const body = missing === undefined ? undefined : BODY_FIELDS.get(schemaOf(missing));
+  if (body === undefined || typeof given !== 'object' || given === null) return {};
+  const known = body.fields.split(', ');
+  return { field: Object.keys(given).find((key) => !known.includes(key)), body };
+}
+
+/**
+ * Maps Fastify's own errors (parsing, validation, limits) onto room's error
+ * table; `given` is the request's body, if it was parsed (see unknownField).
+ */
+export function toRoomError(error: FastifyError, given?: unknown): RoomError {
   if (error instanceof RoomError) return error;
   if (error.validation !== undefined) {
     if (error.validation.some((v) => v.keyword === 'discriminator')) return roomError('unknown_type');
@@ -52,9 +82,7 @@ export function toRoomError(error: FastifyError): RoomError {
     if (error.validation.some((v) => v.keyword === 'maxLength'))
       return roomError('content_too_large', { limit: MAX_CONTENT_BYTES });
     const part = error.validationContext ?? 'request';
-    const unknown = error.validation.find((v) => v.keyword === 'additionalProperties');
-    const field = (unknown?.params as { additionalProperty?: unknown } | undefined)?.additionalProperty;
-    const body = BODY_FIELDS.get(unknown?.schemaPath.split('#')[0] ?? '');
+    const { field, body } = unknownField(error.validation, part === 'body' ? given : undefined);
     // A join request is not an event: its errors say what it is.
     const join = error.validation.some((v) => v.schemaPath.startsWith(`${JoinRequest.$id}#`));
     if (part === 'body' && typeof field === 'string' && body !== undefined)
@@ -115,10 +143,13 @@ export function rawErrorResponse(error: RoomError, headers: Record<string, strin
  * formatter: `body/content must be string, …`), then as room's error: a
  * body checked outside Fastify (a channel line) is refused in the same words.
  */
-export function invalidBody(errors: ReadonlyArray<{ instancePath?: string; message?: string }>): RoomError {
+export function invalidBody(
+  errors: ReadonlyArray<{ instancePath?: string; message?: string }>,
+  body: unknown,
+): RoomError {
   const message = errors.map((e) => `body${e.instancePath ?? ''} ${e.message ?? ''}`).join(', ');
   const error = Object.assign(new Error(message), { validation: errors, validationContext: 'body', statusCode: 400 });
-  return toRoomError(error as unknown as FastifyError);
+  return toRoomError(error as unknown as FastifyError, body);
 }
 
 /**

@@ -49,6 +49,12 @@ test('POST /join: 201 with a token, 409 for a taken name, 400 for a bad one, "br
     [extra.status, extra.json().message],
     [400, 'invalid join request: unknown field "name": a join request has username'],
   );
+  // A misspelt field is named, though the field it stands for is missing too.
+  const misspelt = await http(socket, 'POST', '/join', { body: { usernme: 'carl' } });
+  assert.deepEqual(
+    [misspelt.status, misspelt.json().message],
+    [400, 'invalid join request: unknown field "usernme": a join request has username'],
+  );
   assert.equal(
     (await http(socket, 'POST', '/join', { body: { username: 'carl' } })).status,
     201,
@@ -93,6 +99,9 @@ test('POST /messages: auth, JSON and text/plain bodies, and errors with stable c
     [{ type: 'reply', reply_to: 'abcd', content: 'x', to: 'bob' }, '"to": a reply has type, reply_to, content'],
     [{ type: 'command', cmd: 'who', param: [] }, '"param": a command has type, cmd, params'],
     [{ type: 'dm', to: 'alice', content: 'x', Content: 'y' }, '"Content": a dm has type, to, content'],
+    // misspelt: the field it stands for is missing as well, and the misspelling is what gets named
+    [{ type: 'message', contnet: 'x' }, '"contnet": a message has type, content'],
+    [{ type: 'reply', reply: 'abcd', content: 'x' }, '"reply": a reply has type, reply_to, content'],
   ];
   for (const [body, says] of unknown) {
     const response = await http(socket, 'POST', '/messages', { token: alice, body });

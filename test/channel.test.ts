@@ -71,6 +71,8 @@ test('a refused line gets, word for word, the error POST /messages gives its bod
     'nope',
     '{"type":"message","content":""}',
     '{"type":"message","content":"hi","to":"bob"}',
+    '{"type":"message","contnet":"hi"}',
+    '{"type":"reply","content":"hi"}',
     '{"type":"shout","content":"hi"}',
     '{"content":"hi"}',
     '[1]',
