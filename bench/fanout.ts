@@ -38,6 +38,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import type { Socket } from 'node:net';
+import { StringDecoder } from 'node:string_decoder';
 import { dirname, join } from 'node:path';
 import { BenchDir, NODE, ROOT, fmt, httpJson, load, machine, median, sleep, wallMs } from './lib.ts';
 import { Resp } from './resp.ts';
@@ -203,9 +204,10 @@ async function channelPublisher(socket: string, token: string, keyed = false): P
   });
   const waiting: Array<{ resolve: () => void; reject: (error: Error) => void }> = [];
   let buffer = '';
+  const decoder = new StringDecoder('utf8');
   channel.on('error', () => {});
   channel.on('data', (chunk: Buffer) => {
-    buffer += chunk.toString('utf8');
+    buffer += decoder.write(chunk);
     for (let nl = buffer.indexOf('\n'); nl !== -1; nl = buffer.indexOf('\n')) {
       const answer = buffer.slice(0, nl);
       buffer = buffer.slice(nl + 1);

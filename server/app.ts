@@ -200,7 +200,7 @@ export async function buildApp({
   let validate: Validate | undefined;
   // Node hands an upgrade a net.Socket (its typings say Duplex).
   app.server.on('upgrade', (request, socket, head) =>
-    openChannel({ room, sends, validate: validate! }, request, socket as Socket, head),
+    openChannel({ room, sends, validate: validate!, lineTimeoutMs: timeoutMs }, request, socket as Socket, head),
   );
   app.addHook('preClose', (done) => {
     for (const channel of room.channels) channel.close();

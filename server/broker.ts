@@ -53,7 +53,7 @@ export class Broker implements CommandContext {
   readonly streams: Streams;
   readonly claims: Claims;
   /** Open publish channels (server/channel.ts): closed as the broker stops, counted as sessions. */
-  readonly channels = new Set<{ close(): void }>();
+  readonly channels = new Set<{ close(): void; closeIfRevoked(): void }>();
   /** Set once the broker is shutting down: no new streams, no new writes. */
   closing = false;
   readonly #requestExit: () => void;
@@ -273,6 +273,8 @@ export class Broker implements CommandContext {
 
   endStreams(reason: CloseReason, message: string, which: (user: string) => boolean = () => true): void {
     this.hub.end(reason, message, (sub) => which(sub.user));
+    // A revoked token's publish channels close too (an idle one would keep the broker from its idle exit).
+    for (const channel of this.channels) channel.closeIfRevoked();
   }
 
   requestExit(): void {

@@ -8,7 +8,8 @@
 // it: a retry over HTTP with the same key finds the channel's send). Each
 // line out answers one line in, byte for byte what that POST would have
 // answered: the stored event's history line (201), a private notice (200),
-// or an error `{code, message}`. Blank lines are skipped.
+// or an error `{code, message}`. Blank lines (JSON whitespace only) are
+// skipped; the end of the client's side ends its last line.
 //
 // Invariants:
 // - answers leave in the order of the lines, whatever order the sends
@@ -20,7 +21,10 @@
 // - a client that does not read its answers is not read either: past
 //   MAX_OWED unanswered lines or WRITE_HIGH unread bytes the socket pauses;
 // - a line longer than a request body may be is refused and the channel
-//   closed: where it ends cannot be known without reading all of it.
+//   closed: where it ends cannot be known without reading all of it; a line
+//   must arrive within the request timeout, as a request must;
+// - a refused upgrade is answered and its socket destroyed once written: a
+//   client that never hangs up must not hold the broker's shutdown.
 import type { IncomingMessage } from 'node:http';
 import type { FastifyError } from 'fastify';
 import type { Socket } from 'node:net';
@@ -53,10 +57,19 @@ export interface ChannelDeps {
   readonly sends: Sends;
   /** The validator of a POST /messages JSON body: a line must pass what that body must. */
   readonly validate: Validate;
+  /** How long one line may take to arrive (the request timeout). */
+  readonly lineTimeoutMs: number;
 }
 
-/** Whether a request asks for the channel: GET /channel, with room-channel among the protocols it would switch to. */
+/** A line of JSON whitespace only (RFC 8259: space, tab, CR; the LF ended it). */
+const BLANK = /^[ \t\r]*$/;
+
+/**
+ * Whether a request asks for the channel: an HTTP/1.1 GET /channel with
+ * room-channel among the protocols it would switch to (HTTP/1.0 has no Upgrade).
+ */
 export function wantsChannel(request: IncomingMessage): boolean {
+  if (request.httpVersion !== '1.1') return false;
   if (request.method !== 'GET' || (request.url ?? '').split('?', 1)[0] !== CHANNEL_PATH) return false;
   const protocols = (request.headers.upgrade ?? '').split(',');
   return protocols.some((protocol) => protocol.trim().toLowerCase() === CHANNEL_PROTOCOL);
@@ -76,7 +89,9 @@ export function openChannel(deps: ChannelDeps, request: IncomingMessage, socket:
     requestUser(deps.room, request);
     token = bearerToken(request.headers) ?? '';
   } catch (error) {
-    socket.end(rawErrorResponse(toRoomError(error as FastifyError)));
+    // Node has handed the socket over with no listener of its own: errors and the end are ours.
+    socket.on('error', () => socket.destroy());
+    socket.end(rawErrorResponse(toRoomError(error as FastifyError)), () => socket.destroy());
     return;
   }
   socket.write(`HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: ${CHANNEL_PROTOCOL}\r\n\r\n`);
@@ -99,9 +114,13 @@ export class Channel {
   /** The start of a line whose newline has not arrived yet. */
   #partial: Buffer[] = [];
   #partialBytes = 0;
+  /** Cuts a line that takes longer than the request timeout to arrive. */
+  #lineTimer: NodeJS.Timeout | undefined;
   #flushQueued = false;
   /** No more lines are read; the socket ends once every answer owed is written. */
   #closing = false;
+  /** A line was too long or too slow: nothing after it is read as a line. */
+  #broken = false;
 
   constructor(deps: ChannelDeps, socket: Socket, token: string) {
     this.#deps = deps;
@@ -109,36 +128,37 @@ export class Channel {
     this.#token = token;
     socket.setTimeout(0);
     socket.on('data', (chunk: Buffer) => this.read(chunk));
-    // The client has sent all it will (allowHalfOpen): answer what it sent, then end.
-    socket.on('end', () => this.close());
+    // The client has sent all it will (allowHalfOpen): its last line ends there; answer, then end.
+    socket.on('end', () => {
+      if (this.#partialBytes > 0 && !this.#closing) this.#line(this.#takePartial());
+      this.close();
+    });
     socket.on('error', () => socket.destroy());
     socket.on('drain', () => this.#resumeIfRoom());
   }
 
   /** Takes bytes from the client: each whole line is sent. */
   read(chunk: Buffer): void {
+    if (this.#closing) return;
     let start = 0;
+    // The lines already here are answered even if one of them closes the channel (a revoking
+    // command: those after it get invalid_token), unless the channel was refused as broken.
     for (let newline = chunk.indexOf(NEWLINE); newline !== -1; newline = chunk.indexOf(NEWLINE, start)) {
-      if (this.#closing) return;
+      if (this.#broken) return;
       let line = chunk.subarray(start, newline);
       start = newline + 1;
-      if (this.#partialBytes > 0) {
-        line = Buffer.concat([...this.#partial, line]);
-        this.#partial = [];
-        this.#partialBytes = 0;
-      }
-      if (line.length > MAX_BODY_BYTES) {
-        this.#refuseLongLine();
-        return;
-      }
+      if (this.#partialBytes > 0) line = Buffer.concat([...this.#takePartial(), line]);
       this.#line(line);
     }
     if (!this.#closing && start < chunk.length) {
       const rest = Buffer.from(chunk.subarray(start));
+      if (this.#partialBytes === 0)
+        this.#lineTimer = setTimeout(() => this.#refuseSlowLine(), this.#deps.lineTimeoutMs);
       this.#partial.push(rest);
       this.#partialBytes += rest.length;
-      if (this.#partialBytes > MAX_BODY_BYTES) {
-        this.#refuseLongLine();
+      // One byte more than a body may have: the line's CR, if it ends with CRLF.
+      if (this.#partialBytes > MAX_BODY_BYTES + 1) {
+        this.#refuse(roomError('body_too_large.channel_line', { limit: MAX_BODY_BYTES }));
         return;
       }
     }
@@ -149,15 +169,37 @@ export class Channel {
   close(): void {
     if (this.#closing) return;
     this.#closing = true;
-    this.#partial = [];
-    this.#partialBytes = 0;
+    this.#takePartial();
     this.#endIfAnswered();
   }
 
-  #line(bytes: Buffer): void {
-    let text = bytes.toString('utf8');
-    if (text.endsWith('\r')) text = text.slice(0, -1);
-    if (text.trim() === '') return;
+  /** Closes the channel if its token no longer holds (a kick, /clear-tokens): its next line would be refused. */
+  closeIfRevoked(): void {
+    try {
+      this.#deps.room.authenticate(this.#token);
+    } catch {
+      this.close();
+    }
+  }
+
+  /** The start of the line being read, which is then forgotten. */
+  #takePartial(): Buffer[] {
+    const partial = this.#partial;
+    this.#partial = [];
+    this.#partialBytes = 0;
+    clearTimeout(this.#lineTimer);
+    return partial;
+  }
+
+  #line(parts: Buffer | Buffer[]): void {
+    let bytes = Array.isArray(parts) ? Buffer.concat(parts) : parts;
+    if (bytes[bytes.length - 1] === 0x0d) bytes = bytes.subarray(0, -1);
+    if (bytes.length > MAX_BODY_BYTES) {
+      this.#refuse(roomError('body_too_large.channel_line', { limit: MAX_BODY_BYTES }));
+      return;
+    }
+    const text = bytes.toString('utf8');
+    if (BLANK.test(text)) return;
     const owed: Owed = { text: undefined };
     this.#owed.push(owed);
     const answer = (text: string) => {
@@ -199,10 +241,16 @@ export class Channel {
     return refusal;
   }
 
-  #refuseLongLine(): void {
-    this.#owed.push({ text: errorBody(roomError('body_too_large.channel_line', { limit: MAX_BODY_BYTES })) });
+  /** Answers a refusal that is not a line's (a line too long or too slow), then closes the channel. */
+  #refuse(error: RoomError): void {
+    this.#broken = true;
+    this.#owed.push({ text: errorBody(error) });
     this.close();
     this.#queueFlush();
+  }
+
+  #refuseSlowLine(): void {
+    if (!this.#closing) this.#refuse(roomError('request_timeout', { ms: this.#deps.lineTimeoutMs }));
   }
 
   /** Answers completed in one turn (a group commit answers many) leave in one write. */

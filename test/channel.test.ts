@@ -5,8 +5,18 @@
 // cleanly when the client or the broker is done.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { test } from 'node:test';
-import { ChannelClient, type HttpResult, isAlive, RoomDir, SseReader, http, waitUntil } from './helpers.ts';
+import {
+  ChannelClient,
+  type HttpResult,
+  isAlive,
+  RoomDir,
+  SseReader,
+  http,
+  pipelinedRequests,
+  waitUntil,
+} from './helpers.ts';
 
 const historyLines = (dir: RoomDir) =>
   readFileSync(dir.file('r.chat'), 'utf8')
@@ -77,6 +87,9 @@ test('a refused line gets, word for word, the error POST /messages gives its bod
     '{"content":"hi"}',
     '[1]',
     '"just a string"',
+    '\u00a0',
+    '\u2028',
+    '\ufeff',
     '{"type":"message","content":"hi","__proto__":{"x":1}}',
     '{"type":"reply","reply_to":"abcd","content":"hi"}',
     '{"type":"reply","reply_to":"not hex","content":"hi"}',
@@ -141,7 +154,7 @@ test('idempotency_key: a retry on the channel or as a POST with that Idempotency
   assert.equal(historyLines(dir).filter((l) => l.includes('"once"')).length, 1, 'stored once');
 });
 
-test('the upgrade needs a valid token; a token revoked mid-channel gets invalid_token and the channel closes', async (t) => {
+test('the upgrade needs a valid token; a line after its token is revoked gets invalid_token and the channel closes', async (t) => {
   const dir = RoomDir.create(t);
   const alice = await dir.join('r', 'alice');
   const bob = await dir.join('r', 'bob');
@@ -155,19 +168,20 @@ test('the upgrade needs a valid token; a token revoked mid-channel gets invalid_
   assert.equal(wrong.status, 401);
   assert.equal(wrong.json().code, 'invalid_token');
 
-  const channel = await openChannel(dir, bob);
-  channel.send({ type: 'message', content: 'before the kick' });
-  await channel.waitForAnswers(1);
-  const kick = await http(socket, 'POST', '/messages', {
-    token: alice,
-    body: { type: 'command', cmd: 'kick', params: ['bob'] },
-  });
-  assert.ok(kick.status < 300, kick.body);
-  channel.send({ type: 'message', content: 'after the kick' });
-  const [, refused] = await channel.waitForAnswers(2);
+  // Every line is checked: the host's /clear-tokens revokes her own token too, so her next line is refused.
+  const channel = await openChannel(dir, alice);
+  channel.send(
+    { type: 'message', content: 'before' },
+    { type: 'command', cmd: 'clear-tokens' },
+    { type: 'message', content: 'after' },
+  );
+  const [before, cleared, refused] = await channel.waitForAnswers(3);
+  assert.equal(JSON.parse(before!).content, 'before');
+  assert.equal(JSON.parse(cleared!).type, 'system');
   assert.equal(JSON.parse(refused!).code, 'invalid_token');
   await channel.waitForEnd();
-  assert.ok(!historyLines(dir).some((line) => line.includes('after the kick')));
+  assert.ok(!historyLines(dir).some((line) => line.includes('"after"')));
+  assert.equal((await ChannelClient.open(socket, bob)) instanceof ChannelClient, false, "bob's token went too");
 });
 
 test('GET /channel without the upgrade is a 426 naming it; other upgrades are served as plain HTTP; a query is refused', async (t) => {
@@ -199,7 +213,7 @@ test('GET /channel without the upgrade is a 426 naming it; other upgrades are se
   assert.equal(query.json().code, 'usage');
 });
 
-test('a line over the request limit is refused and the channel closed; a client that ends its side gets every answer, then the end', async (t) => {
+test('a line over the request limit is refused and the channel closed; a client that ends its side gets every answer (its last line unterminated), then the end', async (t) => {
   const dir = RoomDir.create(t);
   const token = await dir.join('r', 'alice');
 
@@ -212,7 +226,8 @@ test('a line over the request limit is refused and the channel closed; a client 
   await long.waitForEnd();
 
   const done = await openChannel(dir, token);
-  done.send(...['a', 'b', 'c'].map((content) => ({ type: 'message', content })));
+  done.send(...['a', 'b'].map((content) => ({ type: 'message', content })));
+  done.write(JSON.stringify({ type: 'message', content: 'c' })); // the last line needs no newline
   done.end();
   await done.waitForEnd();
   assert.deepEqual(
@@ -232,4 +247,90 @@ test('a stopping broker answers what it accepted, then ends the channel (and sto
   await channel.waitForEnd();
   const [pid] = dir.brokerPids();
   await waitUntil(() => !isAlive(pid!), 10_000, 'the broker to exit');
+});
+
+test('the size limit is the POST body limit, whether the line ends with LF or CRLF', async (t) => {
+  const dir = RoomDir.create(t);
+  const token = await dir.join('r', 'alice');
+  // JSON's whitespace makes a valid body of any size.
+  const lineOf = (bytes: number) => {
+    const head = '{"type":"message","content":"big"';
+    return `${head}${' '.repeat(bytes - head.length - 1)}}`;
+  };
+  const atLimit = lineOf(512 * 1024);
+  const posted = await http(dir.socket('r'), 'POST', '/messages', {
+    token,
+    body: atLimit,
+    contentType: 'application/json',
+  });
+  assert.equal(posted.status, 201, posted.body.slice(0, 200));
+  for (const ending of ['\n', '\r\n']) {
+    const channel = await openChannel(dir, token);
+    channel.write(atLimit + ending);
+    channel.write(`${lineOf(512 * 1024 + 1)}${ending}`);
+    const [stored, refused] = await channel.waitForAnswers(2);
+    assert.equal(JSON.parse(stored!).content, 'big', `at the limit, ${JSON.stringify(ending)}: stored`);
+    assert.equal(JSON.parse(refused!).code, 'body_too_large', `one byte over, ${JSON.stringify(ending)}: refused`);
+    await channel.waitForEnd();
+  }
+});
+
+test('a line that takes longer than a request may to arrive is refused, and the channel closed', async (t) => {
+  const dir = RoomDir.create(t);
+  const env = { ROOM_REQUEST_TIMEOUT_MS: '300' };
+  const joined = await dir.run(['join', 'r', 'alice'], { env });
+  assert.equal(joined.code, 0, joined.stderr);
+  const token = (JSON.parse(joined.stdout) as { token: string }).token;
+  const channel = await openChannel(dir, token);
+  channel.send({ type: 'message', content: 'in time' });
+  channel.write('{"type":"message","content":"never fini');
+  const [first, refused] = await channel.waitForAnswers(2);
+  assert.equal(JSON.parse(first!).content, 'in time');
+  assert.deepEqual(JSON.parse(refused!), {
+    code: 'request_timeout',
+    message: 'the request took longer than 300 ms to arrive',
+  });
+  await channel.waitForEnd();
+});
+
+test("a kick closes the kicked user's idle channel at once; a refused upgrade does not hold the broker's stop", async (t) => {
+  const dir = RoomDir.create(t);
+  const alice = await dir.join('r', 'alice');
+  const bob = await dir.join('r', 'bob');
+  const idle = await openChannel(dir, bob);
+  const kick = await http(dir.socket('r'), 'POST', '/messages', {
+    token: alice,
+    body: { type: 'command', cmd: 'kick', params: ['bob'] },
+  });
+  assert.ok(kick.status < 300, kick.body);
+  await idle.waitForEnd();
+
+  // A client that reads its 401 and never hangs up (its side stays open).
+  const stubborn = connect({ path: dir.socket('r'), allowHalfOpen: true });
+  t.after(() => stubborn.destroy());
+  const answered = new Promise<string>((resolve) =>
+    stubborn.once('data', (chunk: Buffer) => resolve(chunk.toString())),
+  );
+  stubborn.write(
+    'GET /channel HTTP/1.1\r\nHost: room\r\nConnection: Upgrade\r\nUpgrade: room-channel\r\nAuthorization: Bearer bogus\r\n\r\n',
+  );
+  assert.match(await answered, /^HTTP\/1\.1 401 /);
+  const [pid] = dir.brokerPids();
+  const stopped = await dir.run(['stop', 'r'], { env: { ROOM_TOKEN: alice } });
+  assert.equal(stopped.code, 0, stopped.stderr);
+  await waitUntil(() => !isAlive(pid!), 10_000, 'the broker to exit');
+});
+
+test('HTTP/1.0 cannot switch (it has no Upgrade); the 426 names the protocol in Upgrade and Connection', async (t) => {
+  const dir = RoomDir.create(t);
+  const token = await dir.join('r', 'alice');
+  const [old] = await pipelinedRequests(dir.socket('r'), [
+    Buffer.from(
+      `GET /channel HTTP/1.0\r\nHost: room\r\nConnection: Upgrade\r\nUpgrade: room-channel\r\nAuthorization: Bearer ${token}\r\n\r\n`,
+    ),
+  ]);
+  assert.equal(old!.status, 426);
+  const plain = await http(dir.socket('r'), 'GET', '/channel', { token });
+  assert.equal(plain.headers.upgrade, 'room-channel');
+  assert.match(String(plain.headers.connection), /upgrade/i);
 });

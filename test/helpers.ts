@@ -5,6 +5,7 @@ import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
+import { StringDecoder } from 'node:string_decoder';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
@@ -370,6 +371,8 @@ export class ChannelClient {
   readonly answers: string[] = [];
   ended = false;
   readonly #socket: import('node:net').Socket;
+  /** Decodes across reads: a character may arrive split between two. */
+  readonly #decoder = new StringDecoder('utf8');
   #buffer = '';
 
   private constructor(socket: import('node:net').Socket, head: Buffer) {
@@ -404,7 +407,7 @@ export class ChannelClient {
   }
 
   #feed(chunk: Buffer): void {
-    this.#buffer += chunk.toString('utf8');
+    this.#buffer += this.#decoder.write(chunk);
     for (let nl = this.#buffer.indexOf('\n'); nl !== -1; nl = this.#buffer.indexOf('\n')) {
       this.answers.push(this.#buffer.slice(0, nl + 1));
       this.#buffer = this.#buffer.slice(nl + 1);

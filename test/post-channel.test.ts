@@ -68,6 +68,16 @@ test('posts, notices and refusals all go over one channel connection, answered a
   assert.deepEqual(relay.firstLines, ['GET /channel HTTP/1.1', 'GET /channel HTTP/1.1'], 'one channel per token');
 });
 
+test('a long answer whose characters arrive split between reads comes back whole', async (t) => {
+  const dir = RoomDir.create(t);
+  const alice = await dir.join('r', 'alice');
+  const client = new BrokerClient(dir.socket('r'));
+  t.after(() => client.close());
+  const content = '😀'.repeat(16_000); // 64,000 bytes: many reads, 4 bytes a character
+  const answers = await Promise.all(Array.from({ length: 8 }, () => client.post(alice, { type: 'message', content })));
+  for (const answer of answers) assert.equal(answer.stored && (answer.event as { content?: string }).content, content);
+});
+
 test('a broker without the channel (an older build) gets the posts as POST /messages, keyed, and is not asked again', async (t) => {
   const dir = RoomDir.create(t);
   const socket = dir.file('older.sock');

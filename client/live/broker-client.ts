@@ -99,18 +99,27 @@ class SocketAgent extends Agent {
 export class BrokerClient {
   readonly socketPath: string;
   readonly #agent: Agent;
-  /** Where posts go: the broker's publish channel (client/live/post-channel.ts). */
-  readonly #channel: PostChannel;
+  /** Where posts go: the broker's publish channel (client/live/post-channel.ts), one per token. */
+  readonly #channels = new Map<string, PostChannel>();
   /** Requests not yet closed (answer read, or connection gone): close() waits for them. */
   readonly #open = new Set<Promise<void>>();
 
   constructor(socketPath: string) {
     this.socketPath = socketPath;
     this.#agent = new SocketAgent(socketPath);
-    this.#channel = new PostChannel(socketPath, () => {
-      checkSocketPath(socketPath);
-      return connect(socketPath);
-    });
+  }
+
+  #channelFor(token: string): PostChannel {
+    let channel = this.#channels.get(token);
+    if (channel === undefined) {
+      const socketPath = this.socketPath;
+      channel = new PostChannel(socketPath, token, () => {
+        checkSocketPath(socketPath);
+        return connect(socketPath);
+      });
+      this.#channels.set(token, channel);
+    }
+    return channel;
   }
 
   /**
@@ -192,9 +201,11 @@ export class BrokerClient {
   async post(token: string, inbound: Inbound, idempotencyKey: string = randomUUID()): Promise<PostAnswer> {
     const line = JSON.stringify({ ...inbound, idempotency_key: idempotencyKey });
     const answer = await retryingCuts(() =>
-      this.#channel.send(token, line).catch((error: unknown) => {
-        throw error instanceof RoomError ? error : unreachable(this.socketPath, error);
-      }),
+      this.#channelFor(token)
+        .send(line)
+        .catch((error: unknown) => {
+          throw error instanceof RoomError ? error : unreachable(this.socketPath, error);
+        }),
     );
     if (answer === null) return retryingCuts(() => this.#postRequest(token, inbound, idempotencyKey));
     const { stored, value } = channelAnswer(answer);
@@ -213,7 +224,7 @@ export class BrokerClient {
 
   /** Waits for the requests still open (a stream must have been aborted), then closes the connections. */
   async close(): Promise<void> {
-    await Promise.all([...this.#open, this.#channel.close()]);
+    await Promise.all([...this.#open, ...[...this.#channels.values()].map((channel) => channel.close())]);
     this.#agent.destroy();
   }
 }

@@ -12,7 +12,9 @@
 //   caller retries it with the same idempotency key;
 // - a broker without a channel (an older build, still running) answers the
 //   upgrade with a 404: `send` then resolves null and the caller posts over
-//   HTTP, for as long as this client lives.
+//   HTTP, for as long as this client lives;
+// - answers are split into lines as bytes, then decoded: a character may
+//   arrive split between two reads.
 import { type ClientRequest, type IncomingMessage, request } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { text } from 'node:stream/consumers';
@@ -26,34 +28,34 @@ interface Owed {
   readonly reject: (error: unknown) => void;
 }
 
+/** One token's channel (a client keeps one per token it posts with). */
 export class PostChannel {
   readonly #socketPath: string;
+  readonly #token: string;
   readonly #connect: () => Duplex;
   /** The channel being opened or open (null: the broker has none). */
   #socket: Promise<Duplex | null> | undefined;
   /** The open channel's socket, once it has switched. */
   #live: Duplex | undefined;
-  #token: string | undefined;
   #owed: Owed[] = [];
   #unsupported = false;
 
-  /** `connect` makes the connection (it checks the socket before our token goes to it). */
-  constructor(socketPath: string, connect: () => Duplex) {
+  /** `connect` makes the connection (it checks the socket before the token goes to it). */
+  constructor(socketPath: string, token: string, connect: () => Duplex) {
     this.#socketPath = socketPath;
+    this.#token = token;
     this.#connect = connect;
   }
 
   /**
-   * Writes one line (a JSON value, without its newline) as `token`'s and
-   * resolves with the broker's answer line; null when the broker has no
-   * channel. A refused upgrade rejects with the broker's RoomError; a
-   * transport failure with Node's error (its `code` says which).
+   * Writes one line (a JSON value, without its newline) and resolves with
+   * the broker's answer line; null when the broker has no channel. A refused
+   * upgrade rejects with the broker's RoomError; a transport failure with
+   * Node's error (its `code` says which).
    */
-  async send(token: string, line: string): Promise<string | null> {
+  async send(line: string): Promise<string | null> {
     if (this.#unsupported) return null;
-    if (this.#token !== token) this.#drop();
-    this.#token = token;
-    this.#socket ??= this.#open(token);
+    this.#socket ??= this.#open();
     const opening = this.#socket;
     let socket: Duplex | null;
     try {
@@ -80,12 +82,12 @@ export class PostChannel {
     clearTimeout(timer);
   }
 
-  #open(token: string): Promise<Duplex | null> {
+  #open(): Promise<Duplex | null> {
     return new Promise((resolve, reject) => {
       const req: ClientRequest = request({
         socketPath: this.#socketPath,
         path: '/channel',
-        headers: { connection: 'Upgrade', upgrade: 'room-channel', authorization: `Bearer ${token}` },
+        headers: { connection: 'Upgrade', upgrade: 'room-channel', authorization: `Bearer ${this.#token}` },
         createConnection: () => this.#connect(),
       });
       req.on('upgrade', (_response, socket, head) => {
@@ -97,6 +99,7 @@ export class PostChannel {
         void text(response)
           .catch(() => '')
           .then((body) => {
+            req.destroy(); // the upgrade's connection is kept for nothing else
             const error = errorFromResponse(response.statusCode ?? 0, body);
             if (NO_CHANNEL.has(error.code)) {
               this.#unsupported = true;
@@ -110,14 +113,16 @@ export class PostChannel {
   }
 
   #read(socket: Duplex, head: Buffer): void {
-    let buffer = '';
+    let pending: Buffer[] = [];
     const take = (chunk: Buffer) => {
-      buffer += chunk.toString('utf8');
-      for (let newline = buffer.indexOf('\n'); newline !== -1; newline = buffer.indexOf('\n')) {
-        const answer = buffer.slice(0, newline);
-        buffer = buffer.slice(newline + 1);
+      let start = 0;
+      for (let newline = chunk.indexOf(0x0a); newline !== -1; newline = chunk.indexOf(0x0a, start)) {
+        const answer = Buffer.concat([...pending, chunk.subarray(start, newline)]).toString('utf8');
+        pending = [];
+        start = newline + 1;
         this.#owed.shift()?.resolve(answer);
       }
+      if (start < chunk.length) pending.push(chunk.subarray(start));
     };
     socket.on('data', take);
     socket.on('error', () => {});

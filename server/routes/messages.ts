@@ -217,9 +217,9 @@ export function messageRoutes(room: Broker, sends: Sends) {
             'Each line sent is one inbound event, as a POST /messages JSON body, and may add `idempotency_key` ' +
             '(the Idempotency-Key header: a retry of that line, on the channel or as a POST with that header, answers the original). ' +
             'Each line received answers one line sent, in the order sent, with what that POST would have answered: ' +
-            'the stored event (the history line, once it is on disk), a private notice (`type: notice`), or an error `{code, message}`. ' +
-            'Blank lines are skipped. Every line is checked against the token given with the upgrade: once it is revoked, a line ' +
-            `gets invalid_token and the channel closes. A line over ${MAX_BODY_BYTES} bytes is refused (body_too_large) and the channel closed. ` +
+            'the stored event (the history line, once it is on disk), a private notice (`type: system` with no `seq`), or an error `{code, message}`. ' +
+            'Blank lines are skipped; the end of the sending side ends its last line. Every line is checked against the token given with the upgrade: once it is revoked, a line ' +
+            `gets invalid_token and the channel closes. A line over ${MAX_BODY_BYTES} bytes, or one that takes longer than a request may to arrive, is refused (body_too_large, request_timeout) and the channel closed. ` +
             'When the client ends its side, the broker answers what it sent, then ends too; a stopping broker answers what it ' +
             'accepted, then ends the channel. Without the upgrade: 426. For clients that send much: one request per message ' +
             'costs the broker several times the work of one line here.',
@@ -233,7 +233,8 @@ export function messageRoutes(room: Broker, sends: Sends) {
       (request, reply) => {
         requestUser(room, request);
         refuseUnknown(request.query as Record<string, unknown>, []);
-        return sendError(reply, roomError('upgrade_required'), { upgrade: CHANNEL_PROTOCOL });
+        // RFC 9110: a 426 names the protocol, and Connection names the Upgrade header.
+        return sendError(reply, roomError('upgrade_required'), { upgrade: CHANNEL_PROTOCOL, connection: 'Upgrade' });
       },
     );
 
