@@ -45,9 +45,13 @@ const DEFAULT_LIMITS: IdempotencyLimits = { maxKeys: 1000, maxBytes: 8 * 1024 * 
 /** A valid key: 1-255 visible ASCII characters (a UUID is the usual choice). */
 export const IDEMPOTENCY_KEY_PATTERN = '^[\\x21-\\x7E]{1,255}$';
 
-/** A digest of the request, so a reused key with another body is recognised. */
-export function fingerprintOf(request: unknown): string {
-  return hash('sha256', JSON.stringify(request), 'base64url');
+/**
+ * A digest of the request, so a reused key with another body is recognised.
+ * Its keys are taken in a fixed order: the same event with its fields in
+ * another order (another client, a channel line then a POST) is the same request.
+ */
+export function fingerprintOf(request: object): string {
+  return hash('sha256', JSON.stringify(request, Object.keys(request).sort()), 'base64url');
 }
 
 /** Whether a stored event is what `inbound` would have stored (for a key found in the history). */

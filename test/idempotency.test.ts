@@ -52,6 +52,13 @@ test('a retry with the same key answers the original record, byte for byte, and 
     headers: { 'idempotency-key': key },
   });
   assert.equal(again.body, retry.body, 'a text/plain body with the same message is the same request');
+  const reordered = await http(socket, 'POST', '/messages', {
+    token: alice,
+    body: '{"content":"only once","type":"message"}',
+    contentType: 'application/json',
+    headers: { 'idempotency-key': key },
+  });
+  assert.equal(reordered.body, retry.body, 'the same fields in another order are the same request');
   assert.equal(lines().length, 1);
 
   const other = await http(socket, 'POST', '/messages', {
