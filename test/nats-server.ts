@@ -70,7 +70,9 @@ export class NatsServer {
     const nodes = await Promise.all(
       routes.map((port, i) => NatsServer.start(t, { name: `n${i + 1}`, cluster: { name, port, routes } })),
     );
-    await Promise.all(nodes.map((node) => node.logged('metadata leader')));
+    // One node logs the election; a node whose routes come up after it may learn of the leader
+    // without saying so, so waiting for every node to log it can wait forever.
+    await Promise.any(nodes.map((node) => node.logged('metadata leader')));
     return nodes;
   }
 
