@@ -9,7 +9,7 @@ import * as events from '../shared/events.ts';
 import { answerClientError, sendError, toRoomError } from './http-errors.ts';
 import { openChannel, wantsChannel } from './channel.ts';
 import { IdempotencyCache } from './idempotency.ts';
-import { parseJsonBody } from './json-body.ts';
+import { decodeUtf8, parseJsonBytes } from './json-body.ts';
 import { addDiscriminatorMappings } from './openapi-finish.ts';
 import { RouteMethods } from './route-methods.ts';
 import { Sends } from './sends.ts';
@@ -78,8 +78,6 @@ function charsetOf(contentType: string | undefined): string | undefined {
   const match = /;\s*charset\s*=\s*"?([^";\s]+)"?/i.exec(contentType ?? '');
   return match?.[1]?.toLowerCase();
 }
-
-const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 // Responses are written with JSON.stringify and a final newline, so an
 // echoed event is byte-for-byte the line that went into the history.
@@ -154,19 +152,17 @@ export async function buildApp({
       return done(roomError('unsupported_media_type'));
     done();
   });
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body: string, done) => {
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body: Buffer, done) => {
     try {
-      done(null, parseJsonBody(body));
+      done(null, parseJsonBytes(body));
     } catch (error) {
       done(error as Error, undefined);
     }
   });
   app.addContentTypeParser('text/plain', { parseAs: 'buffer' }, (_request, body: Buffer, done) => {
-    try {
-      done(null, utf8.decode(body));
-    } catch {
-      done(roomError('invalid_event.text_not_utf8'), undefined);
-    }
+    const text = decodeUtf8(body);
+    if (text === undefined) done(roomError('invalid_event.text_not_utf8'), undefined);
+    else done(null, text);
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {

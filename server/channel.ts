@@ -25,7 +25,7 @@
 //   must arrive within the request timeout, as a request must;
 // - a refused upgrade is answered and its socket destroyed once written: a
 //   client that never hangs up must not hold the broker's shutdown.
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyError } from 'fastify';
 import type { Socket } from 'node:net';
 import type { Inbound } from '../shared/api.ts';
@@ -34,7 +34,7 @@ import { type RoomError, roomError } from '../shared/errors.ts';
 import type { Broker } from './broker.ts';
 import { errorBody, invalidBody, rawErrorResponse, toRoomError } from './http-errors.ts';
 import { IDEMPOTENCY_KEY_PATTERN } from './idempotency.ts';
-import { parseJsonBody } from './json-body.ts';
+import { parseJsonBytes } from './json-body.ts';
 import type { Validate } from './precompiled/route-validators.ts';
 import { bearerToken, requestUser } from './routes/schema.ts';
 import type { Sends } from './sends.ts';
@@ -61,8 +61,11 @@ export interface ChannelDeps {
   readonly lineTimeoutMs: number;
 }
 
-/** A line of JSON whitespace only (RFC 8259: space, tab, CR; the LF ended it). */
-const BLANK = /^[ \t\r]*$/;
+/** A line of JSON whitespace only (RFC 8259: space, tab, CR; the LF ended it), judged on its bytes. */
+function isBlank(bytes: Uint8Array): boolean {
+  for (const byte of bytes) if (byte !== 0x20 && byte !== 0x09 && byte !== 0x0d) return false;
+  return true;
+}
 
 /**
  * Whether a request asks for the channel: an HTTP/1.1 GET /channel with
@@ -75,8 +78,29 @@ export function wantsChannel(request: IncomingMessage): boolean {
   return protocols.some((protocol) => protocol.trim().toLowerCase() === CHANNEL_PROTOCOL);
 }
 
-/** Answers an upgrade request: a refusal as a whole HTTP response, or 101 and a channel. */
+/**
+ * Answers an upgrade request: a refusal as a whole HTTP response, or 101 and
+ * a channel. Requests pipelined before it on the connection are answered
+ * first (HTTP answers in order): until then the bytes after it wait unread.
+ */
 export function openChannel(deps: ChannelDeps, request: IncomingMessage, socket: Socket, head: Buffer): void {
+  const earlier = (socket as { _httpMessage?: ServerResponse | null })._httpMessage;
+  if (earlier === null || earlier === undefined) {
+    answerUpgrade(deps, request, socket, head);
+    return;
+  }
+  // Node writes the earlier responses, one after the other, through socket._httpMessage.
+  const next = () => {
+    earlier.off('finish', next);
+    earlier.off('close', next);
+    if (socket.destroyed) return;
+    openChannel(deps, request, socket, head);
+  };
+  earlier.once('finish', next);
+  earlier.once('close', next);
+}
+
+function answerUpgrade(deps: ChannelDeps, request: IncomingMessage, socket: Socket, head: Buffer): void {
   let token: string;
   try {
     if (!wantsChannel(request))
@@ -198,8 +222,7 @@ export class Channel {
       this.#refuse(roomError('body_too_large.channel_line', { limit: MAX_BODY_BYTES }));
       return;
     }
-    const text = bytes.toString('utf8');
-    if (BLANK.test(text)) return;
+    if (isBlank(bytes)) return;
     const owed: Owed = { text: undefined };
     this.#owed.push(owed);
     const answer = (text: string) => {
@@ -213,7 +236,7 @@ export class Channel {
     };
     try {
       const user = this.#deps.room.authenticate(this.#token);
-      const { inbound, key } = this.#parse(text);
+      const { inbound, key } = this.#parse(bytes);
       this.#deps.sends.send(user, inbound, key, (stored) => answer(stored.body), fail);
     } catch (error) {
       fail(error);
@@ -221,8 +244,8 @@ export class Channel {
   }
 
   /** A line as the inbound event it holds, and its idempotency key if it has one. */
-  #parse(text: string): { inbound: Inbound; key: string | undefined } {
-    let body = parseJsonBody(text);
+  #parse(bytes: Uint8Array): { inbound: Inbound; key: string | undefined } {
+    let body = parseJsonBytes(bytes);
     let key: string | undefined;
     if (typeof body === 'object' && body !== null && !Array.isArray(body) && Object.hasOwn(body, 'idempotency_key')) {
       const { idempotency_key: given, ...rest } = body as { idempotency_key: unknown };

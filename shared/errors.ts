@@ -161,6 +161,7 @@ export const ERRORS = {
     messages: {
       line: 'invalid JSON: {detail}',
       session: 'the session request must be JSON: an object with a "secret"',
+      not_utf8: 'invalid JSON body: the body is not valid UTF-8',
     },
   },
   invalid_event: {

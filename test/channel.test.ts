@@ -15,6 +15,7 @@ import {
   SseReader,
   http,
   pipelinedRequests,
+  rawRequest,
   waitUntil,
 } from './helpers.ts';
 
@@ -321,16 +322,89 @@ test("a kick closes the kicked user's idle channel at once; a refused upgrade do
   await waitUntil(() => !isAlive(pid!), 10_000, 'the broker to exit');
 });
 
-test('HTTP/1.0 cannot switch (it has no Upgrade); the 426 names the protocol in Upgrade and Connection', async (t) => {
+/** Writes raw bytes on a new connection; resolves with all it read once the broker closed it. */
+function exchange(socketPath: string, bytes: Buffer): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(socketPath);
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('error', reject);
+    socket.on('close', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    socket.write(bytes);
+  });
+}
+
+test('HTTP/1.0 cannot switch (it has no Upgrade): a 426 that closes; the 426 names the protocol in Upgrade and Connection', async (t) => {
   const dir = RoomDir.create(t);
   const token = await dir.join('r', 'alice');
-  const [old] = await pipelinedRequests(dir.socket('r'), [
+  // Read to the end: the broker closes the HTTP/1.0 connection after its answer.
+  const old = await exchange(
+    dir.socket('r'),
     Buffer.from(
       `GET /channel HTTP/1.0\r\nHost: room\r\nConnection: Upgrade\r\nUpgrade: room-channel\r\nAuthorization: Bearer ${token}\r\n\r\n`,
     ),
-  ]);
-  assert.equal(old!.status, 426);
+  );
+  assert.match(old, /^HTTP\/1\.1 426 /);
+  assert.match(old, /\r\nconnection: Upgrade, close\r\n/i);
   const plain = await http(dir.socket('r'), 'GET', '/channel', { token });
   assert.equal(plain.headers.upgrade, 'room-channel');
   assert.match(String(plain.headers.connection), /upgrade/i);
+});
+
+test('a channel pipelined behind a send opens once that send is answered, and its lines come after it', async (t) => {
+  const dir = RoomDir.create(t);
+  const token = await dir.join('r', 'alice');
+  const socket = connect(dir.socket('r'));
+  t.after(() => socket.destroy());
+  let received = '';
+  socket.on('data', (chunk: Buffer) => (received += chunk.toString('utf8')));
+  socket.write(
+    Buffer.concat([
+      rawRequest('POST', '/messages', token, 'posted first'),
+      Buffer.from(
+        `GET /channel HTTP/1.1\r\nHost: room\r\nConnection: Upgrade\r\nUpgrade: room-channel\r\nAuthorization: Bearer ${token}\r\n\r\n`,
+      ),
+      Buffer.from('{"type":"message","content":"on the channel"}\n'),
+    ]),
+  );
+  await waitUntil(() => received.includes('"on the channel"'), 10_000, 'the channel line answered');
+  const created = received.indexOf('HTTP/1.1 201 ');
+  const switched = received.indexOf('HTTP/1.1 101 ');
+  assert.ok(created !== -1 && switched > created, `answered in order:\n${received}`);
+  const [posted, onChannel] = historyLines(dir)
+    .map((line) => JSON.parse(line) as { content?: string })
+    .filter((event) => event.content !== undefined);
+  assert.deepEqual([posted!.content, onChannel!.content], ['posted first', 'on the channel']);
+});
+
+test('bytes that are not UTF-8 in a JSON body are refused (invalid_json), over POST and on the channel', async (t) => {
+  const dir = RoomDir.create(t);
+  const token = await dir.join('r', 'alice');
+  const body = Buffer.concat([
+    Buffer.from('{"type":"message","content":"'),
+    Buffer.from([0xff, 0xfe]),
+    Buffer.from('"}'),
+  ]);
+  const [posted] = await pipelinedRequests(dir.socket('r'), [
+    Buffer.concat([
+      Buffer.from(
+        `POST /messages HTTP/1.1\r\nHost: room\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`,
+      ),
+      body,
+    ]),
+  ]);
+  assert.equal(posted!.status, 400);
+  assert.deepEqual(JSON.parse(posted!.body), {
+    code: 'invalid_json',
+    message: 'invalid JSON body: the body is not valid UTF-8',
+  });
+  const channel = await openChannel(dir, token);
+  channel.write(Buffer.concat([body, Buffer.from('\n')]));
+  const [answer] = await channel.waitForAnswers(1);
+  assert.equal(answer, posted!.body);
+  assert.deepEqual(
+    historyLines(dir).filter((line) => line.includes('"message"')),
+    [],
+    'nothing stored',
+  );
 });

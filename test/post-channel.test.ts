@@ -120,3 +120,20 @@ test('a broker without the channel (an older build) gets the posts as POST /mess
   );
   assert.deepEqual(asked, ['GET /channel', 'POST /messages key-1', 'POST /messages key-2']);
 });
+
+test('closing a client whose broker hangs ends at once: the unanswered post is not tried again', async (t) => {
+  const dir = RoomDir.create(t);
+  const alice = await dir.join('r', 'alice');
+  const [pid] = dir.brokerPids();
+  const client = new BrokerClient(dir.socket('r'));
+  await client.post(alice, { type: 'message', content: 'the channel is open' });
+  process.kill(pid!, 'SIGSTOP');
+  t.after(() => process.kill(pid!, 'SIGCONT'));
+  const hung = client.post(alice, { type: 'message', content: 'into a hung broker' });
+  const outcome = hung.then(
+    () => 'answered',
+    (error: { code?: string }) => error.code,
+  );
+  await client.close();
+  assert.equal(await outcome, 'broker_unreachable', 'given up, not tried again on a new connection');
+});

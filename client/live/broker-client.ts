@@ -14,6 +14,7 @@ import type { Inbound, TokenResponse, Users } from '../../shared/api.ts';
 import { RoomError, roomError } from '../../shared/errors.ts';
 import { errorFromResponse } from '../../shared/error-response.ts';
 import type { Notice, RoomEvent } from '../../shared/events.ts';
+import { roomOfSocket } from '../../shared/paths.ts';
 import { checkSocketPath } from '../../shared/safe-fs.ts';
 import { channelAnswer, PostChannel } from './post-channel.ts';
 
@@ -52,8 +53,9 @@ const CUT_RETRIES = 2;
  */
 function wasCut(error: unknown): boolean {
   if (!(error instanceof RoomError) || error.code !== 'broker_unreachable') return false;
+  // A cut has a transport error behind it (ECONNRESET, EPIPE…); nobody listening is not a cut.
   const code = (error.cause as { code?: string } | undefined)?.code;
-  return code !== 'ENOENT' && code !== 'ECONNREFUSED';
+  return code !== undefined && code !== 'ENOENT' && code !== 'ECONNREFUSED';
 }
 
 /** Runs `attempt`, and again up to CUT_RETRIES times while it fails on a cut connection. */
@@ -101,6 +103,7 @@ export class BrokerClient {
   readonly #agent: Agent;
   /** Where posts go: the broker's publish channel (client/live/post-channel.ts), one per token. */
   readonly #channels = new Map<string, PostChannel>();
+  #closed = false;
   /** Requests not yet closed (answer read, or connection gone): close() waits for them. */
   readonly #open = new Set<Promise<void>>();
 
@@ -109,7 +112,9 @@ export class BrokerClient {
     this.#agent = new SocketAgent(socketPath);
   }
 
-  #channelFor(token: string): PostChannel {
+  /** The token's channel; once close() began, posts are over (a cut one is not tried again). */
+  #openChannelFor(token: string): PostChannel {
+    if (this.#closed) throw roomError('broker_unreachable.session_over', { room: roomOfSocket(this.socketPath) ?? '' });
     let channel = this.#channels.get(token);
     if (channel === undefined) {
       const socketPath = this.socketPath;
@@ -201,7 +206,7 @@ export class BrokerClient {
   async post(token: string, inbound: Inbound, idempotencyKey: string = randomUUID()): Promise<PostAnswer> {
     const line = JSON.stringify({ ...inbound, idempotency_key: idempotencyKey });
     const answer = await retryingCuts(() =>
-      this.#channelFor(token)
+      this.#openChannelFor(token)
         .send(line)
         .catch((error: unknown) => {
           throw error instanceof RoomError ? error : unreachable(this.socketPath, error);
@@ -224,6 +229,7 @@ export class BrokerClient {
 
   /** Waits for the requests still open (a stream must have been aborted), then closes the connections. */
   async close(): Promise<void> {
+    this.#closed = true;
     await Promise.all([...this.#open, ...[...this.#channels.values()].map((channel) => channel.close())]);
     this.#agent.destroy();
   }

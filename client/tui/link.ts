@@ -76,6 +76,8 @@ export class RoomLink {
    */
   readonly #inDoubt = new Map<string, string>();
   #sending: Promise<void> | undefined;
+  /** A text is posted and its answer not in yet. */
+  #posting = false;
   #ended = false;
   readonly #attention: Attention;
 
@@ -265,17 +267,20 @@ export class RoomLink {
   }
 
   /**
-   * How many texts the session's end left unsent: those still queued, and
-   * one refused because the session was over. Waits (briefly) for a text in
+   * What the session's end left unsent: `queued`, the texts never posted
+   * (and one refused because the session was over), and `unanswered`, a
+   * text posted that the broker had not answered (it may store it yet: a
+   * hung broker reads it when it resumes). Waits (briefly) for a text in
    * flight; call it once run() has returned.
    */
-  async unsent(): Promise<number> {
+  async unsent(): Promise<{ queued: number; unanswered: number }> {
     if (this.#sending !== undefined)
       await Promise.race([
         this.#sending.catch(() => {}),
         new Promise((resolve) => setTimeout(resolve, SETTLE_MS).unref()),
       ]);
-    return this.#outbox.length;
+    const unanswered = this.#posting ? 1 : 0;
+    return { queued: this.#outbox.length - unanswered, unanswered };
   }
 
   async #drain(): Promise<void> {
@@ -284,7 +289,10 @@ export class RoomLink {
       // Once the session has ended nothing more is posted: what is left stays queued, for unsent().
       while (!this.#ended && this.#outbox.length > 0) {
         const text = this.#outbox[0]!;
-        const refused = await this.#post(text.trimEnd());
+        this.#posting = true;
+        const refused = await this.#post(text.trimEnd()).finally(() => {
+          this.#posting = false;
+        });
         if (refused === OVER) break;
         this.#outbox.shift();
         if (refused === null) continue;

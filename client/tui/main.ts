@@ -158,9 +158,13 @@ async function blankAlternateScreen(
  * On the restored screen: how many typed texts the end left unsent, and why
  * the session ended unless the user quit. The exit code.
  */
-function report(cli: Cli, end: SessionEnd, unsent: number): number {
-  if (unsent > 0)
-    cli.err(`room: ${unsent} message${unsent === 1 ? ' was' : 's were'} not sent: the session ended first`);
+function report(cli: Cli, end: SessionEnd, unsent: { queued: number; unanswered: number }): number {
+  if (unsent.unanswered > 0)
+    cli.err('room: 1 message was sent but not answered before the session ended: the room may have it or not');
+  if (unsent.queued > 0)
+    cli.err(
+      `room: ${unsent.queued} message${unsent.queued === 1 ? ' was' : 's were'} not sent: the session ended first`,
+    );
   if (end.reason === 'stopped') return EXIT.ok;
   cli.err(`room: ${end.message}`);
   return end.reason === 'lost' ? EXIT.unreachable : EXIT.ok;

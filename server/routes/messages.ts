@@ -233,8 +233,10 @@ export function messageRoutes(room: Broker, sends: Sends) {
       (request, reply) => {
         requestUser(room, request);
         refuseUnknown(request.query as Record<string, unknown>, []);
-        // RFC 9110: a 426 names the protocol, and Connection names the Upgrade header.
-        return sendError(reply, roomError('upgrade_required'), { upgrade: CHANNEL_PROTOCOL, connection: 'Upgrade' });
+        // RFC 9110: a 426 names the protocol, and Connection names the Upgrade header (and says
+        // close when the connection ends here: an HTTP/1.0 request, or one that asked for it).
+        const connection = reply.raw.shouldKeepAlive ? 'Upgrade' : 'Upgrade, close';
+        return sendError(reply, roomError('upgrade_required'), { upgrade: CHANNEL_PROTOCOL, connection });
       },
     );
 
