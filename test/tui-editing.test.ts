@@ -92,8 +92,11 @@ test('Tab on a bare name, Enter on /dm bob, /kick and /reauth offers, destructiv
 
   await tmux.keys('alice', 'C-u');
   await tmux.type('alice', '/clear');
+  await tmux.waitForText('alice', ' › /clear'); // the palette offers it
   await tmux.keys('alice', 'Escape'); // the palette closed: Enter sends (asks) rather than completes
-  await tmux.waitForText('alice', /^Enter send/m); // apart: Esc then Enter at once reads as Alt-Enter
+  // Apart: Esc then Enter at once reads as Alt-Enter (a newline). The hint line alone does not
+  // show that Esc was read (it can say "Enter send" with the palette open), its offer's going does.
+  await tmux.waitFor('alice', (s) => !s.includes(' › /clear') && /^Enter send/m.test(s), 'the palette to close');
   await tmux.keys('alice', 'Enter');
   await tmux.waitForText('alice', '? /clear empties the history for everyone. Press y to send it');
   await tmux.keys('alice', 'n');

@@ -109,7 +109,7 @@ test('sending in order, private answers, refusals back in the input, leaving', a
 test('texts still queued when the session ends are not sent and are counted for the report', async (t) => {
   const { dir, host, token, paths, client, store, link, running } = await liveLink(t, 'bob');
   await link.send('before the kick');
-  assert.equal(await link.unsent(), 0, 'nothing left while live');
+  assert.deepEqual(await link.unsent(), { queued: 0, unanswered: 0 }, 'nothing left while live');
 
   await client.post(host, { type: 'command', cmd: 'kick', params: ['bob'] });
   // Typed right after the kick: refused as over (or never posted once the end is seen), not put back in the input.
@@ -118,7 +118,7 @@ test('texts still queued when the session ends are not sent and are counted for 
   const end = await running;
   assert.equal(end.reason, 'kicked');
   void link.send('after the end');
-  assert.equal(await link.unsent(), 3);
+  assert.deepEqual(await link.unsent(), { queued: 3, unanswered: 0 }, 'refused or never posted: none in doubt');
   assert.equal(store.getState().input.text, '', 'nothing came back into the input of an ended session');
   const history = ndjson<{ type: string; content?: string }>(
     (await dir.run(['poll', 'demo'], { env: { ROOM_TOKEN: host } })).stdout,
@@ -133,7 +133,7 @@ test('texts still queued when the session ends are not sent and are counted for 
   const other = new Store(initialState('demo', 'bob', 'alice', { columns: 80, rows: 24 }));
   const unaware = new RoomLink({ client, paths, token, history: 20, giveUpMs: 5000, store: other });
   await Promise.all([unaware.send('one'), unaware.send('two')]);
-  assert.equal(await unaware.unsent(), 2);
+  assert.deepEqual(await unaware.unsent(), { queued: 2, unanswered: 0 });
   assert.equal(other.getState().input.text, '');
   assert.equal(other.getState().error, null);
 });
