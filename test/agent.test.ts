@@ -168,6 +168,21 @@ test('sends JSON events, plain text and slash commands; prints private answers; 
   assert.equal(await bot.exit(), 0);
 });
 
+test("refusals are reported in the order of the lines: the broker's and those made before sending alike", async (t) => {
+  const dir = RoomDir.create(t);
+  await dir.join('r', 'alice');
+  const input = ['/dm nobody first refused', '{not json', 'kept', '{"type":"bogus"}', ''].join('\n');
+  const result = await dir.run(['r', 'bot', '--agent', '-n', '0'], { input });
+  assert.equal(result.code, 0, result.stderr);
+  assert.deepEqual(
+    result.stderr
+      .trim()
+      .split('\n')
+      .map((line) => /^room: line (\d+) not sent: .*\((\w+)\)$/.exec(line)?.slice(1).join(' ')),
+    ['1 unknown_user', '2 invalid_json', '4 unknown_type'],
+  );
+});
+
 test('stdin EOF: every line read is sent, in order, and echoed; then the leave is broadcast and it exits 0', async (t) => {
   const dir = RoomDir.create(t);
   const lines = Array.from({ length: 300 }, (_, i) => `line ${i + 1}`);

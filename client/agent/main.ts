@@ -85,7 +85,7 @@ async function converse(
         outbox.push(parseInput(line, { json: true }), number);
       } catch (error) {
         if (!(error instanceof RoomError)) throw error;
-        output.diagnostic(`line ${number} not sent: ${error.message}`);
+        outbox.refuse(`${error.message} (${error.code})`, number);
         return;
       }
       if (outbox.pending >= QUEUE_HIGH) input.pause();
@@ -107,6 +107,7 @@ async function converse(
     // A post in flight when the broker ended the session (the host's own
     // /exit) may still be answered: let it settle before counting what is left.
     await Promise.race([outbox.idle(), deadline(SETTLE_MS)]);
+    outbox.reportRefusals();
     return report(output, end, outbox.pending);
   } finally {
     input.close();

@@ -8,6 +8,8 @@
 //   a restart are sent afterwards, in order, and none is stored twice.
 // - a post the broker refuses (permission_denied, unknown_user…) is reported
 //   and dropped; the session goes on;
+// - a line refused before it is sent (it does not parse) takes its place in
+//   the queue too, so stderr reports every refusal in the order of the lines;
 // - stored events are not printed here: they come back through the stream.
 //   Private answers (`/who`) exist only as the post's answer, so they are,
 //   after the echoes of the lines before them.
@@ -29,13 +31,15 @@ export interface OutboxOptions {
   readonly onProgress?: (pending: number) => void;
 }
 
-interface Outgoing {
-  readonly inbound: Inbound;
-  /** The Idempotency-Key of every try of this line. */
-  readonly key: string;
-  /** The stdin line it came from, for diagnostics. */
-  readonly number: number;
-}
+type Outgoing =
+  | {
+      readonly inbound: Inbound;
+      /** The Idempotency-Key of every try of this line. */
+      readonly key: string;
+      /** The stdin line it came from, for diagnostics. */
+      readonly number: number;
+    }
+  | { readonly refused: string; readonly number: number };
 
 /** The longest a private answer waits for the echoes of the lines sent before it. */
 const ECHO_WAIT_MS = 3000;
@@ -53,13 +57,34 @@ export class Outbox {
     this.#options = options;
   }
 
-  /** Lines waiting to be sent (including the one in flight). */
+  /** Lines waiting to be sent (including the one in flight); not those refused before sending. */
   get pending(): number {
-    return this.#queue.length;
+    return this.#queue.filter((item) => !('refused' in item)).length;
+  }
+
+  /**
+   * The session ended: the lines refused before sending that wait behind
+   * unsent ones are reported now, and leave the queue (so a drain still
+   * running does not report them again; it only ever takes the first item).
+   */
+  reportRefusals(): void {
+    for (const item of this.#queue)
+      if ('refused' in item) this.#options.onError(`line ${item.number} not sent: ${item.refused}`);
+    const sendable = this.#queue.filter((item) => !('refused' in item));
+    this.#queue.splice(0, this.#queue.length, ...sendable);
   }
 
   push(inbound: Inbound, number: number): void {
-    this.#queue.push({ inbound, number, key: randomUUID() });
+    this.#enqueue({ inbound, number, key: randomUUID() });
+  }
+
+  /** A line refused before it could be sent: reported once the lines before it are. */
+  refuse(why: string, number: number): void {
+    this.#enqueue({ refused: why, number });
+  }
+
+  #enqueue(item: Outgoing): void {
+    this.#queue.push(item);
     this.#draining ??= this.#drain().finally(() => {
       this.#draining = null;
     });
@@ -80,6 +105,10 @@ export class Outbox {
 
   /** Posts one line; false when the session ended before it could be sent. */
   async #send(item: Outgoing): Promise<boolean> {
+    if ('refused' in item) {
+      this.#options.onError(`line ${item.number} not sent: ${item.refused}`);
+      return true;
+    }
     const { client, token, session } = this.#options;
     let answer: PostAnswer | undefined;
     try {
