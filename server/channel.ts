@@ -84,17 +84,23 @@ export function wantsChannel(request: IncomingMessage): boolean {
  * first (HTTP answers in order): until then the bytes after it wait unread.
  */
 export function openChannel(deps: ChannelDeps, request: IncomingMessage, socket: Socket, head: Buffer): void {
+  // Node has handed the socket over with no listener of its own: its errors are ours from now on.
+  socket.on('error', () => socket.destroy());
+  afterEarlierResponses(socket, () => answerUpgrade(deps, request, socket, head));
+}
+
+/** Runs `then` once the responses Node is still writing on this connection are written (not if it closes first). */
+function afterEarlierResponses(socket: Socket, then: () => void): void {
+  // Node writes pipelined responses one after the other, each in turn as socket._httpMessage.
   const earlier = (socket as { _httpMessage?: ServerResponse | null })._httpMessage;
   if (earlier === null || earlier === undefined) {
-    answerUpgrade(deps, request, socket, head);
+    then();
     return;
   }
-  // Node writes the earlier responses, one after the other, through socket._httpMessage.
   const next = () => {
     earlier.off('finish', next);
     earlier.off('close', next);
-    if (socket.destroyed) return;
-    openChannel(deps, request, socket, head);
+    if (!socket.destroyed) afterEarlierResponses(socket, then);
   };
   earlier.once('finish', next);
   earlier.once('close', next);
@@ -113,8 +119,6 @@ function answerUpgrade(deps: ChannelDeps, request: IncomingMessage, socket: Sock
     requestUser(deps.room, request);
     token = bearerToken(request.headers) ?? '';
   } catch (error) {
-    // Node has handed the socket over with no listener of its own: errors and the end are ours.
-    socket.on('error', () => socket.destroy());
     socket.end(rawErrorResponse(toRoomError(error as FastifyError)), () => socket.destroy());
     return;
   }
@@ -145,6 +149,8 @@ export class Channel {
   #closing = false;
   /** A line was too long or too slow: nothing after it is read as a line. */
   #broken = false;
+  /** The socket was ended (once). */
+  #ended = false;
 
   constructor(deps: ChannelDeps, socket: Socket, token: string) {
     this.#deps = deps;
@@ -157,7 +163,8 @@ export class Channel {
       if (this.#partialBytes > 0 && !this.#closing) this.#line(this.#takePartial());
       this.close();
     });
-    socket.on('error', () => socket.destroy());
+    // Gone (the client, or a cut): nothing more to read or answer, and no line timer left behind.
+    socket.on('close', () => this.close());
     socket.on('drain', () => this.#resumeIfRoom());
   }
 
@@ -293,7 +300,9 @@ export class Channel {
   }
 
   #endIfAnswered(): void {
-    if (!this.#closing || this.#owed.length > 0 || this.#socket.destroyed) return;
+    if (!this.#closing || this.#owed.length > 0 || this.#ended) return;
+    this.#ended = true;
+    if (this.#socket.destroyed) return;
     this.#socket.end();
     // A client that never hangs up its side must not hold the broker's shutdown.
     setTimeout(() => this.#socket.destroy(), HANG_UP_MS).unref();

@@ -134,6 +134,14 @@ test('closing a client whose broker hangs ends at once: the unanswered post is n
     () => 'answered',
     (error: { code?: string }) => error.code,
   );
+  // Another client whose channel the hung broker never opened (its upgrade is unanswered).
+  const late = new BrokerClient(dir.socket('r'));
+  const unopened = late.post(alice, { type: 'message', content: 'before any channel' }).then(
+    () => 'answered',
+    (error: { code?: string }) => error.code,
+  );
   await client.close();
   assert.equal(await outcome, 'broker_unreachable', 'given up, not tried again on a new connection');
+  await late.close();
+  assert.equal(await unopened, 'broker_unreachable', 'the unanswered upgrade given up');
 });

@@ -28,6 +28,9 @@ interface Owed {
   readonly reject: (error: unknown) => void;
 }
 
+/** A line written, or about to be, on a channel that closed: the broker may have it (retry with its key). */
+const cut = () => Object.assign(new Error('the channel closed before the broker answered'), { code: 'ECONNRESET' });
+
 /** One token's channel (a client keeps one per token it posts with). */
 export class PostChannel {
   readonly #socketPath: string;
@@ -37,6 +40,8 @@ export class PostChannel {
   #socket: Promise<Duplex | null> | undefined;
   /** The open channel's socket, once it has switched. */
   #live: Duplex | undefined;
+  /** The upgrade request while it waits for its answer. */
+  #opening: ClientRequest | undefined;
   #owed: Owed[] = [];
   #unsupported = false;
 
@@ -65,14 +70,17 @@ export class PostChannel {
       throw error;
     }
     if (socket === null) return null;
+    // Closed while this send waited for it: the line goes on the next channel (the caller retries a cut).
+    if (socket.destroyed || this.#live !== socket) throw cut();
     return new Promise((resolve, reject) => {
       this.#owed.push({ resolve, reject });
       socket.write(`${line}\n`);
     });
   }
 
-  /** Ends the channel: the broker answers what it was sent, then closes it. */
+  /** Ends the channel: the broker answers what it was sent, then closes it; an upgrade still unanswered is given up. */
   async close(): Promise<void> {
+    this.#opening?.destroy();
     const socket = await this.#socket?.catch(() => null);
     if (socket === null || socket === undefined || socket.destroyed) return;
     const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
@@ -90,12 +98,18 @@ export class PostChannel {
         headers: { connection: 'Upgrade', upgrade: 'room-channel', authorization: `Bearer ${this.#token}` },
         createConnection: () => this.#connect(),
       });
+      this.#opening = req;
+      req.once('close', () => {
+        if (this.#opening === req) this.#opening = undefined;
+      });
       req.on('upgrade', (_response, socket, head) => {
+        this.#opening = undefined;
         this.#live = socket;
         this.#read(socket, head);
         resolve(socket);
       });
       req.on('response', (response: IncomingMessage) => {
+        this.#opening = undefined;
         void text(response)
           .catch(() => '')
           .then((body) => {
@@ -139,8 +153,7 @@ export class PostChannel {
     this.#owed = [];
     this.#socket = undefined;
     this.#live = undefined;
-    for (const { reject } of owed)
-      reject(Object.assign(new Error('the channel closed before the broker answered'), { code: 'ECONNRESET' }));
+    for (const { reject } of owed) reject(cut());
   }
 }
 
