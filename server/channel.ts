@@ -25,7 +25,7 @@
 //   must arrive within the request timeout, as a request must;
 // - a refused upgrade is answered and its socket destroyed once written: a
 //   client that never hangs up must not hold the broker's shutdown.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { FastifyError } from 'fastify';
 import type { Socket } from 'node:net';
 import type { Inbound } from '../shared/api.ts';
@@ -36,6 +36,7 @@ import { errorBody, invalidBody, rawErrorResponse, toRoomError } from './http-er
 import { IDEMPOTENCY_KEY_PATTERN } from './idempotency.ts';
 import { parseJsonBytes } from './json-body.ts';
 import type { Validate } from './precompiled/route-validators.ts';
+import { earlierResponsesSent } from './routes/pipelining.ts';
 import { bearerToken, requestUser } from './routes/schema.ts';
 import type { Sends } from './sends.ts';
 
@@ -86,24 +87,9 @@ export function wantsChannel(request: IncomingMessage): boolean {
 export function openChannel(deps: ChannelDeps, request: IncomingMessage, socket: Socket, head: Buffer): void {
   // Node has handed the socket over with no listener of its own: its errors are ours from now on.
   socket.on('error', () => socket.destroy());
-  afterEarlierResponses(socket, () => answerUpgrade(deps, request, socket, head));
-}
-
-/** Runs `then` once the responses Node is still writing on this connection are written (not if it closes first). */
-function afterEarlierResponses(socket: Socket, then: () => void): void {
-  // Node writes pipelined responses one after the other, each in turn as socket._httpMessage.
-  const earlier = (socket as { _httpMessage?: ServerResponse | null })._httpMessage;
-  if (earlier === null || earlier === undefined) {
-    then();
-    return;
-  }
-  const next = () => {
-    earlier.off('finish', next);
-    earlier.off('close', next);
-    if (!socket.destroyed) afterEarlierResponses(socket, then);
-  };
-  earlier.once('finish', next);
-  earlier.once('close', next);
+  const ahead = earlierResponsesSent(socket);
+  if (ahead === undefined) answerUpgrade(deps, request, socket, head);
+  else void ahead.then(() => socket.destroyed || answerUpgrade(deps, request, socket, head));
 }
 
 function answerUpgrade(deps: ChannelDeps, request: IncomingMessage, socket: Socket, head: Buffer): void {

@@ -7,7 +7,7 @@ import { CHANNEL_PATH, CHANNEL_PROTOCOL } from '../channel.ts';
 import { sendError } from '../http-errors.ts';
 import { IDEMPOTENCY_KEY_PATTERN } from '../idempotency.ts';
 import type { Sends } from '../sends.ts';
-import { afterEarlierAnswers } from './pipelining.ts';
+import { earlierResponsesSent } from './pipelining.ts';
 import { bearer, errorResponses, requestUser } from './schema.ts';
 
 /** How positions work, for the API description (README "Positions" says the same). */
@@ -170,7 +170,7 @@ export function messageRoutes(room: Broker, sends: Sends) {
       },
       async (request, reply) => {
         const user = requestUser(room, request);
-        await afterEarlierAnswers(request.raw, reply.raw);
+        await earlierResponsesSent(request.raw.socket, reply.raw);
         const query = request.query;
         refuseUnknown(query, MESSAGES_QUERY_KEYS);
         if (query.since !== undefined && query.after !== undefined) throw roomError('usage.after_and_since');
@@ -256,7 +256,7 @@ export function messageRoutes(room: Broker, sends: Sends) {
       async (request, reply) => {
         const user = requestUser(room, request);
         refuseUnknown(request.query as Record<string, unknown>, []);
-        await afterEarlierAnswers(request.raw, reply.raw);
+        await earlierResponsesSent(request.raw.socket, reply.raw);
         return room.queries.resolve(request.params.id, user);
       },
     );

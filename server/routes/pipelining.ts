@@ -1,22 +1,28 @@
 // HTTP/1.1 pipelining and reading your own writes. Node dispatches every
-// request a connection has sent at once and queues their responses in
-// order, so a read pipelined behind a send runs before the send's body is
-// even read, and would miss it. A read whose response waits behind earlier
-// ones on its connection therefore waits until they are answered (its
-// response gets the socket: the send before it is stored), then reads.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+// request a connection has sent at once and writes their responses in
+// order, one at a time, each in turn as the socket's `_httpMessage`. So a
+// read pipelined behind a send runs before the send's body is even read,
+// and would miss it; and an upgrade pipelined behind requests would answer
+// 101 before them. Both wait until the responses ahead of them are written.
+import type { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 
-/** Resolves once the responses before this one on its connection are sent (at once when there are none), or the connection closed. */
-export function afterEarlierAnswers(request: IncomingMessage, response: ServerResponse): Promise<void> | undefined {
-  if (response.socket !== null) return undefined;
+/**
+ * Resolves once the responses Node writes on this connection ahead of `own`
+ * (or ahead of an upgrade, which has none) are sent, or the connection
+ * closed; undefined when none is ahead (the usual case: nothing to wait for).
+ */
+export function earlierResponsesSent(socket: Socket, own?: ServerResponse): Promise<void> | undefined {
+  const ahead = (socket as { _httpMessage?: ServerResponse | null })._httpMessage;
+  if (ahead === null || ahead === undefined || ahead === own || socket.destroyed) return undefined;
   return new Promise((resolve) => {
-    const connection = request.socket;
-    const done = () => {
-      response.off('socket', done);
-      connection.off('close', done);
-      resolve();
+    // Node's own 'finish' listener, added first, hands the socket to the next response.
+    const next = () => {
+      ahead.off('finish', next);
+      ahead.off('close', next);
+      resolve(earlierResponsesSent(socket, own));
     };
-    response.once('socket', done);
-    connection.once('close', done);
+    ahead.once('finish', next);
+    ahead.once('close', next);
   });
 }
