@@ -20,7 +20,7 @@ import { listenRoutes } from './routes/listen.ts';
 import { messageRoutes } from './routes/messages.ts';
 import { statusRoutes } from './routes/status.ts';
 import type { Broker } from './broker.ts';
-import { compilingPool, keptValidators, type Validate, type ValidatorPool } from './precompiled/route-validators.ts';
+import { compilingPool, keptValidators, type ValidatorPool } from './precompiled/route-validators.ts';
 
 const SHARED_SCHEMAS = [
   ...events.EVENT_SCHEMAS,
@@ -191,25 +191,22 @@ export async function buildApp({
   await app.register(listenRoutes(room));
   app.get('/openapi.json', { schema: { hide: true } }, () => openapi ?? app.swagger());
 
-  // The publish channel (server/channel.ts). Its lines are checked by the
-  // validator of a POST /messages JSON body, which Fastify makes as it gets ready.
-  let validate: Validate | undefined;
-  // Node hands an upgrade a net.Socket (its typings say Duplex).
-  app.server.on('upgrade', (request, socket, head) =>
-    openChannel({ room, sends, validate: validate!, lineTimeoutMs: timeoutMs }, request, socket as Socket, head),
-  );
   app.addHook('preClose', (done) => {
     for (const channel of room.channels) channel.close();
     done();
   });
   await app.ready();
-  validate = routeParts.made({
+  // The publish channel (server/channel.ts). Its lines are checked by the validator of a POST
+  // /messages JSON body, which Fastify made as it got ready. Node hands an upgrade a net.Socket.
+  const validate = routeParts.made({
     schema: undefined,
     method: 'POST',
     url: '/messages',
     httpPart: 'body',
     contentType: 'application/json',
   });
+  const channelDeps = { room, sends, validate, lineTimeoutMs: timeoutMs };
+  app.server.on('upgrade', (request, socket, head) => openChannel(channelDeps, request, socket as Socket, head));
   return app;
 }
 
