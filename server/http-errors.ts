@@ -55,7 +55,7 @@ const schemaOf = (v: { schemaPath: string }) => v.schemaPath.split('#')[0] ?? ''
 function unknownField(
   validation: NonNullable<FastifyError['validation']>,
   given: unknown,
-): { field?: unknown; body?: { readonly what: string; readonly fields: string } } {
+): { field?: unknown; body?: { readonly what: string; readonly fields: readonly string[] } } {
   const unknown = validation.find((v) => v.keyword === 'additionalProperties');
   if (unknown !== undefined)
     return {
@@ -65,8 +65,7 @@ function unknownField(
   const missing = validation.find((v) => v.keyword === 'required');
   const body = missing === undefined ? undefined : BODY_FIELDS.get(schemaOf(missing));
   if (body === undefined || typeof given !== 'object' || given === null) return {};
-  const known = body.fields.split(', ');
-  return { field: Object.keys(given).find((key) => !known.includes(key)), body };
+  return { field: Object.keys(given).find((key) => !body.fields.includes(key)), body };
 }
 
 /**
@@ -84,11 +83,12 @@ export function toRoomError(error: FastifyError, given?: unknown): RoomError {
     const part = error.validationContext ?? 'request';
     const { field, body } = unknownField(error.validation, part === 'body' ? given : undefined);
     // A join request is not an event: its errors say what it is.
-    const join = error.validation.some((v) => v.schemaPath.startsWith(`${JoinRequest.$id}#`));
+    const join = error.validation.some((v) => schemaOf(v) === JoinRequest.$id);
     if (part === 'body' && typeof field === 'string' && body !== undefined)
       return roomError(join ? 'invalid_event.join_unknown_field' : 'invalid_event.unknown_field', {
         field: quoteField(field),
-        ...body,
+        what: body.what,
+        fields: body.fields.join(', '),
       });
     if (part === 'body')
       return roomError(join ? 'invalid_event.join_request' : 'invalid_event', { detail: error.message });

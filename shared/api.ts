@@ -89,7 +89,7 @@ export const JoinRequest = {
 } as const;
 
 /** The request bodies, by $id: what an error about an unknown field calls each, and the fields it has. */
-export const BODY_FIELDS: ReadonlyMap<string, { readonly what: string; readonly fields: string }> = new Map(
+export const BODY_FIELDS: ReadonlyMap<string, { readonly what: string; readonly fields: readonly string[] }> = new Map(
   (
     [
       [InMessage, 'a message'],
@@ -98,7 +98,7 @@ export const BODY_FIELDS: ReadonlyMap<string, { readonly what: string; readonly 
       [InDm, 'a dm'],
       [JoinRequest, 'a join request'],
     ] as const
-  ).map(([schema, what]) => [schema.$id, { what, fields: Object.keys(schema.properties).join(', ') }]),
+  ).map(([schema, what]) => [schema.$id, { what, fields: Object.keys(schema.properties) }]),
 );
 
 export const TokenResponse = {
