@@ -88,7 +88,7 @@ async function converse(
         outbox.refuse(`${error.message} (${error.code})`, number);
         return;
       }
-      if (outbox.pending >= QUEUE_HIGH) input.pause();
+      if (outbox.queued >= QUEUE_HIGH) input.pause();
     },
     (message) => output.diagnostic(message),
   );

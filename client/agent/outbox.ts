@@ -57,6 +57,11 @@ export class Outbox {
     this.#options = options;
   }
 
+  /** Lines in the queue, refused ones waiting their turn included: what reading stdin is paced by. */
+  get queued(): number {
+    return this.#queue.length;
+  }
+
   /** Lines waiting to be sent (including the one in flight); not those refused before sending. */
   get pending(): number {
     return this.#queue.filter((item) => !('refused' in item)).length;
