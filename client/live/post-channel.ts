@@ -98,10 +98,7 @@ export class PostChannel {
         headers: { connection: 'Upgrade', upgrade: 'room-channel', authorization: `Bearer ${this.#token}` },
         createConnection: () => this.#connect(),
       });
-      this.#opening = req;
-      req.once('close', () => {
-        if (this.#opening === req) this.#opening = undefined;
-      });
+      this.#opening = req; // until it is answered (destroying it after that, or after an error, does nothing)
       req.on('upgrade', (_response, socket, head) => {
         this.#opening = undefined;
         this.#live = socket;
