@@ -3,7 +3,7 @@
 // nothing behind: brokers are stopped and the directory removed afterwards.
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
+import { type IncomingMessage, request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { StringDecoder } from 'node:string_decoder';
 import { tmpdir } from 'node:os';
@@ -168,6 +168,17 @@ export interface HttpResult {
   json<T = any>(): T;
 }
 
+/** An answer read whole. */
+function resultOf(res: IncomingMessage): Promise<HttpResult> {
+  return new Promise((resolve) => {
+    let text = '';
+    res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+    res.on('end', () =>
+      resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text, json: () => JSON.parse(text) }),
+    );
+  });
+}
+
 /** One HTTP request over a Unix socket. */
 export function http(
   socketPath: string,
@@ -187,11 +198,7 @@ export function http(
     let answered = false;
     const req = httpRequest({ socketPath, method, path, headers, agent: false }, (res) => {
       answered = true;
-      let text = '';
-      res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
-      res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text, json: () => JSON.parse(text) }),
-      );
+      void resultOf(res).then(resolve);
     });
     // The broker may answer (e.g. 413) and close before a large body is fully sent.
     req.on('error', (error: NodeJS.ErrnoException) => {
@@ -394,13 +401,7 @@ export class ChannelClient {
     return new Promise((resolve, reject) => {
       const req = httpRequest({ socketPath, path, headers: all, agent: false });
       req.on('upgrade', (_response, socket, head) => resolve(new ChannelClient(socket, head)));
-      req.on('response', (res) => {
-        let text = '';
-        res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text, json: () => JSON.parse(text) }),
-        );
-      });
+      req.on('response', (res) => void resultOf(res).then(resolve));
       req.on('error', reject);
       req.end();
     });
