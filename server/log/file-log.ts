@@ -8,8 +8,11 @@
 // server/log/history-index.ts, 16 bytes an event plus a table of id keys)
 // lets replays and lookups read only what they need. With `indexPath` it is
 // also kept on disk (server/log/index-file.ts) and read back at the next
-// start, which then parses only the lines appended since: a broker on a long
-// history listens at once. The records read back are trusted only as far as
+// start, which then parses only the lines appended since. After a clean stop
+// (no line after what the file covers) a start reads only its first and last
+// records: the broker listens, and the rest are read in steps between its
+// other work, or at once by the first call that needs the index. So a broker
+// on a long history listens as soon as an empty one. The records read back are trusted only as far as
 // they match the history: the same file (epoch), ending on a line boundary
 // within it, and their first and last lines parse as the events they name;
 // otherwise the whole history is indexed again. An edit by hand between two runs that
@@ -37,7 +40,7 @@ import { openForAppend } from '../../shared/safe-fs.ts';
 import { parseEvent } from '../../shared/validate.ts';
 import type { Durability } from './durability.ts';
 import type { EventLog, LogRecovery, LogState } from './event-log.ts';
-import { HistoryIndex, idKey } from './history-index.ts';
+import { HistoryIndex, type IndexRecord, idKey } from './history-index.ts';
 import { IndexFile } from './index-file.ts';
 
 export interface LoadReport {
@@ -76,6 +79,8 @@ export interface FileLogOptions {
 const INDEX_FLUSH_MS = 1000;
 /** Entries put in the id table per event-loop turn after a load (a few milliseconds' work). */
 const HASH_STEP = 1 << 15;
+/** Index file records read per event-loop turn after a start (1.5 MiB, a few milliseconds' work). */
+const READ_STEP = 1 << 16;
 
 const errno = (error: unknown): string | undefined => (error as NodeJS.ErrnoException | undefined)?.code;
 
@@ -91,8 +96,15 @@ export class FileLog implements EventLog {
   #dev = 0;
   #ino = 0;
   #epoch = '';
-  readonly #index = new HistoryIndex();
+  /** The index as read so far: use #index, which reads what a start left unread first. */
+  readonly #entries = new HistoryIndex();
+  /**
+   * The index file's records a start left unread (#load): #entries holds the
+   * first ones, the rest are read in steps (#indexInSteps) or at once (#index).
+   */
+  #unread: { readonly file: IndexFile; readonly count: number; readonly firstSeq: number } | undefined;
   #indexFile: IndexFile | undefined;
+  #closed = false;
   #indexFlushTimer: NodeJS.Timeout | undefined;
   #lastSeq = 0;
   /** The offset just after the last complete line indexed or appended. */
@@ -121,58 +133,99 @@ export class FileLog implements EventLog {
     const log = new FileLog(path, options);
     log.#identify();
     const from = options.indexPath === undefined ? 0 : log.#load(options.indexPath);
-    const fromIndexFile = log.#index.count;
-    const scan = log.#scan(from);
+    const fromIndexFile = log.#unread?.count ?? log.#entries.count;
+    // With records left unread, the history ends where they do (#load): no line to read.
+    const scan = log.#unread === undefined ? log.#scan(from) : { events: 0, skipped: 0, tornTail: false };
     log.#flushIndex();
-    log.#hashInSteps();
-    return { log, report: { ...scan, events: log.#index.count, fromIndexFile } };
+    log.#indexInSteps();
+    return { log, report: { ...scan, events: log.state.count, fromIndexFile } };
+  }
+
+  /** The whole index: the records a start left unread are read first. */
+  get #index(): HistoryIndex {
+    if (this.#unread !== undefined) this.#readUnread(Number.POSITIVE_INFINITY);
+    return this.#entries;
+  }
+
+  /** Reads the unread records up to `to` into the index. */
+  #readUnread(to: number): void {
+    const unread = this.#unread!;
+    try {
+      unread.file.readInto(this.#entries, Math.min(to, unread.count));
+    } catch {
+      // The index file was cut under the broker (it is derived data): the history is read instead.
+      this.#forget();
+      this.#scan(0);
+      this.#flushIndex();
+      return;
+    }
+    if (this.#entries.count === unread.count) this.#unread = undefined;
   }
 
   /**
-   * Fills the index's id table a step at a time, between other work, once
-   * the caller has gone on (the broker to listening); a lookup by id before
-   * it is done completes it at once.
+   * Reads the records a start left unread, then fills the id table, a step
+   * at a time between other work, once the caller has gone on (the broker
+   * to listening); a call that needs either before it is done completes it
+   * at once.
    */
-  #hashInSteps(): void {
-    if (this.#index.hashed) return;
+  #indexInSteps(): void {
+    if (this.#closed || (this.#unread === undefined && this.#entries.hashed)) return;
     setImmediate(() => {
-      if (!this.#index.hashSome(HASH_STEP)) this.#hashInSteps();
+      if (this.#closed) return;
+      if (this.#unread !== undefined) this.#readUnread(this.#entries.count + READ_STEP);
+      else this.#entries.hashSome(HASH_STEP);
+      this.#indexInSteps();
     });
   }
 
-  /** Reads the index file into the index when it matches the history; the offset from which lines remain to be read. */
+  /**
+   * Checks the index file against the history (its first and last records
+   * describe their lines; the last ends on a newline within the file); the
+   * offset from which lines remain to be read. When the history ends where
+   * the file's records do, they are left unread (#unread); otherwise they
+   * are read now, and the lines after them next.
+   */
   #load(indexPath: string): number {
-    const file = IndexFile.open(indexPath, this.#epoch, this.#index);
+    const file = IndexFile.open(indexPath, this.#epoch);
     this.#indexFile = file;
-    const count = this.#index.count;
+    const count = file.count;
     if (count === 0) return 0;
     const size = fs.fstatSync(this.#fd).size;
-    const last = count - 1;
-    const end = this.#index.offset(last) + this.#index.length(last) + 1;
+    const first = file.record(0);
+    const last = count === 1 ? first : file.record(count - 1);
+    const end = last.offset + last.length + 1;
     const newline = Buffer.alloc(1);
     const trusted =
       end <= size &&
       fs.readSync(this.#fd, newline, 0, 1, end - 1) === 1 &&
       newline[0] === 0x0a &&
-      this.#describes(0) &&
+      this.#describes(first) &&
       this.#describes(last);
     if (!trusted) {
-      this.#index.clear();
       file.reset(this.#epoch);
       return 0;
     }
-    this.#lastSeq = this.#index.seq(last);
+    this.#lastSeq = last.seq;
+    if (end === size) {
+      this.#unread = { file, count, firstSeq: first.seq };
+      this.#end = end;
+      this.#size = end;
+    } else file.readInto(this.#entries, count);
     return end;
   }
 
-  /** Whether the line at entry `i`'s byte range is the event the entry says (its seq, its id's key). */
-  #describes(i: number): boolean {
-    const length = this.#index.length(i);
-    if (length > MAX_LINE_BYTES) return false;
-    const bytes = Buffer.alloc(length);
-    if (fs.readSync(this.#fd, bytes, 0, length, this.#index.offset(i)) !== length) return false;
+  /** Whether the line at a record's byte range is the event the record says (its seq, its id's key). */
+  #describes(record: IndexRecord): boolean {
+    if (record.length > MAX_LINE_BYTES) return false;
+    const bytes = Buffer.alloc(record.length);
+    if (fs.readSync(this.#fd, bytes, 0, record.length, record.offset) !== record.length) return false;
     const event = parseEvent(bytes.toString('utf8'), this.#options.isRoomEvent);
-    return event !== null && event.seq === this.#index.seq(i) && idKey(event.id) === this.#index.key(i);
+    return event !== null && event.seq === record.seq && idKey(event.id) === record.key;
+  }
+
+  /** Index records a start left unread so far (0 once they are all in memory): for tests and the broker's log. */
+  get unreadRecords(): number {
+    return this.#unread === undefined ? 0 : this.#unread.count - this.#entries.count;
   }
 
   get epoch(): string {
@@ -180,7 +233,9 @@ export class FileLog implements EventLog {
   }
 
   get state(): LogState {
-    const count = this.#index.count;
+    const unread = this.#unread;
+    if (unread !== undefined) return { firstSeq: unread.firstSeq, lastSeq: this.#lastSeq, count: unread.count };
+    const count = this.#entries.count;
     return { firstSeq: count > 0 ? this.#index.seq(0) : this.#lastSeq + 1, lastSeq: this.#lastSeq, count };
   }
 
@@ -243,7 +298,8 @@ export class FileLog implements EventLog {
 
   /** Forgets the index (the file is read again from its start), on disk too. */
   #forget(): void {
-    this.#index.clear();
+    this.#unread = undefined;
+    this.#entries.clear();
     this.#indexFile?.reset(this.#epoch);
     this.#end = 0;
     this.#size = 0;
@@ -255,7 +311,8 @@ export class FileLog implements EventLog {
     clearTimeout(this.#indexFlushTimer);
     this.#indexFlushTimer = undefined;
     const file = this.#indexFile;
-    if (file === undefined || file.count >= this.#index.count) return;
+    // Records left unread are all in the file already.
+    if (file === undefined || this.#unread !== undefined || file.count >= this.#entries.count) return;
     file.append(this.#index.records(file.count, this.#index.count));
   }
 
@@ -481,6 +538,7 @@ export class FileLog implements EventLog {
   }
 
   close(): void {
+    this.#closed = true;
     clearTimeout(this.#syncTimer);
     this.#flushQuietly();
     this.#flushIndex();

@@ -49,6 +49,25 @@ export function idKey(id: string): number {
   return hash >>> 0;
 }
 
+/** One entry of the index: an event line's byte range, its seq, its id's key. */
+export interface IndexRecord {
+  readonly offset: number;
+  readonly length: number;
+  readonly seq: number;
+  readonly key: number;
+}
+
+/** One record as the index file holds it (the first RECORD_BYTES of `bytes`). */
+export function readRecord(bytes: Uint8Array): IndexRecord {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, RECORD_BYTES);
+  return {
+    offset: view.getFloat64(0, true),
+    seq: view.getFloat64(8, true),
+    length: view.getUint32(16, true),
+    key: view.getUint32(20, true),
+  };
+}
+
 /** A column of numbers that fit in 32 bits until one does not. */
 type Column = Uint32Array | Float64Array;
 

@@ -4,12 +4,15 @@
 // line: a 1,000,000-event history is 24 MB to read, not 250 MB to parse
 // (seconds), and the broker listens at once (issue 12).
 //
-// Why a file rather than indexing in the background after listening: the
-// broker needs the whole index for its very first send. Every `room send`
-// carries an Idempotency-Key, and the broker must know that its event id is
-// nowhere in the history before it stores it (server/idempotency.ts): a
-// partial index cannot answer "not there". A persisted index answers at once,
-// and is cheap to keep current: records are only ever appended.
+// Why a file rather than indexing the history in the background after
+// listening: the broker needs the whole index for its very first send. Every
+// `room send` carries an Idempotency-Key, and the broker must know that its
+// event id is nowhere in the history before it stores it
+// (server/idempotency.ts): a partial index cannot answer "not there". Reading
+// this file takes tens of milliseconds where parsing the history takes
+// seconds, so the broker listens first and reads the records in steps after
+// (server/log/file-log.ts); a request that needs them sooner reads the rest
+// at once. The file is cheap to keep current: records are only ever appended.
 //
 // Format: a 32-byte header (MAGIC, then the history's epoch in 16 ASCII
 // characters, then 8 zero bytes), then one 24-byte record per event line
@@ -20,7 +23,7 @@
 // history's lines: FileLog checks) costs a rebuild, never an event.
 import * as fs from 'node:fs';
 import { openForAppend } from '../../shared/safe-fs.ts';
-import { type HistoryIndex, RECORD_BYTES } from './history-index.ts';
+import { type HistoryIndex, type IndexRecord, RECORD_BYTES, readRecord } from './history-index.ts';
 
 const MAGIC = 'ROOMIDX1';
 const HEADER_BYTES = 32;
@@ -49,12 +52,14 @@ export class IndexFile {
 
   /**
    * Opens (creating it 0600 if needed) the index file of the history with
-   * this epoch, and reads its records into `index`, a block at a time. A
-   * file for another epoch, or that is no index file, is emptied.
+   * this epoch. A file for another epoch, or that is no index file, is
+   * emptied; a record torn by a crash is cut off. No record is read yet
+   * (record, readInto): a start reads the first and last to check them, and
+   * the rest when the broker listens.
    */
-  static open(path: string, epoch: string, index: HistoryIndex): IndexFile {
+  static open(path: string, epoch: string): IndexFile {
     const file = new IndexFile(path, openForAppend(path));
-    file.#read(epoch, index);
+    file.#check(epoch);
     return file;
   }
 
@@ -62,7 +67,7 @@ export class IndexFile {
     return this.#count;
   }
 
-  #read(epoch: string, index: HistoryIndex): void {
+  #check(epoch: string): void {
     const size = fs.fstatSync(this.#fd).size;
     const expected = header(epoch);
     const found = Buffer.alloc(HEADER_BYTES);
@@ -77,16 +82,25 @@ export class IndexFile {
     const count = Math.floor((size - HEADER_BYTES) / RECORD_BYTES);
     // A record torn by a crash is cut off, so the next append lands on a record boundary.
     if (size !== HEADER_BYTES + count * RECORD_BYTES) fs.ftruncateSync(this.#fd, HEADER_BYTES + count * RECORD_BYTES);
-    const chunk = new Uint8Array(READ_RECORDS * RECORD_BYTES);
-    let position = HEADER_BYTES;
-    for (let left = count; left > 0; ) {
-      const got = fs.readSync(this.#fd, chunk, 0, Math.min(left, READ_RECORDS) * RECORD_BYTES, position);
-      const records = Math.floor(got / RECORD_BYTES);
-      if (records === 0) break;
-      index.pushRecords(chunk, records);
-      this.#count += records;
-      left -= records;
-      position += records * RECORD_BYTES;
+    this.#count = count;
+  }
+
+  /** Record `i` (below count). */
+  record(i: number): IndexRecord {
+    const bytes = new Uint8Array(RECORD_BYTES);
+    const got = fs.readSync(this.#fd, bytes, 0, RECORD_BYTES, HEADER_BYTES + i * RECORD_BYTES);
+    if (got !== RECORD_BYTES) throw new Error(`index file ${this.path}: record ${i} could not be read`);
+    return readRecord(bytes);
+  }
+
+  /** Appends records [index.count, to) to `index`, READ_RECORDS at a time (what a read holds besides the index). */
+  readInto(index: HistoryIndex, to: number): void {
+    const chunk = new Uint8Array(Math.min(READ_RECORDS, to - index.count) * RECORD_BYTES);
+    while (index.count < to) {
+      const want = Math.min(to - index.count, READ_RECORDS) * RECORD_BYTES;
+      const got = fs.readSync(this.#fd, chunk, 0, want, HEADER_BYTES + index.count * RECORD_BYTES);
+      if (got !== want) throw new Error(`index file ${this.path}: records from ${index.count} could not be read`);
+      index.pushRecords(chunk, want / RECORD_BYTES);
     }
   }
 
