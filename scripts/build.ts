@@ -122,6 +122,12 @@ interface DependencyPatch {
   readonly replace: readonly { readonly from: string; readonly to: string; readonly times: number }[];
 }
 
+/** A JS expression that throws: `module` is not in the bundle (DEPENDENCY_PATCHES). */
+function leftOut(module: string): string {
+  const message = `${module} is left out of room's broker bundle (scripts/build.ts, DEPENDENCY_PATCHES)`;
+  return `(() => { throw new Error(${JSON.stringify(message)}) })()`;
+}
+
 /**
  * The patches. The build fails when a dependency no longer has exactly the
  * text a patch replaces (after an upgrade): look again, then update or drop it.
@@ -152,6 +158,72 @@ const DEPENDENCY_PATCHES: readonly DependencyPatch[] = [
       {
         from: "const http2 = require('node:http2')",
         to: "const http2 = new Proxy({}, { get: (_, name) => require('node:http2')[name] })",
+        times: 1,
+      },
+    ],
+  },
+  // What Fastify requires only for options the broker does not use is left
+  // out of the bundle: its source is held in memory by every broker though
+  // never run (V8 keeps a module's text), ~0.5 MB of it (Ajv, and
+  // fast-json-stringify with its helpers: the broker brings its own
+  // validators and serializer; pino: it passes `logger: false`;
+  // light-my-request: it never calls `inject`). semver is run at load, to
+  // check the Fastify version a plugin asks for, and the broker registers no
+  // such plugin. Each is replaced by an error saying so, should a change
+  // start to use it (the tests run the source, so the build's smoke test,
+  // a broker started from dist/, is what would meet it).
+  {
+    file: /[\\/]node_modules[\\/]fastify[\\/]lib[\\/]schema-controller\.js$/,
+    replace: [
+      { from: "require('@fastify/ajv-compiler')", to: leftOut('@fastify/ajv-compiler'), times: 1 },
+      {
+        from: "require('@fastify/fast-json-stringify-compiler')",
+        to: leftOut('@fastify/fast-json-stringify-compiler'),
+        times: 1,
+      },
+    ],
+  },
+  {
+    file: /[\\/]node_modules[\\/]fastify[\\/]lib[\\/]logger-factory\.js$/,
+    replace: [{ from: "require('./logger-pino.js')", to: leftOut('pino'), times: 1 }],
+  },
+  {
+    file: /[\\/]node_modules[\\/]fastify[\\/]fastify\.js$/,
+    replace: [{ from: "require('light-my-request')", to: leftOut('light-my-request'), times: 1 }],
+  },
+  {
+    file: /[\\/]node_modules[\\/]fastify[\\/]lib[\\/]request\.js$/,
+    replace: [
+      {
+        from: "const proxyAddr = require('@fastify/proxy-addr')",
+        to: `const proxyAddr = new Proxy({}, { get: () => ${leftOut('@fastify/proxy-addr (trustProxy)')} })`,
+        times: 1,
+      },
+    ],
+  },
+  // find-my-way checks, as it loads, that three regular expressions of its
+  // own are safe (~8 ms of every start, and ret's source): they are
+  // constants, checked by their authors. It also checks the regex of a route
+  // parameter, and the broker has none.
+  {
+    file: /[\\/]node_modules[\\/]find-my-way[\\/]index\.js$/,
+    replace: [
+      {
+        from: "const isRegexSafe = require('safe-regex2')",
+        to: `const isRegexSafe = () => ${leftOut('safe-regex2 (a route parameter with a regex)')}`,
+        times: 1,
+      },
+      { from: '!isRegexSafe(OPTIONAL_PARAM_REGEXP)', to: 'false', times: 1 },
+      { from: '!isRegexSafe(ESCAPE_REGEXP)', to: 'false', times: 1 },
+      { from: '!isRegexSafe(REMOVE_DUPLICATE_SLASHES_REGEXP)', to: 'false', times: 1 },
+    ],
+  },
+  {
+    file: /[\\/]node_modules[\\/]fastify[\\/]lib[\\/]plugin-utils\.js$/,
+    replace: [
+      {
+        from: "const semver = require('semver')",
+        to: `const semver = new Proxy({}, { get: () => ${leftOut('semver')} })`,
         times: 1,
       },
     ],

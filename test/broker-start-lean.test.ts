@@ -10,6 +10,15 @@ import { http, RoomDir, ROOT, stopProcess } from './helpers.ts';
 
 const BROKER = join(ROOT, 'dist', 'broker.js');
 
+/** dist/broker.js and the dist files it imports statically, each once: what every broker start reads. */
+function staticParts(file = BROKER, seen = new Set<string>()): Set<string> {
+  if (seen.has(file)) return seen;
+  seen.add(file);
+  const code = readFileSync(file, 'utf8');
+  for (const m of code.matchAll(/\bfrom\s*"\.\/([\w.-]+\.js)"/g)) staticParts(join(ROOT, 'dist', m[1]!), seen);
+  return seen;
+}
+
 /** The dist files dist/broker.js loads with `import()`, only when needed. */
 function lazyParts(): string[] {
   const code = readFileSync(BROKER, 'utf8');
@@ -66,4 +75,16 @@ test('a local broker validates and serves its document without loading Ajv, swag
   assert.ok(internal.includes('http'), `the exit hook listed Node's modules: ${internal.join(', ')}`);
   for (const unused of ['internal/deps/undici/undici', 'tls', 'http2'])
     assert.ok(!internal.includes(unused), `the broker loaded Node's ${unused}`);
+});
+
+test("the broker's bundle leaves out what Fastify loads only for options the broker does not use", () => {
+  const parts = [...staticParts()];
+  assert.ok(parts.length > 1, `dist/broker.js imports chunks: ${parts.join(', ')}`);
+  const code = parts.map((file) => readFileSync(file, 'utf8')).join('\n');
+  // esbuild names each CommonJS module it bundles by its path: fastify's own files are there, so the check can see.
+  assert.ok(code.includes('"node_modules/fastify/lib/request.js"'), "fastify's files are named in the bundle");
+  // Ajv's compiler (its runtime helpers, which the generated validators call, stay).
+  const left = ['ajv/dist/compile/', 'fast-json-stringify/index.js', 'pino/', 'light-my-request/', 'semver/'];
+  for (const path of [...left, 'safe-regex2/', 'ret/', '@fastify/proxy-addr/'])
+    assert.ok(!code.includes(`"node_modules/${path}`), `node_modules/${path} is in the broker's bundle`);
 });
