@@ -159,6 +159,26 @@ test('index: offsets and seqs past 32 bits widen their column, keeping what was 
   assert.equal(loaded.seq(5), 6);
 });
 
+test('index: seqs are held only once they are not consecutive; a gap keeps the seqs before it', () => {
+  const index = new HistoryIndex();
+  // Block 1: consecutive; block 2: a gap in its middle; block 3: consecutive again, from a higher seq.
+  const seqs: number[] = [];
+  for (let i = 0; i < 70_000; i++) seqs.push(i + 1);
+  for (let i = 70_000; i < 140_000; i++) seqs.push(i < 100_000 ? i + 1 : i + 11);
+  for (let i = 140_000; i < 200_000; i++) seqs.push(i + 500);
+  seqs.forEach((seq, i) => index.push(i * 10, 9, seq, i));
+  for (const i of [0, 65_535, 65_536, 99_999, 100_000, 131_071, 131_072, 139_999, 140_000, 199_999])
+    assert.equal(index.seq(i), seqs[i], `seq of entry ${i}`);
+  assert.equal(index.positionAfter(100_000), 100_000);
+  assert.equal(index.positionAfter(100_005), 100_000, 'a seq in the gap');
+  assert.equal(index.positionAfter(100_011), 100_001);
+  const loaded = new HistoryIndex();
+  loaded.pushRecords(index.records(0, index.count), index.count);
+  for (let i = 0; i < seqs.length; i += 997) assert.equal(loaded.seq(i), seqs[i]);
+  assert.equal(loaded.seq(100_000), 100_011);
+  assert.equal(loaded.seq(99_999), 100_000);
+});
+
 test('id keys: the first 8 hex digits of a UUID, any case; another shape is hashed', () => {
   assert.equal(idKey('0a1b2c3d-0000-4000-8000-000000000000'), 0x0a1b2c3d);
   assert.equal(idKey('0A1B2C3D-0000-4000-8000-000000000000'), 0x0a1b2c3d);

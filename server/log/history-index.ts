@@ -4,9 +4,12 @@
 // broker tens of megabytes, not hundreds:
 // - columns in typed arrays, in blocks of BLOCK entries that are never
 //   copied (growing adds a block: no doubling that holds old and new at
-//   once); 16 bytes per event: offsets and seqs are uint32 until one does
-//   not fit (a history past 4 GiB, a seq past 2^32: then that column becomes
-//   float64 in every block);
+//   once); 12 bytes per event: offsets are uint32 until one does not fit (a
+//   history past 4 GiB: then that column becomes float64 in every block);
+// - seqs held only where they are not consecutive: a block whose seqs go up
+//   one at a time (nearly all: the broker gives each event the next seq)
+//   keeps its first; the first gap gives it a seq column (uint32, or
+//   float64 once a seq passes 2^32);
 // - no map of id strings: ids are found through an open-addressing table of
 //   positions keyed by the id's 32-bit key (4 bytes a slot, at most 70%
 //   full), and the caller verifies each candidate against its line (two ids
@@ -73,7 +76,10 @@ type Column = Uint32Array | Float64Array;
 
 interface Block {
   offsets: Column;
-  seqs: Column;
+  /** The seq of the block's first entry: with no `seqs`, entry j's is firstSeq + j. */
+  readonly firstSeq: number;
+  /** Each entry's seq, once they are not consecutive. */
+  seqs: Column | undefined;
   readonly lengths: Uint32Array;
   readonly keys: Uint32Array;
 }
@@ -104,7 +110,8 @@ export class HistoryIndex {
   }
 
   seq(i: number): number {
-    return this.#blocks[i >>> BLOCK_BITS]!.seqs[i & BLOCK_MASK]!;
+    const block = this.#blocks[i >>> BLOCK_BITS]!;
+    return block.seqs === undefined ? block.firstSeq + (i & BLOCK_MASK) : block.seqs[i & BLOCK_MASK]!;
   }
 
   key(i: number): number {
@@ -115,10 +122,10 @@ export class HistoryIndex {
   push(offset: number, length: number, seq: number, key: number): void {
     const i = this.#count;
     this.#fit(offset, seq);
-    const block = this.#blockFor(i);
+    const block = this.#blockFor(i, seq);
     const j = i & BLOCK_MASK;
     block.offsets[j] = offset;
-    block.seqs[j] = seq;
+    this.#setSeq(block, j, seq);
     block.lengths[j] = length;
     block.keys[j] = key;
     this.#count = i + 1;
@@ -128,15 +135,28 @@ export class HistoryIndex {
     this.#hashed = this.#count;
   }
 
-  #blockFor(i: number): Block {
+  /** The block of entry `i`; a new one when `i` is its first entry, whose seq is `seq`. */
+  #blockFor(i: number, seq: number): Block {
     if (i >>> BLOCK_BITS === this.#blocks.length)
       this.#blocks.push({
         offsets: this.#wideOffsets ? new Float64Array(BLOCK) : new Uint32Array(BLOCK),
-        seqs: this.#wideSeqs ? new Float64Array(BLOCK) : new Uint32Array(BLOCK),
+        firstSeq: seq,
+        seqs: undefined,
         lengths: new Uint32Array(BLOCK),
         keys: new Uint32Array(BLOCK),
       });
     return this.#blocks[i >>> BLOCK_BITS]!;
+  }
+
+  /** Sets entry j's seq: nothing to hold while they are consecutive; the first gap fills a seq column. */
+  #setSeq(block: Block, j: number, seq: number): void {
+    if (block.seqs === undefined) {
+      if (seq === block.firstSeq + j) return;
+      const seqs = this.#wideSeqs ? new Float64Array(BLOCK) : new Uint32Array(BLOCK);
+      for (let k = 0; k < j; k++) seqs[k] = block.firstSeq + k;
+      block.seqs = seqs;
+    }
+    block.seqs[j] = seq;
   }
 
   /** Widens the offset or seq column of every block when a value does not fit in 32 bits. */
@@ -147,7 +167,7 @@ export class HistoryIndex {
     }
     if (seq > MAX_NARROW && !this.#wideSeqs) {
       this.#wideSeqs = true;
-      for (const block of this.#blocks) block.seqs = Float64Array.from(block.seqs);
+      for (const block of this.#blocks) if (block.seqs !== undefined) block.seqs = Float64Array.from(block.seqs);
     }
   }
 
@@ -269,14 +289,14 @@ export class HistoryIndex {
     this.#fit(maxOffset, maxSeq);
     for (let r = 0; r < count; ) {
       const i = this.#count;
-      const block = this.#blockFor(i);
+      const block = this.#blockFor(i, doubles[r * 3 + 1]!);
       const j0 = i & BLOCK_MASK;
       const n = Math.min(count - r, BLOCK - j0);
-      const { offsets, seqs, lengths, keys } = block;
+      const { offsets, lengths, keys } = block;
       for (let k = 0; k < n; k++) {
         const at = r + k;
         offsets[j0 + k] = doubles[at * 3]!;
-        seqs[j0 + k] = doubles[at * 3 + 1]!;
+        this.#setSeq(block, j0 + k, doubles[at * 3 + 1]!);
         lengths[j0 + k] = words[at * 6 + 4]!;
         keys[j0 + k] = words[at * 6 + 5]!;
       }
@@ -289,11 +309,12 @@ export class HistoryIndex {
     const view = new DataView(bytes.buffer, bytes.byteOffset, count * RECORD_BYTES);
     for (let r = 0, at = 0; r < count; r++, at += RECORD_BYTES) {
       const i = this.#count++;
-      this.#fit(view.getFloat64(at, true), view.getFloat64(at + 8, true));
-      const block = this.#blockFor(i);
+      const seq = view.getFloat64(at + 8, true);
+      this.#fit(view.getFloat64(at, true), seq);
+      const block = this.#blockFor(i, seq);
       const j = i & BLOCK_MASK;
       block.offsets[j] = view.getFloat64(at, true);
-      block.seqs[j] = view.getFloat64(at + 8, true);
+      this.#setSeq(block, j, seq);
       block.lengths[j] = view.getUint32(at + 16, true);
       block.keys[j] = view.getUint32(at + 20, true);
     }
