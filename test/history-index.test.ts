@@ -166,7 +166,7 @@ test('index: seqs are held only once they are not consecutive; a gap keeps the s
   for (let i = 0; i < 70_000; i++) seqs.push(i + 1);
   for (let i = 70_000; i < 140_000; i++) seqs.push(i < 100_000 ? i + 1 : i + 11);
   for (let i = 140_000; i < 200_000; i++) seqs.push(i + 500);
-  seqs.forEach((seq, i) => index.push(i * 10, 9, seq, i));
+  for (const [i, seq] of seqs.entries()) index.push(i * 10, 9, seq, i);
   for (const i of [0, 65_535, 65_536, 99_999, 100_000, 131_071, 131_072, 139_999, 140_000, 199_999])
     assert.equal(index.seq(i), seqs[i], `seq of entry ${i}`);
   assert.equal(index.positionAfter(100_000), 100_000);
