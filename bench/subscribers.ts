@@ -5,9 +5,12 @@
 //   node bench/subscribers.ts <protocol> <socket> <marker> <expected> <timeout-ms>   (subscribers as JSON on stdin)
 //
 // <protocol>: `room` (GET /events?n=0 with each subscriber's token; live once
-// its own join arrives), `sse` (a reference broker: GET /events, live once the
-// `: connected` comment arrives) or `redis` (XREAD BLOCK on the stream `room`
-// from its last id; live once that id is known). Prints `ready` once every
+// its own join arrives; a stream the broker cuts, as it cuts a live reader
+// whose buffer passes ROOM_SSE_MAX_BUFFER, is resumed with Last-Event-ID, as
+// room's own clients resume, and counted in the result: `cut`), `sse` (a
+// reference broker: GET /events, live once the `: connected` comment arrives)
+// or `redis` (XREAD BLOCK on the stream `room` from its last id; live once
+// that id is known). Prints `ready` once every
 // subscriber is live, then counts the messages whose content starts with
 // <marker>: "<marker> <index> <sent-at> …", <sent-at> being wall-clock ms.
 // When every subscriber has <expected> of them, or at the timeout, prints one
@@ -25,6 +28,8 @@ interface Stream {
   lastSeq: number;
   outOfOrder: number;
   ended: string | null;
+  /** Times the broker cut the stream (room: each was resumed with Last-Event-ID). */
+  cut: number;
   /** Counted as finished: it has every message, or it ended. */
   finished: boolean;
 }
@@ -37,34 +42,48 @@ interface Counter {
 
 /** One SSE stream; `token` for room, none for a reference broker. */
 function openSse(socketPath: string, stream: Stream, token: string | undefined, counter: Counter): () => void {
-  const parser = createParser({
-    onComment: (comment) => {
-      if (token === undefined && comment.trim() === 'connected') counter.live();
-    },
-    onEvent(event) {
-      if (event.event !== undefined) return;
-      const data = JSON.parse(event.data) as { type: string; user: string; content?: string };
-      if (data.type === 'join' && data.user === stream.user) counter.live();
-      counter.event(stream, Number(event.id), data.type === 'message' ? data.content : undefined);
-    },
-  });
-  const headers: Record<string, string> = token === undefined ? {} : { authorization: `Bearer ${token}` };
-  const req = request({ socketPath, path: '/events?n=0', method: 'GET', agent: false, headers }, (res) => {
-    if (res.statusCode !== 200) stream.ended = `status ${res.statusCode}`;
-    res.setEncoding('utf8');
-    res.on('data', (chunk: string) => parser.feed(chunk));
-    res.on('end', () => {
-      stream.ended ??= 'ended by the broker';
-      counter.event(stream, stream.lastSeq + 1, undefined);
-    });
-    res.on('error', () => undefined);
-  });
-  req.on('error', (error) => {
-    stream.ended ??= error.message;
+  let req: ReturnType<typeof request>;
+  let stopped = false;
+  const ended = (why: string) => {
+    stream.ended ??= why;
     counter.event(stream, stream.lastSeq + 1, undefined);
-  });
-  req.end();
-  return () => req.destroy();
+  };
+  const connect = (lastEventId?: number) => {
+    const parser = createParser({
+      onComment: (comment) => {
+        if (token === undefined && comment.trim() === 'connected') counter.live();
+      },
+      onEvent(event) {
+        if (event.event !== undefined) return;
+        const data = JSON.parse(event.data) as { type: string; user: string; content?: string };
+        if (data.type === 'join' && data.user === stream.user) counter.live();
+        counter.event(stream, Number(event.id), data.type === 'message' ? data.content : undefined);
+      },
+    });
+    const headers: Record<string, string> = token === undefined ? {} : { authorization: `Bearer ${token}` };
+    if (lastEventId !== undefined) headers['last-event-id'] = String(lastEventId);
+    req = request({ socketPath, path: '/events?n=0', method: 'GET', agent: false, headers }, (res) => {
+      if (res.statusCode !== 200) stream.ended = `status ${res.statusCode}`;
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => parser.feed(chunk));
+      res.on('end', () => ended('ended by the broker'));
+      // Cut without an end (the broker destroyed the socket): room's clients resume; a reference broker never cuts.
+      res.on('close', () => {
+        if (stopped || res.complete) return;
+        stream.cut++;
+        if (token === undefined) ended('cut by the broker');
+        else connect(stream.lastSeq);
+      });
+      res.on('error', () => undefined);
+    });
+    req.on('error', (error) => ended(error.message));
+    req.end();
+  };
+  connect();
+  return () => {
+    stopped = true;
+    req.destroy();
+  };
 }
 
 /** One Redis reader: XREAD BLOCK from the stream's last id, in a loop. */
@@ -119,6 +138,7 @@ async function main(): Promise<void> {
     lastSeq: 0,
     outOfOrder: 0,
     ended: null,
+    cut: 0,
     finished: false,
   }));
   const prefix = `${marker} `;
@@ -164,6 +184,7 @@ async function main(): Promise<void> {
       .filter((s) => s.ended !== null && s.received < expected)
       .map((s) => `${s.user}: ${s.ended} after ${s.received}`),
     outOfOrder: streams.reduce((n, s) => n + s.outOfOrder, 0),
+    cut: streams.reduce((n, s) => n + s.cut, 0),
     lastDelivery,
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
