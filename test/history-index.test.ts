@@ -282,6 +282,47 @@ test('index file: cut under a broker that has not read it all: the history is re
   assert.equal(statSync(paths.index).size, 32 + 100_000 * RECORD_BYTES, 'written again');
 });
 
+test('index file: cut under a broker that has not read it all, then an append: each event once, now and at the next start', (t) => {
+  const paths = files(t);
+  const events = written(paths, 1000);
+  const { log } = FileLog.open(paths.history, { ...off, indexPath: paths.index });
+  truncateSync(paths.index, 32 + 10 * RECORD_BYTES);
+  assert.equal(log.verify(), null, 'the history did not change');
+  // A notice is stored without a lookup by id first: the append is what reads the index.
+  const added = [event(1001), event(1002)];
+  log.appendAll(added);
+  assertHolds(log, [...events, ...added]);
+  assert.equal(log.verify(), null, 'the size the log keeps is the file');
+  log.close();
+  const next = open(t, paths);
+  assertHolds(next.log, [...events, ...added]);
+});
+
+test('index file: cut under a broker that has not read it all, then the history grows: the new events are counted as added', (t) => {
+  const paths = files(t);
+  const events = written(paths, 1000);
+  const { log } = open(t, paths);
+  truncateSync(paths.index, 32 + 10 * RECORD_BYTES);
+  const grown = [event(1001), event(1002), event(1003)];
+  appendFileSync(paths.history, grown.map((e) => `${JSON.stringify(e)}\n`).join(''));
+  assert.equal(log.verify()?.message, 'grew outside the broker: 3 events added to the index');
+  assertHolds(log, [...events, ...grown]);
+});
+
+test('index file: cut under a broker after it was read: not appended to at the wrong place; the next start reads the history', (t) => {
+  const paths = files(t);
+  const events = written(paths, 1000);
+  const { log } = FileLog.open(paths.history, { ...off, indexPath: paths.index });
+  assert.equal(log.positionOf(events[0]!.id), 0, 'read whole');
+  truncateSync(paths.index, 32 + 10 * RECORD_BYTES);
+  const added = [event(1001), event(1002)];
+  log.appendAll(added);
+  log.close();
+  const next = open(t, paths);
+  assert.equal(next.report.fromIndexFile, 0, 'the cut file was emptied, not trusted');
+  assertHolds(next.log, [...events, ...added]);
+});
+
 test('index file: closed before it read them all, a log reads nothing more (no read on a closed file)', async (t) => {
   const paths = files(t);
   written(paths, 100_000);

@@ -153,13 +153,30 @@ export class FileLog implements EventLog {
     try {
       unread.file.readInto(this.#entries, Math.min(to, unread.count));
     } catch {
-      // The index file was cut under the broker (it is derived data): the history is read instead.
-      this.#forget();
-      this.#scan(0);
-      this.#flushIndex();
+      this.#rebuildUnread();
       return;
     }
     if (this.#entries.count === unread.count) this.#unread = undefined;
+  }
+
+  /**
+   * The index file was cut under the broker before its records were read
+   * (it is derived data): the index is rebuilt from the history's lines up
+   * to #end, which the records stood for. #end, #size and #needsNewline are
+   * left as they are: the caller may be an append that has just written
+   * past them, or verify() about to read on from #end.
+   */
+  #rebuildUnread(): void {
+    const end = this.#end;
+    this.#unread = undefined;
+    this.#entries.clear();
+    this.#indexFile?.reset(this.#epoch);
+    scanLines(this.#fd, 0, (line, start, stop) => {
+      if (stop > end) return false;
+      this.#indexLine(line.toString('utf8'), start, stop - start - 1);
+      return true;
+    });
+    this.#flushIndex();
   }
 
   /**

@@ -121,6 +121,11 @@ export class IndexFile {
     if (this.#broken || records.length === 0) return;
     let written = 0;
     try {
+      // Cut or grown by something else since: records appended now would land at the wrong place.
+      if (fs.fstatSync(this.#fd).size !== HEADER_BYTES + this.#count * RECORD_BYTES) {
+        this.#fail();
+        return;
+      }
       while (written < records.length) written += fs.writeSync(this.#fd, records, written);
       this.#count += records.length / RECORD_BYTES;
     } catch {
@@ -128,7 +133,10 @@ export class IndexFile {
     }
   }
 
-  /** A write failed (disk full): the file is emptied, so the next start rebuilds rather than misreads it. */
+  /**
+   * A write failed (disk full), or the file changed under the broker: it is
+   * emptied, so the next start rebuilds rather than misreads it.
+   */
   #fail(): void {
     this.#broken = true;
     try {
