@@ -41,6 +41,7 @@ import type { SharedState } from './nats/shared-state.ts';
 import { replicasFrom } from './nats/state-settings.ts';
 import { describeDurability, durabilityFrom } from './log/durability.ts';
 import { FileLog } from './log/file-log.ts';
+import { MemoryRelease } from './memory-release.ts';
 import { Registry } from './registry.ts';
 import { type SharedStateSettings, sharedStateSettingsFrom } from './nats/state-settings.ts';
 import { generated } from './precompiled/generated.ts';
@@ -294,6 +295,7 @@ async function main(): Promise<void> {
     indexPath: paths.index,
     isRoomEvent: generated?.isRoomEvent,
     passSkippedSeqs: state.nats === undefined,
+    onRead: new MemoryRelease().noteRead,
   });
   log(
     `history ${state.chat}: ${report.events} events (${report.fromIndexFile} from the index file)${report.skipped > 0 ? `, ${report.skipped} bad lines skipped` : ''}${report.tornTail ? ' (torn last line ignored)' : ''}; epoch ${history.epoch}; fsync ${describeDurability(durability)}`,

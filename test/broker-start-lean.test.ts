@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { BROKER_NODE_FLAGS } from '../client/broker-start.ts';
 import { http, RoomDir, ROOT, stopProcess } from './helpers.ts';
 
 const BROKER = join(ROOT, 'dist', 'broker.js');
@@ -54,6 +55,10 @@ test('a local broker validates and serves its document without loading Ajv, swag
   assert.deepEqual(served.json(), JSON.parse(readFileSync(join(ROOT, 'openapi', 'openapi.json'), 'utf8')));
 
   const [pid] = dir.brokerPids();
+  // Started by the CLI with the product's Node flags (client/broker-start.ts).
+  const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  for (const flag of BROKER_NODE_FLAGS)
+    assert.ok(cmdline.includes(flag), `the broker runs with ${flag}: ${cmdline.join(' ')}`);
   const loaded = readFileSync(modules, 'utf8')
     .split('\n')
     .filter((line) => line.startsWith(`${pid} `))

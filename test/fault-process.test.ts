@@ -211,4 +211,5 @@ test("the detached broker's environment carries no ROOM_TOKEN or other secret", 
   assert.ok(environ.includes(`ROOM_DIR=${dir.path}`));
   assert.ok(environ.includes('ROOM_IDLE_SECONDS=600'), 'room settings are kept');
   assert.ok(environ.includes('MALLOC_ARENA_MAX=1'), 'one malloc arena (client/broker-start.ts)');
+  assert.ok(environ.includes('MALLOC_MMAP_THRESHOLD_=131072'), 'a fixed mmap threshold (client/broker-start.ts)');
 });

@@ -73,6 +73,8 @@ export interface FileLogOptions {
    * of the stream's events the copy still has to read.
    */
   readonly passSkippedSeqs?: boolean;
+  /** Told the bytes of each range read (readLines): the broker lets go of what reading allocated (server/memory-release.ts). */
+  readonly onRead?: (bytes: number) => void;
 }
 
 /** How soon after an append its index records are written to the index file (off the send path). */
@@ -544,6 +546,7 @@ export class FileLog implements EventLog {
     const buffer = Buffer.allocUnsafe(bytes);
     // A file cut short under us (before verify() noticed) gives fewer bytes: only whole lines are returned.
     const got = fs.readSync(this.#fd, buffer, 0, buffer.length, base);
+    this.#options.onRead?.(got);
     const lines: string[] = [];
     for (let i = from; i < end; i++) {
       const start = index.offset(i) - base;
