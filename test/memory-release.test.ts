@@ -18,7 +18,7 @@ test('a major collection starts once RELEASE_EVERY_BYTES of history were read, a
   release.noteRead(1);
   assert.equal(calls.length, 0, 'not within the read');
   await turn();
-  assert.deepEqual(calls, [{ type: 'major', execution: 'async' }]);
+  assert.deepEqual(calls, [{ type: 'major', execution: 'sync' }]);
   // The count starts again.
   release.noteRead(RELEASE_EVERY_BYTES / 2);
   await turn();
@@ -55,6 +55,6 @@ test("V8's own collector is had at run time, without --expose-gc on the command 
   assert.equal(typeof (globalThis as { gc?: unknown }).gc, 'undefined', 'this test runs without the flag');
   const collect = v8Collector();
   assert.equal(typeof collect, 'function');
-  await collect!({ type: 'major', execution: 'async' });
+  await collect!({ type: 'major', execution: 'sync' });
   assert.equal(typeof (globalThis as { gc?: unknown }).gc, 'undefined', 'nothing added to this context');
 });
