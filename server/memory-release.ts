@@ -7,10 +7,9 @@
 // took the broker from ~95 to 123-143 MiB. So after every
 // RELEASE_EVERY_BYTES of history read, once the current work is done, a full
 // collection runs (12 ms median, 27 at most, in a walk of 1,000,000
-// events), where an incremental one
-// let the walk run on and peak higher (up to 101 MiB against 93-96). It
-// costs a full walk ~40% more CPU (4 MiB is read in 16 pages of 1,000
-// events). Sends do not read the history, so chat traffic starts none.
+// events), where an incremental one let the walk run on and peak higher (up
+// to 101 MiB against 93-96). It costs a full walk ~40% more CPU (4 MiB is
+// read in 16 pages of 1,000 events). Sends do not read the history, so chat traffic starts none.
 //
 // The collector is V8's `gc`, fetched the first time it is needed, as Jest
 // fetches it (`--expose-gc` set at run time, then `gc` read from a new
