@@ -179,6 +179,25 @@ test('index: seqs are held only once they are not consecutive; a gap keeps the s
   assert.equal(loaded.seq(99_999), 100_000);
 });
 
+test("index: a line of 64 KiB or more widens its block's lengths, keeping the lengths before it", () => {
+  const index = new HistoryIndex();
+  const lengths: number[] = [];
+  for (let i = 0; i < 140_000; i++) lengths.push(i === 70_000 ? 200_000 : i === 139_999 ? 65_536 : 100 + (i % 900));
+  let offset = 0;
+  for (const [i, length] of lengths.entries()) {
+    index.push(offset, length, i + 1, i);
+    offset += length + 1;
+  }
+  for (const i of [0, 65_535, 65_536, 69_999, 70_000, 70_001, 131_071, 131_072, 139_998, 139_999])
+    assert.equal(index.length(i), lengths[i], `length of entry ${i}`);
+  const loaded = new HistoryIndex();
+  loaded.pushRecords(index.records(0, index.count), index.count);
+  for (let i = 0; i < lengths.length; i += 997) assert.equal(loaded.length(i), lengths[i]);
+  assert.equal(loaded.length(70_000), 200_000);
+  assert.equal(loaded.length(139_999), 65_536);
+  assert.equal(loaded.offset(139_999), index.offset(139_999));
+});
+
 test('id keys: the first 8 hex digits of a UUID, any case; another shape is hashed', () => {
   assert.equal(idKey('0a1b2c3d-0000-4000-8000-000000000000'), 0x0a1b2c3d);
   assert.equal(idKey('0A1B2C3D-0000-4000-8000-000000000000'), 0x0a1b2c3d);

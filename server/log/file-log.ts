@@ -5,7 +5,7 @@
 // before anyone receives it or gets its echo.
 //
 // An in-memory index (byte range, seq and id key of every valid line:
-// server/log/history-index.ts, 12 bytes an event plus a table of id keys)
+// server/log/history-index.ts, 10 bytes an event plus a table of id keys)
 // lets replays and lookups read only what they need. With `indexPath` it is
 // also kept on disk (server/log/index-file.ts) and read back at the next
 // start, which then parses only the lines appended since. After a clean stop

@@ -4,8 +4,10 @@
 // broker tens of megabytes, not hundreds:
 // - columns in typed arrays, in blocks of BLOCK entries that are never
 //   copied (growing adds a block: no doubling that holds old and new at
-//   once); 12 bytes per event: offsets are uint32 until one does not fit (a
-//   history past 4 GiB: then that column becomes float64 in every block);
+//   once); 10 bytes per event: offsets are uint32 until one does not fit (a
+//   history past 4 GiB: then that column becomes float64 in every block),
+//   lengths uint16 until a line of 64 KiB or more lands in the block (then
+//   that block's column becomes uint32);
 // - seqs held only where they are not consecutive: a block whose seqs go up
 //   one at a time (nearly all: the broker gives each event the next seq)
 //   keeps its first; the first gap gives it a seq column (uint32, or
@@ -80,11 +82,17 @@ interface Block {
   readonly firstSeq: number;
   /** Each entry's seq, once they are not consecutive. */
   seqs: Column | undefined;
-  readonly lengths: Uint32Array;
+  lengths: Uint16Array | Uint32Array;
   readonly keys: Uint32Array;
 }
 
 const MAX_NARROW = 0xffffffff;
+
+/** Sets entry j's length: a block's lengths are uint16 until one does not fit. */
+function setLength(block: Block, j: number, length: number): void {
+  if (length > 0xffff && block.lengths instanceof Uint16Array) block.lengths = Uint32Array.from(block.lengths);
+  block.lengths[j] = length;
+}
 
 export class HistoryIndex {
   #blocks: Block[] = [];
@@ -126,7 +134,7 @@ export class HistoryIndex {
     const j = i & BLOCK_MASK;
     block.offsets[j] = offset;
     this.#setSeq(block, j, seq);
-    block.lengths[j] = length;
+    setLength(block, j, length);
     block.keys[j] = key;
     this.#count = i + 1;
     if (this.#hashed !== i) return; // the table is behind (a load): hashSome catches up
@@ -142,7 +150,7 @@ export class HistoryIndex {
         offsets: this.#wideOffsets ? new Float64Array(BLOCK) : new Uint32Array(BLOCK),
         firstSeq: seq,
         seqs: undefined,
-        lengths: new Uint32Array(BLOCK),
+        lengths: new Uint16Array(BLOCK),
         keys: new Uint32Array(BLOCK),
       });
     return this.#blocks[i >>> BLOCK_BITS]!;
@@ -292,12 +300,12 @@ export class HistoryIndex {
       const block = this.#blockFor(i, doubles[r * 3 + 1]!);
       const j0 = i & BLOCK_MASK;
       const n = Math.min(count - r, BLOCK - j0);
-      const { offsets, lengths, keys } = block;
+      const { offsets, keys } = block;
       for (let k = 0; k < n; k++) {
         const at = r + k;
         offsets[j0 + k] = doubles[at * 3]!;
         this.#setSeq(block, j0 + k, doubles[at * 3 + 1]!);
-        lengths[j0 + k] = words[at * 6 + 4]!;
+        setLength(block, j0 + k, words[at * 6 + 4]!);
         keys[j0 + k] = words[at * 6 + 5]!;
       }
       this.#count += n;
@@ -315,7 +323,7 @@ export class HistoryIndex {
       const j = i & BLOCK_MASK;
       block.offsets[j] = view.getFloat64(at, true);
       this.#setSeq(block, j, seq);
-      block.lengths[j] = view.getUint32(at + 16, true);
+      setLength(block, j, view.getUint32(at + 16, true));
       block.keys[j] = view.getUint32(at + 20, true);
     }
   }
