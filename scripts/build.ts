@@ -128,6 +128,9 @@ function leftOut(module: string): string {
   return `(() => { throw new Error(${JSON.stringify(message)}) })()`;
 }
 
+/** In place of a module object required at load: any use of it throws leftOut's error. */
+const leftOutModule = (module: string): string => `new Proxy({}, { get: () => ${leftOut(module)} })`;
+
 /**
  * The patches. The build fails when a dependency no longer has exactly the
  * text a patch replaces (after an upgrade): look again, then update or drop it.
@@ -170,8 +173,8 @@ const DEPENDENCY_PATCHES: readonly DependencyPatch[] = [
   // light-my-request: it never calls `inject`). semver is run at load, to
   // check the Fastify version a plugin asks for, and the broker registers no
   // such plugin. Each is replaced by an error saying so, should a change
-  // start to use it (the tests run the source, so the build's smoke test,
-  // a broker started from dist/, is what would meet it).
+  // start to use it: the tests that start the built broker through the CLI
+  // would meet it (test/broker-start-lean.test.ts checks the bundle).
   {
     file: /[\\/]node_modules[\\/]fastify[\\/]lib[\\/]schema-controller\.js$/,
     replace: [
@@ -196,7 +199,7 @@ const DEPENDENCY_PATCHES: readonly DependencyPatch[] = [
     replace: [
       {
         from: "const proxyAddr = require('@fastify/proxy-addr')",
-        to: `const proxyAddr = new Proxy({}, { get: () => ${leftOut('@fastify/proxy-addr (trustProxy)')} })`,
+        to: `const proxyAddr = ${leftOutModule('@fastify/proxy-addr (trustProxy)')}`,
         times: 1,
       },
     ],
@@ -223,7 +226,7 @@ const DEPENDENCY_PATCHES: readonly DependencyPatch[] = [
     replace: [
       {
         from: "const semver = require('semver')",
-        to: `const semver = new Proxy({}, { get: () => ${leftOut('semver')} })`,
+        to: `const semver = ${leftOutModule('semver')}`,
         times: 1,
       },
     ],

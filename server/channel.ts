@@ -62,6 +62,8 @@ export interface ChannelDeps {
   readonly lineTimeoutMs: number;
 }
 
+const lineTooLong = (): RoomError => roomError('body_too_large.channel_line', { limit: MAX_BODY_BYTES });
+
 /** A line of JSON whitespace only (RFC 8259: space, tab, CR; the LF ended it), judged on its bytes. */
 function isBlank(bytes: Uint8Array): boolean {
   for (const byte of bytes) if (byte !== 0x20 && byte !== 0x09 && byte !== 0x0d) return false;
@@ -175,7 +177,7 @@ export class Channel {
       this.#partialBytes += rest.length;
       // One byte more than a body may have: the line's CR, if it ends with CRLF.
       if (this.#partialBytes > MAX_BODY_BYTES + 1) {
-        this.#refuse(roomError('body_too_large.channel_line', { limit: MAX_BODY_BYTES }));
+        this.#refuse(lineTooLong());
         return;
       }
     }
@@ -212,7 +214,7 @@ export class Channel {
     let bytes = Array.isArray(parts) ? Buffer.concat(parts) : parts;
     if (bytes[bytes.length - 1] === 0x0d) bytes = bytes.subarray(0, -1);
     if (bytes.length > MAX_BODY_BYTES) {
-      this.#refuse(roomError('body_too_large.channel_line', { limit: MAX_BODY_BYTES }));
+      this.#refuse(lineTooLong());
       return;
     }
     if (isBlank(bytes)) return;

@@ -70,11 +70,17 @@ async function retryingCuts<T>(attempt: () => Promise<T>): Promise<T> {
 }
 
 /**
- * Connects to the room's socket. Every connection, reconnects after a broker
- * restart included, checks the socket first (shared/safe-fs.ts): a socket
- * planted by another user while the broker was away must not receive our
- * token.
+ * Connects to the room's socket. Every connection (requests, streams and the
+ * publish channel; reconnects after a broker restart included) checks the
+ * socket first (shared/safe-fs.ts): a socket planted by another user while
+ * the broker was away must not receive our token. Throws what the check finds.
  */
+function connectChecked(socketPath: string): Duplex {
+  checkSocketPath(socketPath);
+  return connect(socketPath);
+}
+
+/** Keep-alive connections to the room's socket, each made by connectChecked. */
 class SocketAgent extends Agent {
   readonly #socketPath: string;
 
@@ -88,13 +94,12 @@ class SocketAgent extends Agent {
     callback?: (error: Error | null, stream: Duplex) => void,
   ): Duplex | undefined {
     try {
-      checkSocketPath(this.#socketPath);
+      return connectChecked(this.#socketPath);
     } catch (error) {
       // The agent hands the error to the request (its 'error' event).
       callback?.(error as Error, undefined as unknown as Duplex);
       return undefined;
     }
-    return connect(this.#socketPath);
   }
 }
 
@@ -118,10 +123,7 @@ export class BrokerClient {
     let channel = this.#channels.get(token);
     if (channel === undefined) {
       const socketPath = this.socketPath;
-      channel = new PostChannel(socketPath, token, () => {
-        checkSocketPath(socketPath);
-        return connect(socketPath);
-      });
+      channel = new PostChannel(socketPath, token, () => connectChecked(socketPath));
       this.#channels.set(token, channel);
     }
     return channel;

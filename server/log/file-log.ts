@@ -242,7 +242,7 @@ export class FileLog implements EventLog {
     return event !== null && event.seq === record.seq && idKey(event.id) === record.key;
   }
 
-  /** Index records a start left unread so far (0 once they are all in memory): for tests and the broker's log. */
+  /** Index records a start left unread so far (0 once they are all in memory): for tests. */
   get unreadRecords(): number {
     return this.#unread === undefined ? 0 : this.#unread.count - this.#entries.count;
   }
