@@ -163,6 +163,18 @@ test('file log: verify notices a file grown, truncated, deleted, replaced', (t) 
   assert.equal(log.verify(), null);
 });
 
+test('file log: onRead is told the bytes of each range read (what the broker lets go of: server/memory-release.ts)', (t) => {
+  const read: number[] = [];
+  const { log } = FileLog.open(tempFile(t), { durability: { policy: 'off' }, onRead: (bytes) => read.push(bytes) });
+  t.after(() => log.close());
+  const events = [event(1), event(2), event(3)];
+  log.appendAll(events);
+  assert.deepEqual(read, [], 'appends read nothing');
+  log.readLines(0, 3);
+  // From the first line's start to the last line's end: the newlines between them are read too.
+  assert.deepEqual(read, [events.reduce((n, e) => n + Buffer.byteLength(JSON.stringify(e)) + 1, -1)]);
+});
+
 test('file log: a line that straddles a read chunk is indexed with its exact byte range', (t) => {
   const path = tempFile(t);
   const one = event(1, 'y'.repeat(60_000));
