@@ -4,7 +4,7 @@
 import { writeSync } from 'node:fs';
 import { enableCompileCache } from 'node:module';
 import { homedir } from 'node:os';
-import { EXIT, RoomError } from '../shared/errors.ts';
+import { EXIT, isRoomError } from '../shared/exit.ts';
 import { compileCacheDir, roomDirFrom } from '../shared/paths.ts';
 import type { Cli, Command } from './cli.ts';
 
@@ -119,7 +119,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    if (error instanceof RoomError) {
+    if (isRoomError(error)) {
       process.stderr.write(`room: ${error.message}\n`);
       process.exitCode = error.exitCode;
     } else {

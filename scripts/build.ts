@@ -252,6 +252,11 @@ const dependencyPatches: Plugin = {
   },
 };
 
+// package.json says `sideEffects: false`: importing any of room's modules only defines things, so
+// a bundle leaves out a module none of whose exports it uses. esbuild would otherwise keep an
+// object literal that reads another module's constant (evanw/esbuild#4373): the entry,
+// dist/cli.js, carried shared/errors.ts's whole table because shared/paths.ts imports it for
+// functions the entry never calls.
 const common: BuildOptions = {
   absWorkingDir: root,
   outdir: 'dist',

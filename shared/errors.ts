@@ -7,28 +7,9 @@
 // scans the sources for any other way), so the wording is reviewed in one place.
 // Callers branch on `code`, never on message text. Codes are never reused.
 
-/** The CLI's exit codes. `room --help` prints this table; the README copies it. */
-export const EXIT = {
-  ok: 0,
-  internal: 1,
-  usage: 2,
-  unreachable: 3,
-  auth: 4,
-  nameUnavailable: 5,
-  timeout: 6,
-  denied: 7,
-} as const;
+import { EXIT, isRoomError, ROOM_ERROR_BRAND } from './exit.ts';
 
-export const EXIT_CODE_HELP: ReadonlyArray<readonly [number, string]> = [
-  [EXIT.ok, 'success'],
-  [EXIT.internal, 'internal error (or an unsafe file refused)'],
-  [EXIT.usage, 'usage or bad input (nothing was changed)'],
-  [EXIT.unreachable, 'broker unreachable (not running, or failed to start)'],
-  [EXIT.auth, 'bad token (missing, unknown or revoked)'],
-  [EXIT.nameUnavailable, 'name taken, or blocked by the host'],
-  [EXIT.timeout, 'watch timed out with nothing new'],
-  [EXIT.denied, 'permission denied (host-only command), or a claim someone else holds'],
-];
+export { EXIT, EXIT_CODE_HELP } from './exit.ts';
 
 interface ErrorSpec {
   readonly status: number;
@@ -502,7 +483,7 @@ export const ERRORS = {
 export type ErrorCode = keyof typeof ERRORS;
 
 /** Every code, in table order: the ErrorResponse enum. */
-export const ERROR_CODES = Object.keys(ERRORS) as ErrorCode[];
+export const ERROR_CODES = /* @__PURE__ */ Object.keys(ERRORS) as ErrorCode[];
 
 export function isErrorCode(code: unknown): code is ErrorCode {
   return typeof code === 'string' && Object.hasOwn(ERRORS, code);
@@ -552,9 +533,6 @@ export function errorMessage(key: MessageKey, values: Values = {}): string {
   );
 }
 
-/** Marks every RoomError, whichever copy of this module made it. */
-const BRAND = Symbol.for('room.RoomError');
-
 /** The one error type of room. The broker sends it as `{code, message}`. */
 export class RoomError extends Error {
   readonly code: ErrorCode;
@@ -565,14 +543,14 @@ export class RoomError extends Error {
    * file with its own copy (scripts/build.ts).
    */
   static override [Symbol.hasInstance](value: unknown): boolean {
-    return typeof value === 'object' && value !== null && (value as { [BRAND]?: unknown })[BRAND] === true;
+    return isRoomError(value);
   }
 
   constructor(code: ErrorCode, message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'RoomError';
     this.code = code;
-    Object.defineProperty(this, BRAND, { value: true });
+    Object.defineProperty(this, ROOM_ERROR_BRAND, { value: true });
   }
 
   get status(): number {

@@ -5,7 +5,7 @@ import { roomError } from './errors.ts';
 import { quoted } from './quote.ts';
 
 export const NAME_PATTERN = '^(?!\\.)[A-Za-z0-9._-]{1,64}$';
-const NAME_RE = new RegExp(NAME_PATTERN);
+const NAME_RE = /* @__PURE__ */ new RegExp(NAME_PATTERN);
 
 /** NAME_PATTERN in words, for error messages and prompts. */
 export const NAME_RULE = "1-64 letters, digits, '.', '_' or '-', not starting with '.'";

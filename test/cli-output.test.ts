@@ -4,9 +4,13 @@
 // (each one-shot command is a self-contained file with its own copy).
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
+import { join } from 'node:path';
 import { test } from 'node:test';
-import { ROOM_BIN, RoomDir, ndjson } from './helpers.ts';
+import { ERRORS, roomError } from '../shared/errors.ts';
+import { EXIT, isRoomError } from '../shared/exit.ts';
+import { ROOM_BIN, ROOT, RoomDir, ndjson } from './helpers.ts';
 
 const MESSAGES = 1000;
 const PADDING = 'x'.repeat(600);
@@ -112,4 +116,18 @@ test('instanceof RoomError holds for a RoomError made by another copy of shared/
   assert.ok(!(new Error('plain') instanceof two.RoomError));
   assert.ok(!((null as unknown) instanceof two.RoomError));
   assert.ok(!({ code: 'internal' } instanceof two.RoomError));
+});
+
+test("the CLI's entry tells a command's RoomError without a copy of the error table of its own", () => {
+  const entry = readFileSync(join(ROOT, 'dist', 'cli.js'), 'utf8');
+  const send = readFileSync(join(ROOT, 'dist', 'send.js'), 'utf8');
+  // A template only the error table holds: the one-shot's file carries it, the entry does not.
+  const template = ERRORS.invalid_token.template;
+  assert.ok(send.includes(JSON.stringify(template)), 'dist/send.js has its own copy of the error table');
+  assert.ok(!entry.includes(JSON.stringify(template)), 'dist/cli.js does not load the error table');
+  const made = roomError('invalid_token');
+  assert.ok(isRoomError(made));
+  assert.equal(made.exitCode, EXIT.auth);
+  assert.ok(!isRoomError(new Error('plain')));
+  assert.ok(!isRoomError({ message: 'x', exitCode: 4 }));
 });
