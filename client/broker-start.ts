@@ -9,7 +9,6 @@
 // (deleted under it: it recreates it within a moment) is waited for, never
 // doubled: a second broker would refuse to run anyway.
 import * as fs from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Health } from '../shared/api.ts';
@@ -22,9 +21,9 @@ import { checkSocketPath, openForAppend, readFileSafe } from '../shared/safe-fs.
 import { probeSocket } from '../shared/socket.ts';
 import { request } from './http.ts';
 
-// node:child_process is loaded only when a broker is started: it costs a
-// one-shot whose broker runs (nearly every `room send`) ~1.5 ms of its start.
-const require = createRequire(import.meta.url);
+// node:child_process is loaded (process.getBuiltinModule) only when a broker
+// is started: it costs a one-shot whose broker runs (nearly every `room
+// send`) ~1.5 ms of its start.
 
 // A broker reads its index file back (room-<id>.idx) and listens within a
 // fraction of a second; without one (the first start on a history written
@@ -130,7 +129,7 @@ export function brokerEnv(env: NodeJS.ProcessEnv, dir: string): NodeJS.ProcessEn
   // start, saves every later start ~30 ms. A NODE_COMPILE_CACHE of the
   // user's own (or NODE_DISABLE_COMPILE_CACHE) is kept as it is.
   if (kept.NODE_COMPILE_CACHE === undefined) {
-    const { homedir } = require('node:os') as typeof import('node:os');
+    const { homedir } = process.getBuiltinModule('node:os');
     kept.NODE_COMPILE_CACHE = compileCacheDir(env, homedir());
   }
   return { ...BROKER_ENV, ...kept, ROOM_DIR: dir };
@@ -175,7 +174,7 @@ async function startBroker(
     '--',
     paths.room,
   ];
-  const { spawn } = require('node:child_process') as typeof import('node:child_process');
+  const { spawn } = process.getBuiltinModule('node:child_process');
   const child = spawn(node, args, {
     detached: true,
     stdio: ['ignore', logFd, logFd],

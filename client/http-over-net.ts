@@ -7,9 +7,9 @@
 // body is delimited by Content-Length, by chunked transfer coding, or by
 // the connection's end (RFC 9112 §6.3). Interim 1xx answers are skipped.
 // The long-lived clients (TUI, agent mode) use node:http, SSE included.
-import { createRequire } from 'node:module';
-
-const require = createRequire(import.meta.url);
+// node:net is loaded on first use (process.getBuiltinModule: no require
+// function to make at load), so a one-shot that fails before it connects
+// never loads it.
 
 export interface Exchange {
   readonly method: string;
@@ -202,7 +202,7 @@ export class AnswerReader {
  * ENOENT, ECONNREFUSED, ECONNRESET, …) or an AnswerError.
  */
 export function exchange(socketPath: string, request: Exchange): Promise<Answer> {
-  const net = require('node:net') as typeof import('node:net');
+  const net = process.getBuiltinModule('node:net');
   return new Promise((resolve, reject) => {
     const bytes = requestBytes(request); // throws (rejects) before connecting
     const reader = new AnswerReader();

@@ -2,14 +2,11 @@
 // history file themselves (room follow, a waiting room watch): while it is
 // open the broker lists the user as listening, every new event pokes the
 // reader awake, and the broker's `event: close` says why it ended (kick,
-// revocation, /exit, shutdown). Loaded through createRequire like
-// client/http.ts, so watch stays a lean one-shot.
-import { createRequire } from 'node:module';
+// revocation, /exit, shutdown). node:http and node:net are loaded on first
+// use (process.getBuiltinModule), so watch stays a lean one-shot.
 import type { CloseReason } from '../shared/api.ts';
 import type { RoomError } from '../shared/errors.ts';
 import { errorFrom } from './http.ts';
-
-const require = createRequire(import.meta.url);
 
 export interface ListenHandlers {
   /** The broker accepted the stream: the user now counts as listening. */
@@ -29,8 +26,8 @@ export interface Listener {
 
 /** Opens GET /listen on the room's socket; `onEnd` is called exactly once unless close() comes first. */
 export function listen(socketPath: string, token: string, handlers: ListenHandlers): Listener {
-  const http = require('node:http') as typeof import('node:http');
-  const net = require('node:net') as typeof import('node:net');
+  const http = process.getBuiltinModule('node:http');
+  const net = process.getBuiltinModule('node:net');
   let ended = false;
   const end = (reason: CloseReason | null, message: string, error: RoomError | null) => {
     if (ended) return;

@@ -5,13 +5,8 @@
 // not a UUID (other hosts) is hashed into the same alphabet.
 // node:crypto is loaded only for such an id: loading it costs a hook that
 // runs on every prompt several milliseconds.
-import { createRequire } from 'node:module';
-
-const require = createRequire(import.meta.url);
-
 export function sessionName(prefix: string, sessionId: string): string {
   const hex = /^[0-9a-f]{8}/i.exec(sessionId)?.[0].toLowerCase();
-  const hash = () =>
-    (require('node:crypto') as typeof import('node:crypto')).createHash('sha256').update(sessionId).digest('hex');
+  const hash = () => process.getBuiltinModule('node:crypto').createHash('sha256').update(sessionId).digest('hex');
   return `${prefix}-${hex ?? hash().slice(0, 8)}`;
 }
