@@ -12,8 +12,8 @@
 //   splitting: they share large dependencies (ink, react, fastify) and
 //   load parts of them lazily.
 //
-// In both, `import … from 'node:x'` becomes `require('node:x')` (see
-// builtinsViaRequire): besides the milliseconds it saves a one-shot, an ESM
+// In both, `import … from 'node:x'` becomes `process.getBuiltinModule('node:x')`
+// (see builtinsOnUse): besides the milliseconds it saves a one-shot, an ESM
 // namespace of node:http builds its lazy WebSocket and MessageEvent exports,
 // which load Node's whole undici: ~6 MB more for every terminal UI. Both are
 // minified for whitespace and syntax, not names (stack traces keep them):
@@ -54,11 +54,14 @@ const ONE_SHOTS = ['send', 'poll', 'watch', 'join', 'help', 'hook'];
  * namespace, which runs every lazy getter: for node:fs and node:util that
  * loads ~35 internal modules (fs/promises, streams, readline, worker_threads)
  * and costs a cold start ~3 ms each. Here each builtin imported by our code
- * becomes a module that `require()`s it and exports only the names used
- * (the others are tree-shaken), so only what runs is loaded.
+ * becomes a module that gets it with `process.getBuiltinModule` and exports
+ * only the names used (the others are tree-shaken), so only what runs is
+ * loaded. `process.getBuiltinModule` needs no require function (making one
+ * with createRequire, and importing node:module for it, cost a one-shot
+ * ~1 ms), and skips the CommonJS loader's resolution for each builtin.
  */
-const builtinsViaRequire: Plugin = {
-  name: 'builtins-via-require',
+const builtinsOnUse: Plugin = {
+  name: 'builtins-on-use',
   setup(b) {
     b.onResolve({ filter: /^node:/ }, (args) =>
       args.namespace === 'builtin' || args.kind === 'require-call'
@@ -70,7 +73,7 @@ const builtinsViaRequire: Plugin = {
         (n) => /^[A-Za-z_$][\w$]*$/.test(n) && n !== 'default',
       );
       const lines = [
-        `const m = require(${JSON.stringify(args.path)});`,
+        `const m = process.getBuiltinModule(${JSON.stringify(args.path)});`,
         'export default m;',
         ...names.map((n) => `export const ${n} = /* @__PURE__ */ (() => m.${n})();`),
       ];
@@ -275,7 +278,8 @@ const common: BuildOptions = {
   // ink imports react-devtools-core only in development; keep it out of the bundle.
   alias: { 'react-devtools-core': './scripts/devtools-stub.js' },
   define: { 'process.env.NODE_ENV': '"production"', 'process.env.DEV': '"false"' },
-  // CommonJS dependencies (fastify, ajv) and builtinsViaRequire call require(): give ESM files one.
+  // CommonJS dependencies (fastify, ajv) call require() for builtins: give ESM files one. The
+  // entry and the one-shots have no such dependency and go without (checked below).
   banner: {
     js: 'import { createRequire as __roomRequire } from "node:module"; const require = __roomRequire(import.meta.url);',
   },
@@ -285,7 +289,8 @@ const commands = new Set<string>();
 const entry = await build({
   ...common,
   splitting: false,
-  plugins: [commandsApart(commands), builtinsViaRequire],
+  plugins: [commandsApart(commands), builtinsOnUse],
+  banner: {},
   entryPoints: {
     cli: 'client/main.ts',
     ...Object.fromEntries(ONE_SHOTS.map((name) => [name, `client/commands/${name}.ts`])),
@@ -294,12 +299,16 @@ const entry = await build({
 const missing = ONE_SHOTS.filter((name) => !commands.has(name));
 if (missing.length > 0)
   throw new Error(`scripts/build.ts: client/main.ts no longer loads ${missing.join(', ')}: update ONE_SHOTS`);
+// Built without a require function: a CommonJS dependency's require() would throw at run time.
+for (const out of Object.keys(entry.metafile?.outputs ?? {}))
+  if ((await readFile(join(root, out), 'utf8')).includes('__require('))
+    throw new Error(`scripts/build.ts: ${out} calls require() (a CommonJS dependency?): give the entry build a banner`);
 const rest = [...commands].filter((name) => !ONE_SHOTS.includes(name));
 const generated = { bundled: false };
 const split = await build({
   ...common,
   splitting: true,
-  plugins: [precompiled(await generateCode(), generated), dependencyPatches, builtinsViaRequire],
+  plugins: [precompiled(await generateCode(), generated), dependencyPatches, builtinsOnUse],
   entryPoints: {
     broker: 'server/main.ts',
     ...Object.fromEntries(rest.map((name) => [name, `client/commands/${name}.ts`])),
