@@ -115,11 +115,13 @@ export class HistoryQueries {
 
   /** The seq just before the `n`-th last event `user` can see (0 when there are fewer). */
   seqBeforeLastVisible(n: number, user: string): number {
-    const { lastSeq, count } = this.#log.state;
+    const { lastSeq, end: last } = this.#log.state;
     if (n <= 0) return lastSeq;
     let seen = 0;
-    for (let end = count; end > 0; end -= READ_BATCH) {
-      const events = readEvents(this.#log, Math.max(0, end - READ_BATCH), end);
+    // Back from the end until a read is empty: below the first position there is nothing.
+    for (let end = last; ; end -= READ_BATCH) {
+      const events = readEvents(this.#log, end - READ_BATCH, end);
+      if (events.length === 0) break;
       for (let i = events.length - 1; i >= 0; i--) {
         const event = events[i]!;
         if (this.#canSee(event, user) && ++seen === n) return event.seq - 1;
@@ -148,8 +150,8 @@ export class HistoryQueries {
     const log = this.#log;
     const found: string[] = []; // matching lines in the order read, up to one more than the limit (there is more)
     if (afterSeq !== undefined) {
-      const { count } = log.state;
-      scan: for (let start = log.positionAfter(afterSeq); start < count; start += READ_BATCH) {
+      const { end } = log.state;
+      scan: for (let start = log.positionAfter(afterSeq); start < end; start += READ_BATCH) {
         for (const line of log.readLines(start, start + READ_BATCH)) {
           const event = JSON.parse(line) as RoomEvent;
           if (beforeSeq !== undefined && event.seq >= beforeSeq) break scan;
@@ -158,9 +160,10 @@ export class HistoryQueries {
       }
       return pageOf(found, query.limit, 'forward');
     }
-    const end = beforeSeq === undefined ? log.state.count : log.positionAfter(beforeSeq - 1);
-    scan: for (let stop = end; stop > 0; stop -= READ_BATCH) {
-      const lines = log.readLines(Math.max(0, stop - READ_BATCH), stop);
+    const end = beforeSeq === undefined ? log.state.end : log.positionAfter(beforeSeq - 1);
+    scan: for (let stop = end; ; stop -= READ_BATCH) {
+      const lines = log.readLines(stop - READ_BATCH, stop);
+      if (lines.length === 0) break;
       for (let i = lines.length - 1; i >= 0; i--) {
         if (matches(JSON.parse(lines[i]!) as RoomEvent) && found.push(lines[i]!) > query.limit) break scan;
       }

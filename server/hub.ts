@@ -261,7 +261,7 @@ export class Hub {
         return;
       }
       const from = log.positionAfter(sub.position);
-      const lines = from >= log.state.count ? [] : log.readLines(from, from + PUMP_BATCH, PUMP_BATCH_BYTES);
+      const lines = from >= log.state.end ? [] : log.readLines(from, from + PUMP_BATCH, PUMP_BATCH_BYTES);
       if (lines.length === 0) {
         sub.live = true;
         return;

@@ -16,7 +16,7 @@
 // creates the room, must reach that server (else nats_unreachable, exit 3,
 // and no room); a later start that cannot reach it starts all the same,
 // serves reads from the history, refuses writes, and connects once it can.
-import { existsSync, lstatSync } from 'node:fs';
+import { existsSync, lstatSync, statSync } from 'node:fs';
 import { flushCompileCache } from 'node:module';
 import { createServer, type Server } from 'node:net';
 import { resolve } from 'node:path';
@@ -174,6 +174,19 @@ const LISTEN_BACKLOG = 4096;
 const SOCKET_CHECK_MS = 250;
 
 /**
+ * A history of more than 16 MiB with no index file to trust (its first
+ * start with this build, or the file deleted) is opened tail first: the
+ * broker indexes its last MiB (some 4,000 events: what a new session
+ * replays), listens, and indexes the rest between requests; the first one
+ * that reaches further back waits for it. Indexing a line costs some 4 µs,
+ * so reading all of 1,000,000 events first kept every client waiting ~4 s.
+ */
+const TAIL_FIRST = { minBytes: 16 << 20, tailBytes: 1 << 20 } as const;
+
+/** Bytes [from, to) of a file, said in MiB. */
+const mib = (from: number, to: number): string => `${((to - from) / (1 << 20)).toFixed(1)} MiB`;
+
+/**
  * Keeps the broker's socket at its path. When the file is gone, a new
  * listener is bound there whose connections go to the same HTTP server, so
  * the room keeps its one broker (the pid lock stops any other from starting
@@ -296,9 +309,14 @@ async function main(): Promise<void> {
     isRoomEvent: generated?.isRoomEvent,
     passSkippedSeqs: state.nats === undefined,
     onRead: new MemoryRelease().noteRead,
+    tailFirst: state.nats === undefined ? TAIL_FIRST : undefined,
   });
+  const events =
+    report.headBytes > 0
+      ? `${report.events} events in its last ${mib(report.headBytes, statSync(state.chat).size)}, the ${mib(0, report.headBytes)} before them indexed after listening`
+      : `${report.events} events (${report.fromIndexFile} from the index file)`;
   log(
-    `history ${state.chat}: ${report.events} events (${report.fromIndexFile} from the index file)${report.skipped > 0 ? `, ${report.skipped} bad lines skipped` : ''}${report.tornTail ? ' (torn last line ignored)' : ''}; epoch ${history.epoch}; fsync ${describeDurability(durability)}`,
+    `history ${state.chat}: ${events}${report.skipped > 0 ? `, ${report.skipped} bad lines skipped` : ''}${report.tornTail ? ' (torn last line ignored)' : ''}; epoch ${history.epoch}; fsync ${describeDurability(durability)}`,
   );
   const stream =
     state.nats === undefined || natsCode === undefined

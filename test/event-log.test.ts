@@ -40,10 +40,10 @@ const IMPLEMENTATIONS: Record<string, (t: TestContext) => EventLog> = {
 for (const [name, make] of Object.entries(IMPLEMENTATIONS)) {
   test(`${name} log: append, state, positions, range reads, ids and prefixes`, (t) => {
     const log = make(t);
-    assert.deepEqual(log.state, { firstSeq: 1, lastSeq: 0, count: 0 });
+    assert.deepEqual(log.state, { firstSeq: 1, lastSeq: 0, count: 0, end: 0 });
     const events = [1, 2, 3, 4, 5].map((seq) => event(seq));
     for (const e of events) assert.equal(log.append(e), JSON.stringify(e), 'append returns the line');
-    assert.deepEqual(log.state, { firstSeq: 1, lastSeq: 5, count: 5 });
+    assert.deepEqual(log.state, { firstSeq: 1, lastSeq: 5, count: 5, end: 5 });
     assert.equal(log.positionAfter(0), 0);
     assert.equal(log.positionAfter(3), 3);
     assert.equal(log.positionAfter(5), 5);
@@ -70,9 +70,9 @@ for (const [name, make] of Object.entries(IMPLEMENTATIONS)) {
     log.append(event(1));
     log.append(event(2));
     log.clear();
-    assert.deepEqual(log.state, { firstSeq: 3, lastSeq: 2, count: 0 });
+    assert.deepEqual(log.state, { firstSeq: 3, lastSeq: 2, count: 0, end: 0 });
     log.append(event(3));
-    assert.deepEqual(log.state, { firstSeq: 3, lastSeq: 3, count: 1 });
+    assert.deepEqual(log.state, { firstSeq: 3, lastSeq: 3, count: 1, end: 1 });
     assert.equal(log.positionAfter(2), 0);
   });
 }
@@ -95,7 +95,7 @@ test('file log: appendAll stores a batch in order with exact byte ranges (multi-
   const reopened = FileLog.open(path, { durability: { policy: 'off' } }).log;
   t.after(() => reopened.close());
   assert.deepEqual(reopened.readLines(0, 4), expected);
-  assert.deepEqual(reopened.state, { firstSeq: 1, lastSeq: 4, count: 4 });
+  assert.deepEqual(reopened.state, { firstSeq: 1, lastSeq: 4, count: 4, end: 4 });
 });
 
 test('file log: a torn last line is ignored on load and the next append starts a fresh line', (t) => {
@@ -104,7 +104,7 @@ test('file log: a torn last line is ignored on load and the next append starts a
   writeFileSync(path, `${JSON.stringify(one)}\n{"type":"mess`);
   const { log, report } = FileLog.open(path, { durability: { policy: 'off' } });
   t.after(() => log.close());
-  assert.deepEqual(report, { events: 1, fromIndexFile: 0, skipped: 1, tornTail: true });
+  assert.deepEqual(report, { events: 1, headBytes: 0, fromIndexFile: 0, skipped: 1, tornTail: true });
   const two = event(2);
   log.append(two);
   const lines = readFileSync(path, 'utf8').split('\n');
@@ -134,7 +134,7 @@ test("file log: a skipped line's seq is passed when asked (a room's own seqs), n
   const { log, report } = FileLog.open(path, { durability: { policy: 'off' }, passSkippedSeqs: true });
   t.after(() => log.close());
   assert.equal(report.skipped, 1);
-  assert.deepEqual(log.state, { firstSeq: 1, lastSeq: 2, count: 1 }, 'the next event is seq 3');
+  assert.deepEqual(log.state, { firstSeq: 1, lastSeq: 2, count: 1, end: 1 }, 'the next event is seq 3');
   // Lines that are not JSON, or carry no usable seq, change nothing.
   appendFileSync(path, `not json\n{"seq":"9"}\n{"seq":1e300}\nnull\n`);
   assert.match(log.verify()?.message ?? '', /grew outside the broker: 0 events added to the index, 4 lines skipped/);
@@ -182,7 +182,7 @@ test('file log: a line that straddles a read chunk is indexed with its exact byt
   writeFileSync(path, `${'x'.repeat((1 << 20) - 100)}\n${JSON.stringify(one)}\n`);
   const { log, report } = FileLog.open(path, { durability: { policy: 'off' } });
   t.after(() => log.close());
-  assert.deepEqual(report, { events: 1, fromIndexFile: 0, skipped: 1, tornTail: false });
+  assert.deepEqual(report, { events: 1, headBytes: 0, fromIndexFile: 0, skipped: 1, tornTail: false });
   assert.deepEqual(log.readLines(0, 1), [JSON.stringify(one)]);
   const two = event(2);
   log.append(two);

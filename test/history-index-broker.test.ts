@@ -5,7 +5,7 @@
 // the index file had not caught up with is read from the history.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync, statSync, symlinkSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { type TestContext, test } from 'node:test';
 import { RoomDir, http, isAlive, stopProcess, waitUntil } from './helpers.ts';
 
@@ -116,4 +116,44 @@ test('a symlink planted at the index file is refused, never followed: the broker
   assert.equal(result.code, 1, result.stderr);
   assert.match(result.stderr, new RegExp(`refusing ${dir.file('room-r.idx')}: it is a symbolic link`));
   assert.equal(existsSync(dir.file('elsewhere')), false, 'the link is not followed');
+});
+
+test('a long history with no index file: the broker reads its last MiB, listens, answers the newest at once and the oldest once it has read the rest; then writes the index file', async (t) => {
+  const dir = RoomDir.create(t);
+  const ts = new Date(0).toISOString();
+  const count = 70_000; // ~17 MiB: past the broker's 16 MiB for reading a history tail first
+  let text = '';
+  for (let seq = 1; seq <= count; seq++)
+    text += `${JSON.stringify({ type: 'message', id: randomUUID(), room: 'r', user: 'old', ts, seq, content: `old ${seq} ${'x'.repeat(160)}` })}\n`;
+  writeFileSync(dir.file('r.chat'), text, { mode: 0o600 });
+  const alice = await dir.join('r', 'alice');
+  const socket = dir.socket('r');
+  const started = /: (\d+) events in its last 1\.0 MiB, the ([\d.]+) MiB before them indexed after listening/.exec(
+    readFileSync(dir.file('room-r.log'), 'utf8'),
+  );
+  assert.ok(started !== null, 'the broker read the tail first');
+  assert.ok(Number(started[1]) < count);
+  const newest = await http(socket, 'GET', '/messages?limit=2', { token: alice });
+  assert.deepEqual(
+    newest.json().map((e: Event) => e.seq),
+    [count - 1, count],
+  );
+  const sent = await http(socket, 'POST', '/messages', { token: alice, body: { type: 'message', content: 'new' } });
+  assert.equal(sent.status, 201, sent.body);
+  assert.equal(sent.json().seq, count + 1, 'seqs go on from the tail');
+  const oldest = await http(socket, 'GET', '/messages?after=0&limit=2', { token: alice });
+  assert.deepEqual(
+    oldest.json().map((e: Event) => e.content?.split(' ', 2).join(' ')),
+    ['old 1', 'old 2'],
+  );
+  // Once the head is read, the index file gets every event, in the history's order.
+  const lines = () => readFileSync(dir.file('r.chat'), 'utf8').split('\n').length - 1;
+  await waitUntil(() => statSync(dir.file('room-r.idx')).size === HEADER_BYTES + lines() * RECORD_BYTES);
+  const [pid] = dir.brokerPids();
+  await stopProcess(pid!);
+  await dir.join('r', 'bob');
+  assert.match(
+    readFileSync(dir.file('room-r.log'), 'utf8'),
+    new RegExp(`: ${lines()} events \\(${lines()} from the index file\\)`),
+  );
 });

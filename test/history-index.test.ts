@@ -61,6 +61,7 @@ function assertHolds(log: FileLog, events: readonly RoomEvent[]): void {
     firstSeq: events[0]?.seq ?? 1,
     lastSeq: events.at(-1)?.seq ?? 0,
     count: events.length,
+    end: events.length,
   });
   assert.deepEqual(
     log.readLines(0, events.length),
@@ -211,7 +212,7 @@ test('index file: a restart reads the index back instead of the history, answers
   assert.equal(statSync(paths.index).size, 32 + 3000 * RECORD_BYTES);
   assert.equal(statSync(paths.index).mode & 0o777, 0o600);
   const { log, report } = FileLog.open(paths.history, { ...off, indexPath: paths.index });
-  assert.deepEqual(report, { events: 3000, fromIndexFile: 3000, skipped: 0, tornTail: false });
+  assert.deepEqual(report, { events: 3000, headBytes: 0, fromIndexFile: 3000, skipped: 0, tornTail: false });
   assertHolds(log, events);
   const more = [event(3001), event(3002)];
   log.appendAll(more);
@@ -231,9 +232,9 @@ test('index file: after a clean stop a start reads two records, then the rest in
   const paths = files(t);
   const events = written(paths, 150_000);
   const { log, report } = open(t, paths);
-  assert.deepEqual(report, { events: 150_000, fromIndexFile: 150_000, skipped: 0, tornTail: false });
+  assert.deepEqual(report, { events: 150_000, headBytes: 0, fromIndexFile: 150_000, skipped: 0, tornTail: false });
   assert.equal(log.unreadRecords, 150_000, 'nothing read before the caller goes on');
-  assert.deepEqual(log.state, { firstSeq: 1, lastSeq: 150_000, count: 150_000 }, 'known without reading');
+  assert.deepEqual(log.state, { firstSeq: 1, lastSeq: 150_000, count: 150_000, end: 150_000 }, 'known without reading');
   await new Promise((resolve) => setImmediate(resolve));
   const afterOneTurn = log.unreadRecords;
   assert.ok(afterOneTurn > 0 && afterOneTurn < 150_000, `one step read some, not all (${afterOneTurn} left)`);
@@ -360,7 +361,7 @@ test('index file: lines the file does not cover yet (a crash before it was writt
   // A record torn by the crash: cut off, and read from the history too.
   truncateSync(paths.index, 32 + 499 * RECORD_BYTES + 7);
   const { log, report } = open(t, paths);
-  assert.deepEqual(report, { events: 503, fromIndexFile: 499, skipped: 0, tornTail: false });
+  assert.deepEqual(report, { events: 503, headBytes: 0, fromIndexFile: 499, skipped: 0, tornTail: false });
   assertHolds(log, [...events, ...later]);
   assert.equal(statSync(paths.index).size, 32 + 503 * RECORD_BYTES, 'brought up to date at once');
 });

@@ -15,9 +15,13 @@
 //   must then neither publish nor acknowledge it, and the log is left as if
 //   the append had never been tried (no partial line for the next to be
 //   glued onto);
-// - positions are 0-based ordinals of the stored events, in seq order; they
-//   are valid until the next clear() or recovery (a replay re-finds its place
-//   by seq through positionAfter, never by keeping a position).
+// - positions are ordinals of the stored events, in seq order, from `start`
+//   to `end` (state): start is 0, except in a history opened tail first
+//   (FileLog): its earlier events, once read, take the positions below 0, so
+//   that no position given out changes. They are valid until the next
+//   clear() or recovery (a replay re-finds its place by seq through
+//   positionAfter, never by keeping a position). A read reaching below
+//   `start` gets what is there: callers walk back until a read is empty.
 //
 // Unlike StreamStore.StoreMsg, the log does not assign seqs: the room
 // stamps them (seq = state.lastSeq + 1) so the stored line, the echo and the
@@ -42,8 +46,10 @@ export interface LogState {
   readonly firstSeq: number;
   /** The seq of the last event ever appended or loaded (also after clear()); 0 for a fresh log. */
   readonly lastSeq: number;
-  /** How many events are held. */
+  /** How many events are held (in a history opened tail first, asking reads the rest first). */
   readonly count: number;
+  /** The position after the last event held (positions run up to it; `count` of them from 0 in most logs). */
+  readonly end: number;
 }
 
 /** Something that happened to the log's storage outside the broker (the file edited, replaced, deleted). */
@@ -69,7 +75,7 @@ export interface EventLog {
    * nothing: when it throws, none of them is stored.
    */
   appendAll(events: readonly RoomEvent[]): string[];
-  /** The position of the first event with a seq greater than `seq` (state.count when none). */
+  /** The position of the first event with a seq greater than `seq` (state.end when none). */
   positionAfter(seq: number): number;
   /** The position of the event with this id, if held. */
   positionOf(id: string): number | undefined;
@@ -78,7 +84,9 @@ export interface EventLog {
   /**
    * The JSON lines of the events at positions [from, to), stopping early
    * (but after at least one line) once `maxBytes` are gathered: what a
-   * replay holds at a time is bounded by bytes, not only by count.
+   * replay holds at a time is bounded by bytes, not only by count. `from`
+   * below the first position reads from the first (reading first, in a
+   * history opened tail first, what it has not read yet).
    */
   readLines(from: number, to: number, maxBytes?: number): string[];
   /** Empties the log (/clear). lastSeq and the epoch stay. */

@@ -12,7 +12,12 @@
 // (no line after what the file covers) a start reads only its first and last
 // records: the broker listens, and the rest are read in steps between its
 // other work, or at once by the first call that needs the index. So a broker
-// on a long history listens as soon as an empty one. The records read back are trusted only as far as
+// on a long history listens as soon as an empty one. A long history with no
+// index file to trust (a first start, or the file deleted) is opened tail
+// first (`tailFirst`): only its last few MiB are indexed before open
+// returns, the lines before them are read in steps afterwards
+// (server/log/head-scan.ts), or at once by the first call that reaches them,
+// and their events then take the positions below 0. The records read back are trusted only as far as
 // they match the history: the same file (epoch), ending on a line boundary
 // within it, and their first and last lines parse as the events they name;
 // otherwise the whole history is indexed again. An edit by hand between two runs that
@@ -40,12 +45,15 @@ import { openForAppend } from '../../shared/safe-fs.ts';
 import { parseEvent } from '../../shared/validate.ts';
 import type { Durability } from './durability.ts';
 import type { EventLog, LogRecovery, LogState } from './event-log.ts';
+import { firstEventSeq, HeadScan, idOnLine, lineStartFrom } from './head-scan.ts';
 import { HistoryIndex, type IndexRecord, idKey } from './history-index.ts';
 import { IndexFile } from './index-file.ts';
 
 export interface LoadReport {
-  /** Events in the history. */
+  /** Events in the history (opened tail first: in its tail). */
   readonly events: number;
+  /** Opened tail first: the bytes before the tail, indexed after open returns (0 otherwise). */
+  readonly headBytes: number;
   /** Of them, how many the index file described (the rest were read from the history). */
   readonly fromIndexFile: number;
   readonly skipped: number;
@@ -75,6 +83,21 @@ export interface FileLogOptions {
   readonly passSkippedSeqs?: boolean;
   /** Told the bytes of each range read (readLines): the broker lets go of what reading allocated (server/memory-release.ts). */
   readonly onRead?: (bytes: number) => void;
+  /**
+   * A history longer than `minBytes` with no index records to trust is
+   * opened tail first: its last `tailBytes` (from a line's start) are
+   * indexed before open returns, the rest after (see the file's header).
+   * Not for a shared room's copy, whose count its broker compares with the
+   * stream's.
+   */
+  readonly tailFirst?: { readonly minBytes: number; readonly tailBytes: number };
+}
+
+/** What indexing lines found: events added, lines skipped, and whether the last line was torn. */
+interface ScanReport {
+  readonly events: number;
+  readonly skipped: number;
+  readonly tornTail: boolean;
 }
 
 /** How soon after an append its index records are written to the index file (off the send path). */
@@ -83,6 +106,8 @@ const INDEX_FLUSH_MS = 1000;
 const HASH_STEP = 1 << 15;
 /** Index file records read per event-loop turn after a start (1.5 MiB, a few milliseconds' work). */
 const READ_STEP = 1 << 16;
+/** Bytes of a history's head read per event-loop turn after it was opened tail first (some 10 ms' work). */
+const HEAD_STEP = 1 << 20;
 
 const errno = (error: unknown): string | undefined => (error as NodeJS.ErrnoException | undefined)?.code;
 
@@ -99,7 +124,15 @@ export class FileLog implements EventLog {
   #ino = 0;
   #epoch = '';
   /** The index as read so far: use #index, which reads what a start left unread first. */
-  readonly #entries = new HistoryIndex();
+  #entries = new HistoryIndex();
+  /**
+   * Opened tail first and the head not read whole yet: #entries holds the
+   * tail (and what was appended since), from position 0; `firstSeq` is the
+   * seq of the history's first event.
+   */
+  #head: { readonly scan: HeadScan; readonly firstSeq: number } | undefined;
+  /** How many entries of #entries come before position 0: the head's, once it is read (entry i is at position i - #base). */
+  #base = 0;
   /**
    * The index file's records a start left unread (#load): #entries holds the
    * first ones, the rest are read in steps (#indexInSteps) or at once (#index).
@@ -137,10 +170,14 @@ export class FileLog implements EventLog {
     const from = options.indexPath === undefined ? 0 : log.#load(options.indexPath);
     const fromIndexFile = log.#unread?.count ?? log.#entries.count;
     // With records left unread, the history ends where they do (#load): no line to read.
-    const scan = log.#unread === undefined ? log.#scan(from) : { events: 0, skipped: 0, tornTail: false };
+    const scan =
+      log.#unread !== undefined
+        ? { events: 0, skipped: 0, tornTail: false }
+        : ((from === 0 ? log.#scanTailFirst() : undefined) ?? log.#scan(from));
     log.#flushIndex();
     log.#indexInSteps();
-    return { log, report: { ...scan, events: log.state.count, fromIndexFile } };
+    const headBytes = log.#head === undefined ? 0 : log.#head.scan.end;
+    return { log, report: { ...scan, events: log.state.end, headBytes, fromIndexFile } };
   }
 
   /** The whole index: the records a start left unread are read first. */
@@ -159,6 +196,58 @@ export class FileLog implements EventLog {
       return;
     }
     if (this.#entries.count === unread.count) this.#unread = undefined;
+  }
+
+  /**
+   * Opens a long history tail first (FileLogOptions.tailFirst): indexes the
+   * lines from the first line start in its last `tailBytes`, and leaves the
+   * head to #indexInSteps. Undefined, with nothing done, when the history
+   * is not long enough, or its tail holds no event, or its head none.
+   */
+  #scanTailFirst(): ScanReport | undefined {
+    const tailFirst = this.#options.tailFirst;
+    const size = fs.fstatSync(this.#fd).size;
+    if (tailFirst === undefined || size <= tailFirst.minBytes) return undefined;
+    const start = lineStartFrom(this.#fd, size - tailFirst.tailBytes);
+    if (start === undefined || start === 0) return undefined;
+    const firstSeq = firstEventSeq(this.#fd, start, this.#options.isRoomEvent);
+    if (firstSeq === undefined) return undefined;
+    const scan = this.#scan(start);
+    if (this.#entries.count === 0) {
+      this.#forget();
+      return undefined;
+    }
+    const passSeqs = this.#options.passSkippedSeqs === true;
+    this.#head = {
+      firstSeq,
+      scan: new HeadScan({
+        fd: this.#fd,
+        end: start,
+        below: this.#entries.seq(0),
+        isRoomEvent: this.#options.isRoomEvent,
+        inTail: (id, key) => this.#entries.findKey(key, (i) => this.#idAt(i) === id) !== undefined,
+        onNotEvent: passSeqs ? (line) => this.#passSeqOf(line) : undefined,
+      }),
+    };
+    return scan;
+  }
+
+  /** Reads the rest of a head opened tail first (#scanTailFirst), then puts it in front of the tail. */
+  #readHead(): void {
+    const head = this.#head!;
+    while (!head.scan.step(Number.POSITIVE_INFINITY));
+    this.#joinHead();
+  }
+
+  /** The head is read: its entries go in front of the tail's, which keep their positions. */
+  #joinHead(): void {
+    const { index } = this.#head!.scan;
+    const tail = this.#entries;
+    for (let i = 0; i < tail.count; i++) index.push(tail.offset(i), tail.length(i), tail.seq(i), tail.key(i));
+    this.#base = index.count - tail.count;
+    this.#entries = index;
+    this.#head = undefined;
+    this.#flushIndex();
   }
 
   /**
@@ -188,11 +277,13 @@ export class FileLog implements EventLog {
    * at once.
    */
   #indexInSteps(): void {
-    if (this.#closed || (this.#unread === undefined && this.#entries.hashed)) return;
+    if (this.#closed || (this.#unread === undefined && this.#head === undefined && this.#entries.hashed)) return;
     setImmediate(() => {
       if (this.#closed) return;
       if (this.#unread !== undefined) this.#readUnread(this.#entries.count + READ_STEP);
-      else this.#entries.hashSome(HASH_STEP);
+      else if (this.#head !== undefined) {
+        if (this.#head.scan.step(HEAD_STEP)) this.#joinHead();
+      } else this.#entries.hashSome(HASH_STEP);
       this.#indexInSteps();
     });
   }
@@ -247,15 +338,35 @@ export class FileLog implements EventLog {
     return this.#unread === undefined ? 0 : this.#unread.count - this.#entries.count;
   }
 
+  /** Bytes of a head opened tail first not read yet (0 once it is read, or when the history was not opened so): for tests. */
+  get unreadHeadBytes(): number {
+    return this.#head === undefined ? 0 : this.#head.scan.left;
+  }
+
   get epoch(): string {
     return this.#epoch;
   }
 
   get state(): LogState {
     const unread = this.#unread;
-    if (unread !== undefined) return { firstSeq: unread.firstSeq, lastSeq: this.#lastSeq, count: unread.count };
+    const lastSeq = this.#lastSeq;
+    if (unread !== undefined) return { firstSeq: unread.firstSeq, lastSeq, count: unread.count, end: unread.count };
+    const end = this.#entries.count - this.#base;
+    if (this.#head !== undefined) {
+      // The head's events are not counted yet: reading them is left to whoever asks.
+      const log = this;
+      return {
+        firstSeq: this.#head.firstSeq,
+        lastSeq,
+        end,
+        get count(): number {
+          if (log.#head !== undefined) log.#readHead();
+          return log.#entries.count;
+        },
+      };
+    }
     const count = this.#entries.count;
-    return { firstSeq: count > 0 ? this.#index.seq(0) : this.#lastSeq + 1, lastSeq: this.#lastSeq, count };
+    return { firstSeq: count > 0 ? this.#index.seq(0) : lastSeq + 1, lastSeq, count, end };
   }
 
   #identify(): void {
@@ -266,7 +377,7 @@ export class FileLog implements EventLog {
   }
 
   /** Indexes the complete lines from byte `from` to the end of the file. */
-  #scan(from: number): { events: number; skipped: number; tornTail: boolean } {
+  #scan(from: number): ScanReport {
     let skipped = 0;
     const before = this.#index.count;
     const scan = scanLines(this.#fd, from, (line, start, end) => {
@@ -318,6 +429,8 @@ export class FileLog implements EventLog {
   /** Forgets the index (the file is read again from its start), on disk too. */
   #forget(): void {
     this.#unread = undefined;
+    this.#head = undefined;
+    this.#base = 0;
     this.#entries.clear();
     this.#indexFile?.reset(this.#epoch);
     this.#end = 0;
@@ -330,8 +443,9 @@ export class FileLog implements EventLog {
     clearTimeout(this.#indexFlushTimer);
     this.#indexFlushTimer = undefined;
     const file = this.#indexFile;
-    // Records left unread are all in the file already.
-    if (file === undefined || this.#unread !== undefined || file.count >= this.#entries.count) return;
+    // Records left unread are all in the file already; a head not read yet must come first in it.
+    if (file === undefined || this.#unread !== undefined || this.#head !== undefined) return;
+    if (file.count >= this.#entries.count) return;
     file.append(this.#index.records(file.count, this.#index.count));
   }
 
@@ -487,12 +601,20 @@ export class FileLog implements EventLog {
   }
 
   positionAfter(seq: number): number {
-    return this.#index.positionAfter(seq);
+    // Every head event's seq is below the tail's first: only a seq before that needs the head.
+    if (this.#head !== undefined && seq < this.#entries.seq(0) - 1) this.#readHead();
+    return this.#index.positionAfter(seq) - this.#base;
   }
 
   /** The index holds a key of each id: each entry with this id's key is checked against its line (ids are unique). */
   positionOf(id: string): number | undefined {
-    return this.#positionOfKey(id, idKey(id));
+    const key = idKey(id);
+    let found = this.#positionOfKey(id, key);
+    if (found === undefined && this.#head !== undefined) {
+      this.#readHead();
+      found = this.#positionOfKey(id, key);
+    }
+    return found === undefined ? undefined : found - this.#base;
   }
 
   #positionOfKey(id: string, key: number): number | undefined {
@@ -506,6 +628,7 @@ export class FileLog implements EventLog {
    * id, not by a prefix.
    */
   idsWithPrefix(prefix: string, limit: number): string[] {
+    if (this.#head !== undefined) this.#readHead();
     const wanted = prefix.toLowerCase();
     const digits = /^[0-9a-f]{0,8}/.exec(wanted)![0];
     if (digits.length === 0 || digits.length < Math.min(8, wanted.length)) return [];
@@ -520,17 +643,17 @@ export class FileLog implements EventLog {
 
   /** The id on the line of entry `i` (undefined if it no longer reads as an event: the file changed under us). */
   #idAt(i: number): string | undefined {
-    const [line] = this.readLines(i, i + 1);
-    if (line === undefined) return undefined;
-    try {
-      const id: unknown = (JSON.parse(line) as { id?: unknown }).id;
-      return typeof id === 'string' ? id : undefined;
-    } catch {
-      return undefined;
-    }
+    const index = this.#index;
+    return i < index.count ? idOnLine(this.#fd, index.offset(i), index.length(i)) : undefined;
   }
 
   readLines(from: number, to: number, maxBytes = Number.POSITIVE_INFINITY): string[] {
+    if (from < 0 && this.#head !== undefined) this.#readHead();
+    return this.#readEntries(Math.max(0, from + this.#base), to + this.#base, maxBytes);
+  }
+
+  /** The lines of entries [from, to) (indices into the index, not positions). */
+  #readEntries(from: number, to: number, maxBytes: number): string[] {
     const index = this.#index;
     let end = Math.min(to, index.count);
     if (from >= end) return [];

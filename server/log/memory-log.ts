@@ -13,7 +13,8 @@ export class MemoryLog implements EventLog {
   #lastSeq = 0;
 
   get state(): LogState {
-    return { firstSeq: this.#seqs[0] ?? this.#lastSeq + 1, lastSeq: this.#lastSeq, count: this.#seqs.length };
+    const count = this.#seqs.length;
+    return { firstSeq: this.#seqs[0] ?? this.#lastSeq + 1, lastSeq: this.#lastSeq, count, end: count };
   }
 
   append(event: RoomEvent): string {
@@ -54,7 +55,7 @@ export class MemoryLog implements EventLog {
   readLines(from: number, to: number, maxBytes = Number.POSITIVE_INFINITY): string[] {
     const lines: string[] = [];
     let bytes = 0;
-    for (let i = from; i < Math.min(to, this.#lines.length) && bytes < maxBytes; i++) {
+    for (let i = Math.max(from, 0); i < Math.min(to, this.#lines.length) && bytes < maxBytes; i++) {
       const line = this.#lines[i]!;
       lines.push(line);
       bytes += line.length + 1;

@@ -184,9 +184,9 @@ export class EventStream implements Sequencer {
    */
   async #checkSameStream({ jsm }: Link, first: number): Promise<void> {
     const { log, room, url } = this.#options;
-    const count = log.state.count;
+    const { count, end } = log.state;
     if (count === 0) return;
-    const [line] = log.readLines(count - 1, count);
+    const [line] = log.readLines(end - 1, end);
     if (line === undefined) return;
     const held = JSON.parse(line) as RoomEvent;
     if (held.seq < first) return;
