@@ -30,13 +30,16 @@ export interface LineScan {
  * MAX_LINE_BYTES from byte `from` to the end of the file, with its byte
  * range [start, end) (`end` is after the newline). `buffer` is only valid
  * during the call. `visit` returning false stops the scan after that line.
+ * The file is read `chunkBytes` at a time (a caller that stops early reads
+ * less with smaller chunks).
  */
 export function scanLines(
   fd: number,
   from: number,
   visit: (line: Buffer, start: number, end: number) => boolean | undefined,
+  chunkBytes = CHUNK,
 ): LineScan {
-  const chunk = Buffer.allocUnsafe(CHUNK);
+  const chunk = Buffer.allocUnsafe(chunkBytes);
   let pieces: Buffer[] = [];
   let pending = 0; // bytes of the current line held in `pieces` (or skipped, when `skipping`)
   let skipping = false;
@@ -44,7 +47,7 @@ export function scanLines(
   let position = from;
   let lineStart = from;
   for (;;) {
-    const n = fs.readSync(fd, chunk, 0, CHUNK, position);
+    const n = fs.readSync(fd, chunk, 0, chunk.length, position);
     if (n === 0) return { end: lineStart, tail: position - lineStart, overlong };
     const data = chunk.subarray(0, n);
     let cursor = 0;

@@ -39,9 +39,10 @@ function files(t: TestContext): { history: string; index: string } {
 
 const off = { durability: { policy: 'off' } } as const;
 
-/** Opens the history with its index file; closed when the test ends. */
+/** Opens the history with its index file and starts reading what it left (as the broker does once it listens); closed when the test ends. */
 function open(t: TestContext, paths: { history: string; index: string }) {
   const opened = FileLog.open(paths.history, { ...off, indexPath: paths.index });
+  opened.log.readInBackground();
   t.after(() => opened.log.close());
   return opened;
 }
@@ -347,6 +348,7 @@ test('index file: closed before it read them all, a log reads nothing more (no r
   const paths = files(t);
   written(paths, 100_000);
   const { log } = FileLog.open(paths.history, { ...off, indexPath: paths.index });
+  log.readInBackground();
   log.close();
   // The next turns would have read the rest: nothing throws, nothing more is read.
   for (let i = 0; i < 3; i++) await new Promise((resolve) => setImmediate(resolve));

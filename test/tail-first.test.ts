@@ -34,14 +34,16 @@ function files(t: TestContext): { history: string; index: string } {
   return { history: join(dir, 'r.chat'), index: join(dir, 'room-r.idx') };
 }
 
-/** Opens the history tail first where it is long enough, with its index file. */
+/** Opens the history tail first where it is long enough, with its index file, and starts reading the rest (as the broker does once it listens). */
 function openLog(paths: { history: string; index: string }, options: Partial<FileLogOptions> = {}) {
-  return FileLog.open(paths.history, {
+  const opened = FileLog.open(paths.history, {
     durability: { policy: 'off' },
     indexPath: paths.index,
     tailFirst: TAIL_FIRST,
     ...options,
   });
+  opened.log.readInBackground();
+  return opened;
 }
 
 /** The same, closed when the test ends. */
@@ -96,7 +98,7 @@ test('tail first: open indexes only the tail; the newest events, their seqs and 
 
 test('tail first: the head is read in steps between turns; every event keeps its position, the head takes those below 0', async (t) => {
   const paths = files(t);
-  const events = history(paths, 30_000); // ~4 MiB: a few steps of 1 MiB
+  const events = history(paths, 30_000); // ~4 MiB: several steps
   const { log, report } = openLog(paths);
   const tail = report.events;
   const newest = log.readLines(tail - 1, tail);

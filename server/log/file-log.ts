@@ -106,8 +106,13 @@ const INDEX_FLUSH_MS = 1000;
 const HASH_STEP = 1 << 15;
 /** Index file records read per event-loop turn after a start (1.5 MiB, a few milliseconds' work). */
 const READ_STEP = 1 << 16;
-/** Bytes of a history's head read per event-loop turn after it was opened tail first (some 10 ms' work). */
-const HEAD_STEP = 1 << 20;
+/**
+ * Bytes of a history's head read per event-loop turn after it was opened
+ * tail first: ~250 lines, a millisecond or two, which a request arriving
+ * meanwhile waits for (per event-loop turn it needs; the broker's own start
+ * after open takes a few dozen turns).
+ */
+const HEAD_STEP = 1 << 16;
 
 const errno = (error: unknown): string | undefined => (error as NodeJS.ErrnoException | undefined)?.code;
 
@@ -175,7 +180,6 @@ export class FileLog implements EventLog {
         ? { events: 0, skipped: 0, tornTail: false }
         : ((from === 0 ? log.#scanTailFirst() : undefined) ?? log.#scan(from));
     log.#flushIndex();
-    log.#indexInSteps();
     const headBytes = log.#head === undefined ? 0 : log.#head.scan.end;
     return { log, report: { ...scan, events: log.state.end, headBytes, fromIndexFile } };
   }
@@ -271,11 +275,16 @@ export class FileLog implements EventLog {
   }
 
   /**
-   * Reads the records a start left unread, then fills the id table, a step
-   * at a time between other work, once the caller has gone on (the broker
-   * to listening); a call that needs either before it is done completes it
-   * at once.
+   * Starts reading what open() left for later (the index file's records, or
+   * the head of a history opened tail first), then filling the id table, a
+   * step at a time between other work. The broker calls it once it listens,
+   * so its start is not slowed by it; a call that needs any of it sooner
+   * reads it at once, as it does when this is never called.
    */
+  readInBackground(): void {
+    this.#indexInSteps();
+  }
+
   #indexInSteps(): void {
     if (this.#closed || (this.#unread === undefined && this.#head === undefined && this.#entries.hashed)) return;
     setImmediate(() => {

@@ -30,6 +30,9 @@ export interface HeadScanOptions {
   readonly onNotEvent?: ((line: string) => void) | undefined;
 }
 
+/** A step's reads go this far past its bytes, so the line that crosses its end is read in the same chunk. */
+const STEP_SLACK = 1 << 14;
+
 export class HeadScan {
   readonly #options: HeadScanOptions;
   /** The head's events read so far. */
@@ -61,15 +64,21 @@ export class HeadScan {
     if (this.done) return true;
     const from = this.#next;
     const limit = Math.min(end, from + bytes);
-    scanLines(fd, from, (line, start, stop) => {
-      if (start >= limit) {
-        this.#next = start;
-        return false;
-      }
-      this.#add(line.toString('utf8'), start, stop - start - 1);
-      this.#next = stop;
-      return stop < end;
-    });
+    scanLines(
+      fd,
+      from,
+      (line, start, stop) => {
+        if (start >= limit) {
+          this.#next = start;
+          return false;
+        }
+        this.#add(line.toString('utf8'), start, stop - start - 1);
+        this.#next = stop;
+        return stop < end;
+      },
+      // A step reads about what it indexes; reading the rest at once, the default chunk.
+      Number.isFinite(bytes) ? bytes + STEP_SLACK : undefined,
+    );
     // No line read: the file ends before the head does (it was cut under the
     // broker, which its next check of the file notices and recovers from).
     // The step gives up rather than read the same bytes again.
