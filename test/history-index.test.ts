@@ -200,6 +200,25 @@ test("index: a line of 64 KiB or more widens its block's lengths, keeping the le
   assert.equal(loaded.offset(139_999), index.offset(139_999));
 });
 
+test('index: a table reserved for more entries than it gets, or fewer, finds every id the same', () => {
+  for (const reserved of [0, 10, 5000, 200_000]) {
+    const index = new HistoryIndex();
+    index.reserve(reserved);
+    const ids = Array.from({ length: 3000 }, () => randomUUID());
+    for (const [i, id] of ids.entries()) index.push(i * 100, 99, i + 1, idKey(id));
+    for (const i of [0, 1499, 2999])
+      assert.equal(
+        index.findKey(idKey(ids[i]!), (j) => j === i),
+        i,
+        `reserved ${reserved}`,
+      );
+    assert.equal(
+      index.findKey(idKey(randomUUID()), () => true),
+      undefined,
+    );
+  }
+});
+
 test('id keys: the first 8 hex digits of a UUID, any case; another shape is hashed', () => {
   assert.equal(idKey('0a1b2c3d-0000-4000-8000-000000000000'), 0x0a1b2c3d);
   assert.equal(idKey('0A1B2C3D-0000-4000-8000-000000000000'), 0x0a1b2c3d);

@@ -14,8 +14,8 @@
 // other work, or at once by the first call that needs the index. So a broker
 // on a long history listens as soon as an empty one. A long history with no
 // index file to trust (a first start, or the file deleted) is opened tail
-// first (`tailFirst`): only its last few MiB are indexed before open
-// returns, the lines before them are read in steps afterwards
+// first (`tailFirst`): only its last part is indexed before open returns,
+// the lines before it are read in steps once the broker listens
 // (server/log/head-scan.ts), or at once by the first call that reaches them,
 // and their events then take the positions below 0. The records read back are trusted only as far as
 // they match the history: the same file (epoch), ending on a line boundary
@@ -227,6 +227,7 @@ export class FileLog implements EventLog {
       scan: new HeadScan({
         fd: this.#fd,
         end: start,
+        expected: Math.ceil((start * this.#entries.count) / (size - start)),
         below: this.#entries.seq(0),
         isRoomEvent: this.#options.isRoomEvent,
         inTail: (id, key) => this.#entries.findKey(key, (i) => this.#idAt(i) === id) !== undefined,

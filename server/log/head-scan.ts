@@ -1,9 +1,9 @@
 // The reading of a history's head after it was opened tail first
 // (server/log/file-log.ts): a long history with no index file to trust has
-// only its last few MiB indexed before the broker listens; the lines before
-// them (the head) are read here, a step at a time between the broker's other
-// work, into an index of their own, which the log then puts in front of the
-// tail's.
+// only its last part (the tail: 512 KiB for the broker) indexed before the
+// broker listens; the lines before it (the head) are read here, a step at a
+// time between the broker's other work, into an index of their own, which
+// the log then puts in front of the tail's.
 //
 // The tail's events were served, and events appended after them, before the
 // head was read, so the head gives way wherever the two disagree: a head line
@@ -21,6 +21,8 @@ export interface HeadScanOptions {
   readonly fd: number;
   /** Where the tail starts (a line's first byte): the head is the lines before it. */
   readonly end: number;
+  /** About how many events the head holds (its bytes over the tail's bytes per event): the id table is sized for them at once. */
+  readonly expected: number;
   /** The seq of the tail's first event: every head event's must be lower. */
   readonly below: number;
   readonly isRoomEvent?: ((value: unknown) => value is RoomEvent) | undefined;
@@ -42,6 +44,7 @@ export class HeadScan {
 
   constructor(options: HeadScanOptions) {
     this.#options = options;
+    this.index.reserve(options.expected);
   }
 
   /** Where the head ends (the tail's first byte). */

@@ -179,6 +179,15 @@ export class HistoryIndex {
     }
   }
 
+  /**
+   * Makes the id table big enough for `count` entries now, so that adding
+   * them costs no rebuild of it on the way (one of a million entries takes
+   * tens of milliseconds, which a reader in steps would stall for).
+   */
+  reserve(count: number): void {
+    if (count > this.#slots.length * MAX_FILL) this.#resize(count);
+  }
+
   /** Whether every entry is in the id table. */
   get hashed(): boolean {
     return this.#hashed === this.#count;
