@@ -310,6 +310,10 @@ async function main(): Promise<void> {
     passSkippedSeqs: state.nats === undefined,
     onRead: new MemoryRelease().noteRead,
     tailFirst: state.nats === undefined ? TAIL_FIRST : undefined,
+    onHeadRead: ({ events, skipped }) =>
+      log(
+        `history ${state.chat}: read the rest, ${events} events before its tail${skipped > 0 ? `, ${skipped} bad lines skipped` : ''}`,
+      ),
   });
   const events =
     report.headBytes > 0

@@ -77,22 +77,25 @@ function walkBack(log: FileLog, batch = 7): RoomEvent[] {
 
 test('tail first: open indexes only the tail; the newest events, their seqs and ids are there at once', (t) => {
   const paths = files(t);
-  const events = history(paths, 300);
+  const events = history(paths, 3000);
   const { log, report } = open(t, paths);
   const size = statSync(paths.history).size;
   assert.ok(report.headBytes > 0 && size - report.headBytes <= TAIL_FIRST.tailBytes, 'the head is left');
-  assert.equal(log.unreadHeadBytes, report.headBytes);
+  assert.ok(
+    log.unreadHeadBytes > report.headBytes - 2 * 65_536,
+    'of the head, only a step was read (for its first event)',
+  );
   const tail = report.events;
-  assert.ok(tail > 5 && tail < 300, `${tail} events in the tail`);
+  assert.ok(tail > 5 && tail < 3000, `${tail} events in the tail`);
   assert.equal(log.state.end, tail);
   assert.equal(log.state.firstSeq, 1, 'the first seq is known: the head is not read for it');
-  assert.equal(log.state.lastSeq, 300);
+  assert.equal(log.state.lastSeq, 3000);
   assert.deepEqual(
     log.readLines(tail - 3, tail),
     events.slice(-3).map((e) => JSON.stringify(e)),
   );
-  assert.equal(log.positionAfter(297), tail - 3, 'a seq in the tail');
-  assert.equal(log.positionOf(events[298]!.id), tail - 2, 'an id in the tail');
+  assert.equal(log.positionAfter(2997), tail - 3, 'a seq in the tail');
+  assert.equal(log.positionOf(events[2998]!.id), tail - 2, 'an id in the tail');
   assert.ok(log.unreadHeadBytes > 0, 'none of that read the head');
 });
 
@@ -244,4 +247,44 @@ test('tail first: /clear, a truncation and a close while the head is unread', as
     assert.equal(next.log.state.lastSeq, 2001);
     assert.equal(walkBack(next.log).length, events.length + 1);
   });
+});
+
+test('tail first: the first seq is that of the first event the head keeps (a resume from before it is not told the history was cleared)', (t) => {
+  const paths = files(t);
+  const events = Array.from({ length: 3000 }, (_, i) => event(i + 1));
+  // The file's first event has a seq past the tail's: the head gives it way, so the first kept is seq 1.
+  writeFileSync(paths.history, [event(5_000_000), ...events].map(line).join(''), { mode: 0o600 });
+  const { log, report } = open(t, paths);
+  assert.ok(report.headBytes > 0);
+  assert.equal(log.state.firstSeq, 1);
+  assert.ok(log.unreadHeadBytes > 0, 'known before the head is read');
+});
+
+test("tail first: a head line that gives way passes its seq on (a room's own seqs): no later event takes it", async (t) => {
+  const paths = files(t);
+  const events = Array.from({ length: 3000 }, (_, i) => event(i + 1));
+  const lines = events.map(line);
+  lines.splice(2000, 0, line(event(3002))); // past the first step: read after open
+  writeFileSync(paths.history, lines.join(''), { mode: 0o600 });
+  const heard: { events: number; skipped: number }[] = [];
+  const { log } = openLog(paths, { passSkippedSeqs: true, onHeadRead: (report) => heard.push(report) });
+  t.after(() => log.close());
+  assert.equal(log.state.lastSeq, 3000, 'the tail says 3000 until the head is read');
+  await headRead(log);
+  assert.equal(heard.length, 1, 'told once');
+  assert.equal(heard[0]!.skipped, 1);
+  assert.equal(log.state.lastSeq, 3002, 'the skipped line carried 3002');
+  assert.deepEqual(walkBack(log), events);
+});
+
+test('tail first: a head with no event in it is read whole at open (once), its lines counted as skipped', (t) => {
+  const paths = files(t);
+  const events = Array.from({ length: 10 }, (_, i) => event(i + 1)); // all in the tail's 2 KiB
+  const legacy = Array.from({ length: 3000 }, (_, i) => `{"type":"legacy","n":${i},"text":"${'y'.repeat(60)}"}\n`);
+  writeFileSync(paths.history, [...legacy, ...events.map(line)].join(''), { mode: 0o600 });
+  const { log, report } = open(t, paths);
+  assert.equal(report.headBytes, 0, 'nothing left to read');
+  assert.ok(report.skipped >= 3000, `${report.skipped} skipped`);
+  assert.equal(log.unreadHeadBytes, 0);
+  assert.deepEqual(walkBack(log), events);
 });

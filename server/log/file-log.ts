@@ -45,7 +45,7 @@ import { openForAppend } from '../../shared/safe-fs.ts';
 import { parseEvent } from '../../shared/validate.ts';
 import type { Durability } from './durability.ts';
 import type { EventLog, LogRecovery, LogState } from './event-log.ts';
-import { firstEventSeq, HeadScan, idOnLine, lineStartFrom } from './head-scan.ts';
+import { HeadScan, idOnLine, lineStartFrom } from './head-scan.ts';
 import { HistoryIndex, type IndexRecord, idKey } from './history-index.ts';
 import { IndexFile } from './index-file.ts';
 
@@ -91,6 +91,8 @@ export interface FileLogOptions {
    * stream's.
    */
   readonly tailFirst?: { readonly minBytes: number; readonly tailBytes: number };
+  /** Told, once the head of a history opened tail first is read after open returned, what it held. */
+  readonly onHeadRead?: (report: { readonly events: number; readonly skipped: number }) => void;
 }
 
 /** What indexing lines found: events added, lines skipped, and whether the last line was torn. */
@@ -99,6 +101,13 @@ interface ScanReport {
   readonly skipped: number;
   readonly tornTail: boolean;
 }
+
+/**
+ * At most this many head events are planned for in the id table before the
+ * head is read (its bytes over the tail's bytes per event; a head of long
+ * lines before a tail of short ones would reserve far too much, for good).
+ */
+const MAX_HEAD_RESERVE = 1 << 20;
 
 /** How soon after an append its index records are written to the index file (off the send path). */
 const INDEX_FLUSH_MS = 1000;
@@ -181,7 +190,9 @@ export class FileLog implements EventLog {
         : ((from === 0 ? log.#scanTailFirst() : undefined) ?? log.#scan(from));
     log.#flushIndex();
     const headBytes = log.#head === undefined ? 0 : log.#head.scan.end;
-    return { log, report: { ...scan, events: log.state.end, headBytes, fromIndexFile } };
+    // Opened tail first: the tail's events (and any the head had to show for the first seq).
+    const events = log.#unread?.count ?? log.#entries.count;
+    return { log, report: { ...scan, events, headBytes, fromIndexFile } };
   }
 
   /** The whole index: the records a start left unread are read first. */
@@ -204,9 +215,10 @@ export class FileLog implements EventLog {
 
   /**
    * Opens a long history tail first (FileLogOptions.tailFirst): indexes the
-   * lines from the first line start in its last `tailBytes`, and leaves the
-   * head to #indexInSteps. Undefined, with nothing done, when the history
-   * is not long enough, or its tail holds no event, or its head none.
+   * lines from the first line start in its last `tailBytes`, then the head
+   * up to its first event (its seq is the log's first), and leaves the rest
+   * of the head to #indexInSteps. Undefined, with nothing done, when the
+   * history is not long enough or its tail holds no event.
    */
   #scanTailFirst(): ScanReport | undefined {
     const tailFirst = this.#options.tailFirst;
@@ -214,27 +226,28 @@ export class FileLog implements EventLog {
     if (tailFirst === undefined || size <= tailFirst.minBytes) return undefined;
     const start = lineStartFrom(this.#fd, size - tailFirst.tailBytes);
     if (start === undefined || start === 0) return undefined;
-    const firstSeq = firstEventSeq(this.#fd, start, this.#options.isRoomEvent);
-    if (firstSeq === undefined) return undefined;
-    const scan = this.#scan(start);
+    const tail = this.#scan(start);
     if (this.#entries.count === 0) {
       this.#forget();
       return undefined;
     }
     const passSeqs = this.#options.passSkippedSeqs === true;
-    this.#head = {
-      firstSeq,
-      scan: new HeadScan({
-        fd: this.#fd,
-        end: start,
-        expected: Math.ceil((start * this.#entries.count) / (size - start)),
-        below: this.#entries.seq(0),
-        isRoomEvent: this.#options.isRoomEvent,
-        inTail: (id, key) => this.#entries.findKey(key, (i) => this.#idAt(i) === id) !== undefined,
-        onNotEvent: passSeqs ? (line) => this.#passSeqOf(line) : undefined,
-      }),
-    };
-    return scan;
+    const scan = new HeadScan({
+      fd: this.#fd,
+      end: start,
+      expected: Math.min(MAX_HEAD_RESERVE, Math.ceil((start * this.#entries.count) / (size - start))),
+      below: this.#entries.seq(0),
+      isRoomEvent: this.#options.isRoomEvent,
+      inTail: (id, key) => this.#entries.findKey(key, (i) => this.#idAt(i) === id) !== undefined,
+      onSkipped: passSeqs ? (line) => this.#passSeqOf(line) : undefined,
+    });
+    // The first event the head keeps is the log's first (a resume from before it was cleared).
+    while (scan.index.count === 0 && !scan.step(HEAD_STEP));
+    this.#head = { scan, firstSeq: scan.index.count > 0 ? scan.index.seq(0) : this.#entries.seq(0) };
+    if (!scan.done) return tail;
+    // The head holds nothing but that first event, or nothing at all: read whole now.
+    this.#joinHead(false);
+    return { ...tail, skipped: tail.skipped + scan.skipped };
   }
 
   /** Reads the rest of a head opened tail first (#scanTailFirst), then puts it in front of the tail. */
@@ -244,15 +257,17 @@ export class FileLog implements EventLog {
     this.#joinHead();
   }
 
-  /** The head is read: its entries go in front of the tail's, which keep their positions. */
-  #joinHead(): void {
-    const { index } = this.#head!.scan;
+  /** The head is read: its entries go in front of the tail's, which keep their positions; `tell`: onHeadRead hears of it. */
+  #joinHead(tell = true): void {
+    const { index, skipped } = this.#head!.scan;
     const tail = this.#entries;
+    const events = index.count;
     for (let i = 0; i < tail.count; i++) index.push(tail.offset(i), tail.length(i), tail.seq(i), tail.key(i));
-    this.#base = index.count - tail.count;
+    this.#base = events;
     this.#entries = index;
     this.#head = undefined;
     this.#flushIndex();
+    if (tell) this.#options.onHeadRead?.({ events, skipped });
   }
 
   /**

@@ -8,9 +8,13 @@
 // The tail's events were served, and events appended after them, before the
 // head was read, so the head gives way wherever the two disagree: a head line
 // whose seq is not below the tail's first, or whose id the tail (or an event
-// appended since) already holds, is skipped. In a history the broker wrote,
-// where seqs rise line by line and ids are unique, nothing is skipped, and the
-// result is what reading the file from its start gives.
+// appended since) already holds, is skipped, and its seq passed on like a
+// line that is not an event (FileLogOptions.passSkippedSeqs), so no later
+// event takes it. In a history the broker wrote, where seqs rise line by
+// line and ids are unique, nothing is skipped, and the result is what
+// reading the file from its start gives. In one edited by hand it can
+// differ: a send made before the head was read may have taken a seq that a
+// skipped head line carries.
 import * as fs from 'node:fs';
 import type { RoomEvent } from '../../shared/events.ts';
 import { scanLines } from '../../shared/history-lines.ts';
@@ -28,8 +32,8 @@ export interface HeadScanOptions {
   readonly isRoomEvent?: ((value: unknown) => value is RoomEvent) | undefined;
   /** Whether the tail (or an event appended since) holds an event with this id. */
   readonly inTail: (id: string, key: number) => boolean;
-  /** Told each line skipped as not an event (FileLogOptions.passSkippedSeqs: its seq, if it has one, is passed). */
-  readonly onNotEvent?: ((line: string) => void) | undefined;
+  /** Told each line skipped (FileLogOptions.passSkippedSeqs: its seq, if it has one, is passed). */
+  readonly onSkipped?: ((line: string) => void) | undefined;
 }
 
 /** A step's reads go this far past its bytes, so the line that crosses its end is read in the same chunk. */
@@ -41,6 +45,8 @@ export class HeadScan {
   readonly index = new HistoryIndex();
   /** Where the next step starts: the first byte of a line not read yet. */
   #next = 0;
+  /** Lines skipped so far: not events, too long to be one, or giving way to the tail. */
+  skipped = 0;
 
   constructor(options: HeadScanOptions) {
     this.#options = options;
@@ -67,7 +73,7 @@ export class HeadScan {
     if (this.done) return true;
     const from = this.#next;
     const limit = Math.min(end, from + bytes);
-    scanLines(
+    const scan = scanLines(
       fd,
       from,
       (line, start, stop) => {
@@ -86,23 +92,29 @@ export class HeadScan {
     // broker, which its next check of the file notices and recovers from).
     // The step gives up rather than read the same bytes again.
     if (this.#next === from) this.#next = end;
+    this.skipped += scan.overlong;
     return this.done;
   }
 
   #add(line: string, start: number, length: number): void {
-    const { below, isRoomEvent, inTail, onNotEvent } = this.#options;
+    const { isRoomEvent, onSkipped } = this.#options;
     const event = parseEvent(line, isRoomEvent);
-    if (event === null) {
-      onNotEvent?.(line);
+    if (event === null || !this.#accepts(event)) {
+      this.skipped++;
+      onSkipped?.(line);
       return;
     }
+    this.index.push(start, length, event.seq, idKey(event.id));
+  }
+
+  /** Whether an event joins the head: its seq above the head's last and below the tail's first, its id new. */
+  #accepts(event: RoomEvent): boolean {
     const index = this.index;
     const last = index.count > 0 ? index.seq(index.count - 1) : 0;
-    if (event.seq <= last || event.seq >= below) return;
+    if (event.seq <= last || event.seq >= this.#options.below) return false;
     const key = idKey(event.id);
-    if (inTail(event.id, key)) return;
-    if (index.findKey(key, (i) => this.#idAt(i) === event.id) !== undefined) return;
-    index.push(start, length, event.seq, key);
+    if (this.#options.inTail(event.id, key)) return false;
+    return index.findKey(key, (i) => this.#idAt(i) === event.id) === undefined;
   }
 
   /** The id on the line of head entry `i`. */
@@ -133,19 +145,4 @@ export function lineStartFrom(fd: number, at: number): number | undefined {
     const newline = chunk.subarray(0, n).indexOf(0x0a);
     if (newline !== -1) return position + newline + 1;
   }
-}
-
-/** The seq of the first event among the lines before `end` (undefined: none is an event). */
-export function firstEventSeq(
-  fd: number,
-  end: number,
-  isRoomEvent?: ((value: unknown) => value is RoomEvent) | undefined,
-): number | undefined {
-  let seq: number | undefined;
-  scanLines(fd, 0, (line, start) => {
-    if (start >= end) return false;
-    seq = parseEvent(line.toString('utf8'), isRoomEvent)?.seq;
-    return seq === undefined;
-  });
-  return seq;
 }
