@@ -122,6 +122,8 @@ const READ_STEP = 1 << 16;
  * after open takes a few dozen turns).
  */
 const HEAD_STEP = 1 << 16;
+/** Bytes of the head read at a time at open, for its first event. */
+const FIRST_EVENT_STEP = 1 << 12;
 
 const errno = (error: unknown): string | undefined => (error as NodeJS.ErrnoException | undefined)?.code;
 
@@ -241,8 +243,9 @@ export class FileLog implements EventLog {
       inTail: (id, key) => this.#entries.findKey(key, (i) => this.#idAt(i) === id) !== undefined,
       onSkipped: passSeqs ? (line) => this.#passSeqOf(line) : undefined,
     });
-    // The first event the head keeps is the log's first (a resume from before it was cleared).
-    while (scan.index.count === 0 && !scan.step(HEAD_STEP));
+    // The first event the head keeps is the log's first (a resume from before it was cleared):
+    // nearly always on its first line, so a line or two at a time.
+    while (scan.index.count === 0 && !scan.step(FIRST_EVENT_STEP));
     this.#head = { scan, firstSeq: scan.index.count > 0 ? scan.index.seq(0) : this.#entries.seq(0) };
     if (!scan.done) return tail;
     // The head holds nothing but that first event, or nothing at all: read whole now.

@@ -1,6 +1,6 @@
 // The reading of a history's head after it was opened tail first
 // (server/log/file-log.ts): a long history with no index file to trust has
-// only its last part (the tail: 512 KiB for the broker) indexed before the
+// only its last part (the tail: 256 KiB for the broker) indexed before the
 // broker listens; the lines before it (the head) are read here, a step at a
 // time between the broker's other work, into an index of their own, which
 // the log then puts in front of the tail's.
