@@ -178,7 +178,10 @@ export class FileLog implements EventLog {
 
   /**
    * Opens (creating it 0600 if needed) and indexes a history file: from the
-   * index file where it can be trusted, then the lines after what it covers.
+   * index file where it can be trusted, then the lines after what it covers;
+   * a long one with no records to trust, from its tail (#scanTailFirst).
+   * What is left for later is read once readInBackground() is called, or by
+   * the first call that needs it.
    */
   static open(path: string, options: FileLogOptions): { log: FileLog; report: LoadReport } {
     const log = new FileLog(path, options);
@@ -192,7 +195,7 @@ export class FileLog implements EventLog {
         : ((from === 0 ? log.#scanTailFirst() : undefined) ?? log.#scan(from));
     log.#flushIndex();
     const headBytes = log.#head === undefined ? 0 : log.#head.scan.end;
-    // Opened tail first: the tail's events (and any the head had to show for the first seq).
+    // Opened tail first, with the head still to read: the tail's events only.
     const events = log.#unread?.count ?? log.#entries.count;
     return { log, report: { ...scan, events, headBytes, fromIndexFile } };
   }
