@@ -21,15 +21,13 @@ import { checkSocketPath, openForAppend, readFileSafe } from '../shared/safe-fs.
 import { probeSocket } from '../shared/socket.ts';
 import { request } from './http.ts';
 
-// node:child_process is loaded (process.getBuiltinModule) only when a broker
-// is started: it costs a one-shot whose broker runs (nearly every `room
-// send`) ~1.5 ms of its start.
-
-// A broker reads its index file back (room-<id>.idx) and listens within a
-// fraction of a second; without one (the first start on a history written
-// elsewhere) it parses the whole history first: about 6 s for a million
-// events on this project's 2-core machine (bench/README.md). A broker that
-// crashes is noticed at once (its exit), so the wait can be generous.
+// A broker listens within a fraction of a second: it reads its index file
+// back (room-<id>.idx), or, with none, indexes a long history's tail first
+// and the rest after listening. A history that is parsed whole first (a
+// shared room's copy with no index file, or one whose lines before the tail
+// hold no event) takes seconds: about 4 s for a million lines on this
+// project's 2-core machine (bench/README.md). A broker that crashes is
+// noticed at once (its exit), so the wait can be generous.
 const START_TIMEOUT_MS = 30_000;
 
 /**
@@ -174,6 +172,8 @@ async function startBroker(
     '--',
     paths.room,
   ];
+  // Loaded only when a broker is started: it costs a one-shot whose broker runs (nearly every
+  // `room send`) ~1.5 ms of its start.
   const { spawn } = process.getBuiltinModule('node:child_process');
   const child = spawn(node, args, {
     detached: true,

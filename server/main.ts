@@ -184,8 +184,8 @@ const SOCKET_CHECK_MS = 250;
  */
 const TAIL_FIRST = { minBytes: 16 << 20, tailBytes: 1 << 18 } as const;
 
-/** Bytes [from, to) of a file, said in MiB. */
-const mib = (from: number, to: number): string => `${((to - from) / (1 << 20)).toFixed(2)} MiB`;
+/** A number of bytes, said in MiB. */
+const mib = (bytes: number): string => `${(bytes / (1 << 20)).toFixed(2)} MiB`;
 
 /**
  * Keeps the broker's socket at its path. When the file is gone, a new
@@ -318,7 +318,7 @@ async function main(): Promise<void> {
   });
   const events =
     report.headBytes > 0
-      ? `${report.events} events in its last ${mib(report.headBytes, statSync(state.chat).size)}, the ${mib(0, report.headBytes)} before them indexed after listening`
+      ? `${report.events} events in its last ${mib(statSync(state.chat).size - report.headBytes)}, the ${mib(report.headBytes)} before them indexed after listening`
       : `${report.events} events (${report.fromIndexFile} from the index file)`;
   log(
     `history ${state.chat}: ${events}${report.skipped > 0 ? `, ${report.skipped} bad lines skipped` : ''}${report.tornTail ? ' (torn last line ignored)' : ''}; epoch ${history.epoch}; fsync ${describeDurability(durability)}`,

@@ -143,10 +143,10 @@ export class FileLog implements EventLog {
   #entries = new HistoryIndex();
   /**
    * Opened tail first and the head not read whole yet: #entries holds the
-   * tail (and what was appended since), from position 0; `firstSeq` is the
-   * seq of the history's first event.
+   * tail (and what was appended since), from position 0; the head's index
+   * holds at least its first event (#scanTailFirst), the log's first.
    */
-  #head: { readonly scan: HeadScan; readonly firstSeq: number } | undefined;
+  #head: HeadScan | undefined;
   /** How many entries of #entries come before position 0: the head's, once it is read (entry i is at position i - #base). */
   #base = 0;
   /**
@@ -194,7 +194,7 @@ export class FileLog implements EventLog {
         ? { events: 0, skipped: 0, tornTail: false }
         : ((from === 0 ? log.#scanTailFirst() : undefined) ?? log.#scan(from));
     log.#flushIndex();
-    const headBytes = log.#head === undefined ? 0 : log.#head.scan.end;
+    const headBytes = log.#head === undefined ? 0 : log.#head.end;
     // Opened tail first, with the head still to read: the tail's events only.
     const events = log.#unread?.count ?? log.#entries.count;
     return { log, report: { ...scan, events, headBytes, fromIndexFile } };
@@ -249,23 +249,29 @@ export class FileLog implements EventLog {
     // The first event the head keeps is the log's first (a resume from before it was cleared):
     // nearly always on its first line, so a line or two at a time.
     while (scan.index.count === 0 && !scan.step(FIRST_EVENT_STEP));
-    this.#head = { scan, firstSeq: scan.index.count > 0 ? scan.index.seq(0) : this.#entries.seq(0) };
+    this.#head = scan;
     if (!scan.done) return tail;
     // The head holds nothing but that first event, or nothing at all: read whole now.
-    this.#joinHead(false);
-    return { ...tail, skipped: tail.skipped + scan.skipped };
+    const head = this.#joinHead();
+    return { ...tail, skipped: tail.skipped + head.skipped };
   }
 
-  /** Reads the rest of a head opened tail first (#scanTailFirst), then puts it in front of the tail. */
+  /** Reads the rest of a head opened tail first (#scanTailFirst), puts it in front of the tail, and says so. */
   #readHead(): void {
     const head = this.#head!;
-    while (!head.scan.step(Number.POSITIVE_INFINITY));
-    this.#joinHead();
+    while (!head.step(Number.POSITIVE_INFINITY));
+    this.#joinHeadAndTell();
   }
 
-  /** The head is read: its entries go in front of the tail's, which keep their positions; `tell`: onHeadRead hears of it. */
-  #joinHead(tell = true): void {
-    const { index, skipped } = this.#head!.scan;
+  /** #joinHead, then onHeadRead hears what the head held (joined first: an optional call skips its arguments). */
+  #joinHeadAndTell(): void {
+    const head = this.#joinHead();
+    this.#options.onHeadRead?.(head);
+  }
+
+  /** The head is read: its entries go in front of the tail's, which keep their positions; what it held. */
+  #joinHead(): { events: number; skipped: number } {
+    const { index, skipped } = this.#head!;
     const tail = this.#entries;
     const events = index.count;
     for (let i = 0; i < tail.count; i++) index.push(tail.offset(i), tail.length(i), tail.seq(i), tail.key(i));
@@ -273,7 +279,7 @@ export class FileLog implements EventLog {
     this.#entries = index;
     this.#head = undefined;
     this.#flushIndex();
-    if (tell) this.#options.onHeadRead?.({ events, skipped });
+    return { events, skipped };
   }
 
   /**
@@ -313,7 +319,7 @@ export class FileLog implements EventLog {
       if (this.#closed) return;
       if (this.#unread !== undefined) this.#readUnread(this.#entries.count + READ_STEP);
       else if (this.#head !== undefined) {
-        if (this.#head.scan.step(HEAD_STEP)) this.#joinHead();
+        if (this.#head.step(HEAD_STEP)) this.#joinHeadAndTell();
       } else this.#entries.hashSome(HASH_STEP);
       this.#indexInSteps();
     });
@@ -371,7 +377,7 @@ export class FileLog implements EventLog {
 
   /** Bytes of a head opened tail first not read yet (0 once it is read, or when the history was not opened so): for tests. */
   get unreadHeadBytes(): number {
-    return this.#head === undefined ? 0 : this.#head.scan.left;
+    return this.#head === undefined ? 0 : this.#head.left;
   }
 
   get epoch(): string {
@@ -387,7 +393,7 @@ export class FileLog implements EventLog {
       // The head's events are not counted yet: reading them is left to whoever asks.
       const log = this;
       return {
-        firstSeq: this.#head.firstSeq,
+        firstSeq: this.#head.index.seq(0),
         lastSeq,
         end,
         get count(): number {
@@ -428,15 +434,12 @@ export class FileLog implements EventLog {
   /** Adds a line to the index if it is a valid event in sequence; false if skipped. */
   #indexLine(line: string, start: number, length: number): boolean {
     const event = parseEvent(line, this.#options.isRoomEvent);
-    const count = this.#index.count;
-    const last = count > 0 ? this.#index.seq(count - 1) : 0;
     if (event === null) {
       if (this.#options.passSkippedSeqs === true) this.#passSeqOf(line);
       return false;
     }
-    if (event.seq <= last) return false;
     const key = idKey(event.id); // once a line: it is both looked up and stored
-    if (this.#positionOfKey(event.id, key) !== undefined) return false;
+    if (!this.#index.admits(event.seq, key, (i) => this.#idAt(i) === event.id)) return false;
     this.#push(event, start, length, key);
     return true;
   }

@@ -99,22 +99,19 @@ export class HeadScan {
   #add(line: string, start: number, length: number): void {
     const { isRoomEvent, onSkipped } = this.#options;
     const event = parseEvent(line, isRoomEvent);
-    if (event === null || !this.#accepts(event)) {
+    const key = event === null ? 0 : idKey(event.id);
+    if (event === null || !this.#accepts(event, key)) {
       this.skipped++;
       onSkipped?.(line);
       return;
     }
-    this.index.push(start, length, event.seq, idKey(event.id));
+    this.index.push(start, length, event.seq, key);
   }
 
-  /** Whether an event joins the head: its seq above the head's last and below the tail's first, its id new. */
-  #accepts(event: RoomEvent): boolean {
-    const index = this.index;
-    const last = index.count > 0 ? index.seq(index.count - 1) : 0;
-    if (event.seq <= last || event.seq >= this.#options.below) return false;
-    const key = idKey(event.id);
-    if (this.#options.inTail(event.id, key)) return false;
-    return index.findKey(key, (i) => this.#idAt(i) === event.id) === undefined;
+  /** Whether an event joins the head: below the tail's first seq, its id not the tail's, and as any history line (HistoryIndex.admits). */
+  #accepts(event: RoomEvent, key: number): boolean {
+    if (event.seq >= this.#options.below || this.#options.inTail(event.id, key)) return false;
+    return this.index.admits(event.seq, key, (i) => this.#idAt(i) === event.id);
   }
 
   /** The id on the line of head entry `i`. */

@@ -16,8 +16,9 @@
 //   positions keyed by the id's 32-bit key (4 bytes a slot, at most 70%
 //   full), and the caller verifies each candidate against its line (two ids
 //   can share a key). A miss costs a probe or two, which matters: every
-//   `room send` asks for an id the history does not hold (its
-//   Idempotency-Key, server/idempotency.ts). Entries loaded from the index
+//   keyed send (the live clients', `room send --retry`) asks for an id the
+//   history does not hold (its Idempotency-Key, server/idempotency.ts), and
+//   indexing a line asks whether its id is new. Entries loaded from the index
 //   file are put in the table later (hashSome, in steps after the broker
 //   listens; any id lookup first completes it): a million random inserts
 //   take tens of milliseconds, which the start need not wait for.
@@ -242,6 +243,18 @@ export class HistoryIndex {
       else hi = mid;
     }
     return lo;
+  }
+
+  /**
+   * Whether an event may be the next entry: its seq above the last entry's
+   * (seqs only rise) and its id held by no entry (`sameId` tells whether
+   * entry i's line has the event's id: keys are shared). A history's lines
+   * are indexed by this rule, in file order.
+   */
+  admits(seq: number, key: number, sameId: (i: number) => boolean): boolean {
+    const count = this.#count;
+    if (count > 0 && seq <= this.seq(count - 1)) return false;
+    return this.findKey(key, sameId) === undefined;
   }
 
   /** The first entry whose id has this key and passes `test` (the caller checks the id itself: keys are shared). */

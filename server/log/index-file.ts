@@ -4,15 +4,17 @@
 // line: a 1,000,000-event history is 24 MB to read, not 250 MB to parse
 // (seconds), and the broker listens at once (issue 12).
 //
-// Why a file rather than indexing the history in the background after
-// listening: the broker needs the whole index for its very first send. Every
-// `room send` carries an Idempotency-Key, and the broker must know that its
-// event id is nowhere in the history before it stores it
-// (server/idempotency.ts): a partial index cannot answer "not there". Reading
-// this file takes tens of milliseconds where parsing the history takes
-// seconds, so the broker listens first and reads the records in steps after
-// (server/log/file-log.ts); a request that needs them sooner reads the rest
-// at once. The file is cheap to keep current: records are only ever appended.
+// Why a file, when a history with none is read tail first and the rest after
+// listening (server/log/head-scan.ts): the broker needs the whole index for
+// much of its work. A keyed send (the live clients' sends, `room send
+// --retry`) must know that its event id is nowhere in the history before it
+// is stored (server/idempotency.ts), and a partial index cannot answer "not
+// there"; an old page or a resume from long ago needs the lines before the
+// tail. Reading this file takes tens of milliseconds where parsing the
+// history takes seconds, so the broker listens first and reads the records
+// in steps after (server/log/file-log.ts); a request that needs them sooner
+// reads the rest at once. The file is cheap to keep current: records are
+// only ever appended.
 //
 // Format: a 32-byte header (MAGIC, then the history's epoch in 16 ASCII
 // characters, then 8 zero bytes), then one 24-byte record per event line
