@@ -7,20 +7,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
 import type { RoomEvent } from '../shared/events.ts';
+import { messageEvent } from './log-events.ts';
 import { MAX_LINE_BYTES } from '../shared/history-lines.ts';
 import type { EventLog } from '../server/log/event-log.ts';
 import { FileLog } from '../server/log/file-log.ts';
 import { MemoryLog } from '../server/log/memory-log.ts';
 
-const event = (seq: number, content = `m${seq}`): RoomEvent => ({
-  type: 'message',
-  id: randomUUID(),
-  room: 'r',
-  user: 'alice',
-  ts: new Date(0).toISOString(),
-  seq,
-  content,
-});
+const event = (seq: number, content?: string): RoomEvent => messageEvent(seq, { content });
 
 function tempFile(t: TestContext): string {
   const dir = mkdtempSync(join(tmpdir(), 'room-log-'));

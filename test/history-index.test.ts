@@ -18,18 +18,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
 import type { RoomEvent } from '../shared/events.ts';
+import { messageEvent } from './log-events.ts';
 import { FileLog } from '../server/log/file-log.ts';
 import { HistoryIndex, idKey, RECORD_BYTES } from '../server/log/history-index.ts';
 
-const event = (seq: number, id: string = randomUUID()): RoomEvent => ({
-  type: 'message',
-  id,
-  room: 'r',
-  user: 'alice',
-  ts: new Date(0).toISOString(),
-  seq,
-  content: `m${seq} ${'é'.repeat(seq % 5)}`,
-});
+// Some lines with multi-byte text: byte ranges are not character counts.
+const event = (seq: number, id?: string): RoomEvent =>
+  messageEvent(seq, { id, content: `m${seq} ${'é'.repeat(seq % 5)}` });
 
 function files(t: TestContext): { history: string; index: string } {
   const dir = mkdtempSync(join(tmpdir(), 'room-index-'));

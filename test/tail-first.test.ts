@@ -10,18 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
 import type { RoomEvent } from '../shared/events.ts';
+import { messageEvent } from './log-events.ts';
 import { type FileLogOptions, FileLog } from '../server/log/file-log.ts';
+import { HistoryQueries } from '../server/history-queries.ts';
 import { readEvents } from '../server/log/event-log.ts';
 
-const event = (seq: number, id: string = randomUUID()): RoomEvent => ({
-  type: 'message',
-  id,
-  room: 'r',
-  user: 'alice',
-  ts: new Date(0).toISOString(),
-  seq,
-  content: `m${seq}`,
-});
+const event = (seq: number, id?: string): RoomEvent => messageEvent(seq, { id });
 
 const line = (e: RoomEvent): string => `${JSON.stringify(e)}\n`;
 
@@ -59,6 +53,9 @@ function history(paths: { history: string }, count: number): RoomEvent[] {
   writeFileSync(paths.history, events.map(line).join(''), { mode: 0o600 });
   return events;
 }
+
+/** The broker's questions of the history, asked of this log on behalf of a user who may see everything. */
+const queries = (log: FileLog) => new HistoryQueries({ log, canSee: () => true, checkLog: () => {} });
 
 /** Resolves once the log has read its head in steps (between turns). */
 async function headRead(log: FileLog): Promise<void> {
@@ -148,6 +145,19 @@ test('tail first: whatever reaches the head before the steps are done reads it a
     },
     'a walk back from the end': (log, events) => {
       assert.deepEqual(walkBack(log), events);
+    },
+    // The broker's own walks back (server/history-queries.ts), from within the tail past its start.
+    "a page back across the tail's start (GET /messages?before=)": (log, events, tail) => {
+      const tailFirst = 3000 - tail + 1;
+      const page = queries(log).page('alice', { before: String(tailFirst + 2), limit: 5 });
+      assert.deepEqual(
+        page.lines,
+        events.slice(tailFirst - 4, tailFirst + 1).map((e) => JSON.stringify(e)),
+      );
+      assert.equal(page.hasMore, true);
+    },
+    'the last n events, more than the tail holds (where a replay starts)': (log, _events, tail) => {
+      assert.equal(queries(log).seqBeforeLastVisible(tail + 10, 'alice'), 3000 - tail - 10);
     },
   };
   for (const [name, ask] of Object.entries(asks)) {
